@@ -1,0 +1,84 @@
+package io.github.broadcast;
+
+/**
+ * Delivers session updates to many clients under a strategy chosen in {@link Broadcasters}.
+ *
+ * <h2>Promises</h2>
+ *
+ * <ul>
+ *   <li><b>Snapshot, then live.</b> A registered client first receives {@code initial_state}
+ *       (every session's latest published update), then every later update: no gap and no
+ *       duplicate between the two, whatever other threads publish meanwhile.
+ *   <li><b>Monotonic.</b> The versions a client sees for one session never go backwards; an
+ *       update not newer than the last published one for its session is discarded.
+ *   <li><b>Convergent.</b> Once publishing stops and sends complete, every open client's view
+ *       equals the broadcaster's view (per session, its latest update), whichever strategy and
+ *       overflow policy coalesced or dropped updates on the way.
+ *   <li><b>Encode once.</b> Each publish (each flush when batched) is encoded once and the same
+ *       {@link Frame} goes to every client.
+ *   <li><b>One send in flight per client</b>, and the next starts from the previous one's
+ *       completion: no thread per client.
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ *
+ * Every method may be called from any thread, concurrently. {@link #publish} never blocks, except
+ * in the sequential strategy, where the publisher waits for each client in turn: that baseline is
+ * kept to measure what the other strategies fix. Sends start on the publishing thread (or the
+ * flush thread, when batched) and continue on the transport's completion threads; timeouts,
+ * grace periods and heartbeats run on the scheduler.
+ *
+ * <h2>Lifecycle</h2>
+ *
+ * <pre>{@code
+ * Broadcaster broadcaster = Broadcasters.production();
+ * broadcaster.register(client);                    // client receives initial_state
+ * broadcaster.publish(SessionUpdate.of("a", 1, state));
+ * broadcaster.unregister(client);                  // the transport saw it close
+ * broadcaster.close();                             // closes the remaining clients (1001)
+ * }</pre>
+ */
+public interface Broadcaster extends AutoCloseable {
+
+  /**
+   * Adds {@code client} and starts sending it {@code initial_state}.
+   *
+   * @throws IllegalArgumentException if the client is registered already
+   * @throws IllegalStateException if this broadcaster is closed
+   */
+  void register(Client client);
+
+  /**
+   * Removes {@code client} without closing it: the transport reports that it closed. Anything
+   * still queued for it is discarded. Does nothing for a client that is not registered.
+   */
+  void unregister(Client client);
+
+  /**
+   * Delivers {@code update} to every registered client, under this broadcaster's strategy; an
+   * update not newer than the last one published for its session is counted and discarded.
+   *
+   * @throws IllegalStateException if this broadcaster is closed
+   */
+  void publish(SessionUpdate update);
+
+  /**
+   * Records that {@code client} sent an application-level {@code ping} and queues a {@code pong}
+   * for it, ahead of any updates waiting for it. Counts as a sign of life for the heartbeat.
+   */
+  void onPing(Client client);
+
+  /** Records that a transport-level pong (or any message) arrived from {@code client}. */
+  void onPong(Client client);
+
+  /** Returns a snapshot of the counters; cheap enough to call once a second. */
+  BroadcastStats stats();
+
+  /**
+   * Stops accepting publishes and registrations, flushes a pending batch, hands each client
+   * whatever its transport can take now, and closes every client with {@link
+   * CloseReason#SHUTDOWN}. Stops the scheduler thread if the broadcaster created it. Idempotent.
+   */
+  @Override
+  void close();
+}

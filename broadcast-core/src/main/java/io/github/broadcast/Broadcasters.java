@@ -1,0 +1,320 @@
+package io.github.broadcast;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Builds broadcasters: named presets for the common strategies, and one {@link Builder} for
+ * everything else.
+ *
+ * <table>
+ *   <caption>Presets</caption>
+ *   <tr><th>preset</th><th>what it does</th><th>pick it when</th></tr>
+ *   <tr><td>{@link #sequential()}</td><td>sends to each client in turn, waiting for each send
+ *       (at most the send timeout, 5 s)</td><td>never in production: it is the baseline that
+ *       shows one slow client stalling everyone</td></tr>
+ *   <tr><td>{@link #concurrent()}</td><td>starts every client's send at once; a send not done
+ *       within 5 s closes that client</td><td>few clients, all fast</td></tr>
+ *   <tr><td>{@link #batched()}</td><td>coalesces updates per session and flushes every 200 ms
+ *       as one frame, over concurrent delivery</td><td>many updates per second per
+ *       session</td></tr>
+ *   <tr><td>{@link #backpressure()}</td><td>a bounded outbox per client (1 MiB, 1,024 frames),
+ *       conflating on overflow; a client behind for 30 s is closed</td><td>clients on slow or
+ *       unreliable links</td></tr>
+ *   <tr><td>{@link #production()}</td><td>batched over backpressure</td><td>the default for a
+ *       dashboard</td></tr>
+ * </table>
+ *
+ * <pre>{@code
+ * Broadcaster broadcaster = Broadcasters.Preset.PRODUCTION.newBuilder()
+ *     .batchInterval(Duration.ofMillis(100))
+ *     .outboxLimits(OutboxLimits.DEFAULT.withMaxBytes(256 * 1024))
+ *     .listener(myListener)
+ *     .build();
+ * }</pre>
+ */
+public final class Broadcasters {
+
+  private Broadcasters() {}
+
+  /** The baseline: each client in turn, the publisher waits; see the class table. */
+  public static Broadcaster sequential() {
+    return Preset.SEQUENTIAL.newBuilder().build();
+  }
+
+  /** Every send at once, each with a 5 s timeout; see the class table. */
+  public static Broadcaster concurrent() {
+    return Preset.CONCURRENT.newBuilder().build();
+  }
+
+  /** Coalesced per session, flushed every 200 ms over concurrent delivery. */
+  public static Broadcaster batched() {
+    return Preset.BATCHED.newBuilder().build();
+  }
+
+  /** Bounded per-client outboxes with conflation; see the class table. */
+  public static Broadcaster backpressure() {
+    return Preset.BACKPRESSURE.newBuilder().build();
+  }
+
+  /** Batched over backpressure: the recommended default. */
+  public static Broadcaster production() {
+    return Preset.PRODUCTION.newBuilder().build();
+  }
+
+  /** Returns a builder with the defaults of {@link #concurrent()}. */
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  /** The named presets, as builders the caller may refine before {@code build()}. */
+  public enum Preset {
+    /** See {@link Broadcasters#sequential()}. */
+    SEQUENTIAL {
+      @Override
+      Builder configure(Builder builder) {
+        return builder.sequential();
+      }
+    },
+    /** See {@link Broadcasters#concurrent()}. */
+    CONCURRENT {
+      @Override
+      Builder configure(Builder builder) {
+        return builder;
+      }
+    },
+    /** See {@link Broadcasters#batched()}. */
+    BATCHED {
+      @Override
+      Builder configure(Builder builder) {
+        return builder.batchInterval(DEFAULT_BATCH_INTERVAL);
+      }
+    },
+    /** See {@link Broadcasters#backpressure()}. */
+    BACKPRESSURE {
+      @Override
+      Builder configure(Builder builder) {
+        return builder
+            .outboxLimits(OutboxLimits.DEFAULT)
+            .overflowPolicy(OverflowPolicy.CONFLATE)
+            .sendTimeout(OutboxLimits.DEFAULT.grace());
+      }
+    },
+    /** See {@link Broadcasters#production()}. */
+    PRODUCTION {
+      @Override
+      Builder configure(Builder builder) {
+        return BACKPRESSURE.configure(builder).batchInterval(DEFAULT_BATCH_INTERVAL);
+      }
+    };
+
+    abstract Builder configure(Builder builder);
+
+    /** Returns a new builder set up as this preset. */
+    public Builder newBuilder() {
+      return configure(new Builder());
+    }
+
+    /** Returns whether this preset coalesces updates into batches. */
+    public boolean isBatched() {
+      return this == BATCHED || this == PRODUCTION;
+    }
+  }
+
+  static final Duration DEFAULT_BATCH_INTERVAL = Duration.ofMillis(200);
+
+  /**
+   * The one builder of broadcasters. Each option is validated when set, and the message names
+   * it; combinations are checked by {@link #build()}. Setting an option again replaces it, so a
+   * preset's builder can be refined. Not thread-safe; a built broadcaster is.
+   */
+  public static final class Builder {
+
+    boolean sequential;
+    MessageCodec codec = MessageCodec.json();
+    Ticker ticker = Ticker.systemTicker();
+    Scheduler scheduler;
+    Duration sendTimeout = Duration.ofSeconds(5);
+    OutboxLimits outboxLimits = OutboxLimits.UNBOUNDED;
+    OverflowPolicy overflowPolicy = OverflowPolicy.CONFLATE;
+    boolean overflowPolicySet;
+    Duration batchInterval;
+    int maxBatchEntries = Integer.MAX_VALUE;
+    Duration pingInterval;
+    Duration silenceTimeout;
+    Duration slowBroadcastThreshold = Duration.ofMillis(100);
+    BroadcastListener listener = BroadcastListener.NONE;
+
+    private Builder() {}
+
+    /**
+     * Makes the publisher send to each client in turn and wait for each send to complete (at
+     * most the send timeout). The baseline to measure against; cannot be batched.
+     */
+    public Builder sequential() {
+      this.sequential = true;
+      return this;
+    }
+
+    /** Sets the codec; default {@link MessageCodec#json()}. */
+    public Builder codec(MessageCodec codec) {
+      this.codec = Checks.requireNonNull("codec", codec);
+      return this;
+    }
+
+    /** Sets the clock for every timeout and latency; default {@link Ticker#systemTicker()}. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Checks.requireNonNull("ticker", ticker);
+      return this;
+    }
+
+    /**
+     * Sets the scheduler for flushes, timeouts and heartbeats. Default: one daemon thread of the
+     * broadcaster's own, stopped by {@link Broadcaster#close()}.
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Checks.requireNonNull("scheduler", scheduler);
+      return this;
+    }
+
+    /**
+     * Sets how long one send may stay in flight before its client is closed with {@link
+     * CloseReason#SEND_TIMEOUT}; default 5 s (30 s in the backpressure presets). Checked by a
+     * sweep every quarter of the shortest deadline (at most 1 s), so a hung send is closed even
+     * if nothing else is ever published.
+     */
+    public Builder sendTimeout(Duration sendTimeout) {
+      this.sendTimeout = Checks.requirePositive("sendTimeout", sendTimeout);
+      return this;
+    }
+
+    /**
+     * Bounds each client's outbox; default {@link OutboxLimits#UNBOUNDED} ({@link
+     * OutboxLimits#DEFAULT} in the backpressure presets).
+     */
+    public Builder outboxLimits(OutboxLimits outboxLimits) {
+      this.outboxLimits = Checks.requireNonNull("outboxLimits", outboxLimits);
+      return this;
+    }
+
+    /** Sets what an outbox does at its limit; default {@link OverflowPolicy#CONFLATE}. */
+    public Builder overflowPolicy(OverflowPolicy overflowPolicy) {
+      this.overflowPolicy = Checks.requireNonNull("overflowPolicy", overflowPolicy);
+      this.overflowPolicySet = true;
+      return this;
+    }
+
+    /**
+     * Coalesces updates per session and flushes them every {@code batchInterval} as one {@code
+     * batch_update}; default off (200 ms in the batched presets).
+     */
+    public Builder batchInterval(Duration batchInterval) {
+      this.batchInterval = Checks.requirePositive("batchInterval", batchInterval);
+      return this;
+    }
+
+    /** Caps the sessions in one batch frame; a larger flush is split. Default: no cap. */
+    public Builder maxBatchEntries(int maxBatchEntries) {
+      this.maxBatchEntries = (int) Checks.requirePositive("maxBatchEntries", maxBatchEntries);
+      return this;
+    }
+
+    /**
+     * Turns heartbeats on: every {@code interval} each client gets a transport ping ({@link
+     * Client#ping()}), and a client not heard from ({@link Broadcaster#onPong}, {@link
+     * Broadcaster#onPing}) for {@code silenceTimeout} is closed with {@link
+     * CloseReason#UNRESPONSIVE}. Default off.
+     */
+    public Builder heartbeat(Duration interval, Duration silenceTimeout) {
+      Duration checkedInterval = Checks.requirePositive("heartbeat interval", interval);
+      Duration checkedSilence = Checks.requirePositive("heartbeat silenceTimeout", silenceTimeout);
+      if (checkedSilence.compareTo(checkedInterval) <= 0) {
+        throw new IllegalArgumentException(
+            "heartbeat silenceTimeout : " + silenceTimeout
+                + " (expected: > interval " + interval + ")");
+      }
+      this.pingInterval = checkedInterval;
+      this.silenceTimeout = checkedSilence;
+      return this;
+    }
+
+    /**
+     * Sets how long a broadcast may take, from publish until its last client's send completes,
+     * before one warning is logged naming the slowest client; default 100 ms.
+     */
+    public Builder slowBroadcastThreshold(Duration threshold) {
+      this.slowBroadcastThreshold = Checks.requirePositive("slowBroadcastThreshold", threshold);
+      return this;
+    }
+
+    /** Sets the listener; default {@link BroadcastListener#NONE}. */
+    public Builder listener(BroadcastListener listener) {
+      this.listener = Checks.requireNonNull("listener", listener);
+      return this;
+    }
+
+    /**
+     * Checks the combination of options and builds the broadcaster.
+     *
+     * @throws IllegalStateException if the options contradict each other; the message names
+     *     them
+     */
+    public Broadcaster build() {
+      Checks.requireState(
+          !(sequential && batchInterval != null),
+          "sequential() cannot be combined with batchInterval (%s): a sequential flush would"
+              + " block the scheduler thread that times out its sends",
+          batchInterval);
+      Checks.requireState(
+          !(sequential && outboxLimits != OutboxLimits.UNBOUNDED),
+          "sequential() cannot be combined with outboxLimits (%s): its publisher waits for every"
+              + " send, so nothing ever queues",
+          outboxLimits);
+      Checks.requireState(
+          !(overflowPolicySet && outboxLimits == OutboxLimits.UNBOUNDED),
+          "overflowPolicy (%s) needs outboxLimits: an unbounded outbox never overflows",
+          overflowPolicy);
+      Scheduler chosen = scheduler;
+      Runnable onClose = () -> {};
+      if (chosen == null) {
+        ScheduledThreadPoolExecutor executor = newSchedulerThread();
+        chosen = Scheduler.forExecutor(executor);
+        onClose = executor::shutdownNow;
+      }
+      FanoutBroadcaster engine = new FanoutBroadcaster(this, chosen, onClose);
+      if (batchInterval == null) {
+        return engine;
+      }
+      return new BatchingBroadcaster(engine, chosen, batchInterval, maxBatchEntries);
+    }
+
+    private static final AtomicInteger schedulerThreads = new AtomicInteger();
+
+    private static ScheduledThreadPoolExecutor newSchedulerThread() {
+      String name = "broadcast-scheduler-" + schedulerThreads.incrementAndGet();
+      ScheduledThreadPoolExecutor executor =
+          new ScheduledThreadPoolExecutor(
+              1,
+              task -> {
+                Thread thread = new Thread(task, name);
+                thread.setDaemon(true);
+                return thread;
+              });
+      executor.setRemoveOnCancelPolicy(true);
+      return executor;
+    }
+
+    @Override
+    public String toString() {
+      return "Broadcasters.Builder[sequential=" + sequential
+          + ", sendTimeout=" + sendTimeout
+          + ", outboxLimits=" + outboxLimits
+          + ", overflowPolicy=" + overflowPolicy
+          + ", batchInterval=" + batchInterval
+          + ", maxBatchEntries=" + maxBatchEntries
+          + ", heartbeat=" + pingInterval + "/" + silenceTimeout
+          + ", slowBroadcastThreshold=" + slowBroadcastThreshold + "]";
+    }
+  }
+}

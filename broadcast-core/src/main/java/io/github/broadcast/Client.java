@@ -1,0 +1,47 @@
+package io.github.broadcast;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The transport seam: one connected WebSocket peer, as a broadcaster sees it. The Tyrus adapter
+ * wraps a {@code jakarta.websocket.Session}; tests and benchmarks use in-memory fakes.
+ *
+ * <p>Rules for implementers:
+ *
+ * <ul>
+ *   <li>{@link #send} must not block. It returns a stage that completes normally once the frame
+ *       has been handed to the socket (written, or queued in the transport's own write buffer),
+ *       and exceptionally if it never will be. A broadcaster never has two sends in flight on
+ *       one client, so an implementation need not queue.
+ *   <li>{@link #close} must not block and may be called more than once, from any thread; after
+ *       it, sends may fail.
+ *   <li>No method may call back into the broadcaster while the broadcaster is calling it.
+ * </ul>
+ *
+ * <p>A broadcaster identifies clients by {@code equals}; the default identity equality is right
+ * for almost every implementation.
+ */
+public interface Client {
+
+  /** Returns a short id for logs, stats and listener calls; need not be unique. */
+  String id();
+
+  /**
+   * Starts sending {@code frame}; see the class rules. Called by at most one thread at a time,
+   * never again before the previous stage has completed.
+   */
+  CompletionStage<Void> send(Frame frame);
+
+  /**
+   * Sends a transport-level ping (a WebSocket ping frame). The broadcaster calls it on the
+   * heartbeat interval, when one is configured, and expects {@link Broadcaster#onPong} when the
+   * answer arrives. The default does nothing, for transports that have no pings.
+   */
+  default void ping() {}
+
+  /** Closes the connection with {@code reason}'s close code; see the class rules. */
+  void close(CloseReason reason);
+
+  /** Returns whether the connection is still open. */
+  boolean isOpen();
+}

@@ -1,0 +1,465 @@
+package io.github.broadcast;
+
+import static java.util.Objects.requireNonNull;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/*
+ * Design note: registration and the publish order.
+ *
+ * The registry lock is the sequence point of the whole broadcaster. Under it, a publish checks
+ * its updates against the view (the latest published update per session), applies them, and
+ * offers the one encoded frame to every outbox; a registration encodes the view as initial_state
+ * and adds the new outbox. So every outbox sees broadcasts in one global order, and a new client
+ * gets exactly the broadcasts after its snapshot: no gap, no duplicate (proven by
+ * ClientRegistryTest and ConcurrencyStressTest). Nothing is sent under the lock: offering only
+ * queues, and the publisher drains the outboxes after releasing it.
+ *
+ * The view keeps tombstones for a while (the newest MAX_TOMBSTONES), so that a late update from
+ * before a session's removal cannot bring the session back.
+ *
+ * Why one engine for sequential, concurrent and backpressure: they differ only in how long the
+ * publisher waits (sequential: for each client in turn) and how much an outbox may hold
+ * (concurrent: unbounded; backpressure: OutboxLimits). Registration, ordering, timeouts and
+ * convergence are then written, and tested, once.
+ */
+/**
+ * The delivery engine behind every strategy: a registry of client outboxes, the view used for
+ * {@code initial_state} and resyncs, and the scheduler's sweep for timeouts and heartbeats; see
+ * the design note at the top of this file.
+ *
+ * <p>Threads: every public method may be called from any thread. {@code lock} guards the view
+ * and the registry; outboxes guard themselves; {@code outboxes} is a copy-on-write array,
+ * published through a volatile field for the sweep and the stats.
+ */
+final class FanoutBroadcaster implements Broadcaster {
+
+  private static final System.Logger logger = System.getLogger(Broadcaster.class.getName());
+  private static final Outbox[] NO_OUTBOXES = {};
+  static final int MAX_TOMBSTONES = 10_000;
+
+  final MessageCodec codec;
+  final Ticker ticker;
+  final StatsRecorder stats = new StatsRecorder();
+  final OutboxLimits limits;
+  final OverflowPolicy policy;
+  final long sendTimeoutNanos;
+  final long graceNanos;
+  final long pingIntervalNanos; // 0 when heartbeats are off.
+  final long silenceNanos;
+  private final long slowBroadcastNanos;
+  private final boolean sequential;
+  private final BroadcastListener listener;
+  private final Scheduler scheduler;
+  private final Duration sweepInterval;
+  private final Runnable onClose;
+
+  // Taken by sequential publishes only, for the whole broadcast: the baseline's serial loop.
+  private final ReentrantLock sequentialLock = new ReentrantLock(/* fair= */ true);
+
+  private final Object lock = new Object();
+  // Guarded by lock.
+  private final LinkedHashMap<String, SessionUpdate> view = new LinkedHashMap<>();
+  // Guarded by lock: tombstones in the view, oldest first.
+  private final ArrayDeque<SessionUpdate> tombstones = new ArrayDeque<>();
+  // Guarded by lock: initial_state of the view, encoded on demand; null after any change.
+  private Frame snapshot;
+  // Guarded by lock.
+  private boolean closed;
+  // Guarded by lock.
+  private Future<?> sweepTask;
+  // Written under lock, read anywhere.
+  private final Map<Client, Outbox> byClient = new ConcurrentHashMap<>();
+  // Written under lock, read anywhere: copy-on-write, in registration order.
+  private volatile Outbox[] outboxes = NO_OUTBOXES;
+
+  FanoutBroadcaster(Broadcasters.Builder builder, Scheduler scheduler, Runnable onClose) {
+    this.codec = builder.codec;
+    this.ticker = builder.ticker;
+    this.limits = builder.outboxLimits;
+    this.policy = builder.overflowPolicy;
+    this.sendTimeoutNanos = builder.sendTimeout.toNanos();
+    this.graceNanos = limits.grace().toNanos();
+    this.pingIntervalNanos = builder.pingInterval == null ? 0 : builder.pingInterval.toNanos();
+    this.silenceNanos = builder.silenceTimeout == null ? 0 : builder.silenceTimeout.toNanos();
+    this.slowBroadcastNanos = builder.slowBroadcastThreshold.toNanos();
+    this.sequential = builder.sequential;
+    this.listener = builder.listener;
+    this.scheduler = scheduler;
+    this.onClose = onClose;
+    this.sweepInterval = sweepInterval(builder);
+    synchronized (lock) {
+      scheduleSweepLocked();
+    }
+  }
+
+  /** A quarter of the shortest deadline, between 1 ms and 1 s. */
+  private static Duration sweepInterval(Broadcasters.Builder builder) {
+    Duration shortest = builder.sendTimeout;
+    for (Duration d :
+        Arrays.asList(builder.outboxLimits.grace(), builder.pingInterval, builder.silenceTimeout)) {
+      if (d != null && d.compareTo(shortest) < 0) {
+        shortest = d;
+      }
+    }
+    Duration quarter = shortest.dividedBy(4);
+    if (quarter.compareTo(Duration.ofMillis(1)) < 0) {
+      return Duration.ofMillis(1);
+    }
+    return quarter.compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1) : quarter;
+  }
+
+  @Override
+  public void register(Client client) {
+    requireNonNull(client, "client");
+    Outbox outbox;
+    synchronized (lock) {
+      Checks.requireState(!closed, "broadcaster is closed; cannot register %s", client.id());
+      if (byClient.containsKey(client)) {
+        throw new IllegalArgumentException("client " + client.id() + " is already registered");
+      }
+      outbox = new Outbox(this, client, snapshotLocked(), ticker.read());
+      byClient.put(client, outbox);
+      Outbox[] current = outboxes;
+      Outbox[] grown = Arrays.copyOf(current, current.length + 1);
+      grown[current.length] = outbox;
+      outboxes = grown;
+    }
+    outbox.drain();
+  }
+
+  @Override
+  public void unregister(Client client) {
+    Outbox outbox = byClient.get(requireNonNull(client, "client"));
+    if (outbox != null) {
+      outbox.close(/* reason= */ null);
+    }
+  }
+
+  /** Removes a closed outbox from the registry; called by the outbox, outside its monitor. */
+  void remove(Outbox outbox) {
+    synchronized (lock) {
+      if (byClient.remove(outbox.client, outbox)) {
+        Outbox[] current = outboxes;
+        Outbox[] shrunk = new Outbox[current.length - 1];
+        int i = 0;
+        for (Outbox o : current) {
+          if (o != outbox) {
+            shrunk[i++] = o;
+          }
+        }
+        outboxes = shrunk;
+      }
+    }
+  }
+
+  @Override
+  public void publish(SessionUpdate update) {
+    requireNonNull(update, "update");
+    deliver(List.of(update), ticker.read(), /* batch= */ false);
+    stats.published(1);
+  }
+
+  /**
+   * Delivers {@code updates} (at most one per session) as one frame: a {@code batch_update} if
+   * {@code batch}, else one {@code session_update}. {@code originNanos} is when the oldest of
+   * them was accepted, for the latency figures.
+   */
+  void deliver(List<SessionUpdate> updates, long originNanos, boolean batch) {
+    if (sequential) {
+      sequentialLock.lock();
+      try {
+        Outbox[] targets = offer(updates, originNanos, batch);
+        for (Outbox outbox : targets) {
+          outbox.drain();
+          awaitIdle(outbox);
+        }
+      } finally {
+        sequentialLock.unlock();
+      }
+    } else {
+      for (Outbox outbox : offer(updates, originNanos, batch)) {
+        outbox.drain();
+      }
+    }
+  }
+
+  /** Checks, applies and queues the updates under the lock; returns the outboxes to drain. */
+  private Outbox[] offer(List<SessionUpdate> updates, long originNanos, boolean batch) {
+    if (updates.isEmpty()) {
+      return NO_OUTBOXES;
+    }
+    // Encoded before taking the lock, so publishers do not wait on each other's encoding; if
+    // some update proves stale under the lock, the rest is encoded again (rare).
+    Frame frame = encode(updates, batch);
+    Broadcast broadcast;
+    Outbox[] targets;
+    synchronized (lock) {
+      Checks.requireState(!closed, "broadcaster is closed; cannot publish %s", updates.get(0));
+      List<SessionUpdate> fresh = updates;
+      for (SessionUpdate update : updates) {
+        if (!update.isNewerThan(view.get(update.sessionId()))) {
+          fresh = freshLocked(updates);
+          break;
+        }
+      }
+      if (fresh.size() != updates.size()) {
+        stats.stale(updates.size() - fresh.size());
+        if (fresh.isEmpty()) {
+          return NO_OUTBOXES;
+        }
+        frame = encode(fresh, batch);
+      }
+      applyLocked(fresh);
+      long now = ticker.read();
+      broadcast = new Broadcast(frame, fresh, originNanos, now);
+      targets = outboxes;
+      for (Outbox outbox : targets) {
+        outbox.enqueue(broadcast, now);
+      }
+    }
+    if (broadcast.release(/* clientId= */ null)) {
+      broadcastDone(broadcast, ticker.read());
+    }
+    return targets;
+  }
+
+  private List<SessionUpdate> freshLocked(List<SessionUpdate> updates) {
+    List<SessionUpdate> fresh = new ArrayList<>(updates.size());
+    for (SessionUpdate update : updates) {
+      if (update.isNewerThan(view.get(update.sessionId()))) {
+        fresh.add(update);
+      }
+    }
+    return fresh;
+  }
+
+  private void applyLocked(List<SessionUpdate> fresh) {
+    for (SessionUpdate update : fresh) {
+      view.put(update.sessionId(), update);
+      if (update.isTombstone()) {
+        tombstones.add(update);
+      }
+    }
+    while (tombstones.size() > MAX_TOMBSTONES) {
+      SessionUpdate oldest = tombstones.poll();
+      view.remove(oldest.sessionId(), oldest); // Only if not revived since.
+    }
+    snapshot = null;
+  }
+
+  private Frame snapshotLocked() {
+    if (snapshot == null) {
+      List<SessionUpdate> live = new ArrayList<>(view.size());
+      for (SessionUpdate update : view.values()) {
+        if (!update.isTombstone()) {
+          live.add(update);
+        }
+      }
+      stats.encoded();
+      snapshot = codec.initialState(live);
+    }
+    return snapshot;
+  }
+
+  /** Gives {@code outbox} the resync snapshot it owes, taken at this point of the order. */
+  void installResync(Outbox outbox) {
+    boolean installed;
+    synchronized (lock) {
+      installed = outbox.installResync(snapshotLocked());
+    }
+    if (installed) {
+      stats.resynced();
+    }
+  }
+
+  private Frame encode(List<SessionUpdate> updates, boolean batch) {
+    stats.encoded();
+    return batch ? codec.batchUpdate(updates) : codec.sessionUpdate(updates.get(0));
+  }
+
+  /** Encodes one client's conflated catch-up: the only per-client encoding, after an overflow. */
+  Frame encodeCatchUp(List<SessionUpdate> latest) {
+    stats.encoded();
+    return codec.batchUpdate(latest);
+  }
+
+  private void awaitIdle(Outbox outbox) {
+    try {
+      // No timeout here: the sweep closes a client whose send passes the send timeout, and a
+      // closed outbox is idle.
+      outbox.whenIdle().toCompletableFuture().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("unreachable: the idle stage never fails", e);
+    }
+  }
+
+  @Override
+  public void onPing(Client client) {
+    Outbox outbox = byClient.get(requireNonNull(client, "client"));
+    if (outbox != null) {
+      outbox.owePong(ticker.read());
+      outbox.drain();
+    }
+  }
+
+  @Override
+  public void onPong(Client client) {
+    Outbox outbox = byClient.get(requireNonNull(client, "client"));
+    if (outbox != null) {
+      outbox.heard(ticker.read());
+    }
+  }
+
+  @Override
+  public BroadcastStats stats() {
+    Outbox[] current = outboxes;
+    long queued = 0;
+    for (Outbox outbox : current) {
+      queued += outbox.queuedBytes();
+    }
+    return stats.snapshot(current.length, queued);
+  }
+
+  /** Returns the bytes waiting for {@code client}, or -1 if it is not registered. */
+  long queuedBytes(Client client) {
+    Outbox outbox = byClient.get(client);
+    return outbox == null ? -1 : outbox.queuedBytes();
+  }
+
+  @Override
+  public void close() {
+    Outbox[] all;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      all = outboxes;
+      if (sweepTask != null) {
+        sweepTask.cancel(/* mayInterruptIfRunning= */ false);
+      }
+    }
+    for (Outbox outbox : all) {
+      outbox.close(CloseReason.SHUTDOWN);
+    }
+    try {
+      onClose.run();
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, "stopping the scheduler failed", e);
+    }
+  }
+
+  private void scheduleSweepLocked() {
+    if (closed) {
+      return;
+    }
+    try {
+      sweepTask = scheduler.schedule(this::sweep, sweepInterval);
+    } catch (RejectedExecutionException e) {
+      logger.log(Level.WARNING, "scheduler refused the sweep; timeouts and heartbeats stop", e);
+    }
+  }
+
+  /** Closes clients past a deadline and sends due heartbeats; then schedules itself again. */
+  private void sweep() {
+    try {
+      long now = ticker.read();
+      for (Outbox outbox : outboxes) {
+        CloseReason reason = outbox.check(now);
+        if (reason != null) {
+          outbox.close(reason);
+        }
+      }
+    } catch (RuntimeException e) {
+      logger.log(Level.ERROR, "sweep failed; it runs again at the next interval", e);
+    } finally {
+      synchronized (lock) {
+        scheduleSweepLocked();
+      }
+    }
+  }
+
+  /** Called by whoever released a broadcast's last reference. */
+  void broadcastDone(Broadcast broadcast, long nowNanos) {
+    long took = nowNanos - broadcast.startNanos;
+    if (took <= slowBroadcastNanos || broadcast.clients() == 0) {
+      return;
+    }
+    String slowest = broadcast.lastClientId();
+    logger.log(
+        Level.WARNING,
+        () ->
+            String.format(
+                "broadcast of %d update(s), %d bytes, to %d client(s) took %.1f ms"
+                    + " (threshold %.1f ms); slowest client: %s",
+                broadcast.updates.size(),
+                broadcast.frame.bytes(),
+                broadcast.clients(),
+                took / 1e6,
+                slowBroadcastNanos / 1e6,
+                slowest));
+    try {
+      listener.slowBroadcast(slowest, Duration.ofNanos(took), broadcast.clients());
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, "listener failed in slowBroadcast", e);
+    }
+  }
+
+  void clientClosed(Outbox outbox, CloseReason reason) {
+    stats.closed(reason);
+    if (reason != CloseReason.SHUTDOWN) {
+      logger.log(
+          Level.INFO,
+          () -> "closed client " + outbox.client.id() + ": " + reason + " (" + reason.code() + ")");
+    }
+    try {
+      listener.clientClosed(outbox.client.id(), reason);
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, "listener failed in clientClosed", e);
+    }
+  }
+
+  void updatesDropped(Client client, int updates) {
+    stats.dropped(updates);
+    try {
+      listener.updatesDropped(client.id(), policy, updates);
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, "listener failed in updatesDropped", e);
+    }
+  }
+
+  void logSendFailure(Client client, Throwable error) {
+    logger.log(Level.DEBUG, () -> "client " + client.id() + " failed: " + error);
+  }
+
+  @Override
+  public String toString() {
+    return "FanoutBroadcaster["
+        + (sequential ? "sequential" : "concurrent")
+        + ", clients="
+        + outboxes.length
+        + ", limits="
+        + limits
+        + ", policy="
+        + policy
+        + ", sendTimeout="
+        + TimeUnit.NANOSECONDS.toMillis(sendTimeoutNanos)
+        + "ms]";
+  }
+}

@@ -1,0 +1,51 @@
+package io.github.broadcast;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Collection;
+
+/**
+ * Encodes the messages a broadcaster sends. A broadcaster calls it once per publish (once per
+ * flush when batched) and shares the resulting {@link Frame} with every client, so the cost of
+ * encoding does not grow with the number of clients.
+ *
+ * <p>The wire format of {@link #json(ObjectMapper)}, which the example dashboard and the load
+ * test share:
+ *
+ * <pre>{@code
+ * {"type":"initial_state","sessions":[{"session_id":"a","version":3,...state}, ...]}
+ * {"type":"session_update","session":{"session_id":"a","version":4,...state}}
+ * {"type":"batch_update","sessions":[{"session_id":"a","version":5,...}, {"session_id":"b","version":9,"removed":true}]}
+ * {"type":"pong"}
+ * }</pre>
+ *
+ * <p>A client applies a session object only if its version is greater than the one it holds,
+ * drops sessions marked {@code "removed":true}, and replaces its whole view on {@code
+ * initial_state} (sent on connect, and again to resync a client that fell behind).
+ *
+ * <p>Implementations must be thread-safe and must not block; they are called from publisher
+ * threads, the scheduler thread and transport threads.
+ */
+public interface MessageCodec {
+
+  /** Encodes the full view: every live session, no tombstones. */
+  Frame initialState(Collection<SessionUpdate> sessions);
+
+  /** Encodes one update, a tombstone included. */
+  Frame sessionUpdate(SessionUpdate update);
+
+  /** Encodes several updates, at most one per session, tombstones included. */
+  Frame batchUpdate(Collection<SessionUpdate> updates);
+
+  /** Encodes the answer to a client's text {@code ping}. */
+  Frame pong();
+
+  /** Returns the JSON codec above, writing with {@code mapper}. */
+  static MessageCodec json(ObjectMapper mapper) {
+    return new JsonCodec(mapper);
+  }
+
+  /** Returns the JSON codec above with a default {@link ObjectMapper}. */
+  static MessageCodec json() {
+    return new JsonCodec(new ObjectMapper());
+  }
+}

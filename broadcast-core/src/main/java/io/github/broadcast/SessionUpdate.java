@@ -1,0 +1,62 @@
+package io.github.broadcast;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * One change to one session: its id, its version and its whole new state. A removed session is
+ * an update too, a <em>tombstone</em>, whose state is {@code null}.
+ *
+ * <p>Versions order the updates of one session: a broadcaster delivers an update only if its
+ * version is greater than the last one it delivered for that session, so a client never sees a
+ * session go backwards and a late, older update never overwrites a newer one. {@link
+ * SessionStore} assigns versions from one counter, so they also stay monotonic across a session
+ * being removed and created again.
+ *
+ * <p>The state is shared, never copied: once an update is created, neither the library nor the
+ * caller may modify its {@link ObjectNode}. The fields {@code session_id} and {@code version} are
+ * written by the codec from this record; the state should not carry its own.
+ *
+ * @param sessionId the session's id; not blank
+ * @param version the version of this state; positive
+ * @param state the session's state as a JSON object, or {@code null} for a tombstone
+ */
+public record SessionUpdate(String sessionId, long version, ObjectNode state) {
+
+  /** Validates every component. */
+  public SessionUpdate {
+    requireNonNull(sessionId, "sessionId");
+    if (sessionId.isBlank()) {
+      throw new IllegalArgumentException("sessionId : blank (expected: at least one non-space)");
+    }
+    if (version <= 0) {
+      throw new IllegalArgumentException("version : " + version + " (expected: > 0)");
+    }
+  }
+
+  /** Returns an update that sets {@code sessionId} to {@code state} at {@code version}. */
+  public static SessionUpdate of(String sessionId, long version, ObjectNode state) {
+    return new SessionUpdate(sessionId, version, requireNonNull(state, "state"));
+  }
+
+  /** Returns the tombstone that removes {@code sessionId} at {@code version}. */
+  public static SessionUpdate tombstone(String sessionId, long version) {
+    return new SessionUpdate(sessionId, version, null);
+  }
+
+  /** Returns whether this update removes its session. */
+  public boolean isTombstone() {
+    return state == null;
+  }
+
+  /** Returns whether this update supersedes {@code other}, an update of the same session. */
+  boolean isNewerThan(SessionUpdate other) {
+    return other == null || version > other.version;
+  }
+
+  @Override
+  public String toString() {
+    return "SessionUpdate[" + sessionId + " v" + version + (state == null ? " removed]" : "]");
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * broadcast-core: WebSocket fan-out strategies, independent of any WebSocket container.
+ * Only the API package is exported; the engine is package-private inside it.
+ */
+module io.github.broadcast {
+  exports io.github.broadcast;
+
+  requires transitive com.fasterxml.jackson.databind;
+  requires com.github.benmanes.caffeine;
+  requires HdrHistogram;
+}

@@ -1,0 +1,287 @@
+package io.github.broadcast.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.broadcast.Client;
+import io.github.broadcast.CloseReason;
+import io.github.broadcast.Frame;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * An in-memory {@link Client} that records every frame handed to it and keeps the view a real
+ * dashboard would build from them, checking the protocol as it goes: {@code initial_state}
+ * first, versions never going backwards and, when asked, no gap ({@link #expectConsecutive}).
+ *
+ * <p>Sends complete at once by default; {@link #stall()} holds them until {@link #completeNext()}
+ * or {@link #resume()}, which is how a test plays a slow or stalled peer; {@link #failSends()}
+ * fails them. Thread-safe; completions run outside the monitor, on the caller's thread.
+ */
+public final class RecordingClient implements Client {
+
+  private static final ObjectMapper mapper = new ObjectMapper();
+
+  private final String id;
+  // All guarded by this.
+  private final List<String> frames = new ArrayList<>();
+  private final List<String> types = new ArrayList<>();
+  private final Map<String, Long> versions = new LinkedHashMap<>();
+  private final Map<String, JsonNode> states = new LinkedHashMap<>();
+  private final List<String> violations = new ArrayList<>();
+  private final ArrayDeque<CompletableFuture<Void>> pending = new ArrayDeque<>();
+  private boolean stalled;
+  private boolean failing;
+  private boolean consecutive;
+  private int inFlight;
+  private int maxInFlight;
+  private int pings;
+  private CloseReason closeReason;
+  private int closes;
+  private boolean open = true;
+
+  public RecordingClient(String id) {
+    this.id = id;
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public CompletionStage<Void> send(Frame frame) {
+    CompletableFuture<Void> future = new CompletableFuture<>();
+    boolean completeNow;
+    boolean failNow;
+    synchronized (this) {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      frames.add(frame.text());
+      apply(frame.text());
+      failNow = failing;
+      completeNow = !stalled && !failing;
+      if (stalled) {
+        pending.add(future);
+      }
+    }
+    if (failNow) {
+      finish(future, new IOException("broken pipe (" + id + ")"));
+    } else if (completeNow) {
+      finish(future, null);
+    }
+    return future;
+  }
+
+  private void finish(CompletableFuture<Void> future, Throwable error) {
+    synchronized (this) {
+      inFlight--;
+    }
+    if (error == null) {
+      future.complete(null);
+    } else {
+      future.completeExceptionally(error);
+    }
+  }
+
+  private void apply(String text) {
+    JsonNode message;
+    try {
+      message = mapper.readTree(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    String type = message.path("type").asText();
+    if (types.isEmpty() && !type.equals("initial_state")) {
+      violations.add("first frame is " + type + ", not initial_state");
+    }
+    types.add(type);
+    switch (type) {
+      case "initial_state":
+        // Replaces the view; versions may not go backwards even across a resync.
+        Map<String, Long> before = new LinkedHashMap<>(versions);
+        versions.clear();
+        states.clear();
+        for (JsonNode session : message.path("sessions")) {
+          String sessionId = session.path("session_id").asText();
+          long version = session.path("version").asLong();
+          Long previous = before.get(sessionId);
+          if (previous != null && version < previous) {
+            violations.add("resync took " + sessionId + " back from v" + previous + " to v" + version);
+          }
+          versions.put(sessionId, version);
+          states.put(sessionId, session);
+        }
+        break;
+      case "session_update":
+        applySession(message.path("session"));
+        break;
+      case "batch_update":
+        for (JsonNode session : message.path("sessions")) {
+          applySession(session);
+        }
+        break;
+      case "pong":
+        break;
+      default:
+        violations.add("unknown frame type " + type);
+    }
+  }
+
+  private void applySession(JsonNode session) {
+    String sessionId = session.path("session_id").asText();
+    long version = session.path("version").asLong();
+    Long previous = versions.get(sessionId);
+    if (previous != null && version <= previous) {
+      violations.add(sessionId + " went from v" + previous + " to v" + version);
+      return;
+    }
+    if (consecutive && previous != null && version != previous + 1) {
+      violations.add(sessionId + " jumped from v" + previous + " to v" + version + " (a gap)");
+    }
+    if (session.path("removed").asBoolean(false)) {
+      versions.remove(sessionId);
+      states.remove(sessionId);
+      if (consecutive) {
+        versions.put(sessionId, version); // Keep the version to check the next one.
+      }
+    } else {
+      versions.put(sessionId, version);
+      states.put(sessionId, session);
+    }
+  }
+
+  /** Checks that each session's versions grow by exactly one after the snapshot: no gap. */
+  public synchronized RecordingClient expectConsecutive() {
+    consecutive = true;
+    return this;
+  }
+
+  /** Holds every later send in flight until {@link #completeNext()} or {@link #resume()}. */
+  public synchronized RecordingClient stall() {
+    stalled = true;
+    return this;
+  }
+
+  /** Fails every later send. */
+  public synchronized RecordingClient failSends() {
+    failing = true;
+    return this;
+  }
+
+  /** Completes the oldest held send; returns whether there was one. */
+  public boolean completeNext() {
+    CompletableFuture<Void> next;
+    synchronized (this) {
+      next = pending.poll();
+    }
+    if (next != null) {
+      finish(next, null);
+    }
+    return next != null;
+  }
+
+  /** Stops holding sends and completes the held ones, in order. */
+  public void resume() {
+    synchronized (this) {
+      stalled = false;
+    }
+    while (completeNext()) {
+      // Each completion may start the next send, which now completes at once.
+    }
+  }
+
+  @Override
+  public synchronized void ping() {
+    pings++;
+  }
+
+  @Override
+  public synchronized void close(CloseReason reason) {
+    closes++;
+    if (closeReason == null) {
+      closeReason = reason;
+    }
+    open = false;
+  }
+
+  @Override
+  public synchronized boolean isOpen() {
+    return open;
+  }
+
+  /** Returns the frames handed to this client, in order. */
+  public synchronized List<String> frames() {
+    return new ArrayList<>(frames);
+  }
+
+  /** Returns the type of each frame handed to this client, in order. */
+  public synchronized List<String> types() {
+    return new ArrayList<>(types);
+  }
+
+  /** Returns the client's view: session id to the version it holds (tombstones excluded). */
+  public synchronized Map<String, Long> view() {
+    Map<String, Long> live = new LinkedHashMap<>();
+    versions.forEach((sessionId, version) -> {
+      if (states.containsKey(sessionId)) {
+        live.put(sessionId, version);
+      }
+    });
+    return live;
+  }
+
+  /** Returns the session object the client holds for {@code sessionId}, or null. */
+  public synchronized JsonNode session(String sessionId) {
+    return states.get(sessionId);
+  }
+
+  /** Returns the most sends ever in flight at once. */
+  public synchronized int maxInFlight() {
+    return maxInFlight;
+  }
+
+  /** Returns how many sends are held now. */
+  public synchronized int held() {
+    return pending.size();
+  }
+
+  /** Returns how many transport pings were sent. */
+  public synchronized int pings() {
+    return pings;
+  }
+
+  /** Returns the first close reason, or null if never closed. */
+  public synchronized CloseReason closeReason() {
+    return closeReason;
+  }
+
+  /** Asserts that the protocol was kept: see the class comment. */
+  public synchronized void assertConsistent() {
+    assertThat(violations).as("protocol violations seen by %s", id).isEmpty();
+    assertThat(maxInFlight).as("sends in flight at once on %s", id).isLessThanOrEqualTo(1);
+  }
+
+  /** Asserts the client was closed, once, for {@code reason}. */
+  public synchronized void assertClosed(CloseReason reason) {
+    assertThat(closeReason).as("close reason of %s", id).isEqualTo(reason);
+  }
+
+  /** Asserts the client was never closed by the broadcaster. */
+  public synchronized void assertOpen() {
+    assertThat(closeReason).as("close reason of %s", id).isNull();
+  }
+
+  @Override
+  public String toString() {
+    return "RecordingClient[" + id + "]";
+  }
+}
