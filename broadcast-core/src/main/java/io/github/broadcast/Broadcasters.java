@@ -241,7 +241,8 @@ public final class Broadcasters {
 
     /**
      * Sets how long a broadcast may take, from publish until its last client's send completes,
-     * before one warning is logged naming the slowest client; default 100 ms.
+     * before a warning is logged naming the slowest client (at most one a second; the listener
+     * hears of every one); default 100 ms.
      */
     public Builder slowBroadcastThreshold(Duration threshold) {
       this.slowBroadcastThreshold = Checks.requirePositive("slowBroadcastThreshold", threshold);

@@ -15,6 +15,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /*
@@ -50,6 +52,7 @@ final class FanoutBroadcaster implements Broadcaster {
   private static final System.Logger logger = System.getLogger(Broadcaster.class.getName());
   private static final Outbox[] NO_OUTBOXES = {};
   static final int MAX_TOMBSTONES = 10_000;
+  private static final long SLOW_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   final MessageCodec codec;
   final Ticker ticker;
@@ -66,6 +69,8 @@ final class FanoutBroadcaster implements Broadcaster {
   private final Scheduler scheduler;
   private final Duration sweepInterval;
   private final Runnable onClose;
+  private final AtomicLong lastSlowWarningNanos;
+  private final LongAdder suppressedSlowWarnings = new LongAdder();
 
   // Taken by sequential publishes only, for the whole broadcast: the baseline's serial loop.
   private final ReentrantLock sequentialLock = new ReentrantLock(/* fair= */ true);
@@ -101,6 +106,7 @@ final class FanoutBroadcaster implements Broadcaster {
     this.scheduler = scheduler;
     this.onClose = onClose;
     this.sweepInterval = sweepInterval(builder);
+    this.lastSlowWarningNanos = new AtomicLong(ticker.read() - SLOW_WARNING_INTERVAL_NANOS);
     synchronized (lock) {
       scheduleSweepLocked();
     }
@@ -395,37 +401,50 @@ final class FanoutBroadcaster implements Broadcaster {
     }
   }
 
-  /** Called by whoever released a broadcast's last reference. */
+  /**
+   * Called by whoever released a broadcast's last reference. Every slow broadcast reaches the
+   * listener; the log gets at most one warning per second, counting the ones it left out, so a
+   * client that is slow for minutes cannot flood it.
+   */
   void broadcastDone(Broadcast broadcast, long nowNanos) {
     long took = nowNanos - broadcast.startNanos;
     if (took <= slowBroadcastNanos || broadcast.clients() == 0) {
       return;
     }
     String slowest = broadcast.lastClientId();
-    logger.log(
-        Level.WARNING,
-        () ->
-            String.format(
-                "broadcast of %d update(s), %d bytes, to %d client(s) took %.1f ms"
-                    + " (threshold %.1f ms); slowest client: %s",
-                broadcast.updates.size(),
-                broadcast.frame.bytes(),
-                broadcast.clients(),
-                took / 1e6,
-                slowBroadcastNanos / 1e6,
-                slowest));
     try {
       listener.slowBroadcast(slowest, Duration.ofNanos(took), broadcast.clients());
     } catch (RuntimeException e) {
       logger.log(Level.WARNING, "listener failed in slowBroadcast", e);
     }
+    long last = lastSlowWarningNanos.get();
+    if (nowNanos - last < SLOW_WARNING_INTERVAL_NANOS
+        || !lastSlowWarningNanos.compareAndSet(last, nowNanos)) {
+      suppressedSlowWarnings.increment();
+      return;
+    }
+    long suppressed = suppressedSlowWarnings.sumThenReset();
+    logger.log(
+        Level.WARNING,
+        () ->
+            String.format(
+                "broadcast of %d update(s), %d bytes, to %d client(s) took %.1f ms"
+                    + " (threshold %.1f ms); slowest client: %s%s",
+                broadcast.updates.size(),
+                broadcast.frame.bytes(),
+                broadcast.clients(),
+                took / 1e6,
+                slowBroadcastNanos / 1e6,
+                slowest,
+                suppressed == 0 ? "" : " (" + suppressed + " more slow broadcasts not logged)"));
   }
 
   void clientClosed(Outbox outbox, CloseReason reason) {
     stats.closed(reason);
     if (reason != CloseReason.SHUTDOWN) {
+      // Slow and silent clients are what an operator looks for; failed sends are routine.
       logger.log(
-          Level.INFO,
+          reason.isSlowClient() || reason == CloseReason.UNRESPONSIVE ? Level.INFO : Level.DEBUG,
           () -> "closed client " + outbox.client.id() + ": " + reason + " (" + reason.code() + ")");
     }
     try {

@@ -39,6 +39,7 @@ public final class RecordingClient implements Client {
   private final List<String> violations = new ArrayList<>();
   private final ArrayDeque<CompletableFuture<Void>> pending = new ArrayDeque<>();
   private boolean stalled;
+  private java.util.concurrent.Executor completer;
   private boolean failing;
   private boolean consecutive;
   private int inFlight;
@@ -62,6 +63,7 @@ public final class RecordingClient implements Client {
     CompletableFuture<Void> future = new CompletableFuture<>();
     boolean completeNow;
     boolean failNow;
+    java.util.concurrent.Executor async;
     synchronized (this) {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
@@ -69,12 +71,15 @@ public final class RecordingClient implements Client {
       apply(frame.text());
       failNow = failing;
       completeNow = !stalled && !failing;
+      async = completer;
       if (stalled) {
         pending.add(future);
       }
     }
     if (failNow) {
       finish(future, new IOException("broken pipe (" + id + ")"));
+    } else if (completeNow && async != null) {
+      async.execute(() -> finish(future, null));
     } else if (completeNow) {
       finish(future, null);
     }
@@ -168,6 +173,12 @@ public final class RecordingClient implements Client {
   /** Holds every later send in flight until {@link #completeNext()} or {@link #resume()}. */
   public synchronized RecordingClient stall() {
     stalled = true;
+    return this;
+  }
+
+  /** Completes every later send on {@code executor}, as a socket's I/O thread would. */
+  public synchronized RecordingClient completeOn(java.util.concurrent.Executor executor) {
+    completer = executor;
     return this;
   }
 

@@ -1,0 +1,68 @@
+package io.github.broadcast;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The wire format the dashboard and the load test share. */
+final class JsonCodecTest {
+
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final MessageCodec codec = MessageCodec.json(mapper);
+
+  private SessionUpdate session(String id, long version) {
+    ObjectNode state = mapper.createObjectNode();
+    state.put("status", "working");
+    state.put("session_id", "ignored: the record's id wins");
+    state.put("version", -1);
+    state.putArray("tools").add("Bash");
+    return SessionUpdate.of(id, version, state);
+  }
+
+  @Test
+  void sessionUpdate_writesIdAndVersionFromTheRecord_thenTheState() {
+    Frame frame = codec.sessionUpdate(session("a", 7));
+    assertThat(frame.text()).isEqualTo(
+        "{\"type\":\"session_update\",\"session\":{\"session_id\":\"a\",\"version\":7,"
+            + "\"status\":\"working\",\"tools\":[\"Bash\"]}}");
+    assertThat(frame.bytes()).isEqualTo(frame.text().length());
+  }
+
+  @Test
+  void batchUpdate_carriesTombstonesAsRemoved() {
+    Frame frame = codec.batchUpdate(List.of(session("a", 1), SessionUpdate.tombstone("b", 2)));
+    assertThat(frame.text()).isEqualTo(
+        "{\"type\":\"batch_update\",\"sessions\":[{\"session_id\":\"a\",\"version\":1,"
+            + "\"status\":\"working\",\"tools\":[\"Bash\"]},"
+            + "{\"session_id\":\"b\",\"version\":2,\"removed\":true}]}");
+  }
+
+  @Test
+  void initialState_leavesTombstonesOut() {
+    Frame frame = codec.initialState(List.of(session("a", 1), SessionUpdate.tombstone("b", 2)));
+    assertThat(frame.text()).startsWith("{\"type\":\"initial_state\",\"sessions\":[{\"session_id\":\"a\"")
+        .doesNotContain("\"b\"");
+    assertThat(codec.initialState(List.of()).text())
+        .isEqualTo("{\"type\":\"initial_state\",\"sessions\":[]}");
+  }
+
+  @Test
+  void pong_isOneSharedFrame() {
+    assertThat(codec.pong().text()).isEqualTo("{\"type\":\"pong\"}");
+    assertThat(codec.pong()).isSameAs(codec.pong());
+  }
+
+  @Test
+  void frameBytes_countUtf8_notChars() {
+    ObjectNode state = mapper.createObjectNode();
+    state.put("cwd", "/home/zoë/项目/🚀");
+    Frame frame = codec.sessionUpdate(SessionUpdate.of("a", 1, state));
+    assertThat(frame.bytes())
+        .isEqualTo(frame.text().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    assertThat(Frame.utf8Length("a\uD800b")).as("a lone surrogate encodes as '?'")
+        .isEqualTo("a\uD800b".getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+  }
+}

@@ -1,0 +1,119 @@
+package io.github.broadcast;
+
+import static io.github.broadcast.BroadcasterContractTest.update;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.broadcast.testing.FakeTicker;
+import io.github.broadcast.testing.ManualScheduler;
+import io.github.broadcast.testing.RecordingClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Heartbeats, the silence rule, and the slow-broadcast warning. */
+final class LivenessTest {
+
+  private final FakeTicker ticker = new FakeTicker();
+  private final ManualScheduler scheduler = new ManualScheduler(ticker);
+  private final RecordingClient client = new RecordingClient("c1");
+  private final RecordingClient other = new RecordingClient("c2");
+  private final List<String> slowBroadcasts = new ArrayList<>();
+  private final BroadcastListener listener =
+      new BroadcastListener() {
+        @Override
+        public void slowBroadcast(String slowestClientId, Duration took, int clients) {
+          slowBroadcasts.add(slowestClientId + " " + took.toMillis() + "ms " + clients);
+        }
+      };
+  private Broadcaster broadcaster;
+
+  private Broadcaster build(Broadcasters.Builder builder) {
+    broadcaster = builder.ticker(ticker).scheduler(scheduler).listener(listener).build();
+    broadcaster.register(client);
+    broadcaster.register(other);
+    return broadcaster;
+  }
+
+  @AfterEach
+  void tearDown() {
+    broadcaster.close();
+    client.assertConsistent();
+  }
+
+  @Test
+  void heartbeat_pingsEveryClientOnTheInterval() {
+    build(Broadcasters.newBuilder().heartbeat(Duration.ofSeconds(15), Duration.ofSeconds(45)));
+    scheduler.advance(Duration.ofSeconds(14));
+    assertThat(client.pings()).isZero();
+    scheduler.advance(Duration.ofSeconds(2));
+    assertThat(client.pings()).isEqualTo(1);
+    broadcaster.onPong(client);
+    scheduler.advance(Duration.ofSeconds(15));
+    assertThat(client.pings()).isEqualTo(2);
+    assertThat(other.pings()).isEqualTo(2);
+  }
+
+  @Test
+  void silentClient_isClosedAsUnresponsive_afterTheSilenceTimeout_whileAnsweringOnesStay() {
+    build(Broadcasters.newBuilder().heartbeat(Duration.ofSeconds(15), Duration.ofSeconds(30)));
+    for (int second = 0; second < 29; second++) {
+      scheduler.advance(Duration.ofSeconds(1));
+      broadcaster.onPong(other);
+    }
+    client.assertOpen();
+    for (int second = 0; second < 3; second++) {
+      scheduler.advance(Duration.ofSeconds(1));
+      broadcaster.onPong(other);
+    }
+    client.assertClosed(CloseReason.UNRESPONSIVE);
+    other.assertOpen();
+    assertThat(broadcaster.stats().closed(CloseReason.UNRESPONSIVE)).isEqualTo(1);
+  }
+
+  @Test
+  void textPing_countsAsASignOfLife_andIsAnswered() {
+    build(Broadcasters.newBuilder().heartbeat(Duration.ofSeconds(15), Duration.ofSeconds(30)));
+    for (int i = 0; i < 12; i++) {
+      scheduler.advance(Duration.ofSeconds(10));
+      broadcaster.onPing(client);
+      broadcaster.onPong(other);
+    }
+    client.assertOpen();
+    assertThat(client.types()).filteredOn("pong"::equals).hasSize(12);
+  }
+
+  @Test
+  void heartbeat_isOffByDefault() {
+    build(Broadcasters.newBuilder());
+    scheduler.advance(Duration.ofMinutes(10));
+    assertThat(client.pings()).isZero();
+    client.assertOpen();
+  }
+
+  @Test
+  void slowBroadcast_warnsOnce_namingTheSlowestClient() {
+    build(Broadcasters.newBuilder());
+    client.stall();
+    broadcaster.publish(update("a", 1));
+    ticker.advance(Duration.ofMillis(150));
+    assertThat(slowBroadcasts).as("not complete yet").isEmpty();
+    client.completeNext();
+
+    assertThat(slowBroadcasts).containsExactly("c1 150ms 2");
+    client.resume();
+    broadcaster.publish(update("a", 2));
+    assertThat(slowBroadcasts).as("a fast broadcast is not reported").hasSize(1);
+  }
+
+  @Test
+  void slowBroadcastThreshold_isConfigurable() {
+    build(Broadcasters.newBuilder().slowBroadcastThreshold(Duration.ofSeconds(1)));
+    client.stall();
+    broadcaster.publish(update("a", 1));
+    ticker.advance(Duration.ofMillis(900));
+    client.completeNext();
+    assertThat(slowBroadcasts).isEmpty();
+  }
+}
