@@ -164,6 +164,15 @@ public final class RecordingClient implements Client {
     }
   }
 
+  /**
+   * Records a message that arrived over a real socket, as if it had been sent to this client:
+   * how an end-to-end test client reuses the view and the protocol checks.
+   */
+  public synchronized void receive(String text) {
+    frames.add(text);
+    apply(text);
+  }
+
   /** Checks that each session's versions grow by exactly one after the snapshot: no gap. */
   public synchronized RecordingClient expectConsecutive() {
     consecutive = true;

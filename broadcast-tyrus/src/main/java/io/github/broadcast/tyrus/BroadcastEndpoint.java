@@ -1,0 +1,121 @@
+package io.github.broadcast.tyrus;
+
+import io.github.broadcast.Broadcaster;
+import io.github.broadcast.CloseReason;
+import io.github.broadcast.Ticker;
+import jakarta.websocket.Endpoint;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.PongMessage;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+
+/**
+ * The JSR-356 endpoint that puts a {@link Broadcaster} on real sockets. One instance serves every
+ * connection (its configurator hands out this instance); per-connection state lives in the
+ * session's user properties.
+ *
+ * <ul>
+ *   <li>open: admission (connection cap and rate, else close 1013), then the session is wrapped
+ *       as a core client and registered: it receives {@code initial_state}, then the updates;
+ *   <li>text {@code ping}: a {@code pong} is queued ahead of any waiting updates; any other text
+ *       counts as a sign of life and is otherwise ignored;
+ *   <li>a transport pong: a sign of life for the broadcaster's heartbeat;
+ *   <li>a binary message, or more text messages than the inbound rate allows: close 1008;
+ *   <li>a text message over the size limit: the container closes with 1009;
+ *   <li>close or error: the client is unregistered.
+ * </ul>
+ *
+ * <p>Threads: the container calls every method, from its own threads (Grizzly's worker threads
+ * in the embedded server), never two at once for one session.
+ *
+ * <p>Build it with {@link BroadcastEndpointConfig}, which also makes its {@code
+ * ServerEndpointConfig}.
+ */
+public final class BroadcastEndpoint extends Endpoint {
+
+  private static final System.Logger logger = System.getLogger(BroadcastEndpoint.class.getName());
+  private static final String CLIENT = BroadcastEndpoint.class.getName() + ".client";
+
+  private final Broadcaster broadcaster;
+  private final int maxMessageBytes;
+  private final long idleTimeoutMillis;
+  private final Ticker ticker;
+  private final double inboundPerSecond;
+  private final int inboundBurst;
+  private HandshakePolicy policy; // Set once, before the endpoint is deployed.
+
+  BroadcastEndpoint(BroadcastEndpointConfig.Builder builder) {
+    this.broadcaster = builder.broadcaster;
+    this.maxMessageBytes = builder.maxMessageBytes;
+    this.idleTimeoutMillis = builder.idleTimeout.toMillis();
+    this.ticker = builder.ticker;
+    this.inboundPerSecond = builder.inboundPerSecond;
+    this.inboundBurst = builder.inboundBurst;
+  }
+
+  void policy(HandshakePolicy policy) {
+    this.policy = policy;
+  }
+
+  @Override
+  public void onOpen(Session session, EndpointConfig config) {
+    String refusal = policy.admit();
+    if (refusal != null) {
+      logger.log(Level.INFO, () -> "refused connection " + session.getId() + ": " + refusal);
+      closeQuietly(session, CloseReason.TRY_AGAIN_LATER);
+      return;
+    }
+    session.setMaxTextMessageBufferSize(maxMessageBytes);
+    session.setMaxBinaryMessageBufferSize(maxMessageBytes);
+    session.setMaxIdleTimeout(idleTimeoutMillis);
+    SessionClient client =
+        new SessionClient(session, new TokenBucket(ticker, inboundBurst, inboundPerSecond));
+    session.getUserProperties().put(CLIENT, client);
+    session.addMessageHandler(String.class, text -> onText(client, text));
+    session.addMessageHandler(ByteBuffer.class, data -> violation(client, "a binary message"));
+    session.addMessageHandler(PongMessage.class, pong -> broadcaster.onPong(client));
+    broadcaster.register(client);
+  }
+
+  private void onText(SessionClient client, String text) {
+    if (!client.admitInbound()) {
+      violation(client, "more than " + inboundPerSecond + " messages a second");
+      return;
+    }
+    if ("ping".equals(text.strip())) {
+      broadcaster.onPing(client);
+    } else {
+      broadcaster.onPong(client);
+    }
+  }
+
+  private void violation(SessionClient client, String what) {
+    policy.policyCloses.increment();
+    logger.log(Level.INFO, () -> "closing " + client.id() + " (1008): it sent " + what);
+    client.close(CloseReason.POLICY_VIOLATION);
+  }
+
+  @Override
+  public void onClose(Session session, jakarta.websocket.CloseReason closeReason) {
+    Object client = session.getUserProperties().remove(CLIENT);
+    if (client instanceof SessionClient) {
+      broadcaster.unregister((SessionClient) client);
+      policy.release();
+    }
+  }
+
+  @Override
+  public void onError(Session session, Throwable error) {
+    logger.log(Level.DEBUG, () -> "session " + session.getId() + " failed: " + error);
+  }
+
+  private static void closeQuietly(Session session, CloseReason reason) {
+    try {
+      session.close(SessionClient.toJakarta(reason));
+    } catch (IOException | RuntimeException e) {
+      logger.log(Level.DEBUG, () -> "close of " + session.getId() + " failed: " + e);
+    }
+  }
+}

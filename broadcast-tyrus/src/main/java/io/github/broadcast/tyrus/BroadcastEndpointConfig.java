@@ -1,0 +1,234 @@
+package io.github.broadcast.tyrus;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.broadcast.Broadcaster;
+import io.github.broadcast.Ticker;
+import jakarta.websocket.server.ServerEndpointConfig;
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Binds a {@link Broadcaster} to a WebSocket path, for any Jakarta WebSocket (JSR-356)
+ * container: build it, then deploy {@link #serverEndpointConfig()}.
+ *
+ * <pre>{@code
+ * // In any container (a ServletContextListener, a ServerApplicationConfig, ...):
+ * BroadcastEndpointConfig endpoint = BroadcastEndpointConfig
+ *     .newBuilder("/ws/dashboard", broadcaster)
+ *     .allowedOrigins("https://dashboard.example.com")
+ *     .build();
+ * serverContainer.addEndpoint(endpoint.serverEndpointConfig());
+ * }</pre>
+ *
+ * <p>The embedded server ({@link EmbeddedServer}) takes the builder instead, and when no origin
+ * is given it allows its own origins only (same-origin). Every option has a safe default; each is
+ * validated when set, naming the option. Thread-safe once built.
+ */
+public final class BroadcastEndpointConfig {
+
+  private final String path;
+  private final BroadcastEndpoint endpoint;
+  private final HandshakePolicy policy;
+  private final ServerEndpointConfig serverEndpointConfig;
+
+  private BroadcastEndpointConfig(Builder builder, Set<String> origins, boolean anyOrigin) {
+    this.path = builder.path;
+    this.endpoint = new BroadcastEndpoint(builder);
+    this.policy =
+        new HandshakePolicy(
+            endpoint,
+            origins,
+            anyOrigin,
+            builder.maxClients,
+            builder.ticker,
+            builder.connectionsPerSecond,
+            builder.connectionBurst);
+    endpoint.policy(policy);
+    this.serverEndpointConfig =
+        ServerEndpointConfig.Builder.create(BroadcastEndpoint.class, path)
+            .configurator(policy)
+            .build();
+  }
+
+  /** Returns a builder for the endpoint at {@code path} (for example {@code /ws/dashboard}). */
+  public static Builder newBuilder(String path, Broadcaster broadcaster) {
+    return new Builder(path, broadcaster);
+  }
+
+  /** Returns the path the endpoint is deployed at. */
+  public String path() {
+    return path;
+  }
+
+  /** Returns the configuration to deploy in a JSR-356 container. */
+  public ServerEndpointConfig serverEndpointConfig() {
+    return serverEndpointConfig;
+  }
+
+  /** Returns a snapshot of the connection counters (refusals by reason, open connections). */
+  public EndpointStats stats() {
+    return policy.stats();
+  }
+
+  /** Builds a {@link BroadcastEndpointConfig}. Not thread-safe. */
+  public static final class Builder {
+
+    final String path;
+    final Broadcaster broadcaster;
+    int maxMessageBytes = 64 * 1024;
+    final Set<String> origins = new LinkedHashSet<>();
+    boolean anyOrigin;
+    int maxClients = 10_000;
+    double connectionsPerSecond = 100;
+    int connectionBurst = 200;
+    double inboundPerSecond = 10;
+    int inboundBurst = 20;
+    Duration idleTimeout = Duration.ZERO;
+    Ticker ticker = Ticker.systemTicker();
+
+    private Builder(String path, Broadcaster broadcaster) {
+      requireNonNull(path, "path : null (expected: a path such as /ws/dashboard)");
+      if (!path.startsWith("/")) {
+        throw new IllegalArgumentException("path : " + path + " (expected: starts with /)");
+      }
+      this.path = path;
+      this.broadcaster = requireNonNull(broadcaster, "broadcaster : null (expected: non-null)");
+    }
+
+    /**
+     * Sets the largest text message a client may send, in bytes; larger closes it with 1009.
+     * Default 64 KiB (a dashboard client only ever sends {@code ping}).
+     */
+    public Builder maxMessageBytes(int maxMessageBytes) {
+      this.maxMessageBytes = positive("maxMessageBytes", maxMessageBytes);
+      return this;
+    }
+
+    /**
+     * Allows handshakes whose Origin is one of {@code origins} ({@code scheme://host[:port]},
+     * compared without case). Default: none, which the embedded server reads as same-origin.
+     */
+    public Builder allowedOrigins(String... origins) {
+      for (String origin : origins) {
+        this.origins.add(checkOrigin(origin));
+      }
+      return this;
+    }
+
+    /** Allows handshakes from any Origin: an explicit opt-out of the origin check. */
+    public Builder allowAnyOrigin() {
+      this.anyOrigin = true;
+      return this;
+    }
+
+    /** Sets the most connections open at once; past it, new ones are closed with 1013. */
+    public Builder maxClients(int maxClients) {
+      this.maxClients = positive("maxClients", maxClients);
+      return this;
+    }
+
+    /**
+     * Limits new connections to {@code perSecond} on average, with bursts of {@code burst};
+     * past it, new ones are closed with 1013. Default 100 a second, bursts of 200.
+     */
+    public Builder connectionRate(double perSecond, int burst) {
+      if (!(perSecond > 0)) {
+        throw new IllegalArgumentException(
+            "connectionRate perSecond : " + perSecond + " (expected: > 0)");
+      }
+      this.connectionsPerSecond = perSecond;
+      this.connectionBurst = positive("connectionRate burst", burst);
+      return this;
+    }
+
+    /**
+     * Limits the messages one client may send to {@code perSecond} on average, with bursts of
+     * {@code burst}; past it, the client is closed with 1008. Default 10 a second, bursts of 20.
+     */
+    public Builder inboundRate(double perSecond, int burst) {
+      if (!(perSecond > 0)) {
+        throw new IllegalArgumentException(
+            "inboundRate perSecond : " + perSecond + " (expected: > 0)");
+      }
+      this.inboundPerSecond = perSecond;
+      this.inboundBurst = positive("inboundRate burst", burst);
+      return this;
+    }
+
+    /**
+     * Sets the container's idle timeout per session (no message either way for this long
+     * closes it). Default zero, off: the broadcaster's heartbeat is the liveness rule.
+     */
+    public Builder idleTimeout(Duration idleTimeout) {
+      requireNonNull(idleTimeout, "idleTimeout : null (expected: zero or positive)");
+      if (idleTimeout.isNegative()) {
+        throw new IllegalArgumentException(
+            "idleTimeout : " + idleTimeout + " (expected: zero or positive)");
+      }
+      this.idleTimeout = idleTimeout;
+      return this;
+    }
+
+    /** Sets the clock of the rate limits; default {@link Ticker#systemTicker()}. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = requireNonNull(ticker, "ticker : null (expected: non-null)");
+      return this;
+    }
+
+    /**
+     * Builds the configuration.
+     *
+     * @throws IllegalStateException if no origin is allowed: outside the embedded server, name
+     *     the page's origin with {@link #allowedOrigins} or opt out with {@link #allowAnyOrigin}
+     */
+    public BroadcastEndpointConfig build() {
+      if (!anyOrigin && origins.isEmpty()) {
+        throw new IllegalStateException(
+            "allowedOrigins : none (expected: the origin of the page that connects, for example"
+                + " https://dashboard.example.com, or allowAnyOrigin())");
+      }
+      return new BroadcastEndpointConfig(this, Set.copyOf(origins), anyOrigin);
+    }
+
+    /** Builds with {@code sameOrigins} when no origin was given: the embedded server's own. */
+    BroadcastEndpointConfig build(List<String> sameOrigins) {
+      Set<String> allowed = new LinkedHashSet<>(origins);
+      if (!anyOrigin && allowed.isEmpty()) {
+        for (String origin : sameOrigins) {
+          allowed.add(checkOrigin(origin));
+        }
+      }
+      return new BroadcastEndpointConfig(this, Set.copyOf(allowed), anyOrigin);
+    }
+
+    private static String checkOrigin(String origin) {
+      requireNonNull(origin, "allowedOrigins : null (expected: scheme://host[:port])");
+      URI uri;
+      try {
+        uri = URI.create(origin);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "allowedOrigins : " + origin + " (expected: scheme://host[:port])", e);
+      }
+      if (uri.getScheme() == null
+          || uri.getHost() == null
+          || (uri.getPath() != null && !uri.getPath().isEmpty())) {
+        throw new IllegalArgumentException(
+            "allowedOrigins : " + origin + " (expected: scheme://host[:port], no path)");
+      }
+      return origin.toLowerCase(Locale.ROOT);
+    }
+
+    private static int positive(String name, int value) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(name + " : " + value + " (expected: > 0)");
+      }
+      return value;
+    }
+  }
+}

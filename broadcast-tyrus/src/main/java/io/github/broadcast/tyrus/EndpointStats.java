@@ -1,0 +1,27 @@
+package io.github.broadcast.tyrus;
+
+/**
+ * An immutable snapshot of an endpoint's connection counters, from {@link
+ * BroadcastEndpointConfig#stats()}. The broadcaster's own {@code BroadcastStats} covers
+ * everything after a client is admitted.
+ *
+ * @param open connections open now (admitted and not yet closed)
+ * @param admitted connections admitted since the start
+ * @param refusedOrigin handshakes refused with 403 because of their Origin header
+ * @param refusedCapacity connections closed at once with 1013 because {@code maxClients} were open
+ * @param refusedRate connections closed at once with 1013 by the connection-rate limit
+ * @param policyCloses clients closed with 1008 for binary frames or too many messages
+ */
+public record EndpointStats(
+    int open,
+    long admitted,
+    long refusedOrigin,
+    long refusedCapacity,
+    long refusedRate,
+    long policyCloses) {
+
+  /** Returns every refused connection attempt, whatever the reason. */
+  public long refusedTotal() {
+    return refusedOrigin + refusedCapacity + refusedRate;
+  }
+}

@@ -1,0 +1,108 @@
+package io.github.broadcast.tyrus;
+
+import io.github.broadcast.Client;
+import io.github.broadcast.CloseReason;
+import io.github.broadcast.Frame;
+import jakarta.websocket.CloseReason.CloseCodes;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A core {@link Client} over a {@code jakarta.websocket.Session}: sends go through the
+ * asynchronous remote, whose completion (in Tyrus on Grizzly) means the frame was written to
+ * the socket or to Grizzly's per-connection write queue.
+ *
+ * <p>At most one send in flight: the broadcaster already guarantees it, and this class checks it,
+ * failing a second concurrent send instead of passing it on, since several containers (Tomcat
+ * among them) throw when a second async send starts before the first completes.
+ *
+ * <p>Threads: {@link #send} is called by the broadcaster's drainer; the completion runs on a
+ * container thread; {@link #close} and {@link #ping} may come from any thread.
+ */
+final class SessionClient implements Client {
+
+  private static final System.Logger logger = System.getLogger(SessionClient.class.getName());
+  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+  private final Session session;
+  private final String id;
+  private final TokenBucket inbound;
+  private final AtomicBoolean inFlight = new AtomicBoolean();
+
+  SessionClient(Session session, TokenBucket inbound) {
+    this.session = session;
+    this.id = "ws-" + session.getId();
+    this.inbound = inbound;
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public CompletionStage<Void> send(Frame frame) {
+    if (!inFlight.compareAndSet(false, true)) {
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("a send is already in flight on " + id));
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    try {
+      session.getAsyncRemote().sendText(frame.text(), result -> {
+        inFlight.set(false);
+        if (result.isOK()) {
+          done.complete(null);
+        } else {
+          done.completeExceptionally(result.getException());
+        }
+      });
+    } catch (RuntimeException e) {
+      // Tyrus throws IllegalStateException on a session that closed meanwhile.
+      inFlight.set(false);
+      done.completeExceptionally(e);
+    }
+    return done;
+  }
+
+  @Override
+  public void ping() {
+    try {
+      session.getAsyncRemote().sendPing(EMPTY.duplicate());
+    } catch (IOException | RuntimeException e) {
+      logger.log(Level.DEBUG, () -> "ping to " + id + " failed: " + e);
+    }
+  }
+
+  @Override
+  public void close(CloseReason reason) {
+    try {
+      session.close(toJakarta(reason));
+    } catch (IOException | RuntimeException e) {
+      logger.log(Level.DEBUG, () -> "close of " + id + " failed: " + e);
+    }
+  }
+
+  @Override
+  public boolean isOpen() {
+    return session.isOpen();
+  }
+
+  /** Takes one inbound-message token; false means the peer sends too fast. */
+  boolean admitInbound() {
+    return inbound.tryAcquire();
+  }
+
+  static jakarta.websocket.CloseReason toJakarta(CloseReason reason) {
+    return new jakarta.websocket.CloseReason(CloseCodes.getCloseCode(reason.code()), reason.phrase());
+  }
+
+  @Override
+  public String toString() {
+    return "SessionClient[" + id + "]";
+  }
+}
