@@ -70,6 +70,10 @@ public final class BroadcastEndpointConfig {
     return serverEndpointConfig;
   }
 
+  HandshakePolicy policy() {
+    return policy;
+  }
+
   /** Returns a snapshot of the connection counters (refusals by reason, open connections). */
   public EndpointStats stats() {
     return policy.stats();

@@ -170,12 +170,15 @@ public final class EmbeddedServer implements AutoCloseable {
       handlers.forEach((path, handler) -> http.getServerConfiguration().addHttpHandler(handler, path));
 
       EmbeddedContainer container = new EmbeddedContainer(INCOMING_BUFFER_BYTES);
+      OriginFilter origins = new OriginFilter(endpoint.path);
+      listener.registerAddOn(origins.addOn()); // First: it must run before Tyrus' filter.
       listener.registerAddOn(webSocketAddOn(container));
       boolean started = false;
       try {
         http.start();
         int boundPort = listener.getPort();
         BroadcastEndpointConfig config = endpoint.build(sameOrigins(host, boundPort));
+        origins.policy(config.policy());
         container.addEndpoint(config.serverEndpointConfig());
         container.start("", boundPort);
         started = true;

@@ -67,9 +67,14 @@ public final class WsTestClient implements WebSocket.Listener {
     return recorder;
   }
 
-  /** Sends a text message. */
+  /** Sends a text message and waits until it is written. */
   public void send(String text) {
     socket.sendText(text, true).join();
+  }
+
+  /** Starts sending a text message; the stage fails if the server closes meanwhile. */
+  public CompletableFuture<WebSocket> sendAsync(String text) {
+    return socket.sendText(text, true);
   }
 
   /** Sends a binary message. */

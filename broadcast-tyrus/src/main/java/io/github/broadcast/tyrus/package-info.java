@@ -1,0 +1,37 @@
+/**
+ * Puts a {@link io.github.broadcast.Broadcaster} on Jakarta WebSocket (JSR-356) sockets.
+ *
+ * <h2>Mounting</h2>
+ *
+ * <ul>
+ *   <li><b>Embedded</b>: {@link io.github.broadcast.tyrus.EmbeddedServer} runs Tyrus on Grizzly
+ *       with the endpoint and plain HTTP handlers on one port, 127.0.0.1 by default.
+ *   <li><b>Any JSR-356 container</b>: build a {@link
+ *       io.github.broadcast.tyrus.BroadcastEndpointConfig} and deploy its {@code
+ *       serverEndpointConfig()} with {@code ServerContainer.addEndpoint}.
+ * </ul>
+ *
+ * <h2>What the adapter relies on (Tyrus 2.2 on Grizzly 4)</h2>
+ *
+ * <ul>
+ *   <li>An async send's completion means the frame was written to the socket, or queued in
+ *       Grizzly's per-connection async write queue and then written; that queue is unbounded,
+ *       which is why the broadcaster keeps one send in flight per client and bounds its own
+ *       outbox. Past the queue, the kernel's send buffer (autotuned, up to {@code tcp_wmem}'s
+ *       maximum) absorbs a stalled peer's bytes; completions then stop, and the broadcaster's
+ *       send timeout or grace period closes the client.
+ *   <li>Tyrus reads a whole frame (up to its 4 MiB incoming buffer) before it checks the
+ *       message size: a larger message than {@code maxMessageBytes} is closed with 1009, one
+ *       past 4 MiB with 1011.
+ *   <li>Tyrus' refusal of a foreign Origin leaves the connection open after a 403 head with no
+ *       length; the embedded server refuses it first, with a complete response, and closes.
+ *   <li>No permessage-deflate: Tyrus negotiates no extension unless one is configured.
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ *
+ * The container calls the endpoint on its threads (Grizzly's worker threads in the embedded
+ * server, never its selector threads); sends start on the broadcaster's threads and complete on
+ * the container's.
+ */
+package io.github.broadcast.tyrus;

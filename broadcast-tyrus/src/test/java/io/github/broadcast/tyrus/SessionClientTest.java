@@ -1,0 +1,120 @@
+package io.github.broadcast.tyrus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.broadcast.CloseReason;
+import io.github.broadcast.Frame;
+import io.github.broadcast.testing.FakeTicker;
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** The adapter's own guarantees, against a scripted jakarta Session. */
+final class SessionClientTest {
+
+  private final List<SendHandler> handlers = new ArrayList<>();
+  private final List<String> sent = new ArrayList<>();
+  private final List<jakarta.websocket.CloseReason> closes = new ArrayList<>();
+  private RuntimeException throwOnSend;
+  private final Session session = session();
+  private final SessionClient client =
+      new SessionClient(session, new TokenBucket(new FakeTicker(), 2, 1));
+
+  private Session session() {
+    RemoteEndpoint.Async async = (RemoteEndpoint.Async) Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {RemoteEndpoint.Async.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("sendText") && args.length == 2) {
+            if (throwOnSend != null) {
+              throw throwOnSend;
+            }
+            sent.add((String) args[0]);
+            handlers.add((SendHandler) args[1]);
+          }
+          return null;
+        });
+    return (Session) Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {Session.class},
+        (proxy, method, args) -> {
+          switch (method.getName()) {
+            case "getAsyncRemote":
+              return async;
+            case "getId":
+              return "7";
+            case "isOpen":
+              return closes.isEmpty();
+            case "close":
+              closes.add((jakarta.websocket.CloseReason) args[0]);
+              return null;
+            default:
+              throw new UnsupportedOperationException(method.getName());
+          }
+        });
+  }
+
+  @Test
+  void send_completesWhenTheContainerReportsTheWrite() {
+    CompletableFuture<Void> done = client.send(Frame.of("a")).toCompletableFuture();
+    assertThat(sent).containsExactly("a");
+    assertThat(done).isNotDone();
+
+    handlers.get(0).onResult(new SendResult(session));
+    assertThat(done).isCompleted();
+  }
+
+  @Test
+  void secondSendWhileOneIsInFlight_failsInsteadOfReachingTheContainer() {
+    client.send(Frame.of("a"));
+    CompletableFuture<Void> second = client.send(Frame.of("b")).toCompletableFuture();
+
+    assertThat(second).isCompletedExceptionally();
+    assertThat(sent).containsExactly("a");
+    handlers.get(0).onResult(new SendResult(session));
+    assertThat(client.send(Frame.of("c")).toCompletableFuture()).isNotDone();
+    assertThat(sent).containsExactly("a", "c");
+  }
+
+  @Test
+  void failedWrite_completesTheStageExceptionally_andFreesTheSlot() {
+    CompletableFuture<Void> done = client.send(Frame.of("a")).toCompletableFuture();
+    handlers.get(0).onResult(new SendResult(session, new IOException("reset")));
+    assertThat(done).isCompletedExceptionally();
+    client.send(Frame.of("b"));
+    assertThat(sent).containsExactly("a", "b");
+  }
+
+  @Test
+  void sendOnAClosedSession_completesExceptionally() {
+    throwOnSend = new IllegalStateException("closed");
+    assertThat(client.send(Frame.of("a")).toCompletableFuture()).isCompletedExceptionally();
+    throwOnSend = null;
+    client.send(Frame.of("b"));
+    assertThat(sent).containsExactly("b");
+  }
+
+  @Test
+  void close_sendsTheReasonsCodeAndPhrase() {
+    client.close(CloseReason.TOO_SLOW);
+    assertThat(closes).hasSize(1);
+    assertThat(closes.get(0).getCloseCode().getCode()).isEqualTo(1013);
+    assertThat(closes.get(0).getReasonPhrase()).contains("too slow");
+    assertThat(client.isOpen()).isFalse();
+    assertThat(client.id()).isEqualTo("ws-7");
+  }
+
+  @Test
+  void everyCloseReasonPhrase_fitsInACloseFrame() {
+    for (CloseReason reason : CloseReason.values()) {
+      assertThat(reason.phrase().getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+          .as(reason.name())
+          .isLessThanOrEqualTo(123);
+    }
+  }
+}
