@@ -17,7 +17,8 @@ import java.nio.ByteBuffer;
  * session's user properties.
  *
  * <ul>
- *   <li>open: admission (connection cap and rate, else close 1013), then the session is wrapped
+ *   <li>open: the token, when one is required (else close 1008), then admission (connection
+ *       cap and rate, else close 1013), then the session is wrapped
  *       as a core client and registered: it receives {@code initial_state}, then the updates;
  *   <li>text {@code ping}: a {@code pong} is queued ahead of any waiting updates; any other text
  *       counts as a sign of life and is otherwise ignored;
@@ -61,6 +62,11 @@ public final class BroadcastEndpoint extends Endpoint {
 
   @Override
   public void onOpen(Session session, EndpointConfig config) {
+    if (!policy.checkToken(HandshakeFilter.tokenOf(session.getQueryString()))) {
+      logger.log(Level.INFO, () -> "refused connection " + session.getId() + ": bad token");
+      closeQuietly(session, CloseReason.POLICY_VIOLATION);
+      return;
+    }
     String refusal = policy.admit();
     if (refusal != null) {
       logger.log(Level.INFO, () -> "refused connection " + session.getId() + ": " + refusal);

@@ -47,7 +47,8 @@ public final class BroadcastEndpointConfig {
             builder.maxClients,
             builder.ticker,
             builder.connectionsPerSecond,
-            builder.connectionBurst);
+            builder.connectionBurst,
+            builder.token);
     endpoint.policy(policy);
     this.serverEndpointConfig =
         ServerEndpointConfig.Builder.create(BroadcastEndpoint.class, path)
@@ -94,6 +95,7 @@ public final class BroadcastEndpointConfig {
     int inboundBurst = 20;
     Duration idleTimeout = Duration.ZERO;
     Ticker ticker = Ticker.systemTicker();
+    String token;
 
     private Builder(String path, Broadcaster broadcaster) {
       requireNonNull(path, "path : null (expected: a path such as /ws/dashboard)");
@@ -175,6 +177,20 @@ public final class BroadcastEndpointConfig {
             "idleTimeout : " + idleTimeout + " (expected: zero or positive)");
       }
       this.idleTimeout = idleTimeout;
+      return this;
+    }
+
+    /**
+     * Requires every handshake to carry {@code ?token=<token>} in its URI (browsers cannot set
+     * headers on a WebSocket). A missing or wrong token is refused: 401 in the embedded server,
+     * close 1008 elsewhere. Compared in constant time. Default: no token.
+     */
+    public Builder requiredToken(String token) {
+      requireNonNull(token, "requiredToken : null (expected: a non-blank secret)");
+      if (token.isBlank()) {
+        throw new IllegalArgumentException("requiredToken : blank (expected: a non-blank secret)");
+      }
+      this.token = token;
       return this;
     }
 

@@ -170,7 +170,7 @@ public final class EmbeddedServer implements AutoCloseable {
       handlers.forEach((path, handler) -> http.getServerConfiguration().addHttpHandler(handler, path));
 
       EmbeddedContainer container = new EmbeddedContainer(INCOMING_BUFFER_BYTES);
-      OriginFilter origins = new OriginFilter(endpoint.path);
+      HandshakeFilter origins = new HandshakeFilter(endpoint.path);
       listener.registerAddOn(origins.addOn()); // First: it must run before Tyrus' filter.
       listener.registerAddOn(webSocketAddOn(container));
       boolean started = false;

@@ -8,6 +8,8 @@ package io.github.broadcast.tyrus;
  * @param open connections open now (admitted and not yet closed)
  * @param admitted connections admitted since the start
  * @param refusedOrigin handshakes refused with 403 because of their Origin header
+ * @param refusedToken handshakes refused (401, or close 1008 outside the embedded server) for a
+ *     missing or wrong token
  * @param refusedCapacity connections closed at once with 1013 because {@code maxClients} were open
  * @param refusedRate connections closed at once with 1013 by the connection-rate limit
  * @param policyCloses clients closed with 1008 for binary frames or too many messages
@@ -16,12 +18,13 @@ public record EndpointStats(
     int open,
     long admitted,
     long refusedOrigin,
+    long refusedToken,
     long refusedCapacity,
     long refusedRate,
     long policyCloses) {
 
   /** Returns every refused connection attempt, whatever the reason. */
   public long refusedTotal() {
-    return refusedOrigin + refusedCapacity + refusedRate;
+    return refusedOrigin + refusedToken + refusedCapacity + refusedRate;
   }
 }

@@ -2,14 +2,16 @@ package io.github.broadcast.tyrus;
 
 import io.github.broadcast.Ticker;
 import jakarta.websocket.server.ServerEndpointConfig;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The endpoint's {@link ServerEndpointConfig.Configurator}: the Origin allow-list at the
- * handshake (a foreign origin gets 403 from the container: no cross-site WebSocket hijacking),
+ * The endpoint's {@link ServerEndpointConfig.Configurator}: the Origin allow-list and the
+ * optional shared token at the handshake (a foreign origin gets 403 from the container: no cross-site WebSocket hijacking),
  * and admission after it: the connection cap and the connection-rate token bucket. The JSR-356
  * configurator cannot refuse a handshake for any reason but its origin, so a connection over the
  * cap or the rate is accepted and closed at once with 1013 (try again later), before it is
@@ -24,10 +26,12 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
   private final boolean anyOrigin;
   private final int maxClients;
   private final TokenBucket connectionRate;
+  private final byte[] token; // Null when no token is required.
 
   private final AtomicInteger open = new AtomicInteger();
   private final LongAdder admitted = new LongAdder();
   private final LongAdder refusedOrigin = new LongAdder();
+  private final LongAdder refusedToken = new LongAdder();
   private final LongAdder refusedCapacity = new LongAdder();
   private final LongAdder refusedRate = new LongAdder();
   final LongAdder policyCloses = new LongAdder();
@@ -39,8 +43,10 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
       int maxClients,
       Ticker ticker,
       double connectionsPerSecond,
-      int connectionBurst) {
+      int connectionBurst,
+      String token) {
     this.endpoint = endpoint;
+    this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     this.allowedOrigins = allowedOrigins;
     this.anyOrigin = anyOrigin;
     this.maxClients = maxClients;
@@ -57,6 +63,19 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
       return true;
     }
     refusedOrigin.increment();
+    return false;
+  }
+
+  /** Checks the handshake's token, in constant time; true when no token is required. */
+  boolean checkToken(String presented) {
+    if (token == null) {
+      return true;
+    }
+    if (presented != null
+        && MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8))) {
+      return true;
+    }
+    refusedToken.increment();
     return false;
   }
 
@@ -94,6 +113,7 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
         open.get(),
         admitted.sum(),
         refusedOrigin.sum(),
+        refusedToken.sum(),
         refusedCapacity.sum(),
         refusedRate.sum(),
         policyCloses.sum());

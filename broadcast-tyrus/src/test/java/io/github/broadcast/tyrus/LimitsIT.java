@@ -144,6 +144,24 @@ final class LimitsIT {
   }
 
   @Test
+  void requiredToken_missingOrWrongIsRefusedWith401_rightOneAccepted() throws Exception {
+    start(builder -> builder.requiredToken("s3cret"));
+    java.net.URI base = server.webSocketUri();
+    assertThatThrownBy(() -> WsTestClient.connect(http, base, "none", null))
+        .cause()
+        .isInstanceOf(WebSocketHandshakeException.class)
+        .satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode())
+            .isEqualTo(401));
+    assertThatThrownBy(
+            () -> WsTestClient.connect(http, java.net.URI.create(base + "?token=nope"), "x", null))
+        .hasCauseInstanceOf(WebSocketHandshakeException.class);
+    WsTestClient good =
+        WsTestClient.connect(http, java.net.URI.create(base + "?token=s3cret"), "good", null);
+    await().until(() -> good.recorder().types().contains("initial_state"));
+    assertThat(server.endpointStats().refusedToken()).isEqualTo(2);
+  }
+
+  @Test
   void garbageText_isIgnored() throws Exception {
     start(builder -> builder);
     WsTestClient client = connect("garbage", null);

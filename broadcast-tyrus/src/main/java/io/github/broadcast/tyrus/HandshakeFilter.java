@@ -20,26 +20,25 @@ import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.memory.Buffers;
 
 /**
- * Refuses a WebSocket handshake from a foreign Origin with a complete {@code 403} response and
- * closes the connection, before Tyrus sees it. Tyrus 2.2 refuses the same handshake itself, but
- * its {@code GrizzlyServerFilter} writes the 403 head with no length and keeps the connection
- * open, so a client waits for a body that never comes (curl and the JDK client both hang).
+ * Refuses a WebSocket handshake from a foreign Origin ({@code 403}) or without the required
+ * token ({@code 401}) with a complete response, and closes the connection, before Tyrus sees it.
+ * Tyrus 2.2 refuses a foreign origin itself, but its {@code GrizzlyServerFilter} writes the 403
+ * head with no length and keeps the connection open, so a client waits for a body that never
+ * comes (curl and the JDK client both hang).
  *
  * <p>Runs on Grizzly's worker threads; the per-connection flag makes every message after the
  * first a single attribute read.
  */
-final class OriginFilter extends BaseFilter {
+final class HandshakeFilter extends BaseFilter {
 
   private static final Attribute<Boolean> CHECKED =
-      Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(OriginFilter.class.getName() + ".checked");
-  private static final byte[] FORBIDDEN =
-      "origin not allowed\n".getBytes(StandardCharsets.US_ASCII);
+      Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(HandshakeFilter.class.getName() + ".checked");
 
   private final String path;
   // Set once the endpoint is deployed: its same-origin list needs the port bound at start.
   private volatile HandshakePolicy policy;
 
-  OriginFilter(String path) {
+  HandshakeFilter(String path) {
     this.path = path;
   }
 
@@ -71,21 +70,45 @@ final class OriginFilter extends BaseFilter {
     CHECKED.set(connection, Boolean.TRUE);
     HttpRequestPacket request = (HttpRequestPacket) header;
     HandshakePolicy current = policy;
-    if (current == null
-        || !path.equals(request.getRequestURI())
-        || current.checkOrigin(request.getHeader("Origin"))) {
+    if (current == null || !path.equals(request.getRequestURI())) {
       return ctx.getInvokeAction();
     }
+    int status;
+    String reason;
+    if (!current.checkOrigin(request.getHeader("Origin"))) {
+      status = 403;
+      reason = "Forbidden";
+    } else if (!current.checkToken(tokenOf(request.getQueryString()))) {
+      status = 401;
+      reason = "Unauthorized";
+    } else {
+      return ctx.getInvokeAction();
+    }
+    byte[] text = (status == 403 ? "origin not allowed\n" : "token required\n")
+        .getBytes(StandardCharsets.US_ASCII);
     HttpResponsePacket response = request.getResponse();
-    response.setStatus(403);
-    response.setReasonPhrase("Forbidden");
+    response.setStatus(status);
+    response.setReasonPhrase(reason);
     response.setContentType("text/plain");
-    response.setContentLength(FORBIDDEN.length);
+    response.setContentLength(text.length);
     response.setHeader("Connection", "close");
-    Buffer body = Buffers.wrap(ctx.getMemoryManager(), FORBIDDEN);
+    Buffer body = Buffers.wrap(ctx.getMemoryManager(), text);
     ctx.write(HttpContent.builder(response).content(body).last(true).build(), closeAfter(connection));
     message.recycle();
     return ctx.getStopAction();
+  }
+
+  /** Returns the {@code token} query parameter, decoded, or null. */
+  static String tokenOf(String query) {
+    if (query == null) {
+      return null;
+    }
+    for (String pair : query.split("&")) {
+      if (pair.startsWith("token=")) {
+        return java.net.URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8);
+      }
+    }
+    return null;
   }
 
   @SuppressWarnings("rawtypes") // Grizzly's FilterChainContext.write takes a raw WriteResult.
