@@ -209,8 +209,10 @@ final class FanoutBroadcaster implements Broadcaster {
       return NO_OUTBOXES;
     }
     // Encoded before taking the lock, so publishers do not wait on each other's encoding; if
-    // some update proves stale under the lock, the rest is encoded again (rare).
-    Frame frame = encode(updates, batch);
+    // some update proves stale under the lock, the rest is encoded again (rare). With no client
+    // there is nothing to encode for (the view still moves): encoded under the lock only if a
+    // client registered meanwhile.
+    Frame frame = outboxes.length == 0 ? null : encode(updates, batch);
     Broadcast broadcast;
     Outbox[] targets;
     synchronized (lock) {
@@ -227,12 +229,18 @@ final class FanoutBroadcaster implements Broadcaster {
         if (fresh.isEmpty()) {
           return NO_OUTBOXES;
         }
-        frame = encode(fresh, batch);
+        frame = null;
       }
       applyLocked(fresh);
+      targets = outboxes;
+      if (targets.length == 0) {
+        return NO_OUTBOXES;
+      }
+      if (frame == null) {
+        frame = encode(fresh, batch);
+      }
       long now = ticker.read();
       broadcast = new Broadcast(frame, fresh, originNanos, now);
-      targets = outboxes;
       for (Outbox outbox : targets) {
         outbox.enqueue(broadcast, now);
       }

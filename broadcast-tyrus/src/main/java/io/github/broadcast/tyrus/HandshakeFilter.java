@@ -11,8 +11,10 @@ import org.glassfish.grizzly.WriteResult;
 import org.glassfish.grizzly.attributes.Attribute;
 import org.glassfish.grizzly.filterchain.BaseFilter;
 import org.glassfish.grizzly.filterchain.FilterChainContext;
+import org.glassfish.grizzly.filterchain.FilterChainEvent;
 import org.glassfish.grizzly.filterchain.NextAction;
 import org.glassfish.grizzly.http.HttpContent;
+import org.glassfish.grizzly.http.HttpEvents;
 import org.glassfish.grizzly.http.HttpHeader;
 import org.glassfish.grizzly.http.HttpRequestPacket;
 import org.glassfish.grizzly.http.HttpResponsePacket;
@@ -25,6 +27,12 @@ import org.glassfish.grizzly.memory.Buffers;
  * Tyrus 2.2 refuses a foreign origin itself, but its {@code GrizzlyServerFilter} writes the 403
  * head with no length and keeps the connection open, so a client waits for a body that never
  * comes (curl and the JDK client both hang).
+ *
+ * <p>It also declines every upgrade other than WebSocket, such as the {@code h2c} upgrade the JDK's
+ * HttpClient offers on plain {@code http://}: Grizzly reads the body of any upgrade request as a
+ * raw stream, ignoring its Content-Length, so a POST offering {@code h2c} would never end. A
+ * server may ignore an upgrade it does not do (RFC 9110, 7.8); the request is then served as
+ * HTTP/1.1.
  *
  * <p>Runs on Grizzly's worker threads; the per-connection flag makes every message after the
  * first a single attribute read.
@@ -54,6 +62,19 @@ final class HandshakeFilter extends BaseFilter {
         builder.add(index, this);
       }
     };
+  }
+
+  @Override
+  public NextAction handleEvent(FilterChainContext ctx, FilterChainEvent event)
+      throws IOException {
+    if (event.type() == HttpEvents.IncomingHttpUpgradeEvent.TYPE) {
+      HttpHeader header = ((HttpEvents.IncomingHttpUpgradeEvent) event).getHttpHeader();
+      if (!"websocket".equalsIgnoreCase(header.getUpgrade())) {
+        header.getUpgradeDC().recycle();
+        header.setIgnoreContentModifiers(false);
+      }
+    }
+    return ctx.getInvokeAction();
   }
 
   @Override

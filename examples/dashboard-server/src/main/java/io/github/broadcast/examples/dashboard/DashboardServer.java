@@ -1,0 +1,249 @@
+package io.github.broadcast.examples.dashboard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.broadcast.Backplane;
+import io.github.broadcast.Broadcaster;
+import io.github.broadcast.Broadcasters;
+import io.github.broadcast.OutboxLimits;
+import io.github.broadcast.SessionStore;
+import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.tyrus.BroadcastEndpointConfig;
+import io.github.broadcast.tyrus.EmbeddedServer;
+import io.github.broadcast.tyrus.EndpointStats;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
+
+/**
+ * The dashboard of the original issue, rebuilt on the library. Hook events come in over HTTP
+ * ({@code POST /api/hooks}) and from transcripts on disk, become session state in a {@link
+ * SessionStore}, and go out to every browser over WebSocket ({@code /ws/dashboard}) under the
+ * chosen strategy. One port serves the page, the API and the WebSocket.
+ *
+ * <pre>
+ * java -jar examples/dashboard-server/target/dashboard-server.jar --simulate 10:3
+ * </pre>
+ */
+public final class DashboardServer implements AutoCloseable {
+
+  private static final System.Logger logger = System.getLogger(DashboardServer.class.getName());
+
+  private final Options options;
+  private final Broadcaster broadcaster;
+  private final Backplane backplane;
+  private final SessionStore store;
+  private final ExecutorService sequentialPublisher; // Null unless the strategy is sequential.
+  private final EmbeddedServer server;
+  private final TranscriptWatcher watcher;
+  private final Simulator simulator;
+  private final Clock clock = Clock.systemUTC();
+
+  private DashboardServer(Options options) throws IOException {
+    this.options = options;
+    this.broadcaster = broadcaster(options);
+    this.backplane = Backplane.inProcess();
+    backplane.subscribe(broadcaster::publish);
+    if (options.strategy == Broadcasters.Preset.SEQUENTIAL) {
+      // The sequential baseline blocks its publisher; hook requests must not wait for it, so
+      // it publishes from one thread of its own, as the original asyncio loop did.
+      sequentialPublisher = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "sequential-publisher");
+        thread.setDaemon(true);
+        return thread;
+      });
+    } else {
+      sequentialPublisher = null;
+    }
+    this.store =
+        SessionStore.newBuilder()
+            .sink(this::publish)
+            .expireAfter(state -> "ended".equals(state.path(SessionModel.STATUS).asText())
+                ? options.endedTtl
+                : options.idleTtl)
+            .build();
+
+    BroadcastEndpointConfig.Builder endpoint =
+        BroadcastEndpointConfig.newBuilder("/ws/dashboard", broadcaster);
+    if (options.anyOrigin) {
+      endpoint.allowAnyOrigin();
+    } else if (!options.origins.isEmpty()) {
+      endpoint.allowedOrigins(options.origins.toArray(String[]::new));
+    }
+    if (options.token != null) {
+      endpoint.requiredToken(options.token);
+    }
+    EmbeddedServer started = null;
+    TranscriptWatcher startedWatcher = null;
+    try {
+      started =
+          EmbeddedServer.newBuilder()
+              .host(options.host)
+              .port(options.port)
+              .endpoint(endpoint)
+              .httpHandler("/api/hooks", Handlers.hooks(this, options.token))
+              .httpHandler("/api/sessions", Handlers.sessions(this))
+              .httpHandler("/api/metrics", Handlers.metrics(this))
+              .httpHandler("/", new CLStaticHttpHandler(
+                  DashboardServer.class.getClassLoader(), "/web/"))
+              .start();
+      if (options.transcripts != null) {
+        startedWatcher =
+            new TranscriptWatcher(options.transcripts, options.transcriptDebounce, this::ingest);
+      }
+    } catch (IOException | RuntimeException e) {
+      if (started != null) {
+        started.close();
+      }
+      broadcaster.close();
+      throw e;
+    }
+    this.server = started;
+    this.watcher = startedWatcher;
+    if (options.simulatedSessions > 0) {
+      simulator = new Simulator(options.simulatedSessions, options.simulatedRate, this::ingest);
+      simulator.start();
+    } else {
+      simulator = null;
+    }
+  }
+
+  /** Starts a dashboard with {@code options}. */
+  static DashboardServer start(Options options) throws IOException {
+    return new DashboardServer(options);
+  }
+
+  private static Broadcaster broadcaster(Options options) {
+    Broadcasters.Builder builder = options.strategy.newBuilder();
+    if (options.strategy.isBatched()) {
+      builder.batchInterval(options.flushInterval);
+    }
+    if (options.strategy == Broadcasters.Preset.BACKPRESSURE
+        || options.strategy == Broadcasters.Preset.PRODUCTION) {
+      builder
+          .outboxLimits(new OutboxLimits(options.maxOutboxBytes, options.maxOutboxFrames,
+              options.grace))
+          .overflowPolicy(options.overflowPolicy)
+          .sendTimeout(options.grace);
+    } else {
+      builder.sendTimeout(options.sendTimeout);
+    }
+    builder.heartbeat(options.pingInterval, options.pingInterval.multipliedBy(3));
+    return builder.build();
+  }
+
+  private void publish(SessionUpdate update) {
+    if (sequentialPublisher != null) {
+      sequentialPublisher.execute(() -> backplane.publish(update));
+    } else {
+      backplane.publish(update);
+    }
+  }
+
+  /** Applies one validated hook payload; returns the session's update. Never waits on sends. */
+  SessionUpdate ingest(JsonNode hook) {
+    String sessionId = hook.get("session_id").asText();
+    return store.apply(sessionId,
+        state -> SessionModel.apply(state, hook, clock.instant(), options.taskMax));
+  }
+
+  /** Applies what a transcript gained. */
+  private void ingest(TranscriptWatcher.Appended appended) {
+    store.apply(appended.sessionId(), state -> {
+      state.put("transcript_path", appended.file().toString());
+      state.put("transcript_lines", state.path("transcript_lines").asLong(0) + appended.lines());
+      state.put("updated_at", clock.instant().toString());
+      if (!state.has(SessionModel.STATUS)) {
+        state.put(SessionModel.STATUS, "idle");
+        state.put("started_at", clock.instant().toString());
+        state.put("event_count", 0);
+      }
+      if (appended.lastType() != null) {
+        state.put("last_transcript_entry", appended.lastType());
+      }
+      return state;
+    });
+  }
+
+  Options options() {
+    return options;
+  }
+
+  Broadcaster broadcaster() {
+    return broadcaster;
+  }
+
+  SessionStore store() {
+    return store;
+  }
+
+  EndpointStats endpointStats() {
+    return server.endpointStats();
+  }
+
+  int port() {
+    return server.port();
+  }
+
+  URI uri(String path) {
+    return server.uri(path);
+  }
+
+  @Override
+  public void close() {
+    if (simulator != null) {
+      simulator.close();
+    }
+    if (watcher != null) {
+      watcher.close();
+    }
+    server.close();
+    if (sequentialPublisher != null) {
+      sequentialPublisher.shutdownNow();
+    }
+    backplane.close();
+    broadcaster.close();
+  }
+
+  /** Parses the options, starts, and runs until the process is stopped. */
+  public static void main(String[] args) throws Exception {
+    Options options;
+    try {
+      options = Options.parse(args, System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("dashboard-server: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    if (options.help) {
+      System.out.print(Options.usage());
+      return;
+    }
+    DashboardServer dashboard;
+    try {
+      dashboard = start(options);
+    } catch (IOException e) {
+      System.err.println("dashboard-server: cannot start on " + options.host + ":" + options.port
+          + ": " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      dashboard.close();
+      stopped.countDown();
+    }, "dashboard-shutdown"));
+    System.out.printf("dashboard: %s (strategy %s%s)%n", dashboard.uri("/"),
+        options.strategy.name().toLowerCase(java.util.Locale.ROOT),
+        options.simulatedSessions > 0
+            ? ", simulating " + options.simulatedSessions + " sessions at "
+                + options.simulatedRate + " events/s each"
+            : "");
+    logger.log(System.Logger.Level.DEBUG, "started with ping interval " + options.pingInterval);
+    stopped.await();
+  }
+
+}

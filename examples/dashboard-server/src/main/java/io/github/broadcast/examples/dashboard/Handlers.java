@@ -1,0 +1,182 @@
+package io.github.broadcast.examples.dashboard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.broadcast.BroadcastStats;
+import io.github.broadcast.CloseReason;
+import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.tyrus.EndpointStats;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.Request;
+import org.glassfish.grizzly.http.server.Response;
+
+/** The dashboard's HTTP API: hooks in, sessions and metrics out. Each runs on a worker thread. */
+final class Handlers {
+
+  private Handlers() {}
+
+  /** A handler whose refusals become JSON errors with their status. */
+  private abstract static class JsonHandler extends HttpHandler {
+    @Override
+    public final void service(Request request, Response response) throws IOException {
+      try {
+        handle(request, response);
+      } catch (Http.Refusal refusal) {
+        Http.error(response, refusal.status, refusal.getMessage());
+      }
+    }
+
+    abstract void handle(Request request, Response response) throws IOException, Http.Refusal;
+  }
+
+  /**
+   * {@code POST /api/hooks}: one Claude Code hook payload. 202 with the session's new version;
+   * 400, 401, 405 or 413 with a JSON error, and then nothing has changed. Never waits for the
+   * broadcast.
+   */
+  static HttpHandler hooks(DashboardServer server, String token) {
+    return new JsonHandler() {
+      @Override
+      void handle(Request request, Response response) throws IOException, Http.Refusal {
+        Http.requireMethod(request, "POST");
+        if (!Http.tokenMatches(token, presentedToken(request))) {
+          throw new Http.Refusal(401, "missing or wrong token");
+        }
+        JsonNode hook = Http.json(Http.body(request));
+        String invalid = SessionModel.validate(hook);
+        if (invalid != null) {
+          throw new Http.Refusal(400, invalid);
+        }
+        SessionUpdate update = server.ingest(hook);
+        Http.send(response, 202, Http.MAPPER.createObjectNode()
+            .put("ok", true)
+            .put("session_id", update.sessionId())
+            .put("version", update.version()));
+      }
+    };
+  }
+
+  private static String presentedToken(Request request) {
+    String authorization = request.getHeader("Authorization");
+    if (authorization != null && authorization.startsWith("Bearer ")) {
+      return authorization.substring("Bearer ".length()).strip();
+    }
+    return request.getHeader("X-Dashboard-Token");
+  }
+
+  /** {@code GET /api/sessions}: every live session, newest first, as the WebSocket shows it. */
+  static HttpHandler sessions(DashboardServer server) {
+    return new JsonHandler() {
+      @Override
+      void handle(Request request, Response response) throws IOException, Http.Refusal {
+        Http.requireMethod(request, "GET");
+        List<SessionUpdate> live = server.store().snapshot();
+        live.sort(Comparator.comparing(
+            (SessionUpdate u) -> u.state().path("updated_at").asText()).reversed());
+        ObjectNode body = Http.MAPPER.createObjectNode();
+        ArrayNode sessions = body.putArray("sessions");
+        for (SessionUpdate update : live) {
+          sessions.add(sessionJson(update));
+        }
+        Http.send(response, 200, body);
+      }
+    };
+  }
+
+  /** The session object of the wire protocol: id and version, then the state. */
+  static ObjectNode sessionJson(SessionUpdate update) {
+    ObjectNode session = Http.MAPPER.createObjectNode();
+    session.put("session_id", update.sessionId());
+    session.put("version", update.version());
+    session.setAll(update.state());
+    return session;
+  }
+
+  /** {@code GET /api/metrics}: the broadcaster's stats, the endpoint's, and the process's. */
+  static HttpHandler metrics(DashboardServer server) {
+    return new JsonHandler() {
+      @Override
+      void handle(Request request, Response response) throws IOException, Http.Refusal {
+        Http.requireMethod(request, "GET");
+        Http.send(response, 200, metricsJson(server));
+      }
+    };
+  }
+
+  static ObjectNode metricsJson(DashboardServer server) {
+    ObjectNode body = Http.MAPPER.createObjectNode();
+    body.put("strategy", server.options().strategy.name().toLowerCase(java.util.Locale.ROOT));
+    body.put("sessions", server.store().size());
+
+    BroadcastStats stats = server.broadcaster().stats();
+    ObjectNode broadcast = body.putObject("broadcast");
+    broadcast.put("clients", stats.clients());
+    broadcast.put("published", stats.published());
+    broadcast.put("stale_updates", stats.staleUpdates());
+    broadcast.put("updates_coalesced", stats.updatesCoalesced());
+    broadcast.put("frames_encoded", stats.framesEncoded());
+    broadcast.put("frames_sent", stats.framesSent());
+    broadcast.put("bytes_sent", stats.bytesSent());
+    broadcast.put("updates_dropped", stats.updatesDropped());
+    broadcast.put("resyncs", stats.resyncs());
+    broadcast.put("queued_bytes", stats.queuedBytes());
+    broadcast.put("latency_p50_ms", stats.latencyP50().toNanos() / 1e6);
+    broadcast.put("latency_p99_ms", stats.latencyP99().toNanos() / 1e6);
+    broadcast.put("latency_max_ms", stats.latencyMax().toNanos() / 1e6);
+    ObjectNode closes = broadcast.putObject("closes");
+    for (CloseReason reason : CloseReason.values()) {
+      closes.put(reason.name().toLowerCase(java.util.Locale.ROOT), stats.closed(reason));
+    }
+
+    EndpointStats endpoint = server.endpointStats();
+    ObjectNode connections = body.putObject("connections");
+    connections.put("open", endpoint.open());
+    connections.put("admitted", endpoint.admitted());
+    connections.put("refused_origin", endpoint.refusedOrigin());
+    connections.put("refused_token", endpoint.refusedToken());
+    connections.put("refused_capacity", endpoint.refusedCapacity());
+    connections.put("refused_rate", endpoint.refusedRate());
+    connections.put("policy_closes", endpoint.policyCloses());
+
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    ObjectNode process = body.putObject("process");
+    process.put("heap_used_bytes", memory.getHeapMemoryUsage().getUsed());
+    process.put("heap_committed_bytes", memory.getHeapMemoryUsage().getCommitted());
+    process.put("rss_bytes", rssBytes());
+    process.put("cpu_time_ns", cpuTimeNanos());
+    process.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
+    process.put("uptime_ms", ManagementFactory.getRuntimeMXBean().getUptime());
+    return body;
+  }
+
+  /** Resident set size from /proc (Linux); -1 where there is none. */
+  static long rssBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  /** CPU time of the whole process, all threads; -1 where the JVM does not say. */
+  static long cpuTimeNanos() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean) {
+      return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
+    }
+    return -1;
+  }
+}

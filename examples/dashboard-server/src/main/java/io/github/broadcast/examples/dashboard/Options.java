@@ -1,0 +1,256 @@
+package io.github.broadcast.examples.dashboard;
+
+import io.github.broadcast.Broadcasters;
+import io.github.broadcast.OverflowPolicy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The dashboard's options, from command-line flags ({@code --port 8765} or {@code --port=8765})
+ * and environment variables ({@code DASHBOARD_PORT}); a flag wins over the environment. Every
+ * value is checked when read; a bad one stops start-up with a message naming the option.
+ * Immutable once parsed.
+ */
+final class Options {
+
+  /** An option: its flag, its environment variable, its default and what it does. */
+  private record Spec(String flag, String defaultValue, String help) {
+    String env() {
+      return "DASHBOARD_" + flag.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+  }
+
+  private static final List<Spec> SPECS = List.of(
+      new Spec("host", "127.0.0.1", "address to bind; 0.0.0.0 exposes the dashboard to the network"),
+      new Spec("port", "8765", "port for HTTP and WebSocket; 0 picks a free one"),
+      new Spec("strategy", "production",
+          "sequential | concurrent | batched | backpressure | production"),
+      new Spec("flush-interval", "200ms", "batch flush interval (batched strategies)"),
+      new Spec("max-outbox-bytes", "1MiB", "per-client outbox limit in bytes (backpressure strategies)"),
+      new Spec("max-outbox-frames", "1024", "per-client outbox limit in frames (backpressure strategies)"),
+      new Spec("overflow-policy", "conflate", "conflate | drop-and-resync | disconnect (backpressure strategies)"),
+      new Spec("grace", "30s", "how long a client may stay behind, or a send stay in flight (backpressure strategies)"),
+      new Spec("send-timeout", "5s", "how long a send may stay in flight (sequential, concurrent, batched)"),
+      new Spec("ping-interval", "15s", "WebSocket ping interval; a client silent for 3 intervals is closed"),
+      new Spec("origins", "", "comma-separated allowed page origins; empty = same-origin only; * = any"),
+      new Spec("token", "", "shared secret required on /api/hooks (Bearer) and the WebSocket (?token=)"),
+      new Spec("transcripts", "", "folder of *.jsonl transcripts to watch; empty = off"),
+      new Spec("transcript-debounce", "1s", "quiet time per transcript file before it is read"),
+      new Spec("ended-ttl", "5m", "how long an ended session stays listed"),
+      new Spec("idle-ttl", "2h", "how long a session with no event stays listed"),
+      new Spec("task-max", "2048", "longest task_description kept, in characters"),
+      new Spec("simulate", "", "N:R = N simulated sessions, R hook events a second each; empty = off"));
+
+  final String host;
+  final int port;
+  final Broadcasters.Preset strategy;
+  final Duration flushInterval;
+  final long maxOutboxBytes;
+  final int maxOutboxFrames;
+  final OverflowPolicy overflowPolicy;
+  final Duration grace;
+  final Duration sendTimeout;
+  final Duration pingInterval;
+  final List<String> origins;
+  final boolean anyOrigin;
+  final String token;
+  final Path transcripts;
+  final Duration transcriptDebounce;
+  final Duration endedTtl;
+  final Duration idleTtl;
+  final int taskMax;
+  final int simulatedSessions;
+  final double simulatedRate;
+  final boolean help;
+
+  private Options(Map<String, String> values, boolean help) {
+    Function<String, String> get = values::get;
+    this.help = help;
+    host = nonBlank("host", get.apply("host"));
+    port = integer("port", get.apply("port"), 0, 65_535);
+    strategy = strategy(get.apply("strategy"));
+    flushInterval = duration("flush-interval", get.apply("flush-interval"));
+    maxOutboxBytes = bytes("max-outbox-bytes", get.apply("max-outbox-bytes"));
+    maxOutboxFrames = integer("max-outbox-frames", get.apply("max-outbox-frames"), 1, 1 << 24);
+    overflowPolicy = policy(get.apply("overflow-policy"));
+    grace = duration("grace", get.apply("grace"));
+    sendTimeout = duration("send-timeout", get.apply("send-timeout"));
+    pingInterval = duration("ping-interval", get.apply("ping-interval"));
+    String originList = get.apply("origins").strip();
+    anyOrigin = originList.equals("*");
+    origins = new ArrayList<>();
+    if (!anyOrigin && !originList.isEmpty()) {
+      for (String origin : originList.split(",")) {
+        origins.add(origin.strip());
+      }
+    }
+    String tokenValue = get.apply("token");
+    token = tokenValue.isBlank() ? null : tokenValue;
+    String folder = get.apply("transcripts").strip();
+    transcripts = folder.isEmpty() ? null : Path.of(folder);
+    if (transcripts != null && !Files.isDirectory(transcripts)) {
+      throw new IllegalArgumentException(
+          "--transcripts : " + folder + " (expected: an existing folder)");
+    }
+    transcriptDebounce = duration("transcript-debounce", get.apply("transcript-debounce"));
+    endedTtl = duration("ended-ttl", get.apply("ended-ttl"));
+    idleTtl = duration("idle-ttl", get.apply("idle-ttl"));
+    taskMax = integer("task-max", get.apply("task-max"), 1, 1 << 20);
+    String simulate = get.apply("simulate").strip();
+    if (simulate.isEmpty()) {
+      simulatedSessions = 0;
+      simulatedRate = 0;
+    } else {
+      Matcher m = Pattern.compile("(\\d+):(\\d+(?:\\.\\d+)?)").matcher(simulate);
+      if (!m.matches()) {
+        throw new IllegalArgumentException(
+            "--simulate : " + simulate + " (expected: N:R, e.g. 10:3 for 10 sessions at 3 events/s)");
+      }
+      simulatedSessions = integer("simulate sessions", m.group(1), 1, 100_000);
+      simulatedRate = Double.parseDouble(m.group(2));
+      if (simulatedRate <= 0 || simulatedRate > 10_000) {
+        throw new IllegalArgumentException(
+            "--simulate : " + simulate + " (expected: a rate above 0 and at most 10000 a second)");
+      }
+    }
+  }
+
+  /**
+   * Parses {@code args} over {@code env}.
+   *
+   * @throws IllegalArgumentException naming the option, for an unknown flag or a bad value
+   */
+  static Options parse(String[] args, Map<String, String> env) {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (Spec spec : SPECS) {
+      values.put(spec.flag, env.getOrDefault(spec.env(), spec.defaultValue));
+    }
+    boolean help = false;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--help") || arg.equals("-h")) {
+        help = true;
+        continue;
+      }
+      if (!arg.startsWith("--")) {
+        throw new IllegalArgumentException(arg + " : unexpected argument (see --help)");
+      }
+      String name = arg.substring(2);
+      String value = null;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      }
+      if (!values.containsKey(name)) {
+        throw new IllegalArgumentException("--" + name + " : unknown option (see --help)");
+      }
+      if (value == null) {
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException("--" + name + " : missing value");
+        }
+        value = args[++i];
+      }
+      values.put(name, value);
+    }
+    return new Options(values, help);
+  }
+
+  /** The text {@code --help} prints. */
+  static String usage() {
+    StringBuilder out = new StringBuilder(
+        "Usage: java -jar dashboard-server.jar [options]\n\n"
+            + "Claude Code hook events in (POST /api/hooks), live session cards out (WebSocket).\n"
+            + "Every option may also come from the environment variable shown.\n\n");
+    for (Spec spec : SPECS) {
+      out.append(String.format("  --%-21s %s%n  %-23s env %s, default: %s%n",
+          spec.flag, spec.help, "", spec.env(),
+          spec.defaultValue.isEmpty() ? "(none)" : spec.defaultValue));
+    }
+    return out.toString();
+  }
+
+  private static String nonBlank(String name, String value) {
+    if (value.isBlank()) {
+      throw new IllegalArgumentException("--" + name + " : blank (expected: a value)");
+    }
+    return value.strip();
+  }
+
+  static int integer(String name, String value, int min, int max) {
+    try {
+      int parsed = Integer.parseInt(value.strip());
+      if (parsed < min || parsed > max) {
+        throw new IllegalArgumentException(
+            "--" + name + " : " + value + " (expected: " + min + " to " + max + ")");
+      }
+      return parsed;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "--" + name + " : " + value + " (expected: a whole number)", e);
+    }
+  }
+
+  /** Parses {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}; must be positive. */
+  static Duration duration(String name, String value) {
+    Matcher m = Pattern.compile("(\\d+)(ms|s|m|h)").matcher(value.strip());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          "--" + name + " : " + value + " (expected: a duration such as 250ms, 5s, 2m or 1h)");
+    }
+    long amount = Long.parseLong(m.group(1));
+    Duration parsed = switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(amount);
+      case "s" -> Duration.ofSeconds(amount);
+      case "m" -> Duration.ofMinutes(amount);
+      default -> Duration.ofHours(amount);
+    };
+    if (parsed.isZero()) {
+      throw new IllegalArgumentException("--" + name + " : " + value + " (expected: > 0)");
+    }
+    return parsed;
+  }
+
+  /** Parses {@code 65536}, {@code 64KiB}, {@code 1MiB}; must be positive. */
+  static long bytes(String name, String value) {
+    Matcher m = Pattern.compile("(\\d+)(KiB|MiB)?").matcher(value.strip());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          "--" + name + " : " + value + " (expected: bytes such as 65536, 64KiB or 1MiB)");
+    }
+    long amount = Long.parseLong(m.group(1));
+    long parsed = m.group(2) == null ? amount
+        : m.group(2).equals("KiB") ? amount * 1024 : amount * 1024 * 1024;
+    if (parsed <= 0) {
+      throw new IllegalArgumentException("--" + name + " : " + value + " (expected: > 0)");
+    }
+    return parsed;
+  }
+
+  private static Broadcasters.Preset strategy(String value) {
+    try {
+      return Broadcasters.Preset.valueOf(value.strip().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--strategy : " + value
+          + " (expected: sequential, concurrent, batched, backpressure or production)", e);
+    }
+  }
+
+  private static OverflowPolicy policy(String value) {
+    try {
+      return OverflowPolicy.valueOf(value.strip().toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--overflow-policy : " + value
+          + " (expected: conflate, drop-and-resync or disconnect)", e);
+    }
+  }
+}

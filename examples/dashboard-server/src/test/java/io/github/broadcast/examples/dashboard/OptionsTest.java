@@ -1,0 +1,91 @@
+package io.github.broadcast.examples.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.broadcast.Broadcasters;
+import io.github.broadcast.OverflowPolicy;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+final class OptionsTest {
+
+  private static Options parse(String... args) {
+    return Options.parse(args, Map.of());
+  }
+
+  @Test
+  void defaults_areSafe_loopbackAndTheProductionStrategy() {
+    Options options = parse();
+    assertThat(options.host).isEqualTo("127.0.0.1");
+    assertThat(options.port).isEqualTo(8765);
+    assertThat(options.strategy).isEqualTo(Broadcasters.Preset.PRODUCTION);
+    assertThat(options.flushInterval).isEqualTo(Duration.ofMillis(200));
+    assertThat(options.maxOutboxBytes).isEqualTo(1024 * 1024);
+    assertThat(options.overflowPolicy).isEqualTo(OverflowPolicy.CONFLATE);
+    assertThat(options.origins).isEmpty();
+    assertThat(options.anyOrigin).isFalse();
+    assertThat(options.token).isNull();
+    assertThat(options.transcripts).isNull();
+    assertThat(options.simulatedSessions).isZero();
+    assertThat(options.taskMax).isEqualTo(2048);
+  }
+
+  @Test
+  void flags_winOverTheEnvironment_inBothSpellings() {
+    Options options = Options.parse(
+        new String[] {"--port=9000", "--strategy", "batched", "--simulate", "10:2.5"},
+        Map.of("DASHBOARD_PORT", "7000", "DASHBOARD_FLUSH_INTERVAL", "50ms",
+            "DASHBOARD_ORIGINS", "https://a.example, https://b.example"));
+    assertThat(options.port).isEqualTo(9000);
+    assertThat(options.strategy).isEqualTo(Broadcasters.Preset.BATCHED);
+    assertThat(options.flushInterval).isEqualTo(Duration.ofMillis(50));
+    assertThat(options.origins).containsExactly("https://a.example", "https://b.example");
+    assertThat(options.simulatedSessions).isEqualTo(10);
+    assertThat(options.simulatedRate).isEqualTo(2.5);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "--port|70000|--port",
+      "--port|eighty|--port",
+      "--strategy|fastest|--strategy",
+      "--flush-interval|0ms|--flush-interval",
+      "--flush-interval|soon|--flush-interval",
+      "--max-outbox-bytes|1GB|--max-outbox-bytes",
+      "--overflow-policy|ignore|--overflow-policy",
+      "--simulate|ten|--simulate",
+      "--simulate|10:0|--simulate",
+      "--transcripts|/no/such/folder|--transcripts",
+      "--bogus|1|--bogus",
+  })
+  void badValue_stopsWithAMessageNamingTheOption(String flag, String value, String named) {
+    assertThatThrownBy(() -> parse(flag, value))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(named);
+  }
+
+  @Test
+  void missingValue_isReported() {
+    assertThatThrownBy(() -> parse("--port")).hasMessage("--port : missing value");
+  }
+
+  @Test
+  void help_listsEveryOptionWithItsEnvironmentVariableAndDefault() {
+    assertThat(parse("--help").help).isTrue();
+    String usage = Options.usage();
+    assertThat(usage).contains("--port", "DASHBOARD_PORT", "default: 8765", "--simulate",
+        "--strategy", "sequential | concurrent", "--token", "--transcripts");
+  }
+
+  @Test
+  void sizesAndDurations_acceptTheirUnits() {
+    assertThat(Options.bytes("x", "64KiB")).isEqualTo(65_536);
+    assertThat(Options.bytes("x", "2MiB")).isEqualTo(2 * 1024 * 1024);
+    assertThat(Options.duration("x", "2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(Options.duration("x", "1h")).isEqualTo(Duration.ofHours(1));
+  }
+}

@@ -1,0 +1,97 @@
+package io.github.broadcast.examples.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+final class SessionModelTest {
+
+  private static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
+
+  private static ObjectNode hook(String event) {
+    return Http.MAPPER.createObjectNode()
+        .put("session_id", "abc")
+        .put("hook_event_name", event)
+        .put("cwd", "/home/me/projects/billing/")
+        .put("transcript_path", "/home/me/.claude/abc.jsonl");
+  }
+
+  private static ObjectNode apply(ObjectNode state, ObjectNode hook) {
+    return SessionModel.apply(state, hook, NOW, 20);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "SessionStart, idle",
+      "UserPromptSubmit, working",
+      "PreToolUse, working",
+      "PostToolUse, working",
+      "Notification, waiting",
+      "Stop, idle",
+      "SubagentStop, working",
+      "PreCompact, compacting",
+      "SessionEnd, ended",
+  })
+  void eachEvent_setsItsStatus(String event, String status) {
+    ObjectNode state = apply(Http.MAPPER.createObjectNode(), hook(event));
+    assertThat(state.get("status").asText()).isEqualTo(status);
+    assertThat(state.get("last_event").asText()).isEqualTo(event);
+    assertThat(state.get("event_count").asLong()).isEqualTo(1);
+    assertThat(state.get("project").asText()).isEqualTo("billing");
+    assertThat(state.get("transcript_path").asText()).endsWith("abc.jsonl");
+    assertThat(state.get("updated_at").asText()).isEqualTo("2026-11-22T10:00:00Z");
+  }
+
+  @Test
+  void prompt_becomesTheTask_cutAtTheLimit() {
+    ObjectNode state = apply(Http.MAPPER.createObjectNode(),
+        hook("UserPromptSubmit").put("prompt", "Refactor the retry logic everywhere please"));
+    assertThat(state.get("task_description").asText()).isEqualTo("Refactor the retry l");
+  }
+
+  @Test
+  void toolUse_showsTheToolAndWhatItWorksOn_thenClearsIt() {
+    ObjectNode pre = hook("PreToolUse").put("tool_name", "Bash");
+    pre.putObject("tool_input").put("command", "mvn test");
+    ObjectNode state = apply(Http.MAPPER.createObjectNode(), pre);
+    assertThat(state.get("current_tool").asText()).isEqualTo("Bash");
+    assertThat(state.get("tool_detail").asText()).isEqualTo("mvn test");
+
+    state = apply(state, hook("PostToolUse"));
+    assertThat(state.get("current_tool").isNull()).isTrue();
+    assertThat(state.get("event_count").asLong()).isEqualTo(2);
+  }
+
+  @Test
+  void unknownEvent_isRecorded_notRejected_andKeepsTheStatus() {
+    ObjectNode state = apply(Http.MAPPER.createObjectNode(), hook("UserPromptSubmit"));
+    state = apply(state, hook("SomethingNew"));
+    assertThat(SessionModel.validate(hook("SomethingNew"))).isNull();
+    assertThat(state.get("status").asText()).isEqualTo("working");
+    assertThat(state.get("last_event").asText()).isEqualTo("SomethingNew");
+    assertThat(state.get("event_count").asLong()).isEqualTo(2);
+  }
+
+  @Test
+  void validate_namesWhatIsWrong() {
+    assertThat(SessionModel.validate(Http.MAPPER.createArrayNode())).contains("JSON object");
+    assertThat(SessionModel.validate(Http.MAPPER.createObjectNode().put("hook_event_name", "Stop")))
+        .contains("session_id");
+    assertThat(SessionModel.validate(Http.MAPPER.createObjectNode()
+        .put("session_id", 42).put("hook_event_name", "Stop"))).contains("session_id");
+    assertThat(SessionModel.validate(Http.MAPPER.createObjectNode().put("session_id", "a")))
+        .contains("hook_event_name");
+    assertThat(SessionModel.validate(hook("Stop").put("session_id", "x".repeat(201))))
+        .contains("200");
+  }
+
+  @Test
+  void cut_neverSplitsASurrogatePair() {
+    assertThat(SessionModel.cut("ab\uD83D\uDE80cd", 3)).isEqualTo("ab");
+    assertThat(SessionModel.project("C:\\work\\api\\")).isEqualTo("api");
+  }
+}
