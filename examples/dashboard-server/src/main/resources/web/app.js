@@ -23,6 +23,10 @@
     connected: false, initialStates: 0,
   };
 
+  // The view, for tests and the console: the session object the page holds for an id.
+  window.__dashboardSession = (id) => sessions.get(id);
+  window.__dashboardSessionCount = () => sessions.size;
+
   const list = document.getElementById('list');
   const spacer = document.getElementById('spacer');
   const empty = document.getElementById('empty');

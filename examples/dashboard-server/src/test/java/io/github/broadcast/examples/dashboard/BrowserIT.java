@@ -1,0 +1,89 @@
+package io.github.broadcast.examples.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The page in headless Chromium (Debian's {@code chromium}, driven by {@code playwright-core}
+ * from npm; {@code .ci/run} installs both): cards follow posted hooks, the page reconnects to a
+ * restarted server and shows its state, and a burst of 200 updates a second is drawn no more
+ * often than the frame rate. Saves {@code target/browser/dashboard.png}.
+ *
+ * <p>Skipped, with the reason, where Chromium or the npm packages are missing, except under CI
+ * ({@code CI=true}), where that is a failure.
+ */
+@Timeout(180) // A guard against a hang, not a speed assertion.
+final class BrowserIT {
+
+  private static final Path SCRIPT_DIR = Path.of("src/test/js");
+
+  @Test
+  void page_followsHooks_reconnectsAfterARestart_andDrawsAtMostOncePerFrame() throws Exception {
+    Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
+    boolean ready = Files.isExecutable(chromium)
+        && Files.isDirectory(SCRIPT_DIR.resolve("node_modules/playwright-core"));
+    if (!ready && "true".equals(System.getenv("CI"))) {
+      throw new AssertionError("CI needs " + chromium + " and " + SCRIPT_DIR
+          + "/node_modules (npm ci); .ci/run installs them");
+    }
+    assumeTrue(ready, "needs " + chromium + " and npm packages in " + SCRIPT_DIR
+        + " (run: apt-get install chromium; npm ci --prefix " + SCRIPT_DIR + ")");
+
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    Options options = Options.parse(
+        new String[] {"--port", String.valueOf(port), "--strategy", "concurrent"}, Map.of());
+    Path screenshot = Path.of("target/browser/dashboard.png");
+    Files.createDirectories(screenshot.getParent());
+    Files.deleteIfExists(screenshot);
+
+    DashboardServer server = DashboardServer.start(options);
+    Process node = new ProcessBuilder("node", "browser-test.mjs",
+        "http://127.0.0.1:" + port, screenshot.toAbsolutePath().toString())
+        .directory(SCRIPT_DIR.toFile())
+        .redirectErrorStream(true)
+        .start();
+    List<String> output = new ArrayList<>();
+    try (BufferedReader in = new BufferedReader(
+            new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+        PrintWriter out = new PrintWriter(node.getOutputStream(), true, StandardCharsets.UTF_8)) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        output.add(line);
+        if (line.equals("STOP")) {
+          server.close();
+          out.println("STOPPED");
+        } else if (line.equals("START")) {
+          server = DashboardServer.start(options); // Same port, empty state.
+          out.println("STARTED");
+        } else if (line.startsWith("OK") || line.startsWith("FAIL")) {
+          break;
+        }
+      }
+      assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      node.destroyForcibly();
+      server.close();
+    }
+    System.out.println("browser test: " + output.get(output.size() - 1));
+    assertThat(output).as("browser test output").last().asString().startsWith("OK");
+    assertThat(node.exitValue()).isZero();
+    assertThat(screenshot).isNotEmptyFile();
+  }
+}

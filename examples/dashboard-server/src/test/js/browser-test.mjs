@@ -1,0 +1,104 @@
+// Drives the dashboard page in headless Chromium for BrowserIT, which owns the server. The two
+// talk over stdin/stdout: this script prints STOP and waits for STOPPED, prints START and waits
+// for STARTED, and ends with a line starting with OK or FAIL.
+//
+// usage: node browser-test.mjs <base-url> <screenshot.png>
+import { chromium } from 'playwright-core';
+import readline from 'node:readline';
+
+const [base, screenshot] = process.argv.slice(2);
+const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+
+async function expectLine(word) {
+  const { value } = await lines.next();
+  if (value !== word) throw new Error(`expected ${word} from the test, got ${value}`);
+}
+
+async function post(hook) {
+  const response = await fetch(base + '/api/hooks', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(hook),
+  });
+  if (response.status !== 202) throw new Error(`hook refused: ${response.status} ${await response.text()}`);
+}
+
+const hook = (id, event, extra = {}) => ({
+  session_id: id, hook_event_name: event, cwd: `/home/me/${id}-project`,
+  transcript_path: `/tmp/${id}.jsonl`, ...extra,
+});
+
+const stats = (page) => page.evaluate(() => ({ ...window.__dashboard }));
+const card = (page, id) => page.locator(`article.card[data-session-id="${id}"]`);
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    await page.goto(base);
+    await page.waitForFunction(() => window.__dashboard.connected && window.__dashboard.initialStates >= 1);
+
+    // Posted hooks change the cards.
+    await post(hook('browser-1', 'UserPromptSubmit', { prompt: 'Make the page keep up' }));
+    await card(page, 'browser-1').locator('.status', { hasText: 'working' }).waitFor();
+    await card(page, 'browser-1').locator('.task', { hasText: 'Make the page keep up' }).waitFor();
+    await post(hook('browser-1', 'PreToolUse', { tool_name: 'Bash', tool_input: { command: 'mvn verify' } }));
+    await card(page, 'browser-1').locator('.tool', { hasText: 'Bash mvn verify' }).waitFor();
+
+    // The server goes away and comes back (with no sessions): the page reconnects and shows
+    // the new server's state, not the old one's.
+    console.log('STOP');
+    await expectLine('STOPPED');
+    await page.waitForFunction(() => !window.__dashboard.connected);
+    await page.locator('#connection.disconnected').waitFor();
+    console.log('START');
+    await expectLine('STARTED');
+    await page.waitForFunction(() => window.__dashboard.connected && window.__dashboard.initialStates >= 2,
+      null, { timeout: 60000 });
+    await card(page, 'browser-1').waitFor({ state: 'detached' });
+    await post(hook('browser-2', 'Notification', { message: 'Needs your approval' }));
+    await card(page, 'browser-2').locator('.status', { hasText: 'waiting' }).waitFor();
+
+    // A burst of 200 updates a second for 2 seconds: the page draws at most once a frame.
+    const before = await stats(page);
+    const started = Date.now();
+    const posts = [];
+    for (let i = 0; i < 400; i++) {
+      const due = started + i * 5;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      posts.push(post(hook(`burst-${i % 20}`, i % 2 ? 'PostToolUse' : 'PreToolUse', { tool_name: 'Read' })));
+    }
+    await Promise.all(posts);
+    // The list is virtual: only visible cards exist in the DOM, so ask the page's view.
+    await page.waitForFunction(() => window.__dashboardSessionCount() === 21
+      && window.__dashboardSession('burst-19')?.event_count === 20);
+    await page.locator('#stat-sessions', { hasText: '21' }).waitFor();
+    const drawnCards = await page.locator('article.card').count();
+    if (drawnCards >= 21) throw new Error(`all ${drawnCards} cards are in the DOM: not virtual`);
+    const after = await stats(page);
+    const burst = {
+      messages: after.messages - before.messages,
+      updates: after.updates - before.updates,
+      draws: after.draws - before.draws,
+      animationFrames: after.animationFrames - before.animationFrames,
+      cardsDrawn: after.cardsDrawn - before.cardsDrawn,
+    };
+    if (burst.draws > burst.animationFrames + 1) {
+      throw new Error(`drew more often than the frame rate: ${JSON.stringify(burst)}`);
+    }
+    if (burst.updates < 400) throw new Error(`missed updates: ${JSON.stringify(burst)}`);
+
+    await page.screenshot({ path: screenshot, fullPage: false });
+    console.log('OK ' + JSON.stringify({ burst, reconnects: after.reconnects }));
+  } finally {
+    await browser.close();
+  }
+}
+
+main().then(() => process.exit(0), (error) => {
+  console.log('FAIL ' + (error && error.stack ? error.stack.split('\n').slice(0, 3).join(' | ') : error));
+  process.exit(1);
+});
