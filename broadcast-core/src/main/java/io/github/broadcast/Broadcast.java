@@ -7,10 +7,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One publish (or one flush) on its way to the clients: the frame, encoded once, the updates it
  * carries, and a reference count of the outboxes still holding it.
  *
- * <p>Reference counting: the publisher holds one reference while it offers the broadcast to
- * every outbox, and each outbox that queues it takes one more before queueing it (so a fast
- * drainer on another thread cannot finish it early). Whoever releases the last reference knows
- * the broadcast is complete and reports its duration for the slow-broadcast warning.
+ * <p>Reference counting, with one atomic write per client: before offering, the publisher sets
+ * one reference per outbox plus its own, so a fast drainer on another thread cannot bring the
+ * count to zero while the publisher is still offering; after offering, it drops the references
+ * of the outboxes that did not queue the broadcast, and its own. Whoever releases the last
+ * reference knows the broadcast is complete and reports its duration for the slow-broadcast
+ * warning.
  */
 final class Broadcast {
 
@@ -20,9 +22,7 @@ final class Broadcast {
   final long startNanos;
   final int bytesPerUpdate;
 
-  private final AtomicInteger references = new AtomicInteger(1);
-  private volatile String lastClientId;
-  private volatile int clients;
+  private final AtomicInteger references = new AtomicInteger();
 
   /**
    * @param originNanos when the oldest update was accepted (a batch waits before it starts)
@@ -36,23 +36,26 @@ final class Broadcast {
     this.bytesPerUpdate = Math.max(1, frame.bytes() / Math.max(1, updates.size()));
   }
 
-  /** Takes a reference for an outbox that queues this broadcast. */
-  void retain() {
-    references.incrementAndGet();
-    clients++; // Only the publisher's thread calls retain, inside the registry lock.
+  // Written by the publisher before its last release; read by whoever releases last.
+  private int clients;
+
+  /** Sets one reference per outbox about to be offered the broadcast, plus the publisher's. */
+  void expect(int outboxes) {
+    references.set(outboxes + 1);
   }
 
-  /** Drops one reference; returns whether it was the last. */
-  boolean release(String clientId) {
-    if (clientId != null) {
-      lastClientId = clientId;
-    }
+  /**
+   * Called by the publisher once every outbox was offered the broadcast: drops the references of
+   * the outboxes that did not queue it, and its own. Returns whether that was the last.
+   */
+  boolean offered(int queued, int outboxes) {
+    clients = queued;
+    return references.addAndGet(-(outboxes - queued) - 1) == 0;
+  }
+
+  /** Drops one outbox's reference; returns whether it was the last. */
+  boolean release() {
     return references.decrementAndGet() == 0;
-  }
-
-  /** Returns the client that released last, the slowest one; null if no client took it. */
-  String lastClientId() {
-    return lastClientId;
   }
 
   /** Returns how many outboxes queued this broadcast. */

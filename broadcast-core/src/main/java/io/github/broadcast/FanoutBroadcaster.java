@@ -215,6 +215,7 @@ final class FanoutBroadcaster implements Broadcaster {
     Frame frame = outboxes.length == 0 ? null : encode(updates, batch);
     Broadcast broadcast;
     Outbox[] targets;
+    int queued = 0;
     synchronized (lock) {
       Checks.requireState(!closed, "broadcaster is closed; cannot publish %s", updates.get(0));
       List<SessionUpdate> fresh = updates;
@@ -241,12 +242,15 @@ final class FanoutBroadcaster implements Broadcaster {
       }
       long now = ticker.read();
       broadcast = new Broadcast(frame, fresh, originNanos, now);
+      broadcast.expect(targets.length);
       for (Outbox outbox : targets) {
-        outbox.enqueue(broadcast, now);
+        if (outbox.enqueue(broadcast, now)) {
+          queued++;
+        }
       }
     }
-    if (broadcast.release(/* clientId= */ null)) {
-      broadcastDone(broadcast, ticker.read());
+    if (broadcast.offered(queued, targets.length)) {
+      broadcastDone(broadcast, ticker.read(), /* slowestClientId= */ null);
     }
     return targets;
   }
@@ -410,16 +414,18 @@ final class FanoutBroadcaster implements Broadcaster {
   }
 
   /**
-   * Called by whoever released a broadcast's last reference. Every slow broadcast reaches the
+   * Called by whoever released a broadcast's last reference: the client that did, or null for
+   * the publisher. Every slow broadcast reaches the
    * listener; the log gets at most one warning per second, counting the ones it left out, so a
    * client that is slow for minutes cannot flood it.
    */
-  void broadcastDone(Broadcast broadcast, long nowNanos) {
+  void broadcastDone(Broadcast broadcast, long nowNanos, String slowestClientId) {
     long took = nowNanos - broadcast.startNanos;
     if (took <= slowBroadcastNanos || broadcast.clients() == 0) {
       return;
     }
-    String slowest = broadcast.lastClientId();
+    // The publisher releases last only when every client was done before it finished offering.
+    String slowest = slowestClientId == null ? "(none)" : slowestClientId;
     try {
       listener.slowBroadcast(slowest, Duration.ofNanos(took), broadcast.clients());
     } catch (RuntimeException e) {

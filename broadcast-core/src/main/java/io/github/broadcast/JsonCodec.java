@@ -2,12 +2,14 @@ package io.github.broadcast;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.Map;
 
@@ -88,17 +90,21 @@ final class JsonCodec implements MessageCodec {
     gen.writeEndObject();
   }
 
+  /**
+   * Writes UTF-8 bytes, Jackson's fastest path, and decodes them once into the frame's text: the
+   * byte count comes for free and a mostly-ASCII message decodes by a plain copy.
+   */
   private Frame write(Body body, int sizeHint) {
-    StringWriter out = new StringWriter(sizeHint);
-    try (JsonGenerator gen = mapper.createGenerator(out)) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint);
+    try (JsonGenerator gen = mapper.createGenerator(out, JsonEncoding.UTF8)) {
       gen.writeStartObject();
       body.write(gen);
       gen.writeEndObject();
     } catch (IOException e) {
-      // A StringWriter never fails; only a broken custom serializer could get here.
+      // A byte array never fails; only a broken custom serializer could get here.
       throw new UncheckedIOException("could not encode a message", e);
     }
-    return Frame.of(out.toString());
+    return new Frame(new String(out.toByteArray(), StandardCharsets.UTF_8), out.size());
   }
 
   @FunctionalInterface

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
 
 /*
  * Design note: the per-client outbox.
@@ -22,9 +23,10 @@ import java.util.concurrent.CompletionStage;
  *   drainer is already running, the call returns and the running drainer sees the work, because
  *   it re-checks for work under the monitor before it clears the flag (no lost wake-up). At most
  *   one send is in flight; the next starts from the previous one's completion, which calls
- *   drain(). A send that completes synchronously, inside client.send, finds the flag set and
- *   returns; the drainer's loop then picks the next frame, so the stack never grows with the
- *   queue (a trampoline, as in Tyrus' TaskProcessor).
+ *   drain() unless a drainer is running. A send that completes synchronously, inside
+ *   client.send, finds the flag set and leaves the next send to the drainer's loop, so the
+ *   stack never grows with the queue (a trampoline, as in Tyrus' TaskProcessor). The outbox is
+ *   itself the completion callback, so a send allocates no lambda.
  *
  * Overflow:
  *   The queue is bounded by OutboxLimits (bytes and frames waiting; the frame in flight is the
@@ -49,7 +51,7 @@ import java.util.concurrent.CompletionStage;
  * A client's bounded queue of broadcasts with at most one send in flight, drained from send
  * completions; see the design note at the top of this file.
  */
-final class Outbox {
+final class Outbox implements BiConsumer<Void, Throwable> {
 
   private static final long NOT_BEHIND = Long.MIN_VALUE;
   private static final long NO_ORIGIN = Long.MIN_VALUE;
@@ -87,8 +89,8 @@ final class Outbox {
   }
 
   /**
-   * Offers {@code broadcast}; returns whether it was queued (and retained). Called by the
-   * publisher inside the registry lock; never sends.
+   * Offers {@code broadcast}; returns whether it was queued, and so holds a reference to it.
+   * Called by the publisher inside the registry lock; never sends.
    */
   synchronized boolean enqueue(Broadcast broadcast, long nowNanos) {
     if (closed || closeOwed != null) {
@@ -105,7 +107,6 @@ final class Outbox {
     OutboxLimits limits = engine.limits;
     long bytes = queuedBytes + broadcast.frame.bytes();
     if (bytes <= limits.maxBytes() && queue.size() < limits.maxFrames()) {
-      broadcast.retain();
       queue.add(broadcast);
       queuedBytes = bytes;
       return true;
@@ -179,7 +180,7 @@ final class Outbox {
   }
 
   private void releaseLocked(Broadcast broadcast) {
-    if (broadcast.release(client.id())) {
+    if (broadcast.release()) {
       if (finished == null) {
         finished = new ArrayList<>(2);
       }
@@ -357,27 +358,38 @@ final class Outbox {
     } catch (RuntimeException e) {
       stage = CompletableFuture.failedFuture(e);
     }
-    stage.whenComplete((ignored, error) -> onSendComplete(sending, error));
+    stage.whenComplete(this); // This outbox is the callback: no allocation per send.
   }
 
-  private void onSendComplete(Sending sending, Throwable error) {
+  /**
+   * The completion of the send in flight, on the transport's thread, or on the drainer's when
+   * the send completed at once. In that case the drainer is still in its loop and sends the
+   * next frame itself; otherwise this thread drains.
+   */
+  @Override
+  public void accept(Void ignored, Throwable error) {
     long now = engine.ticker.read();
+    Sending sending;
+    boolean drainHere;
     synchronized (this) {
-      if (inFlight != sending) {
+      sending = inFlight;
+      if (sending == null || closed) {
         return; // Closed meanwhile; close() released the broadcast.
       }
       inFlight = null;
+      drainHere = !draining;
     }
     if (error == null) {
-      engine.stats.sent(sending.frame, sending.originNanos == NO_ORIGIN ? -1 : now - sending.originNanos);
+      engine.stats.sent(
+          sending.frame, sending.originNanos == NO_ORIGIN ? -1 : now - sending.originNanos);
     }
-    if (sending.broadcast != null && sending.broadcast.release(client.id())) {
-      engine.broadcastDone(sending.broadcast, now);
+    if (sending.broadcast != null && sending.broadcast.release()) {
+      engine.broadcastDone(sending.broadcast, now, client.id());
     }
     if (error != null) {
       engine.logSendFailure(client, error);
       close(CloseReason.SEND_FAILED);
-    } else {
+    } else if (drainHere) {
       drain();
     }
   }
@@ -451,8 +463,8 @@ final class Outbox {
     }
     long now = engine.ticker.read();
     for (Broadcast broadcast : held) {
-      if (broadcast.release(client.id())) {
-        engine.broadcastDone(broadcast, now);
+      if (broadcast.release()) {
+        engine.broadcastDone(broadcast, now, client.id());
       }
     }
     report(drops, done);
@@ -477,7 +489,7 @@ final class Outbox {
     if (done != null) {
       long now = engine.ticker.read();
       for (Broadcast broadcast : done) {
-        engine.broadcastDone(broadcast, now);
+        engine.broadcastDone(broadcast, now, client.id());
       }
     }
   }
