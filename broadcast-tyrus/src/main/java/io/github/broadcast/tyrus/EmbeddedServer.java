@@ -6,7 +6,10 @@ import jakarta.websocket.DeploymentException;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.net.InetAddress;
+import java.net.StandardSocketOptions;
 import java.net.URI;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +18,8 @@ import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.grizzly.nio.ChannelConfigurator;
+import org.glassfish.grizzly.nio.NIOTransport;
 import org.glassfish.grizzly.strategies.WorkerThreadIOStrategy;
 import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
 import org.glassfish.tyrus.spi.ServerContainer;
@@ -107,6 +112,7 @@ public final class EmbeddedServer implements AutoCloseable {
 
     private String host = "127.0.0.1";
     private int port;
+    private int socketSendBuffer;
     private BroadcastEndpointConfig.Builder endpoint;
     private final Map<String, HttpHandler> handlers = new LinkedHashMap<>();
 
@@ -124,6 +130,25 @@ public final class EmbeddedServer implements AutoCloseable {
         throw new IllegalArgumentException("port : " + port + " (expected: 0 to 65535)");
       }
       this.port = port;
+      return this;
+    }
+
+    /**
+     * Sets SO_SNDBUF on every accepted connection, in bytes; default 0, the operating system's
+     * default (on Linux, autotuned up to {@code net.ipv4.tcp_wmem}'s maximum, 4 MiB here).
+     *
+     * <p>The kernel's send buffer is where a stalled client's bytes pile up first, before the
+     * broadcaster's own per-client limit sees anything: a client that stops reading can absorb
+     * megabytes, and a sequential broadcaster notices it only when that buffer is full. A small
+     * buffer (64 KiB) makes a stall show sooner and bounds kernel memory per connection, at some
+     * cost in throughput to clients far away (a buffer below bandwidth x round trip slows them).
+     */
+    public Builder socketSendBuffer(int bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException(
+            "socketSendBuffer : " + bytes + " (expected: 0 for the OS default, or bytes > 0)");
+      }
+      this.socketSendBuffer = bytes;
       return this;
     }
 
@@ -164,6 +189,10 @@ public final class EmbeddedServer implements AutoCloseable {
       NetworkListener listener = new NetworkListener("broadcast", host, port);
       // Endpoint and handler code must not run on selector threads.
       listener.getTransport().setIOStrategy(WorkerThreadIOStrategy.getInstance());
+      if (socketSendBuffer > 0) {
+        listener.getTransport().setChannelConfigurator(
+            sendBuffer(listener.getTransport().getChannelConfigurator(), socketSendBuffer));
+      }
       // Upgraded connections live long; Tyrus' own container turns the keep-alive timeout off too.
       listener.getKeepAlive().setIdleTimeoutInSeconds(-1);
       http.addListener(listener);
@@ -191,6 +220,26 @@ public final class EmbeddedServer implements AutoCloseable {
           container.stop();
         }
       }
+    }
+
+    /** Grizzly's configurator, then SO_SNDBUF on accepted connections (Grizzly sets none). */
+    private static ChannelConfigurator sendBuffer(ChannelConfigurator base, int bytes) {
+      return new ChannelConfigurator() {
+        @Override
+        public void preConfigure(NIOTransport transport, SelectableChannel channel)
+            throws IOException {
+          base.preConfigure(transport, channel);
+          if (channel instanceof SocketChannel) {
+            ((SocketChannel) channel).setOption(StandardSocketOptions.SO_SNDBUF, bytes);
+          }
+        }
+
+        @Override
+        public void postConfigure(NIOTransport transport, SelectableChannel channel)
+            throws IOException {
+          base.postConfigure(transport, channel);
+        }
+      };
     }
 
     /** The origins a page served by this server has: same-origin for the endpoint. */

@@ -1,6 +1,7 @@
 package io.github.broadcast.tyrus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,6 +45,10 @@ final class StalledClientIT {
   private RawWebSocket stalled;
 
   private void start(Broadcasters.Builder builder) throws Exception {
+    start(builder, 0);
+  }
+
+  private void start(Broadcasters.Builder builder, int socketSendBuffer) throws Exception {
     broadcaster =
         builder
             .listener(new BroadcastListener() {
@@ -56,6 +61,7 @@ final class StalledClientIT {
     server =
         EmbeddedServer.newBuilder()
             .endpoint(BroadcastEndpointConfig.newBuilder("/ws/dashboard", broadcaster))
+            .socketSendBuffer(socketSendBuffer)
             .start();
   }
 
@@ -169,14 +175,7 @@ final class StalledClientIT {
     await().until(() -> broadcaster.stats().clients() == 1);
 
     int frames = 3_000; // 8 KiB each: 24 MiB, far more than any socket buffer.
-    for (int v = 1; v <= frames; v++) {
-      broadcaster.publish(update(v));
-    }
-    AtomicLong lastSent = new AtomicLong(-1);
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-        .until(() -> lastSent.getAndSet(broadcaster.stats().bytesSent())
-            == broadcaster.stats().bytesSent());
-    long absorbed = broadcaster.stats().bytesSent();
+    long absorbed = publishUntilSendsStopCompleting(frames);
     long framesAbsorbed = broadcaster.stats().framesSent() - 1; // Less initial_state.
     System.out.printf(
         "stalled peer (4 KiB receive buffer): %d frames, %d bytes written before sends stopped"
@@ -184,5 +183,38 @@ final class StalledClientIT {
         framesAbsorbed, absorbed, broadcaster.stats().queuedBytes());
     assertThat(framesAbsorbed).as("sends stopped completing").isLessThan(frames);
     assertThat(absorbed).as("kernel buffers are bounded").isLessThan(64L << 20);
+  }
+
+  /** Publishes {@code frames} updates, waits until no more bytes go out, returns the bytes sent. */
+  private long publishUntilSendsStopCompleting(int frames) {
+    for (int v = 1; v <= frames; v++) {
+      broadcaster.publish(update(v));
+    }
+    AtomicLong lastSent = new AtomicLong(-1);
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+        .until(() -> lastSent.getAndSet(broadcaster.stats().bytesSent())
+            == broadcaster.stats().bytesSent());
+    return broadcaster.stats().bytesSent();
+  }
+
+  @Test
+  void smallSocketSendBuffer_stalledPeerAbsorbsFarLess() throws Exception {
+    start(Broadcasters.newBuilder().sendTimeout(Duration.ofMinutes(5)), 16 * 1024);
+    stalled = RawWebSocket.handshake(server.webSocketUri());
+    await().until(() -> broadcaster.stats().clients() == 1);
+
+    long absorbed = publishUntilSendsStopCompleting(1_000);
+    System.out.printf("stalled peer, 16 KiB SO_SNDBUF: %d bytes written before sends stopped"
+        + " completing%n", absorbed);
+    // The kernel doubles SO_SNDBUF for bookkeeping; with the peer's 4 KiB receive buffer and
+    // Grizzly's one in-flight record this stays well under the 2.8 MB of the default.
+    assertThat(absorbed).isLessThan(128 * 1024);
+  }
+
+  @Test
+  void negativeSocketSendBuffer_isRefusedNamingIt() {
+    assertThatThrownBy(() -> EmbeddedServer.newBuilder().socketSendBuffer(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("socketSendBuffer");
   }
 }
