@@ -1,11 +1,10 @@
 package io.github.broadcast.examples.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.github.broadcast.Backplane;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.OutboxLimits;
-import io.github.broadcast.SessionStore;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.tyrus.BroadcastEndpointConfig;
 import io.github.broadcast.tyrus.EmbeddedServer;
@@ -13,9 +12,11 @@ import io.github.broadcast.tyrus.EndpointStats;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
 
 /**
@@ -34,8 +35,7 @@ public final class DashboardServer implements AutoCloseable {
 
   private final Options options;
   private final Broadcaster broadcaster;
-  private final Backplane backplane;
-  private final SessionStore store;
+  private final Sessions store;
   private final ExecutorService sequentialPublisher; // Null unless the strategy is sequential.
   private final EmbeddedServer server;
   private final TranscriptWatcher watcher;
@@ -45,8 +45,6 @@ public final class DashboardServer implements AutoCloseable {
   private DashboardServer(Options options) throws IOException {
     this.options = options;
     this.broadcaster = broadcaster(options);
-    this.backplane = Backplane.inProcess();
-    backplane.subscribe(broadcaster::publish);
     if (options.strategy == Broadcasters.Preset.SEQUENTIAL) {
       // The sequential baseline blocks its publisher; hook requests must not wait for it, so
       // it publishes from one thread of its own, as the original asyncio loop did.
@@ -58,13 +56,18 @@ public final class DashboardServer implements AutoCloseable {
     } else {
       sequentialPublisher = null;
     }
-    this.store =
-        SessionStore.newBuilder()
-            .sink(this::publish)
-            .expireAfter(state -> "ended".equals(state.path(SessionModel.STATUS).asText())
-                ? options.endedTtl
-                : options.idleTtl)
-            .build();
+    Function<ObjectNode, Duration> expiry =
+        state -> "ended".equals(state.path(SessionModel.STATUS).asText())
+            ? options.endedTtl
+            : options.idleTtl;
+    try {
+      this.store = options.redis == null
+          ? Sessions.local(expiry, this::publish)
+          : Sessions.redis(options.redis, options.redisPrefix, expiry, this::publish);
+    } catch (RuntimeException e) {
+      stopPublishing();
+      throw e;
+    }
 
     BroadcastEndpointConfig.Builder endpoint =
         BroadcastEndpointConfig.newBuilder("/ws/dashboard", broadcaster);
@@ -83,6 +86,7 @@ public final class DashboardServer implements AutoCloseable {
           EmbeddedServer.newBuilder()
               .host(options.host)
               .port(options.port)
+              .socketSendBuffer(options.socketSendBuffer)
               .endpoint(endpoint)
               .httpHandler("/api/hooks", Handlers.hooks(this, options.token))
               .httpHandler("/api/sessions", Handlers.sessions(this))
@@ -98,7 +102,8 @@ public final class DashboardServer implements AutoCloseable {
       if (started != null) {
         started.close();
       }
-      broadcaster.close();
+      store.close();
+      stopPublishing();
       throw e;
     }
     this.server = started;
@@ -109,6 +114,13 @@ public final class DashboardServer implements AutoCloseable {
     } else {
       simulator = null;
     }
+  }
+
+  private void stopPublishing() {
+    if (sequentialPublisher != null) {
+      sequentialPublisher.shutdownNow();
+    }
+    broadcaster.close();
   }
 
   /** Starts a dashboard with {@code options}. */
@@ -137,9 +149,9 @@ public final class DashboardServer implements AutoCloseable {
 
   private void publish(SessionUpdate update) {
     if (sequentialPublisher != null) {
-      sequentialPublisher.execute(() -> backplane.publish(update));
+      sequentialPublisher.execute(() -> broadcaster.publish(update));
     } else {
-      backplane.publish(update);
+      broadcaster.publish(update);
     }
   }
 
@@ -176,7 +188,7 @@ public final class DashboardServer implements AutoCloseable {
     return broadcaster;
   }
 
-  SessionStore store() {
+  Sessions store() {
     return store;
   }
 
@@ -204,7 +216,7 @@ public final class DashboardServer implements AutoCloseable {
     if (sequentialPublisher != null) {
       sequentialPublisher.shutdownNow();
     }
-    backplane.close();
+    store.close();
     broadcaster.close();
   }
 

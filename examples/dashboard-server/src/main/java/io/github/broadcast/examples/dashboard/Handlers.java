@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.BroadcastStats;
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.redis.RedisUnavailableException;
 import io.github.broadcast.tyrus.EndpointStats;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -39,8 +40,8 @@ final class Handlers {
 
   /**
    * {@code POST /api/hooks}: one Claude Code hook payload. 202 with the session's new version;
-   * 400, 401, 405 or 413 with a JSON error, and then nothing has changed. Never waits for the
-   * broadcast.
+   * 400, 401, 405 or 413 with a JSON error, and 503 when the cluster's Redis is unreachable; then
+   * nothing has changed. Never waits for the broadcast.
    */
   static HttpHandler hooks(DashboardServer server, String token) {
     return new JsonHandler() {
@@ -55,7 +56,15 @@ final class Handlers {
         if (invalid != null) {
           throw new Http.Refusal(400, invalid);
         }
-        SessionUpdate update = server.ingest(hook);
+        SessionUpdate update;
+        try {
+          update = server.ingest(hook);
+        } catch (RedisUnavailableException e) {
+          // Not made, and said so: the producer may retry. Clients keep the last view.
+          response.setHeader("Retry-After", "1");
+          throw new Http.Refusal(503, "the cluster's Redis is unreachable; retry: "
+              + e.getMessage());
+        }
         Http.send(response, 202, Http.MAPPER.createObjectNode()
             .put("ok", true)
             .put("session_id", update.sessionId())
@@ -115,6 +124,7 @@ final class Handlers {
     ObjectNode body = Http.MAPPER.createObjectNode();
     body.put("strategy", server.options().strategy.name().toLowerCase(java.util.Locale.ROOT));
     body.put("sessions", server.store().size());
+    server.store().describe(body);
 
     BroadcastStats stats = server.broadcaster().stats();
     ObjectNode broadcast = body.putObject("broadcast");

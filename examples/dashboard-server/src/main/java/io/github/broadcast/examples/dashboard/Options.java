@@ -39,6 +39,7 @@ final class Options {
       new Spec("max-outbox-frames", "1024", "per-client outbox limit in frames (backpressure strategies)"),
       new Spec("overflow-policy", "conflate", "conflate | drop-and-resync | disconnect (backpressure strategies)"),
       new Spec("grace", "30s", "how long a client may stay behind, or a send stay in flight (backpressure strategies)"),
+      new Spec("socket-send-buffer", "0", "SO_SNDBUF per connection in bytes (64KiB, say); 0 = the OS default"),
       new Spec("send-timeout", "5s", "how long a send may stay in flight (sequential, concurrent, batched)"),
       new Spec("ping-interval", "15s", "WebSocket ping interval; a client silent for 3 intervals is closed"),
       new Spec("origins", "", "comma-separated allowed page origins; empty = same-origin only; * = any"),
@@ -48,6 +49,8 @@ final class Options {
       new Spec("ended-ttl", "5m", "how long an ended session stays listed"),
       new Spec("idle-ttl", "2h", "how long a session with no event stays listed"),
       new Spec("task-max", "2048", "longest task_description kept, in characters"),
+      new Spec("redis", "", "redis://[:password@]host:port to join a cluster of dashboards; empty = this process only"),
+      new Spec("redis-prefix", "dashboard", "prefix of the Redis keys and channel (one per cluster)"),
       new Spec("simulate", "", "N:R = N simulated sessions, R hook events a second each; empty = off"));
 
   final String host;
@@ -59,6 +62,7 @@ final class Options {
   final OverflowPolicy overflowPolicy;
   final Duration grace;
   final Duration sendTimeout;
+  final int socketSendBuffer;
   final Duration pingInterval;
   final List<String> origins;
   final boolean anyOrigin;
@@ -68,6 +72,8 @@ final class Options {
   final Duration endedTtl;
   final Duration idleTtl;
   final int taskMax;
+  final String redis;
+  final String redisPrefix;
   final int simulatedSessions;
   final double simulatedRate;
   final boolean help;
@@ -84,6 +90,13 @@ final class Options {
     overflowPolicy = policy(get.apply("overflow-policy"));
     grace = duration("grace", get.apply("grace"));
     sendTimeout = duration("send-timeout", get.apply("send-timeout"));
+    String sendBuffer = get.apply("socket-send-buffer").strip();
+    long sendBufferBytes = sendBuffer.equals("0") ? 0 : bytes("socket-send-buffer", sendBuffer);
+    if (sendBufferBytes > 64 << 20) {
+      throw new IllegalArgumentException(
+          "--socket-send-buffer : " + sendBuffer + " (expected: 0, or at most 64MiB)");
+    }
+    socketSendBuffer = (int) sendBufferBytes;
     pingInterval = duration("ping-interval", get.apply("ping-interval"));
     String originList = get.apply("origins").strip();
     anyOrigin = originList.equals("*");
@@ -105,6 +118,17 @@ final class Options {
     endedTtl = duration("ended-ttl", get.apply("ended-ttl"));
     idleTtl = duration("idle-ttl", get.apply("idle-ttl"));
     taskMax = integer("task-max", get.apply("task-max"), 1, 1 << 20);
+    String redisUrl = get.apply("redis").strip();
+    if (!redisUrl.isEmpty() && !redisUrl.matches("rediss?://\\S+")) {
+      throw new IllegalArgumentException(
+          "--redis : " + redisUrl + " (expected: redis://[:password@]host:port)");
+    }
+    redis = redisUrl.isEmpty() ? null : redisUrl;
+    redisPrefix = get.apply("redis-prefix").strip();
+    if (!redisPrefix.matches("[A-Za-z0-9_.:-]+")) {
+      throw new IllegalArgumentException(
+          "--redis-prefix : " + redisPrefix + " (expected: letters, digits, - _ . :)");
+    }
     String simulate = get.apply("simulate").strip();
     if (simulate.isEmpty()) {
       simulatedSessions = 0;

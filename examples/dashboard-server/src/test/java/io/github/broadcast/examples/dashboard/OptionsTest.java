@@ -32,6 +32,7 @@ final class OptionsTest {
     assertThat(options.transcripts).isNull();
     assertThat(options.simulatedSessions).isZero();
     assertThat(options.taskMax).isEqualTo(2048);
+    assertThat(options.socketSendBuffer).isZero();
   }
 
   @Test
@@ -48,6 +49,11 @@ final class OptionsTest {
     assertThat(options.simulatedRate).isEqualTo(2.5);
   }
 
+  @Test
+  void socketSendBuffer_takesASize() {
+    assertThat(parse("--socket-send-buffer", "64KiB").socketSendBuffer).isEqualTo(65_536);
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "--port|70000|--port",
@@ -56,6 +62,8 @@ final class OptionsTest {
       "--flush-interval|0ms|--flush-interval",
       "--flush-interval|soon|--flush-interval",
       "--max-outbox-bytes|1GB|--max-outbox-bytes",
+      "--socket-send-buffer|-1|--socket-send-buffer",
+      "--socket-send-buffer|65MiB|--socket-send-buffer",
       "--overflow-policy|ignore|--overflow-policy",
       "--simulate|ten|--simulate",
       "--simulate|10:0|--simulate",

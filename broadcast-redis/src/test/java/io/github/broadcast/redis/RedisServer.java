@@ -1,0 +1,123 @@
+package io.github.broadcast.redis;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code redis-server} on a free loopback port, in a temporary folder, without
+ * persistence: started and stopped by the tests (and restarted, on the same port, empty). Tests
+ * skip, saying why, where Debian's redis-server is not installed, except under CI ({@code
+ * CI=true}), where that is a failure; .ci/run installs it.
+ */
+public final class RedisServer implements AutoCloseable {
+
+  private static final Path BINARY = Path.of(
+      System.getenv().getOrDefault("REDIS_SERVER", "/usr/bin/redis-server"));
+
+  private final Path dir;
+  private final String password;
+  private final int port;
+  private Process process;
+
+  private RedisServer(Path dir, String password) throws IOException {
+    this.dir = dir;
+    this.password = password;
+    try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      this.port = probe.getLocalPort();
+    }
+  }
+
+  /** Starts a server (with {@code requirepass} if {@code password} is not null). */
+  public static RedisServer start(Path dir, String password) throws Exception {
+    boolean present = Files.isExecutable(BINARY);
+    if (!present && "true".equals(System.getenv("CI"))) {
+      throw new AssertionError("CI needs " + BINARY + " (apt-get install redis-server);"
+          + " .ci/run installs it");
+    }
+    assumeTrue(present, "needs " + BINARY + " (run: apt-get install redis-server)");
+    RedisServer server = new RedisServer(dir, password);
+    server.start();
+    return server;
+  }
+
+  /** Starts (or restarts, empty) the server on its port and waits until it answers. */
+  public void start() throws Exception {
+    List<String> command = new ArrayList<>(List.of(BINARY.toString(),
+        "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
+        "--appendonly", "no", "--dir", dir.toString(), "--loglevel", "warning"));
+    if (password != null) {
+      command.addAll(List.of("--requirepass", password));
+    }
+    process = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("redis-" + port + ".log").toFile())
+        .start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!answers()) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("redis-server exited: "
+            + Files.readString(dir.resolve("redis-" + port + ".log")));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("redis-server did not answer on port " + port);
+      }
+      Thread.sleep(20); // Polling a starting process: no event to wait on.
+    }
+  }
+
+  /** Stops the server (its data is gone: no persistence). */
+  public void stop() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** The URI a store connects with (with the password, if any). */
+  public String uri() {
+    return "redis://" + (password == null ? "" : ":" + password + "@") + "127.0.0.1:" + port;
+  }
+
+  private boolean answers() {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      socket.setSoTimeout(1_000);
+      OutputStream out = socket.getOutputStream();
+      out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      int first = in.read();
+      return first == '+' || first == '-'; // PONG, or NOAUTH when a password is set.
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+}
