@@ -1,0 +1,456 @@
+package io.github.broadcast.examples.loadtest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The load test of the original issue: N simulated sessions post hook events at R a second
+ * each, M dashboard clients (K of them stalled) watch, and the report gives staleness
+ * percentiles, throughput per client, server cost, disconnects and a convergence check, per
+ * scenario and per strategy.
+ *
+ * <pre>
+ * java -jar examples/load-test/target/load-test.jar --scenario all --out docs/data/load
+ * java -jar examples/load-test/target/load-test.jar --url http://127.0.0.1:8765/ --sessions 10 --rate 3 --clients 3
+ * </pre>
+ */
+public final class LoadTest {
+
+  private static final ObjectMapper mapper = new ObjectMapper();
+  private static final List<String> STRATEGIES =
+      List.of("sequential", "concurrent", "batched", "backpressure", "production");
+
+  /**
+   * Options for the servers this tool starts. A 64 KiB socket send buffer: with the OS default
+   * (autotuned to 4 MiB on loopback) the kernel absorbs a stalled client's bytes for tens of
+   * seconds at these rates, and a run would end before any strategy saw the stall.
+   */
+  static final List<String> SERVER_ARGS = List.of("--socket-send-buffer", "64KiB");
+
+  private LoadTest() {}
+
+  public static void main(String[] args) throws Exception {
+    try {
+      run(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("load-test: " + e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  static void run(String[] args) throws Exception {
+    Map<String, String> o = parse(args);
+    if (o.containsKey("help")) {
+      System.out.println(USAGE);
+      return;
+    }
+    Duration duration = Duration.ofSeconds(positive(o, "duration", "5"));
+    Duration warmup = Duration.ofSeconds(nonNegative(o, "warmup", "2"));
+    double connectRate = positiveDouble(o, "connect-rate", "80");
+    Path out = Path.of(o.getOrDefault("out", "target/load-test"));
+    Path jar = Path.of(o.getOrDefault("jar", "examples/dashboard-server/target/dashboard-server.jar"));
+
+    List<Scenario> scenarios = new ArrayList<>();
+    String scenarioName = o.get("scenario");
+    if (scenarioName == null) {
+      scenarios.add(new Scenario("custom", positive(o, "sessions", "10"),
+          positiveDouble(o, "rate", "3"), positive(o, "clients", "1"),
+          nonNegative(o, "slow", "0")));
+    } else if (scenarioName.equals("all")) {
+      scenarios.addAll(Scenario.PRESETS.values());
+    } else {
+      for (String name : scenarioName.split(",")) {
+        Scenario s = Scenario.PRESETS.get(name.strip());
+        if (s == null) {
+          throw new IllegalArgumentException("--scenario : " + name + " (expected: all, or one of "
+              + Scenario.PRESETS.keySet() + ")");
+        }
+        scenarios.add(s);
+      }
+    }
+    if (o.containsKey("url") && o.containsKey("strategy")) {
+      throw new IllegalArgumentException(
+          "--strategy : with --url (expected: one of them; --url tests the running server as is)");
+    }
+    List<String> strategies = o.containsKey("strategy")
+        ? List.of(o.get("strategy").split(",")) : STRATEGIES;
+    for (String s : strategies) {
+      if (!STRATEGIES.contains(s)) {
+        throw new IllegalArgumentException("--strategy : " + s + " (expected: " + STRATEGIES + ")");
+      }
+    }
+    if (o.containsKey("url")) {
+      strategies = List.of("(running server)");
+    }
+
+    Files.createDirectories(out);
+    ArrayNode runs = mapper.createArrayNode();
+    long started = System.nanoTime();
+    for (Scenario scenario : scenarios) {
+      for (String strategy : strategies) {
+        System.out.printf("%s, %s ...%n", scenario, strategy);
+        ObjectNode run;
+        try {
+          if (o.containsKey("url")) {
+            List<URI> bases = new ArrayList<>();
+            for (String url : o.get("url").split(",")) {
+              bases.add(URI.create(url.strip()));
+            }
+            run = runOnce(bases, scenario, warmup, duration, connectRate);
+          } else {
+            try (ServerProcess server = ServerProcess.start(jar, strategy, SERVER_ARGS)) {
+              run = runOnce(List.of(server.base), scenario, warmup, duration, connectRate);
+            }
+          }
+        } catch (InterruptedException e) {
+          throw e;
+        } catch (Exception e) {
+          // One run failing (a server out of memory, say) is a result, not the end of the report.
+          run = mapper.createObjectNode();
+          run.put("scenario", scenario.name());
+          run.put("sessions", scenario.sessions());
+          run.put("rate", scenario.rate());
+          run.put("clients", scenario.clients());
+          run.put("slow", scenario.slow());
+          run.put("error", String.valueOf(e.getMessage()));
+        }
+        run.put("strategy", strategy);
+        runs.add(run);
+        System.out.println("  " + (run.has("error") ? "error: " + run.get("error").asText()
+            : summary(run)));
+      }
+    }
+    ObjectNode report = mapper.createObjectNode();
+    report.put("date", Instant.now().toString());
+    report.put("cores", Runtime.getRuntime().availableProcessors());
+    report.put("memory_bytes", ((com.sun.management.OperatingSystemMXBean)
+        ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize());
+    report.put("java", System.getProperty("java.version"));
+    report.put("command", "java -jar examples/load-test/target/load-test.jar " + String.join(" ", args));
+    report.put("server_args", String.join(" ", SERVER_ARGS));
+    report.put("warmup_s", warmup.toSeconds());
+    report.put("duration_s", duration.toSeconds());
+    report.put("wall_s", (System.nanoTime() - started) / 1e9);
+    report.set("runs", runs);
+    Files.writeString(out.resolve("report.json"),
+        mapper.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+    Files.writeString(out.resolve("report.md"), Report.markdown(report));
+    System.out.println("report: " + out.resolve("report.md") + " and report.json");
+  }
+
+  /** One scenario against running servers (clients and posts spread across them). */
+  static ObjectNode runOnce(List<URI> bases, Scenario scenario, Duration warmup, Duration duration,
+      double connectRate) throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(10)).build();
+    String runId = Long.toString(System.nanoTime() % 1_000_000, 36);
+    int maxEvents = (int) Math.ceil(scenario.rate() * (warmup.toSeconds() + duration.toSeconds())) + 2;
+    HookPoster poster = new HookPoster(http, bases, scenario, maxEvents, runId);
+    Histogram staleness = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(1), 2);
+
+    List<StalledClient> stalled = new ArrayList<>();
+    List<WatchingClient> healthy = new ArrayList<>();
+    // Connect at a pace the servers' connection-rate limit admits (100/s each by default), as
+    // a fleet of browsers would after a deploy; a client refused anyway is reported, not hidden.
+    long connectInterval = (long) (1e9 / (connectRate * bases.size()));
+    long nextConnect = System.nanoTime();
+    for (int c = 0; c < scenario.clients(); c++) {
+      URI base = bases.get(c % bases.size());
+      URI ws = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/ws/dashboard");
+      long wait = nextConnect - System.nanoTime();
+      if (wait > 0) {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      }
+      nextConnect += connectInterval;
+      if (c < scenario.slow()) {
+        stalled.add(new StalledClient(ws));
+      } else {
+        WatchingClient client = new WatchingClient(poster, staleness);
+        healthy.add(client);
+        client.connect(http, ws);
+      }
+    }
+    Map<String, Integer> refused = new java.util.TreeMap<>();
+    for (WatchingClient client : healthy) {
+      try {
+        CompletableFuture.anyOf(client.ready, client.closed).get(60, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        client.closed.complete("no initial_state in 60 s");
+      }
+      if (!client.ready.isDone()) {
+        refused.merge(client.closed.getNow("?"), 1, Integer::sum);
+      }
+    }
+    healthy.removeIf(client -> !client.ready.isDone());
+    JsonNode before = metrics(http, bases.get(0));
+    long loadCpuBefore = processCpuNanos();
+    long wallBefore = System.nanoTime();
+
+    Thread measuringSwitch = new Thread(() -> {
+      try {
+        Thread.sleep(warmup.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      healthy.forEach(WatchingClient::startMeasuring);
+    }, "load-test-measure");
+    measuringSwitch.start();
+    MetricsSampler sampler = new MetricsSampler(http, bases.get(0));
+    sampler.start();
+    poster.post(warmup, duration);
+    long postedAt = System.nanoTime();
+    measuringSwitch.join();
+    poster.awaitResponses();
+
+    // Drain: every healthy client should come to hold what the server holds.
+    Set<String> expected = Set.of(poster.sessionIds);
+    boolean converged = false;
+    long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (System.nanoTime() < drainDeadline) {
+      Map<String, Long> truth = sessions(http, bases.get(0));
+      List<Map<String, Long>> views = new ArrayList<>();
+      for (WatchingClient client : healthy) {
+        if (!client.closed.isDone()) {
+          views.add(client.view());
+        }
+      }
+      if (converged(views, truth, expected)) {
+        converged = true;
+        break;
+      }
+      Thread.sleep(100);
+    }
+    sampler.stop();
+    long finishedAt = System.nanoTime();
+    long undelivered = 0;
+    for (WatchingClient client : healthy) {
+      if (!client.closed.isDone()) {
+        undelivered += client.finish(finishedAt);
+      }
+    }
+    long drainMillis = (System.nanoTime() - postedAt) / 1_000_000;
+    JsonNode after = metrics(http, bases.get(0));
+    double wallSeconds = (System.nanoTime() - wallBefore) / 1e9;
+    double loadCpu = (processCpuNanos() - loadCpuBefore) / 1e9 / wallSeconds;
+
+    ObjectNode run = mapper.createObjectNode();
+    run.put("scenario", scenario.name());
+    run.put("sessions", scenario.sessions());
+    run.put("rate", scenario.rate());
+    run.put("clients", scenario.clients());
+    run.put("slow", scenario.slow());
+    ObjectNode st = run.putObject("staleness_ms");
+    st.put("samples", staleness.getTotalCount());
+    // Events some open client never received by the end of the drain, counted as stale until
+    // then: the percentiles are lower bounds when this is not zero.
+    st.put("undelivered", undelivered);
+    st.put("p50", staleness.getValueAtPercentile(50) / 1e6);
+    st.put("p90", staleness.getValueAtPercentile(90) / 1e6);
+    st.put("p99", staleness.getValueAtPercentile(99) / 1e6);
+    st.put("max", staleness.getMaxValue() / 1e6);
+    double seconds = duration.toMillis() / 1000.0;
+    run.put("frames_per_s_per_client", healthy.stream().mapToLong(c -> c.frames.get()).average()
+        .orElse(0) / seconds);
+    run.put("updates_per_s_per_client", healthy.stream()
+        .mapToLong(c -> c.sessionUpdates.get()).average().orElse(0) / seconds);
+    run.put("posted", poster.sent);
+    run.put("post_failures", poster.failedPosts.get());
+    run.put("post_p99_ms", poster.postLatency.getValueAtPercentile(99) / 1e6);
+    run.put("poster_max_lag_ms", poster.maxLagNanos / 1e6);
+    run.put("poster_fell_behind", poster.lateEvents > 0);
+    long heapBefore = before.path("process").path("heap_used_bytes").asLong();
+    run.put("server_heap_before_mb", heapBefore / 1048576.0);
+    run.put("server_heap_max_mb", sampler.maxHeapUsed / 1048576.0);
+    run.put("server_heap_growth_mb", Math.max(0, sampler.maxHeapUsed - heapBefore) / 1048576.0);
+    run.put("server_queued_max_kb", sampler.maxQueuedBytes / 1024.0);
+    run.put("server_rss_mb", after.path("process").path("rss_bytes").asLong() / 1048576.0);
+    run.put("server_cpu_cores", (after.path("process").path("cpu_time_ns").asLong()
+        - before.path("process").path("cpu_time_ns").asLong()) / 1e9 / wallSeconds);
+    run.put("loadgen_cpu_cores", loadCpu);
+    ObjectNode closes = run.putObject("server_closes");
+    for (Map.Entry<String, JsonNode> e : after.path("broadcast").path("closes").properties()) {
+      long delta = e.getValue().asLong() - before.path("broadcast").path("closes")
+          .path(e.getKey()).asLong();
+      if (delta > 0) {
+        closes.put(e.getKey(), delta);
+      }
+    }
+    ObjectNode refusedNode = run.putObject("clients_refused");
+    refused.forEach(refusedNode::put);
+    ObjectNode healthyCloses = run.putObject("healthy_closes");
+    for (WatchingClient client : healthy) {
+      if (client.closed.isDone()) {
+        String code = client.closed.getNow("?");
+        healthyCloses.put(code, healthyCloses.path(code).asInt() + 1);
+      }
+    }
+    run.put("healthy_clients_closed", healthy.stream().filter(c -> c.closed.isDone()).count()
+        + refused.values().stream().mapToInt(Integer::intValue).sum());
+    long bytes = after.path("broadcast").path("bytes_sent").asLong()
+        - before.path("broadcast").path("bytes_sent").asLong();
+    long frames = after.path("broadcast").path("frames_sent").asLong()
+        - before.path("broadcast").path("frames_sent").asLong();
+    run.put("server_mb_sent_per_s", bytes / 1e6 / wallSeconds);
+    run.put("server_frame_bytes", frames == 0 ? 0 : bytes / frames);
+    run.put("converged", converged);
+    run.put("drain_ms", drainMillis);
+
+    healthy.forEach(WatchingClient::close);
+    for (StalledClient client : stalled) {
+      client.close();
+    }
+    return run;
+  }
+
+  /**
+   * The convergence check: the server holds every session of the run, and every open healthy
+   * client holds exactly the server's view (the same sessions at the same versions).
+   */
+  static boolean converged(List<Map<String, Long>> views, Map<String, Long> truth,
+      Set<String> expected) {
+    if (!truth.keySet().containsAll(expected)) {
+      return false;
+    }
+    for (Map<String, Long> view : views) {
+      if (!view.equals(truth)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static String summary(JsonNode run) {
+    JsonNode st = run.path("staleness_ms");
+    return String.format(Locale.ROOT,
+        "staleness p50 %.1f p99 %.1f max %.1f ms; %.1f frames/s/client; converged %s; closes %s",
+        st.path("p50").asDouble(), st.path("p99").asDouble(), st.path("max").asDouble(),
+        run.path("frames_per_s_per_client").asDouble(), run.path("converged").asBoolean(),
+        run.path("server_closes"));
+  }
+
+  /** The server's /api/metrics, or an empty object if it does not answer (it may have died). */
+  static JsonNode metrics(HttpClient http, URI base) throws InterruptedException {
+    try {
+      return mapper.readTree(http.send(
+          HttpRequest.newBuilder(base.resolve("/api/metrics")).timeout(Duration.ofSeconds(10))
+              .build(),
+          HttpResponse.BodyHandlers.ofString()).body());
+    } catch (IOException e) {
+      return mapper.createObjectNode().put("error", String.valueOf(e.getMessage()));
+    }
+  }
+
+  private static Map<String, Long> sessions(HttpClient http, URI base) throws Exception {
+    JsonNode body;
+    try {
+      body = mapper.readTree(http.send(
+          HttpRequest.newBuilder(base.resolve("/api/sessions")).timeout(Duration.ofSeconds(10))
+              .build(),
+          HttpResponse.BodyHandlers.ofString()).body());
+    } catch (IOException e) {
+      return Map.of();
+    }
+    Map<String, Long> versions = new HashMap<>();
+    for (JsonNode s : body.path("sessions")) {
+      versions.put(s.path("session_id").asText(), s.path("version").asLong());
+    }
+    return versions;
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+        ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  static final String USAGE = String.join("\n",
+      "Usage: java -jar load-test.jar [options]",
+      "  --strategy NAME[,NAME]  start the dashboard (--jar) per run with these strategies;",
+      "                          default: all of " + STRATEGIES,
+      "  --url URL[,URL]         or test running servers (clients and posts spread across them)",
+      "  --scenario NAME|all     preset scenarios: " + Scenario.PRESETS.keySet(),
+      "  --sessions N --rate R --clients M --slow K   a custom scenario (default 10, 3, 1, 0)",
+      "  --duration S            measured seconds per run (default 5)",
+      "  --warmup S              unmeasured seconds before (default 2)",
+      "  --connect-rate R        client connections a second, per server (default 80; the",
+      "                          dashboard admits 100/s)",
+      "  --out DIR               where report.md and report.json go (default target/load-test)",
+      "  --jar PATH              the dashboard jar (default examples/dashboard-server/target/dashboard-server.jar)");
+
+  private static final List<String> KNOWN = List.of("strategy", "url", "scenario", "sessions",
+      "rate", "clients", "slow", "duration", "warmup", "connect-rate", "out", "jar");
+
+  static Map<String, String> parse(String[] args) {
+    Map<String, String> o = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--help")) {
+        o.put("help", "");
+        continue;
+      }
+      if (!args[i].startsWith("--") || !KNOWN.contains(args[i].substring(2))) {
+        throw new IllegalArgumentException(args[i] + " : unknown option (see --help)");
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException(args[i] + " : missing value");
+      }
+      o.put(args[i].substring(2), args[++i]);
+    }
+    return o;
+  }
+
+  private static int positive(Map<String, String> o, String name, String fallback) {
+    int value = nonNegative(o, name, fallback);
+    if (value == 0) {
+      throw new IllegalArgumentException("--" + name + " : 0 (expected: > 0)");
+    }
+    return value;
+  }
+
+  private static int nonNegative(Map<String, String> o, String name, String fallback) {
+    String raw = o.getOrDefault(name, fallback);
+    try {
+      int value = Integer.parseInt(raw);
+      if (value < 0) {
+        throw new IllegalArgumentException("--" + name + " : " + raw + " (expected: >= 0)");
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " : " + raw + " (expected: a whole number)");
+    }
+  }
+
+  private static double positiveDouble(Map<String, String> o, String name, String fallback) {
+    String raw = o.getOrDefault(name, fallback);
+    try {
+      double value = Double.parseDouble(raw);
+      if (!(value > 0)) {
+        throw new IllegalArgumentException("--" + name + " : " + raw + " (expected: > 0)");
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " : " + raw + " (expected: a number)");
+    }
+  }
+}

@@ -1,0 +1,299 @@
+package io.github.broadcast.site;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * What a page's {@code {{...}}} lines expand to, all generated from the measured data:
+ *
+ * <ul>
+ *   <li>{@code {{plot NAME}}}: an SVG chart written to {@code plots/NAME.svg} and an image of it;
+ *   <li>{@code {{include FILE}}}: a Markdown file of the data folder (the load test's report),
+ *       its title dropped and its headings moved one level down;
+ *   <li>{@code {{load-table p99|frames}}}: the load test's p99 staleness (ms) or frames per second
+ *       per client, one row per scenario, one column per strategy;
+ *   <li>{@code {{jmh-table Benchmark.method key=value ...}}}: a table of a JMH benchmark's scores,
+ *       one column per preset, one row per other parameter combination.
+ * </ul>
+ */
+final class Fragments {
+
+  private static final ObjectMapper mapper = new ObjectMapper();
+  static final String LOAD_TEST = "load-test/report.json";
+  static final String JMH = "jmh/jmh.json";
+
+  private final Path data;
+  private final Path out;
+
+  Fragments(Path data, Path out) {
+    this.data = data;
+    this.out = out;
+  }
+
+  /** The Markdown (or HTML block) a directive line stands for. */
+  String expand(String directive, String page) throws IOException {
+    String[] words = directive.strip().split("\\s+");
+    switch (words[0]) {
+      case "plot":
+        return plot(arg(words, 1, directive, page));
+      case "include":
+        return include(arg(words, 1, directive, page));
+      case "load-table":
+        return loadTable(arg(words, 1, directive, page));
+      case "jmh-table":
+        Map<String, String> filter = new LinkedHashMap<>();
+        for (int i = 2; i < words.length; i++) {
+          String[] kv = words[i].split("=", 2);
+          if (kv.length != 2) {
+            throw new IllegalArgumentException(page + ": {{" + directive
+                + "}}: " + words[i] + " (expected: key=value)");
+          }
+          filter.put(kv[0], kv[1]);
+        }
+        return jmhTable(arg(words, 1, directive, page), filter);
+      default:
+        throw new IllegalArgumentException(page + ": {{" + directive
+            + "}} (expected: plot, include, load-table or jmh-table)");
+    }
+  }
+
+  private static String arg(String[] words, int i, String directive, String page) {
+    if (words.length <= i) {
+      throw new IllegalArgumentException(page + ": {{" + directive + "}}: missing argument");
+    }
+    return words[i];
+  }
+
+  private JsonNode json(String file) throws IOException {
+    Path path = data.resolve(file);
+    if (!Files.isRegularFile(path)) {
+      throw new IOException("no data at " + path + " (run the load test or JMH; see "
+          + "benchmarks.md for the commands)");
+    }
+    return mapper.readTree(path.toFile());
+  }
+
+  private String include(String file) throws IOException {
+    Path path = data.resolve(file).normalize();
+    if (!path.startsWith(data.normalize()) || !Files.isRegularFile(path)) {
+      throw new IOException("include: no file " + path);
+    }
+    StringBuilder md = new StringBuilder();
+    boolean titleDropped = false;
+    for (String line : Files.readAllLines(path, StandardCharsets.UTF_8)) {
+      if (!titleDropped && line.startsWith("# ")) {
+        titleDropped = true;
+        continue;
+      }
+      md.append(line.startsWith("#") ? "#" + line : line).append('\n');
+    }
+    return md.toString();
+  }
+
+  // ---- Plots ---------------------------------------------------------------------------------
+
+  private static final List<String> STRATEGIES =
+      List.of("sequential", "concurrent", "batched", "backpressure", "production");
+
+  private String plot(String name) throws IOException {
+    String svg;
+    String alt;
+    switch (name) {
+      case "load-p99":
+        alt = "p99 staleness by scenario and strategy";
+        svg = loadPlot(alt, "p99 staleness, ms", run -> run.path("staleness_ms").path("p99"));
+        break;
+      case "load-frames":
+        alt = "WebSocket frames per second per client";
+        svg = loadPlot(alt, "frames/s per client", run -> run.path("frames_per_s_per_client"));
+        break;
+      case "jmh-publish":
+        alt = "Publish throughput by clients and preset (JMH, SMALL sessions, no stalled client)";
+        svg = jmhPlot(alt);
+        break;
+      default:
+        throw new IllegalArgumentException("{{plot " + name
+            + "}} (expected: load-p99, load-frames or jmh-publish)");
+    }
+    Path file = out.resolve("plots").resolve(name + ".svg");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, svg, StandardCharsets.UTF_8);
+    return "<figure class=\"plot\"><img src=\"plots/" + name + ".svg\" alt=\""
+        + Svg.escape(alt) + "\"><figcaption>" + Svg.escape(alt) + "</figcaption></figure>\n";
+  }
+
+  private String loadTable(String metric) throws IOException {
+    Function<JsonNode, JsonNode> value;
+    switch (metric) {
+      case "p99":
+        value = run -> run.path("staleness_ms").path("p99");
+        break;
+      case "frames":
+        value = run -> run.path("frames_per_s_per_client");
+        break;
+      default:
+        throw new IllegalArgumentException("{{load-table " + metric
+            + "}} (expected: p99 or frames)");
+    }
+    Grid grid = loadGrid(value);
+    StringBuilder md = new StringBuilder("| scenario | ");
+    md.append(String.join(" | ", grid.series)).append(" |\n|---|");
+    md.append("---:|".repeat(grid.series.size())).append('\n');
+    for (int c = 0; c < grid.categories.size(); c++) {
+      md.append("| ").append(grid.categories.get(c));
+      for (int s = 0; s < grid.series.size(); s++) {
+        double v = grid.values[c][s];
+        md.append(" | ").append(Double.isNaN(v) ? "failed" : Svg.number(v));
+      }
+      md.append(" |\n");
+    }
+    return md.toString();
+  }
+
+  /** Load-test runs as scenario x strategy values, scenarios in run order. */
+  private record Grid(List<String> categories, List<String> series, double[][] values) {}
+
+  private Grid loadGrid(Function<JsonNode, JsonNode> metric)
+      throws IOException {
+    JsonNode report = json(LOAD_TEST);
+    Map<String, Map<String, Double>> byScenario = new LinkedHashMap<>();
+    Set<String> strategies = new LinkedHashSet<>();
+    for (JsonNode run : report.path("runs")) {
+      String strategy = run.path("strategy").asText();
+      strategies.add(strategy);
+      double value = run.has("error") ? Double.NaN : metric.apply(run).asDouble(Double.NaN);
+      byScenario.computeIfAbsent(run.path("scenario").asText(), k -> new LinkedHashMap<>())
+          .put(strategy, value);
+    }
+    List<String> series = new ArrayList<>(strategies);
+    series.sort((a, b) -> Integer.compare(order(a), order(b)));
+    List<String> categories = new ArrayList<>(byScenario.keySet());
+    double[][] values = new double[categories.size()][series.size()];
+    for (int c = 0; c < categories.size(); c++) {
+      for (int s = 0; s < series.size(); s++) {
+        values[c][s] = byScenario.get(categories.get(c)).getOrDefault(series.get(s), Double.NaN);
+      }
+    }
+    return new Grid(categories, series, values);
+  }
+
+  private String loadPlot(String title, String unit,
+      Function<JsonNode, JsonNode> metric) throws IOException {
+    Grid grid = loadGrid(metric);
+    return Svg.groupedBars(title, unit, true, grid.categories, grid.series, grid.values);
+  }
+
+  private static int order(String strategy) {
+    int i = STRATEGIES.indexOf(strategy);
+    return i < 0 ? STRATEGIES.size() : i;
+  }
+
+  private String jmhPlot(String title) throws IOException {
+    Map<String, Map<String, Double>> byClients = new TreeMap<>(
+        (a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
+    Set<String> presets = new LinkedHashSet<>();
+    for (JsonNode result : json(JMH)) {
+      JsonNode params = result.path("params");
+      if (!result.path("benchmark").asText().endsWith("PublishBenchmark.publish")
+          || !params.path("payload").asText().equals("SMALL")
+          || !params.path("stalled").asText().equals("0")) {
+        continue;
+      }
+      String preset = params.path("preset").asText().toLowerCase(Locale.ROOT);
+      presets.add(preset);
+      byClients.computeIfAbsent(params.path("clients").asText(), k -> new LinkedHashMap<>())
+          .put(preset, result.path("primaryMetric").path("score").asDouble());
+    }
+    List<String> series = new ArrayList<>(presets);
+    series.sort((a, b) -> Integer.compare(order(a), order(b)));
+    List<String> categories = new ArrayList<>();
+    double[][] values = new double[byClients.size()][series.size()];
+    int c = 0;
+    for (Map.Entry<String, Map<String, Double>> e : byClients.entrySet()) {
+      categories.add(e.getKey() + (e.getKey().equals("1") ? " client" : " clients"));
+      for (int s = 0; s < series.size(); s++) {
+        values[c][s] = e.getValue().getOrDefault(series.get(s), Double.NaN);
+      }
+      c++;
+    }
+    return Svg.groupedBars(title, "publishes/s", true, categories, series, values);
+  }
+
+  // ---- JMH tables ----------------------------------------------------------------------------
+
+  private String jmhTable(String benchmark, Map<String, String> filter) throws IOException {
+    Map<String, Map<String, String>> rows = new LinkedHashMap<>();
+    Set<String> columns = new LinkedHashSet<>();
+    List<String> rowParams = null;
+    String unit = null;
+    for (JsonNode result : json(JMH)) {
+      if (!result.path("benchmark").asText().endsWith("." + benchmark)) {
+        continue;
+      }
+      JsonNode params = result.path("params");
+      boolean matches = true;
+      for (Map.Entry<String, String> f : filter.entrySet()) {
+        matches &= params.path(f.getKey()).asText().equals(f.getValue());
+      }
+      if (!matches) {
+        continue;
+      }
+      List<String> keys = new ArrayList<>();
+      params.fieldNames().forEachRemaining(keys::add);
+      keys.removeAll(filter.keySet());
+      keys.remove("preset");
+      rowParams = keys;
+      StringBuilder row = new StringBuilder();
+      for (String k : keys) {
+        row.append(row.length() == 0 ? "" : " | ").append(params.path(k).asText());
+      }
+      String column = params.has("preset")
+          ? params.path("preset").asText().toLowerCase(Locale.ROOT) : "score";
+      columns.add(column);
+      unit = result.path("primaryMetric").path("scoreUnit").asText();
+      rows.computeIfAbsent(row.toString(), k -> new LinkedHashMap<>())
+          .put(column, format(result.path("primaryMetric").path("score").asDouble()));
+    }
+    if (rows.isEmpty()) {
+      throw new IllegalArgumentException("{{jmh-table " + benchmark + " " + filter
+          + "}}: no such results in " + data.resolve(JMH));
+    }
+    StringBuilder md = new StringBuilder();
+    md.append("| ").append(String.join(" | ", rowParams));
+    for (String column : columns) {
+      md.append(" | ").append(column);
+    }
+    md.append(" |\n|");
+    md.append("---:|".repeat(rowParams.size() + columns.size())).append('\n');
+    for (Map.Entry<String, Map<String, String>> row : rows.entrySet()) {
+      md.append("| ").append(row.getKey());
+      for (String column : columns) {
+        md.append(" | ").append(row.getValue().getOrDefault(column, "-"));
+      }
+      md.append(" |\n");
+    }
+    md.append("\nUnit: ").append(unit).append(" (JMH score; see the raw JSON for errors).\n");
+    return md.toString();
+  }
+
+  private static String format(double v) {
+    DecimalFormat f = new DecimalFormat(v >= 100 ? "#,##0" : "#,##0.0#",
+        DecimalFormatSymbols.getInstance(Locale.ROOT));
+    return f.format(v);
+  }
+}

@@ -1,0 +1,156 @@
+package io.github.broadcast.site;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.commonmark.Extension;
+import org.commonmark.ext.gfm.tables.TablesExtension;
+import org.commonmark.ext.heading.anchor.HeadingAnchorExtension;
+import org.commonmark.node.Link;
+import org.commonmark.node.Node;
+import org.commonmark.parser.Parser;
+import org.commonmark.renderer.html.AttributeProvider;
+import org.commonmark.renderer.html.HtmlRenderer;
+
+/**
+ * Builds the documentation site: every page listed in {@code nav.txt} is Markdown with
+ * {@code {{...}}} lines that {@link Fragments} fills from the measured data; the result is
+ * static HTML with one stylesheet, and every internal link is checked ({@link LinkChecker}).
+ *
+ * <pre>
+ * mvn -B package -pl site -am -DskipTests     # then open site/target/site/index.html
+ * </pre>
+ */
+public final class SiteBuilder {
+
+  private static final Pattern DIRECTIVE = Pattern.compile("^\\{\\{(.+)}}\\s*$");
+
+  /** A page: its Markdown file and its title in the navigation. */
+  record Page(String file, String title) {
+    String html() {
+      return file.replaceFirst("\\.md$", ".html");
+    }
+  }
+
+  private final Path pages;
+  private final Path out;
+  private final Fragments fragments;
+  private final Parser parser;
+  private final HtmlRenderer renderer;
+
+  SiteBuilder(Path pages, Path data, Path out) {
+    this.pages = pages;
+    this.out = out;
+    this.fragments = new Fragments(data, out);
+    List<Extension> extensions =
+        List.of(TablesExtension.create(), HeadingAnchorExtension.create());
+    this.parser = Parser.builder().extensions(extensions).build();
+    this.renderer = HtmlRenderer.builder().extensions(extensions)
+        .attributeProviderFactory(context -> MARKDOWN_LINKS_TO_HTML).build();
+  }
+
+  /** Links between pages are written to the Markdown files, so they read on GitHub too. */
+  private static final AttributeProvider MARKDOWN_LINKS_TO_HTML =
+      (Node node, String tag, Map<String, String> attributes) -> {
+        if (node instanceof Link) {
+          String href = attributes.get("href");
+          if (href != null && !href.contains(":")) {
+            attributes.put("href", href.replaceFirst("\\.md(#|$)", ".html$1"));
+          }
+        }
+      };
+
+  public static void main(String[] args) throws IOException {
+    if (args.length != 3) {
+      throw new IllegalArgumentException("usage: SiteBuilder PAGES_DIR DATA_DIR OUT_DIR");
+    }
+    Path out = Path.of(args[2]);
+    List<String> broken = new SiteBuilder(Path.of(args[0]), Path.of(args[1]), out).build();
+    if (!broken.isEmpty()) {
+      throw new IllegalStateException(
+          "broken links in the site:\n  " + String.join("\n  ", broken));
+    }
+    System.out.println("site: " + out.resolve("index.html").toAbsolutePath());
+  }
+
+  /** Builds the site; returns the broken internal links (empty when there are none). */
+  List<String> build() throws IOException {
+    List<Page> nav = nav();
+    Files.createDirectories(out);
+    for (Page page : nav) {
+      String markdown = expand(Files.readString(pages.resolve(page.file()),
+          StandardCharsets.UTF_8), page.file());
+      String body = renderer.render(parser.parse(markdown));
+      Files.writeString(out.resolve(page.html()), layout(nav, page, body),
+          StandardCharsets.UTF_8);
+    }
+    Files.copy(pages.resolve("style.css"), out.resolve("style.css"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    return LinkChecker.check(out);
+  }
+
+  private List<Page> nav() throws IOException {
+    List<Page> nav = new ArrayList<>();
+    for (String line : Files.readAllLines(pages.resolve("nav.txt"), StandardCharsets.UTF_8)) {
+      if (line.isBlank() || line.startsWith("#")) {
+        continue;
+      }
+      String[] parts = line.split("\\|", 2);
+      if (parts.length != 2 || !parts[0].strip().endsWith(".md")) {
+        throw new IllegalArgumentException("nav.txt: " + line + " (expected: file.md | Title)");
+      }
+      String file = parts[0].strip();
+      if (!Files.isRegularFile(pages.resolve(file))) {
+        throw new IllegalArgumentException("nav.txt: " + file + " (no such page in " + pages + ")");
+      }
+      nav.add(new Page(file, parts[1].strip()));
+    }
+    if (nav.isEmpty() || !nav.get(0).file().equals("index.md")) {
+      throw new IllegalArgumentException("nav.txt: the first page must be index.md");
+    }
+    return nav;
+  }
+
+  private String expand(String markdown, String page) throws IOException {
+    StringBuilder out = new StringBuilder();
+    boolean fenced = false;
+    for (String line : markdown.split("\n", -1)) {
+      if (line.startsWith("```")) {
+        fenced = !fenced;
+      }
+      Matcher m = DIRECTIVE.matcher(line);
+      if (!fenced && m.matches()) {
+        out.append('\n').append(fragments.expand(m.group(1), page)).append('\n');
+      } else {
+        out.append(line).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  private static String layout(List<Page> nav, Page page, String body) {
+    StringBuilder html = new StringBuilder();
+    html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+        .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+        .append("<title>").append(Svg.escape(page.title())).append(" · broadcast</title>\n")
+        .append("<link rel=\"stylesheet\" href=\"style.css\">\n</head>\n<body>\n")
+        .append("<header><a class=\"brand\" href=\"index.html\">broadcast</a>\n<nav>\n");
+    for (Page p : nav) {
+      html.append("<a href=\"").append(p.html()).append('"')
+          .append(p.equals(page) ? " class=\"current\" aria-current=\"page\"" : "")
+          .append('>').append(Svg.escape(p.title())).append("</a>\n");
+    }
+    html.append("</nav></header>\n<main>\n").append(body).append("</main>\n")
+        .append("<footer>Generated from <code>site/src/pages/").append(page.file())
+        .append("</code> and the data in <code>site/data/</code> by "
+            + "<code>mvn -B package -pl site -am -DskipTests</code>.</footer>\n")
+        .append("</body>\n</html>\n");
+    return html.toString();
+  }
+}
