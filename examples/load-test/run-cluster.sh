@@ -38,8 +38,8 @@ for i in $(seq 1 "$nodes"); do
   java -Xmx1g -jar "$dashboard" --port 0 --strategy production --socket-send-buffer 64KiB \
     --redis "redis://127.0.0.1:$redis_port" --redis-prefix load >"$work/node$i.log" 2>&1 &
   pids+=($!)
-  until grep -q "dashboard: http" "$work/node$i.log"; do sleep 0.2; done
-  urls+=("$(grep -o 'http://[^ ]*/' "$work/node$i.log" | head -1)")
+  until grep -q "^dashboard: http" "$work/node$i.log"; do sleep 0.2; done
+  urls+=("$(grep "^dashboard: http" "$work/node$i.log" | grep -o 'http://[^ ]*/' | head -1)")
 done
 echo "cluster: redis on $redis_port, nodes ${urls[*]}"
 
