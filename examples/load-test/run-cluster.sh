@@ -50,8 +50,19 @@ java -jar "$loadtest" --url "$(IFS=,; echo "${urls[*]}")" "$@"
 end=$(date +%s.%N)
 cpu_after=$(redis-cli -p "$redis_port" info cpu | awk -F: '/used_cpu_(sys|user):/ {s += $2} END {print s}')
 
-echo "redis commands (calls, microseconds per call):"
-redis-cli -p "$redis_port" info commandstats | grep -E 'cmdstat_(evalsha|hget|hgetall|publish|script)' \
-  | sed -E 's/cmdstat_([a-z]+):calls=([0-9]+),usec=[0-9]+,usec_per_call=([0-9.]+).*/  \1: \2 calls, \3 us each/'
-awk -v a="$cpu_before" -v b="$cpu_after" -v s="$start" -v e="$end" \
-  'BEGIN {printf "redis CPU: %.1f%% of one core over %.0f s\n", 100 * (b - a) / (e - s), e - s}'
+out=target/load-test
+for ((i = 1; i <= $#; i++)); do
+  if [[ "${!i}" == "--out" ]]; then j=$((i + 1)); out=${!j}; fi
+done
+{
+  echo "redis-server $(redis-server --version | grep -o 'v=[0-9.]*'), $nodes nodes," \
+    "load test: $*"
+  echo "redis commands (calls, server-side microseconds per call; a script's own commands are" \
+    "counted too, and their time is inside EVALSHA's):"
+  redis-cli -p "$redis_port" info commandstats | grep -E 'cmdstat_' \
+    | sed -E 's/cmdstat_([a-z|]+):calls=([0-9]+),usec=[0-9]+,usec_per_call=([0-9.]+).*/  \1: \2 calls, \3 us each/'
+  changes=$(redis-cli -p "$redis_port" info commandstats | sed -nE 's/cmdstat_evalsha:calls=([0-9]+),.*/\1/p')
+  awk -v a="$cpu_before" -v b="$cpu_after" -v s="$start" -v e="$end" -v n="${changes:-0}" \
+    'BEGIN {printf "redis CPU: %.1f%% of one core over %.0f s; %.0f us per change (%d changes)\n",
+      100 * (b - a) / (e - s), e - s, n > 0 ? 1e6 * (b - a) / n : 0, n}'
+} | tee "$out/redis.txt"

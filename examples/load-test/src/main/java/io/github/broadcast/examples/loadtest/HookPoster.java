@@ -53,10 +53,11 @@ final class HookPoster {
   }
 
   /**
-   * Posts for {@code warmup} then {@code duration}; events of the second part are measured.
-   * Returns when the last event is sent, without waiting for responses.
+   * Posts for {@code warmup} then {@code duration}; events of the second part are measured, and
+   * {@code onMeasuring} runs (on this thread) just before the first of them is sent. Returns when
+   * the last event is sent, without waiting for responses.
    */
-  void post(Duration warmup, Duration duration) {
+  void post(Duration warmup, Duration duration, Runnable onMeasuring) {
     Schedule schedule = Schedule.of(System.nanoTime(), scenario);
     long measureFrom = schedule.startNanos() + warmup.toNanos();
     long end = measureFrom + duration.toNanos();
@@ -77,6 +78,7 @@ final class HookPoster {
       }
       if (!measuring && due >= measureFrom) {
         measuring = true;
+        onMeasuring.run();
         for (int s = 0; s < counts.length; s++) {
           log.measureFrom(s, counts[s] + 1);
         }

@@ -103,7 +103,7 @@ public final class LoadTest {
       }
     }
     if (o.containsKey("url")) {
-      strategies = List.of("(running server)");
+      strategies = List.of("(running server)"); // Each run reports the servers' own strategy.
     }
 
     Files.createDirectories(out);
@@ -137,7 +137,9 @@ public final class LoadTest {
           run.put("slow", scenario.slow());
           run.put("error", String.valueOf(e.getMessage()));
         }
-        run.put("strategy", strategy);
+        if (!run.has("strategy")) {
+          run.put("strategy", strategy);
+        }
         runs.add(run);
         System.out.println("  " + (run.has("error") ? "error: " + run.get("error").asText()
             : summary(run)));
@@ -205,24 +207,14 @@ public final class LoadTest {
       }
     }
     healthy.removeIf(client -> !client.ready.isDone());
-    JsonNode before = metrics(http, bases.get(0));
+    List<JsonNode> before = metrics(http, bases);
     long loadCpuBefore = processCpuNanos();
     long wallBefore = System.nanoTime();
 
-    Thread measuringSwitch = new Thread(() -> {
-      try {
-        Thread.sleep(warmup.toMillis());
-      } catch (InterruptedException e) {
-        return;
-      }
-      healthy.forEach(WatchingClient::startMeasuring);
-    }, "load-test-measure");
-    measuringSwitch.start();
-    MetricsSampler sampler = new MetricsSampler(http, bases.get(0));
+    MetricsSampler sampler = new MetricsSampler(http, bases);
     sampler.start();
-    poster.post(warmup, duration);
+    poster.post(warmup, duration, () -> healthy.forEach(WatchingClient::startMeasuring));
     long postedAt = System.nanoTime();
-    measuringSwitch.join();
     poster.awaitResponses();
 
     // Drain: every healthy client should come to hold what the server holds.
@@ -230,8 +222,12 @@ public final class LoadTest {
     boolean converged = false;
     long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (System.nanoTime() < drainDeadline) {
+      // Every node must hold the same view as the first, and every client that view.
       Map<String, Long> truth = sessions(http, bases.get(0));
       List<Map<String, Long>> views = new ArrayList<>();
+      for (URI other : bases.subList(1, bases.size())) {
+        views.add(sessions(http, other));
+      }
       for (WatchingClient client : healthy) {
         if (!client.closed.isDone()) {
           views.add(client.view());
@@ -252,7 +248,7 @@ public final class LoadTest {
       }
     }
     long drainMillis = (System.nanoTime() - postedAt) / 1_000_000;
-    JsonNode after = metrics(http, bases.get(0));
+    List<JsonNode> after = metrics(http, bases);
     double wallSeconds = (System.nanoTime() - wallBefore) / 1e9;
     double loadCpu = (processCpuNanos() - loadCpuBefore) / 1e9 / wallSeconds;
 
@@ -281,21 +277,30 @@ public final class LoadTest {
     run.put("post_p99_ms", poster.postLatency.getValueAtPercentile(99) / 1e6);
     run.put("poster_max_lag_ms", poster.maxLagNanos / 1e6);
     run.put("poster_fell_behind", poster.lateEvents > 0);
-    long heapBefore = before.path("process").path("heap_used_bytes").asLong();
+    // Several nodes: work (CPU, bytes, closes) is summed over them; memory is the largest node's.
+    run.put("strategy", after.get(0).path("strategy").asText("?"));
+    run.put("nodes", bases.size());
+    long heapBefore = before.stream().mapToLong(m -> m.path("process").path("heap_used_bytes")
+        .asLong()).max().orElse(0);
     run.put("server_heap_before_mb", heapBefore / 1048576.0);
     run.put("server_heap_max_mb", sampler.maxHeapUsed / 1048576.0);
     run.put("server_heap_growth_mb", Math.max(0, sampler.maxHeapUsed - heapBefore) / 1048576.0);
     run.put("server_queued_max_kb", sampler.maxQueuedBytes / 1024.0);
-    run.put("server_rss_mb", after.path("process").path("rss_bytes").asLong() / 1048576.0);
-    run.put("server_cpu_cores", (after.path("process").path("cpu_time_ns").asLong()
-        - before.path("process").path("cpu_time_ns").asLong()) / 1e9 / wallSeconds);
+    run.put("server_rss_mb", after.stream().mapToLong(m -> m.path("process").path("rss_bytes")
+        .asLong()).max().orElse(0) / 1048576.0);
+    run.put("server_cpu_cores", delta(before, after, "process", "cpu_time_ns") / 1e9 / wallSeconds);
     run.put("loadgen_cpu_cores", loadCpu);
     ObjectNode closes = run.putObject("server_closes");
-    for (Map.Entry<String, JsonNode> e : after.path("broadcast").path("closes").properties()) {
-      long delta = e.getValue().asLong() - before.path("broadcast").path("closes")
-          .path(e.getKey()).asLong();
-      if (delta > 0) {
-        closes.put(e.getKey(), delta);
+    for (Map.Entry<String, JsonNode> e : after.get(0).path("broadcast").path("closes").properties()) {
+      long count = delta(before, after, "broadcast", "closes", e.getKey());
+      if (count > 0) {
+        closes.put(e.getKey(), count);
+      }
+    }
+    if (after.get(0).has("redis")) {
+      ObjectNode redis = run.putObject("redis");
+      for (String field : List.of("conflicts", "failed_writes", "disconnects", "received")) {
+        redis.put(field, delta(before, after, "redis", field));
       }
     }
     ObjectNode refusedNode = run.putObject("clients_refused");
@@ -309,10 +314,8 @@ public final class LoadTest {
     }
     run.put("healthy_clients_closed", healthy.stream().filter(c -> c.closed.isDone()).count()
         + refused.values().stream().mapToInt(Integer::intValue).sum());
-    long bytes = after.path("broadcast").path("bytes_sent").asLong()
-        - before.path("broadcast").path("bytes_sent").asLong();
-    long frames = after.path("broadcast").path("frames_sent").asLong()
-        - before.path("broadcast").path("frames_sent").asLong();
+    long bytes = delta(before, after, "broadcast", "bytes_sent");
+    long frames = delta(before, after, "broadcast", "frames_sent");
     run.put("server_mb_sent_per_s", bytes / 1e6 / wallSeconds);
     run.put("server_frame_bytes", frames == 0 ? 0 : bytes / frames);
     run.put("converged", converged);
@@ -349,6 +352,30 @@ public final class LoadTest {
         st.path("p50").asDouble(), st.path("p99").asDouble(), st.path("max").asDouble(),
         run.path("frames_per_s_per_client").asDouble(), run.path("converged").asBoolean(),
         run.path("server_closes"));
+  }
+
+  /** How much a counter at {@code path} grew, summed over the nodes. */
+  static long delta(List<JsonNode> before, List<JsonNode> after, String... path) {
+    long sum = 0;
+    for (int n = 0; n < after.size(); n++) {
+      JsonNode b = before.get(n);
+      JsonNode a = after.get(n);
+      for (String field : path) {
+        b = b.path(field);
+        a = a.path(field);
+      }
+      sum += a.asLong() - b.asLong();
+    }
+    return sum;
+  }
+
+  /** Every node's /api/metrics, in the order of {@code bases}. */
+  static List<JsonNode> metrics(HttpClient http, List<URI> bases) throws InterruptedException {
+    List<JsonNode> all = new ArrayList<>();
+    for (URI base : bases) {
+      all.add(metrics(http, base));
+    }
+    return all;
   }
 
   /** The server's /api/metrics, or an empty object if it does not answer (it may have died). */

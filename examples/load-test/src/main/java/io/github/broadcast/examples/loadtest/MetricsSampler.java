@@ -3,24 +3,25 @@ package io.github.broadcast.examples.loadtest;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.util.List;
 
 /**
- * Reads the server's {@code /api/metrics} every 250 ms during a run and keeps the highest heap
- * use and the highest number of bytes queued for clients: what a stalled client costs the server
- * shows at its peak, not after the drain.
+ * Reads every node's {@code /api/metrics} every 250 ms during a run and keeps the highest heap
+ * use of any node and the highest number of bytes queued for clients on all nodes together: what
+ * a stalled client costs the servers shows at its peak, not after the drain.
  */
 final class MetricsSampler {
 
   private final HttpClient http;
-  private final URI base;
+  private final List<URI> bases;
   private final Thread thread;
   private volatile boolean running = true;
   volatile long maxHeapUsed;
   volatile long maxQueuedBytes;
 
-  MetricsSampler(HttpClient http, URI base) {
+  MetricsSampler(HttpClient http, List<URI> bases) {
     this.http = http;
-    this.base = base;
+    this.bases = List.copyOf(bases);
     this.thread = new Thread(this::sample, "load-test-metrics");
     thread.setDaemon(true);
   }
@@ -38,10 +39,13 @@ final class MetricsSampler {
   private void sample() {
     while (running) {
       try {
-        JsonNode metrics = LoadTest.metrics(http, base);
-        maxHeapUsed = Math.max(maxHeapUsed, metrics.path("process").path("heap_used_bytes").asLong());
-        maxQueuedBytes = Math.max(maxQueuedBytes,
-            metrics.path("broadcast").path("queued_bytes").asLong());
+        long queued = 0;
+        for (JsonNode metrics : LoadTest.metrics(http, bases)) {
+          maxHeapUsed = Math.max(maxHeapUsed,
+              metrics.path("process").path("heap_used_bytes").asLong());
+          queued += metrics.path("broadcast").path("queued_bytes").asLong();
+        }
+        maxQueuedBytes = Math.max(maxQueuedBytes, queued);
         Thread.sleep(250);
       } catch (InterruptedException e) {
         return;

@@ -71,7 +71,7 @@ final class Report {
         JsonNode st = run.path("staleness_ms");
         md.append(String.format(Locale.ROOT,
             "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f | %s | %s%s |%n",
-            run.path("strategy").asText(), atLeast(st, "p50"),
+            label(run), atLeast(st, "p50"),
             atLeast(st, "p90"), atLeast(st, "p99"), atLeast(st, "max"),
             num(run.path("frames_per_s_per_client").asDouble()),
             num(run.path("updates_per_s_per_client").asDouble()),
@@ -81,6 +81,18 @@ final class Report {
             run.path("loadgen_cpu_cores").asDouble(), closes(run),
             run.path("converged").asBoolean() ? "yes" : "**no**",
             run.path("poster_fell_behind").asBoolean() ? " (poster behind)" : ""));
+      }
+      for (JsonNode run : entry.getValue()) {
+        if (run.has("redis")) {
+          JsonNode redis = run.path("redis");
+          md.append(String.format(Locale.ROOT,
+              "%n%s: %d nodes on one Redis; CPU, MB/s and closes are summed over the nodes, heap "
+                  + "and RSS are the largest node's. Redis: %d updates received over pub/sub, "
+                  + "%d conflicts retried, %d writes failed, %d disconnects.%n",
+              label(run), run.path("nodes").asInt(), redis.path("received").asLong(),
+              redis.path("conflicts").asLong(), redis.path("failed_writes").asLong(),
+              redis.path("disconnects").asLong()));
+        }
       }
     }
     decisions(md, byScenario);
@@ -155,49 +167,49 @@ final class Report {
         String strategy = run.path("strategy").asText();
         String scenario = run.path("scenario").asText();
         if (run.has("error")) {
-          rows.append(row(scenario, strategy, "the run", "completes", "failed", false));
+          rows.append(row(scenario, label(run), "the run", "completes", "failed", false));
           continue;
         }
         double p99 = run.path("staleness_ms").path("p99").asDouble();
         boolean converged = run.path("converged").asBoolean();
         if (scenario.startsWith("orig-") && !strategy.equals("sequential")) {
           double limit = batched(strategy) ? FLUSH_MS + 20 : 20;
-          rows.append(row(scenario, strategy, "p99 staleness", "<= " + num(limit) + " ms",
+          rows.append(row(scenario, label(run), "p99 staleness", "<= " + num(limit) + " ms",
               num(p99) + " ms", p99 <= limit));
-          rows.append(row(scenario, strategy, "converged", "yes", converged ? "yes" : "no",
+          rows.append(row(scenario, label(run), "converged", "yes", converged ? "yes" : "no",
               converged));
         }
         if (run.path("slow").asInt() > 0) {
           JsonNode base = baseline(byScenario, run);
           if (base != null && !strategy.equals("sequential")) {
             double limit = 1.5 * base.path("staleness_ms").path("p99").asDouble();
-            rows.append(row(scenario, strategy, "healthy p99 vs " + base.path("scenario").asText(),
+            rows.append(row(scenario, label(run), "healthy p99 vs " + base.path("scenario").asText(),
                 "<= " + num(limit) + " ms (1.5x)", num(p99) + " ms", p99 <= limit));
           }
           if (strategy.equals("sequential") && base != null) {
             double before = base.path("staleness_ms").path("p99").asDouble();
-            rows.append(row(scenario, strategy, "shows the stall",
+            rows.append(row(scenario, label(run), "shows the stall",
                 "p99 > 1.5x " + num(before) + " ms", num(p99) + " ms", p99 > 1.5 * before));
           }
           if (bounded(strategy)) {
             double limit = OUTBOX_LIMIT_KB * run.path("slow").asInt() + QUEUED_SLACK_KB;
             double queued = run.path("server_queued_max_kb").asDouble();
-            rows.append(row(scenario, strategy, "queued bytes", "<= " + num(limit) + " KB",
+            rows.append(row(scenario, label(run), "queued bytes", "<= " + num(limit) + " KB",
                 num(queued) + " KB", queued <= limit));
           }
         }
         if ((scenario.equals("scale-50x10x500") || scenario.equals("scale-100x10x1000"))
             && strategy.equals("production")) {
           boolean onTime = !run.path("poster_fell_behind").asBoolean();
-          rows.append(row(scenario, strategy, "posting on schedule", "yes",
+          rows.append(row(scenario, label(run), "posting on schedule", "yes",
               onTime ? "yes" : "no (max lag " + num(run.path("poster_max_lag_ms").asDouble())
                   + " ms)", onTime));
-          rows.append(row(scenario, strategy, "p99 staleness", "<= 250 ms", num(p99) + " ms",
+          rows.append(row(scenario, label(run), "p99 staleness", "<= 250 ms", num(p99) + " ms",
               p99 <= 250));
-          rows.append(row(scenario, strategy, "converged", "yes", converged ? "yes" : "no",
+          rows.append(row(scenario, label(run), "converged", "yes", converged ? "yes" : "no",
               converged));
           long dropped = run.path("healthy_clients_closed").asLong();
-          rows.append(row(scenario, strategy, "healthy clients dropped", "0",
+          rows.append(row(scenario, label(run), "healthy clients dropped", "0",
               Long.toString(dropped), dropped == 0));
         }
       }
@@ -225,6 +237,12 @@ final class Report {
       }
     }
     return null;
+  }
+
+  /** The strategy, and how many nodes served the run when there were several. */
+  static String label(JsonNode run) {
+    int nodes = run.path("nodes").asInt(1);
+    return run.path("strategy").asText() + (nodes > 1 ? ", " + nodes + " nodes" : "");
   }
 
   private static String row(String scenario, String strategy, String check, String target,

@@ -70,8 +70,11 @@ final class ScheduleTest {
       HookPoster poster = new HookPoster(HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1).build(), List.of(base), scenario, 10, "t");
 
-      poster.post(Duration.ZERO, Duration.ofSeconds(1));
+      List<Long> measuringFrom = new java.util.ArrayList<>();
+      poster.post(Duration.ZERO, Duration.ofSeconds(1), () -> measuringFrom.add(poster.sent));
 
+      assertThat(measuringFrom).as("measuring starts once, before the first measured post")
+          .containsExactly(0L);
       assertThat(poster.sent).isEqualTo(20); // All sent, none answered yet.
       assertThat(poster.postLatency.getTotalCount()).isZero();
       answer.countDown();
