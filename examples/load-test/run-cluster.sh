@@ -63,6 +63,6 @@ done
     | sed -E 's/cmdstat_([a-z|]+):calls=([0-9]+),usec=[0-9]+,usec_per_call=([0-9.]+).*/  \1: \2 calls, \3 us each/'
   changes=$(redis-cli -p "$redis_port" info commandstats | sed -nE 's/cmdstat_evalsha:calls=([0-9]+),.*/\1/p')
   awk -v a="$cpu_before" -v b="$cpu_after" -v s="$start" -v e="$end" -v n="${changes:-0}" \
-    'BEGIN {printf "redis CPU: %.1f%% of one core over %.0f s; %.0f us per change (%d changes)\n",
-      100 * (b - a) / (e - s), e - s, n > 0 ? 1e6 * (b - a) / n : 0, n}'
+    'BEGIN { per = n > 0 ? 1e6 * (b - a) / n : 0
+      printf "redis CPU: %.1f%% of one core over %.0f s; %.0f us per change (%d changes)\n", 100 * (b - a) / (e - s), e - s, per, n }'
 } | tee "$out/redis.txt"

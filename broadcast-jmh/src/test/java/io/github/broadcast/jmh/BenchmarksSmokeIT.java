@@ -2,7 +2,10 @@ package io.github.broadcast.jmh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collection;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openjdk.jmh.results.RunResult;
@@ -12,9 +15,9 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Proves that every benchmark runs under every strategy: 1 fork, 1 short warm-up, 1 short
- * iteration, one value of the other parameters. Measures nothing; the full run is by hand
- * (see each benchmark's class comment).
+ * Proves that every benchmark runs under every strategy, and the Redis one against a real
+ * redis-server: 1 fork, 1 short warm-up, 1 short iteration, one value of the other parameters.
+ * Measures nothing; the full run is by hand (see each benchmark's class comment).
  */
 @Timeout(900) // A guard against a hang, not a speed assertion.
 final class BenchmarksSmokeIT {
@@ -58,5 +61,26 @@ final class BenchmarksSmokeIT {
         .param("preset", "CONCURRENT", "BATCHED", "BACKPRESSURE", "PRODUCTION")
         .build()).run();
     assertThat(results).hasSize(4);
+  }
+
+  @Test
+  void redisStoreBenchmark_runsAgainstARealRedis() throws Exception {
+    boolean present = Files.isExecutable(Path.of(
+        System.getenv().getOrDefault("REDIS_SERVER", "/usr/bin/redis-server")));
+    if (!present && "true".equals(System.getenv("CI"))) {
+      throw new AssertionError("CI needs redis-server (apt-get install redis-server)");
+    }
+    Assumptions.assumeTrue(present,
+        "needs redis-server (run: apt-get install redis-server)");
+    Collection<RunResult> results = new Runner(new OptionsBuilder()
+        .parent(smoke("RedisStoreBenchmark"))
+        .param("nodes", "1", "3")
+        .threads(2)
+        .build()).run();
+    assertThat(results).hasSize(2);
+    for (RunResult result : results) {
+      assertThat(result.getPrimaryResult().getScore())
+          .as(result.getParams().toString()).isPositive();
+    }
   }
 }

@@ -28,7 +28,8 @@ import java.util.function.Function;
  *   <li>{@code {{load-table p99|frames}}}: the load test's p99 staleness (ms) or frames per second
  *       per client, one row per scenario, one column per strategy;
  *   <li>{@code {{jmh-table Benchmark.method key=value ...}}}: a table of a JMH benchmark's scores,
- *       one column per preset, one row per other parameter combination.
+ *       one column per preset, one row per other parameter combination; from {@code jmh/jmh.json},
+ *       or from the JMH JSON file that {@code data=FILE} names.
  * </ul>
  */
 final class Fragments {
@@ -237,11 +238,12 @@ final class Fragments {
   // ---- JMH tables ----------------------------------------------------------------------------
 
   private String jmhTable(String benchmark, Map<String, String> filter) throws IOException {
+    String file = filter.containsKey("data") ? filter.remove("data") : JMH;
     Map<String, Map<String, String>> rows = new LinkedHashMap<>();
     Set<String> columns = new LinkedHashSet<>();
     List<String> rowParams = null;
     String unit = null;
-    for (JsonNode result : json(JMH)) {
+    for (JsonNode result : json(file)) {
       if (!result.path("benchmark").asText().endsWith("." + benchmark)) {
         continue;
       }
@@ -271,7 +273,7 @@ final class Fragments {
     }
     if (rows.isEmpty()) {
       throw new IllegalArgumentException("{{jmh-table " + benchmark + " " + filter
-          + "}}: no such results in " + data.resolve(JMH));
+          + "}}: no such results in " + data.resolve(file));
     }
     StringBuilder md = new StringBuilder();
     md.append("| ").append(String.join(" | ", rowParams));

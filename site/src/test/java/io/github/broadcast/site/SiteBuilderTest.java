@@ -47,6 +47,12 @@ final class SiteBuilderTest {
           "params": {"clients": "1", "payload": "SMALL", "preset": "SEQUENTIAL", "stalled": "0"},
           "primaryMetric": {"score": 54758.2, "scoreUnit": "ops/s"}}]
         """);
+    Files.createDirectories(data.resolve("redis"));
+    Files.writeString(data.resolve("redis/jmh-threads8.json"), """
+        [{"benchmark": "x.RedisStoreBenchmark.apply",
+          "params": {"nodes": "3", "payload": "SMALL"},
+          "primaryMetric": {"score": 8919.79, "scoreUnit": "ops/s"}}]
+        """);
   }
 
   @Test
@@ -64,6 +70,8 @@ final class SiteBuilderTest {
         {{plot jmh-publish}}
 
         {{jmh-table PublishBenchmark.publish payload=SMALL stalled=0}}
+
+        {{jmh-table RedisStoreBenchmark.apply data=redis/jmh-threads8.json}}
 
         {{include load-test/report.md}}
 
@@ -83,6 +91,7 @@ final class SiteBuilderTest {
         .contains("<img src=\"plots/load-p99.svg\"", "<img src=\"plots/jmh-publish.svg\"")
         .contains("<td align=\"right\">24,214,254</td>", "<td align=\"right\">54,758</td>",
             "Unit: ops/s")
+        .contains("<th align=\"right\">nodes</th>", "<td align=\"right\">8,920</td>")
         .contains("<h3 id=\"orig-5x2x1\">orig-5x2x1</h3>") // Included, one level down.
         .doesNotContain("Load test report")
         .contains("{{not a directive inside code}}");
