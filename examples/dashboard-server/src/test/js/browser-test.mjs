@@ -72,9 +72,12 @@ async function main() {
       posts.push(post(hook(`burst-${i % 20}`, i % 2 ? 'PostToolUse' : 'PreToolUse', { tool_name: 'Read' })));
     }
     await Promise.all(posts);
-    // The list is virtual: only visible cards exist in the DOM, so ask the page's view.
+    // The list is virtual: only visible cards exist in the DOM, so ask the page's view. Every
+    // session's last update, not just the last posted: posts complete out of order, and an
+    // update reaches the socket after its post's response.
     await page.waitForFunction(() => window.__dashboardSessionCount() === 21
-      && window.__dashboardSession('burst-19')?.event_count === 20);
+      && Array.from({ length: 20 }, (_, s) => window.__dashboardSession(`burst-${s}`))
+        .every((session) => session?.event_count === 20));
     await page.locator('#stat-sessions', { hasText: '21' }).waitFor();
     const drawnCards = await page.locator('article.card').count();
     if (drawnCards >= 21) throw new Error(`all ${drawnCards} cards are in the DOM: not virtual`);
