@@ -75,7 +75,7 @@ final class Svg {
       svg.append(String.format(Locale.ROOT,
           "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#dddddd\"/>"
               + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#555555\">%s</text>%n",
-          px, TOP - 6, px, bottom, px, bottom + 14, number(tick)));
+          px, TOP - 6, px, bottom, px, bottom + 14, tick(tick)));
     }
     svg.append(String.format(Locale.ROOT,
         "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#555555\">%s%s</text>%n",
@@ -155,6 +155,15 @@ final class Svg {
       double nice = r <= 1 ? 1 : r <= 2 ? 2 : r <= 5 ? 5 : 10;
       return nice * magnitude;
     }
+  }
+
+  /** An axis tick (1, 2 or 5 times a power of ten) with no needless digits: 1, 10, 0.5, 20k. */
+  static String tick(double v) {
+    if (v >= 1e4) {
+      return number(v);
+    }
+    return new java.math.BigDecimal(String.format(Locale.ROOT, "%.6g", v))
+        .stripTrailingZeros().toPlainString();
   }
 
   /** 1,234,567 / 12.3 / 0.042: readable at every magnitude. */

@@ -53,6 +53,13 @@ final class SvgTest {
   }
 
   @Test
+  void ticks_haveNoNeedlessDigits() {
+    assertThat(List.of(Svg.tick(1), Svg.tick(10), Svg.tick(0.5), Svg.tick(0.01), Svg.tick(200),
+        Svg.tick(20_000), Svg.tick(5_000_000)))
+        .containsExactly("1", "10", "0.5", "0.01", "200", "20k", "5.0M");
+  }
+
+  @Test
   void numbers_readableAtEveryMagnitude() {
     assertThat(List.of(Svg.number(24_214_253), Svg.number(54_758), Svg.number(207.6),
         Svg.number(12.34), Svg.number(5.436), Svg.number(0.0042)))
