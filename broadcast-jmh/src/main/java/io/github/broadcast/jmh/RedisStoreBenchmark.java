@@ -2,13 +2,12 @@ package io.github.broadcast.jmh;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.redis.RedisServer;
 import io.github.broadcast.redis.RedisSessionStore;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -70,7 +69,7 @@ public class RedisStoreBenchmark {
   public Payload payload;
 
   private Path dir;
-  private Process redisServer;
+  private RedisServer redisServer;
   private RedisClient infoClient;
   private StatefulRedisConnection<String, String> infoConnection;
   private RedisCommands<String, String> info;
@@ -97,35 +96,11 @@ public class RedisStoreBenchmark {
 
   @Setup(Level.Trial)
   public void startRedis() throws Exception {
-    Path binary = Path.of(System.getenv().getOrDefault("REDIS_SERVER", "/usr/bin/redis-server"));
-    if (!Files.isExecutable(binary)) {
-      throw new IllegalStateException("needs " + binary
-          + " (apt-get install redis-server, or set REDIS_SERVER to its path)");
-    }
-    int port;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
     dir = Files.createTempDirectory("redis-bench");
-    redisServer = new ProcessBuilder(binary.toString(), "--port", Integer.toString(port),
-        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("redis.log").toFile())
-        .start();
-    String uri = "redis://127.0.0.1:" + port;
+    redisServer = RedisServer.launch(dir, null);
+    String uri = redisServer.uri();
     infoClient = RedisClient.create(uri);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (infoConnection == null) {
-      try {
-        infoConnection = infoClient.connect();
-      } catch (RuntimeException e) {
-        if (!redisServer.isAlive() || System.nanoTime() > deadline) {
-          throw new IllegalStateException("redis-server did not start: "
-              + Files.readString(dir.resolve("redis.log")), e);
-        }
-        Thread.sleep(50); // Polling a starting process: no event to wait on.
-      }
-    }
+    infoConnection = infoClient.connect();
     info = infoConnection.sync();
     stores = new RedisSessionStore[nodes];
     for (int n = 0; n < nodes; n++) {
@@ -135,7 +110,7 @@ public class RedisStoreBenchmark {
   }
 
   @TearDown(Level.Trial)
-  public void stopRedis() throws IOException, InterruptedException {
+  public void stopRedis() throws IOException {
     // The commands the scripts ran, each counted on its own too (their time is within EVALSHA's).
     System.out.println("  [redis-server commands over the whole run:]");
     for (String line : info.info("commandstats").split("\r?\n")) {
@@ -148,8 +123,7 @@ public class RedisStoreBenchmark {
     }
     infoConnection.close();
     infoClient.shutdown();
-    redisServer.destroy();
-    redisServer.waitFor(10, TimeUnit.SECONDS);
+    redisServer.close();
     try (var files = Files.list(dir)) {
       for (Path file : (Iterable<Path>) files::iterator) {
         Files.delete(file);

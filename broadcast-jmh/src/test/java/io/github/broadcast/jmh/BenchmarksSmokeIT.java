@@ -2,10 +2,8 @@ package io.github.broadcast.jmh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.github.broadcast.redis.RedisServer;
 import java.util.Collection;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openjdk.jmh.results.RunResult;
@@ -65,13 +63,7 @@ final class BenchmarksSmokeIT {
 
   @Test
   void redisStoreBenchmark_runsAgainstARealRedis() throws Exception {
-    boolean present = Files.isExecutable(Path.of(
-        System.getenv().getOrDefault("REDIS_SERVER", "/usr/bin/redis-server")));
-    if (!present && "true".equals(System.getenv("CI"))) {
-      throw new AssertionError("CI needs redis-server (apt-get install redis-server)");
-    }
-    Assumptions.assumeTrue(present,
-        "needs redis-server (run: apt-get install redis-server)");
+    RedisServer.requireInstalled();
     Collection<RunResult> results = new Runner(new OptionsBuilder()
         .parent(smoke("RedisStoreBenchmark"))
         .param("nodes", "1", "3")

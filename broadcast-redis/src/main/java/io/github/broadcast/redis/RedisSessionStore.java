@@ -84,6 +84,9 @@ import java.util.function.UnaryOperator;
  *       so the producer knows the change was not made and can retry.
  * </ul>
  *
+ * <p>States are shared, never copied, as {@link SessionUpdate} says: {@code change} gets a copy to
+ * modify, and nothing may modify a state once an update carries it.
+ *
  * <p>Threads: every method may be called from any thread. {@link #apply} and {@link #remove}
  * block for a Redis round trip (two on a conflict). Subscribers are called one at a time, from
  * Lettuce's I/O thread or the store's own thread, and must not block.
@@ -305,13 +308,10 @@ public final class RedisSessionStore implements AutoCloseable {
         throw new IllegalArgumentException("change : returned null (expected: the new state)");
       }
       long now = clock.millis();
-      List<Object> result = eval(APPLY, new String[] {hash, counter}, sessionId,
-          Long.toString(expected), Long.toString(now), json(next), channel,
-          Long.toString(maxVersion.get()));
-      if (((Number) result.get(0)).longValue() == 1) {
-        long version = ((Number) result.get(1)).longValue();
+      long version = write(sessionId, expected, now, json(next));
+      if (version > 0) {
         SessionUpdate update = SessionUpdate.of(sessionId, version, next);
-        deliver(sessionId, new Entry(version, now, next.deepCopy()));
+        deliver(sessionId, new Entry(version, now, next));
         return update;
       }
       conflicts.incrementAndGet();
@@ -349,7 +349,7 @@ public final class RedisSessionStore implements AutoCloseable {
     Entry entry = known(sessionId);
     return entry == null || entry.isTombstone()
         ? Optional.empty()
-        : Optional.of(SessionUpdate.of(sessionId, entry.version(), entry.state().deepCopy()));
+        : Optional.of(SessionUpdate.of(sessionId, entry.version(), entry.state()));
   }
 
   /** Every live session on this node, by id. */
@@ -358,7 +358,7 @@ public final class RedisSessionStore implements AutoCloseable {
     synchronized (view) {
       view.forEach((id, entry) -> {
         if (!entry.isTombstone()) {
-          sessions.add(SessionUpdate.of(id, entry.version(), entry.state().deepCopy()));
+          sessions.add(SessionUpdate.of(id, entry.version(), entry.state()));
         }
       });
     }
@@ -447,7 +447,7 @@ public final class RedisSessionStore implements AutoCloseable {
       maxVersion.accumulateAndGet(entry.version(), Math::max);
       SessionUpdate update = entry.isTombstone()
           ? SessionUpdate.tombstone(id, entry.version())
-          : SessionUpdate.of(id, entry.version(), entry.state().deepCopy());
+          : SessionUpdate.of(id, entry.version(), entry.state());
       for (Consumer<SessionUpdate> subscriber : subscribers) {
         try {
           subscriber.accept(update);
@@ -546,13 +546,24 @@ public final class RedisSessionStore implements AutoCloseable {
 
   private boolean removeAt(String sessionId, long version) {
     long now = clock.millis();
-    List<Object> result = eval(APPLY, new String[] {hash, counter}, sessionId,
-        Long.toString(version), Long.toString(now), "", channel, Long.toString(maxVersion.get()));
-    if (((Number) result.get(0)).longValue() == 1) {
-      deliver(sessionId, new Entry(((Number) result.get(1)).longValue(), now, null));
+    long tombstone = write(sessionId, version, now, "");
+    if (tombstone > 0) {
+      deliver(sessionId, new Entry(tombstone, now, null));
       return true;
     }
     return false;
+  }
+
+  /**
+   * The APPLY script: stores {@code json} ("" for a tombstone) if the session is still at
+   * {@code expected}. Returns the new version, or 0 if another node changed it first.
+   */
+  private long write(String sessionId, long expected, long now, String json) {
+    Object result = evalScalar(APPLY, new String[] {hash, counter},
+        new String[] {sessionId, Long.toString(expected), Long.toString(now), json, channel,
+            Long.toString(maxVersion.get())}, ScriptOutputType.MULTI);
+    List<?> reply = (List<?>) result;
+    return ((Number) reply.get(0)).longValue() == 1 ? ((Number) reply.get(1)).longValue() : 0;
   }
 
   private Entry known(String sessionId) {
@@ -577,13 +588,6 @@ public final class RedisSessionStore implements AutoCloseable {
     Entry entry = decode(value);
     deliver(sessionId, entry);
     return entry;
-  }
-
-  private List<Object> eval(String script, String[] keys, String... args) {
-    Object result = evalScalar(script, keys, args, ScriptOutputType.MULTI);
-    @SuppressWarnings("unchecked")
-    List<Object> list = (List<Object>) result;
-    return list;
   }
 
   private Object evalScalar(String script, String[] keys, String... args) {

@@ -1,7 +1,6 @@
 package io.github.broadcast.redis;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import io.github.broadcast.testing.Prerequisites;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real {@code redis-server} on a free loopback port, in a temporary folder, without
- * persistence: started and stopped by the tests (and restarted, on the same port, empty). Tests
- * skip, saying why, where Debian's redis-server is not installed, except under CI ({@code
- * CI=true}), where that is a failure; .ci/run installs it.
+ * persistence: started and stopped by the tests (and restarted, on the same port, empty), and by
+ * RedisStoreBenchmark. Tests skip, saying why, where Debian's redis-server is not installed,
+ * except under CI ({@code CI=true}), where that is a failure; .ci/run installs it.
  */
 public final class RedisServer implements AutoCloseable {
 
@@ -39,14 +38,27 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
-  /** Starts a server (with {@code requirepass} if {@code password} is not null). */
+  /** Skips the test where redis-server is not installed; under CI that is a failure. */
+  public static void requireInstalled() {
+    Prerequisites.require(Files.isExecutable(BINARY), BINARY.toString(),
+        "apt-get install redis-server");
+  }
+
+  /** Starts a server for a test (with {@code requirepass} if {@code password} is not null). */
   public static RedisServer start(Path dir, String password) throws Exception {
-    boolean present = Files.isExecutable(BINARY);
-    if (!present && "true".equals(System.getenv("CI"))) {
-      throw new AssertionError("CI needs " + BINARY + " (apt-get install redis-server);"
-          + " .ci/run installs it");
+    requireInstalled();
+    return launch(dir, password);
+  }
+
+  /**
+   * Starts a server outside JUnit (a benchmark): no skipping, an exception if redis-server is
+   * not installed.
+   */
+  public static RedisServer launch(Path dir, String password) throws Exception {
+    if (!Files.isExecutable(BINARY)) {
+      throw new IllegalStateException("needs " + BINARY
+          + " (apt-get install redis-server, or set REDIS_SERVER to its path)");
     }
-    assumeTrue(present, "needs " + BINARY + " (run: apt-get install redis-server)");
     RedisServer server = new RedisServer(dir, password);
     server.start();
     return server;

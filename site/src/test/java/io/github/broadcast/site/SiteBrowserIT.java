@@ -1,10 +1,10 @@
 package io.github.broadcast.site;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.broadcast.testing.Prerequisites;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,14 +30,10 @@ final class SiteBrowserIT {
   @Test
   void benchmarksPage_rendersEveryPlot() throws Exception {
     Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-    boolean ready = Files.isExecutable(chromium)
-        && Files.isDirectory(SCRIPT_DIR.resolve("node_modules/playwright-core"));
-    if (!ready && "true".equals(System.getenv("CI"))) {
-      throw new AssertionError("CI needs " + chromium + " and " + SCRIPT_DIR
-          + "/node_modules (npm ci); .ci/run installs them");
-    }
-    assumeTrue(ready, "needs " + chromium + " and npm packages in " + SCRIPT_DIR
-        + " (run: apt-get install chromium; npm ci --prefix " + SCRIPT_DIR + ")");
+    Prerequisites.require(Files.isExecutable(chromium)
+            && Files.isDirectory(SCRIPT_DIR.resolve("node_modules/playwright-core")),
+        chromium + " and npm packages in " + SCRIPT_DIR,
+        "apt-get install chromium; npm ci --prefix " + SCRIPT_DIR);
     assertThat(PAGE).as("built by the package phase").exists();
     Path screenshot = Path.of("target/screenshots/benchmarks.png").toAbsolutePath();
     Files.createDirectories(screenshot.getParent());

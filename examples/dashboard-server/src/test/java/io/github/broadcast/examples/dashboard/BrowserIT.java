@@ -1,8 +1,8 @@
 package io.github.broadcast.examples.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.broadcast.testing.Prerequisites;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -34,14 +34,10 @@ final class BrowserIT {
   @Test
   void page_followsHooks_reconnectsAfterARestart_andDrawsAtMostOncePerFrame() throws Exception {
     Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-    boolean ready = Files.isExecutable(chromium)
-        && Files.isDirectory(SCRIPT_DIR.resolve("node_modules/playwright-core"));
-    if (!ready && "true".equals(System.getenv("CI"))) {
-      throw new AssertionError("CI needs " + chromium + " and " + SCRIPT_DIR
-          + "/node_modules (npm ci); .ci/run installs them");
-    }
-    assumeTrue(ready, "needs " + chromium + " and npm packages in " + SCRIPT_DIR
-        + " (run: apt-get install chromium; npm ci --prefix " + SCRIPT_DIR + ")");
+    Prerequisites.require(Files.isExecutable(chromium)
+            && Files.isDirectory(SCRIPT_DIR.resolve("node_modules/playwright-core")),
+        chromium + " and npm packages in " + SCRIPT_DIR,
+        "apt-get install chromium; npm ci --prefix " + SCRIPT_DIR);
 
     int port;
     try (ServerSocket probe = new ServerSocket(0)) {
