@@ -213,11 +213,8 @@ public final class DashboardServer implements AutoCloseable {
       watcher.close();
     }
     server.close();
-    if (sequentialPublisher != null) {
-      sequentialPublisher.shutdownNow();
-    }
     store.close();
-    broadcaster.close();
+    stopPublishing();
   }
 
   /** Parses the options, starts, and runs until the process is stopped. */
