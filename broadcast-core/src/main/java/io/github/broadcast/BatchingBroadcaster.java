@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Coalesces updates per session, latest version wins, and every flush interval hands the batch
@@ -18,8 +17,15 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Threads: {@link #publish} may be called from any thread and never blocks on delivery. The
  * flush runs on the scheduler, scheduled when the first update of a window arrives, so an idle
- * broadcaster does not wake up. {@code lock} guards the pending map; {@code flushLock} keeps
- * flushes (the scheduled one and the one in {@link #close}) in order.
+ * broadcaster does not wake up. {@code lock} guards the pending map and is never held while the
+ * engine delivers: a flush takes the pending map under it, then hands each chunk to the engine
+ * outside it. Two flushes may overlap (the scheduled one and the one in {@link #close}); the
+ * engine's version check keeps that safe, since an entry older than what the other flush
+ * already delivered is discarded as stale, never applied over it.
+ *
+ * <p>Faults: a chunk the codec cannot encode is delivered update by update, so only the update
+ * that cannot be encoded is lost (counted as a fault); the remaining chunks and the flush clock
+ * carry on.
  */
 final class BatchingBroadcaster implements Broadcaster {
 
@@ -30,7 +36,6 @@ final class BatchingBroadcaster implements Broadcaster {
   private final Duration interval;
   private final int maxEntries;
   private final Ticker ticker;
-  private final ReentrantLock flushLock = new ReentrantLock();
 
   private final Object lock = new Object();
   // Guarded by lock.
@@ -98,7 +103,7 @@ final class BatchingBroadcaster implements Broadcaster {
     try {
       flush();
     } catch (RuntimeException e) {
-      logger.log(Level.ERROR, "batch flush failed", e);
+      engine.fault("a batch flush (the next one is still scheduled)", null, e);
     }
     boolean reschedule;
     synchronized (lock) {
@@ -110,26 +115,27 @@ final class BatchingBroadcaster implements Broadcaster {
     }
   }
 
-  /** Hands everything pending to the engine, in chunks of at most {@code maxEntries}. */
+  /**
+   * Hands everything pending to the engine, in chunks of at most {@code maxEntries}, each
+   * offered and then drained with no lock held. After {@link #close}, chunks not yet offered are
+   * dropped: the clients they were for are being closed.
+   */
   void flush() {
-    flushLock.lock();
-    try {
-      List<SessionUpdate> batch;
-      long origin;
-      synchronized (lock) {
-        if (pending.isEmpty()) {
-          return;
-        }
-        batch = new ArrayList<>(pending.values());
-        origin = windowStartNanos;
-        pending = new LinkedHashMap<>();
+    List<SessionUpdate> batch;
+    long origin;
+    synchronized (lock) {
+      if (pending.isEmpty()) {
+        return;
       }
-      for (int from = 0; from < batch.size(); from += maxEntries) {
-        int to = Math.min(batch.size(), from + maxEntries);
-        engine.deliver(batch.subList(from, to), origin, /* batch= */ true);
+      batch = new ArrayList<>(pending.values());
+      origin = windowStartNanos;
+      pending = new LinkedHashMap<>();
+    }
+    for (int from = 0; from < batch.size(); from += maxEntries) {
+      int to = Math.min(batch.size(), from + maxEntries);
+      if (!engine.deliver(batch.subList(from, to), origin, /* batch= */ true)) {
+        return;
       }
-    } finally {
-      flushLock.unlock();
     }
   }
 
@@ -156,6 +162,16 @@ final class BatchingBroadcaster implements Broadcaster {
   @Override
   public BroadcastStats stats() {
     return engine.stats();
+  }
+
+  /** Returns whether the calling thread holds any lock of this broadcaster; for tests. */
+  boolean holdsAnyLock() {
+    return Thread.holdsLock(lock) || engine.holdsAnyLock();
+  }
+
+  /** Returns the delivery engine; for tests. */
+  FanoutBroadcaster engine() {
+    return engine;
   }
 
   @Override

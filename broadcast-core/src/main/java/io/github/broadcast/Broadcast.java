@@ -18,26 +18,55 @@ final class Broadcast {
 
   final Frame frame;
   final List<SessionUpdate> updates;
+  final boolean batch;
   final long originNanos;
   final long startNanos;
-  final int bytesPerUpdate;
 
   private final AtomicInteger references = new AtomicInteger();
 
+  // Guarded by the registry lock (outboxes conflate only while a publisher offers under it):
+  // each update's size as a batch of one, measured when an outbox first conflates it.
+  private int[] entryBytes;
+
   /**
+   * @param batch whether {@code frame} is a {@code batch_update}
    * @param originNanos when the oldest update was accepted (a batch waits before it starts)
    * @param startNanos when the broadcast was offered to the clients
    */
-  Broadcast(Frame frame, List<SessionUpdate> updates, long originNanos, long startNanos) {
+  Broadcast(
+      Frame frame, List<SessionUpdate> updates, boolean batch, long originNanos, long startNanos) {
     this.frame = frame;
     this.updates = updates;
+    this.batch = batch;
     this.originNanos = originNanos;
     this.startNanos = startNanos;
-    this.bytesPerUpdate = Math.max(1, frame.bytes() / Math.max(1, updates.size()));
   }
 
   // Written by the publisher before its last release; read by whoever releases last.
   private int clients;
+
+  /**
+   * Returns the UTF-8 bytes of update {@code index} encoded as a {@code batch_update} of one, or
+   * -1 if the codec failed. Each update is measured at most once per broadcast, however many
+   * outboxes conflate it; a conflated catch-up is never larger than the sum of its entries
+   * measured so (see {@link MessageCodec#batchUpdate}). Called under the registry lock.
+   */
+  long entryBytes(int index, FanoutBroadcaster engine) {
+    if (entryBytes == null) {
+      entryBytes = new int[updates.size()];
+    }
+    int bytes = entryBytes[index];
+    if (bytes == 0) {
+      if (batch && updates.size() == 1) {
+        bytes = frame.bytes();
+      } else {
+        Frame alone = engine.encodeEntry(updates.get(index));
+        bytes = alone == null ? -1 : alone.bytes();
+      }
+      entryBytes[index] = bytes;
+    }
+    return bytes;
+  }
 
   /** Sets one reference per outbox about to be offered the broadcast, plus the publisher's. */
   void expect(int outboxes) {

@@ -25,6 +25,8 @@ import java.util.Map;
  * @param bytesSent UTF-8 bytes of those frames
  * @param updatesDropped updates an overflow policy coalesced away or dropped, summed over clients
  * @param resyncs snapshots sent to bring a client back after an overflow
+ * @param faults exceptions thrown by a codec, a listener or a client and contained: each is
+ *     logged (at most one line a second) and affects only the client concerned
  * @param queuedBytes bytes waiting in all outboxes now, not counting frames in flight
  * @param closes clients closed by the broadcaster, by reason
  * @param latencyP50 median time from publish to a client's send completing
@@ -41,6 +43,7 @@ public record BroadcastStats(
     long bytesSent,
     long updatesDropped,
     long resyncs,
+    long faults,
     long queuedBytes,
     Map<CloseReason, Long> closes,
     Duration latencyP50,

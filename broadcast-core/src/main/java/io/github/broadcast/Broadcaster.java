@@ -18,6 +18,12 @@ package io.github.broadcast;
  *       {@link Frame} goes to every client.
  *   <li><b>One send in flight per client</b>, and the next starts from the previous one's
  *       completion: no thread per client.
+ *   <li><b>No call into a client under a lock.</b> Sends, closes and pings are made with no lock
+ *       of the broadcaster held, so a transport may complete a send inline and call back in.
+ *   <li><b>Faults stay with their client.</b> A codec, listener or client that throws is counted
+ *       ({@link BroadcastStats#faults()}), logged at most once a second, and affects only the
+ *       client (closed with {@link CloseReason#INTERNAL_ERROR} where it must be) or the update
+ *       concerned; delivery to the others and the flush clock carry on.
  * </ul>
  *
  * <h2>Threads</h2>
@@ -41,7 +47,9 @@ package io.github.broadcast;
 public interface Broadcaster extends AutoCloseable {
 
   /**
-   * Adds {@code client} and starts sending it {@code initial_state}.
+   * Adds {@code client} and starts sending it {@code initial_state}. If the codec cannot encode
+   * {@code initial_state}, the client is closed with {@link CloseReason#INTERNAL_ERROR} instead
+   * and not added.
    *
    * @throws IllegalArgumentException if the client is registered already
    * @throws IllegalStateException if this broadcaster is closed
@@ -56,7 +64,8 @@ public interface Broadcaster extends AutoCloseable {
 
   /**
    * Delivers {@code update} to every registered client, under this broadcaster's strategy; an
-   * update not newer than the last one published for its session is counted and discarded.
+   * update not newer than the last one published for its session is counted and discarded, and
+   * so is one the codec cannot encode (as a fault; see {@link MessageCodec}).
    *
    * @throws IllegalStateException if this broadcaster is closed
    */

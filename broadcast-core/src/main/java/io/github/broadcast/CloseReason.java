@@ -27,6 +27,12 @@ public enum CloseReason {
   /** The client sent a message larger than the configured limit (set by a transport adapter). */
   MESSAGE_TOO_BIG(1009, "message too big"),
 
+  /**
+   * The server could not serve this client: a codec failed to encode what it is owed, or the
+   * transport threw where it must not. Other clients are not affected.
+   */
+  INTERNAL_ERROR(1011, "internal server error"),
+
   /** The client broke a rule of the protocol or a limit (set by a transport adapter). */
   POLICY_VIOLATION(1008, "policy violation"),
 

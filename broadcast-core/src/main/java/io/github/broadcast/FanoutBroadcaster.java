@@ -15,9 +15,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 
 /*
  * Design note: registration and the publish order.
@@ -27,8 +24,21 @@ import java.util.concurrent.locks.ReentrantLock;
  * offers the one encoded frame to every outbox; a registration encodes the view as initial_state
  * and adds the new outbox. So every outbox sees broadcasts in one global order, and a new client
  * gets exactly the broadcasts after its snapshot: no gap, no duplicate (proven by
- * ClientRegistryTest and ConcurrencyStressTest). Nothing is sent under the lock: offering only
- * queues, and the publisher drains the outboxes after releasing it.
+ * ConcurrencyStressTest and BroadcasterPropertyTest).
+ *
+ * The view moves only together with a frame that every outbox is offered: a frame that must be
+ * encoded under the lock (some update proved stale, or a client registered after the unlocked
+ * check) is encoded before the view is applied, so a codec failure leaves the view, the clients
+ * and later snapshots in agreement (issue 19, F3). An update the codec cannot encode is counted
+ * as a fault and discarded; the others of its batch are delivered one by one.
+ *
+ * Nothing is sent, closed or pinged under any lock: offering only queues, and the publisher
+ * drains the outboxes after releasing the lock. The sequential strategy waits for each client in
+ * turn without a lock, so concurrent sequential publishers interleave as concurrent callers of
+ * the original loop would; their order is still the registry's.
+ *
+ * Faults: a codec, listener or client that throws is contained (counted in BroadcastStats.faults
+ * and logged at most once a second) and affects only the client concerned; see Outbox.
  *
  * The view keeps tombstones for a while (the newest MAX_TOMBSTONES), so that a late update from
  * before a session's removal cannot bring the session back.
@@ -52,7 +62,7 @@ final class FanoutBroadcaster implements Broadcaster {
   private static final System.Logger logger = System.getLogger(Broadcaster.class.getName());
   private static final Outbox[] NO_OUTBOXES = {};
   static final int MAX_TOMBSTONES = 10_000;
-  private static final long SLOW_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   final MessageCodec codec;
   final Ticker ticker;
@@ -69,11 +79,8 @@ final class FanoutBroadcaster implements Broadcaster {
   private final Scheduler scheduler;
   private final Duration sweepInterval;
   private final Runnable onClose;
-  private final AtomicLong lastSlowWarningNanos;
-  private final LongAdder suppressedSlowWarnings = new LongAdder();
-
-  // Taken by sequential publishes only, for the whole broadcast: the baseline's serial loop.
-  private final ReentrantLock sequentialLock = new ReentrantLock(/* fair= */ true);
+  private final LogGate slowLog;
+  private final LogGate faultLog;
 
   private final Object lock = new Object();
   // Guarded by lock.
@@ -106,14 +113,15 @@ final class FanoutBroadcaster implements Broadcaster {
     this.scheduler = scheduler;
     this.onClose = onClose;
     this.sweepInterval = sweepInterval(builder);
-    this.lastSlowWarningNanos = new AtomicLong(ticker.read() - SLOW_WARNING_INTERVAL_NANOS);
+    this.slowLog = new LogGate(LOG_INTERVAL_NANOS, ticker.read());
+    this.faultLog = new LogGate(LOG_INTERVAL_NANOS, ticker.read());
     synchronized (lock) {
       scheduleSweepLocked();
     }
   }
 
   /** A quarter of the shortest deadline, between 1 ms and 1 s. */
-  private static Duration sweepInterval(Broadcasters.Builder builder) {
+  static Duration sweepInterval(Broadcasters.Builder builder) {
     Duration shortest = builder.sendTimeout;
     for (Duration d :
         Arrays.asList(builder.outboxLimits.grace(), builder.pingInterval, builder.silenceTimeout)) {
@@ -132,17 +140,31 @@ final class FanoutBroadcaster implements Broadcaster {
   public void register(Client client) {
     requireNonNull(client, "client");
     Outbox outbox;
+    CodecFailure failure = null;
     synchronized (lock) {
       Checks.requireState(!closed, "broadcaster is closed; cannot register %s", client.id());
       if (byClient.containsKey(client)) {
         throw new IllegalArgumentException("client " + client.id() + " is already registered");
       }
-      outbox = new Outbox(this, client, snapshotLocked(), ticker.read());
-      byClient.put(client, outbox);
-      Outbox[] current = outboxes;
-      Outbox[] grown = Arrays.copyOf(current, current.length + 1);
-      grown[current.length] = outbox;
-      outboxes = grown;
+      Frame initialState = null;
+      try {
+        initialState = snapshotLocked();
+      } catch (CodecFailure e) {
+        failure = e;
+      }
+      outbox = new Outbox(this, client, initialState, ticker.read());
+      if (failure == null) {
+        byClient.put(client, outbox);
+        Outbox[] current = outboxes;
+        Outbox[] grown = Arrays.copyOf(current, current.length + 1);
+        grown[current.length] = outbox;
+        outboxes = grown;
+      }
+    }
+    if (failure != null) {
+      fault("encoding initial_state", client, failure.getCause());
+      outbox.close(CloseReason.INTERNAL_ERROR); // Never registered: closes the client only.
+      return;
     }
     outbox.drain();
   }
@@ -175,35 +197,52 @@ final class FanoutBroadcaster implements Broadcaster {
   @Override
   public void publish(SessionUpdate update) {
     requireNonNull(update, "update");
-    deliver(List.of(update), ticker.read(), /* batch= */ false);
+    if (!deliver(List.of(update), ticker.read(), /* batch= */ false)) {
+      throw new IllegalStateException("broadcaster is closed; cannot publish " + update);
+    }
     stats.published(1);
   }
 
   /**
    * Delivers {@code updates} (at most one per session) as one frame: a {@code batch_update} if
    * {@code batch}, else one {@code session_update}. {@code originNanos} is when the oldest of
-   * them was accepted, for the latency figures.
+   * them was accepted, for the latency figures. Returns false, delivering nothing, if this
+   * broadcaster is closed. An update the codec cannot encode is counted as a fault and
+   * discarded; the others are delivered one by one.
    */
-  void deliver(List<SessionUpdate> updates, long originNanos, boolean batch) {
-    if (sequential) {
-      sequentialLock.lock();
-      try {
-        Outbox[] targets = offer(updates, originNanos, batch);
-        for (Outbox outbox : targets) {
-          outbox.drain();
-          awaitIdle(outbox);
-        }
-      } finally {
-        sequentialLock.unlock();
+  boolean deliver(List<SessionUpdate> updates, long originNanos, boolean batch) {
+    Outbox[] targets;
+    try {
+      targets = offer(updates, originNanos, batch);
+    } catch (CodecFailure e) {
+      if (updates.size() == 1) {
+        fault("encoding " + updates.get(0) + " (discarded)", null, e.getCause());
+        return true;
       }
-    } else {
-      for (Outbox outbox : offer(updates, originNanos, batch)) {
-        outbox.drain();
+      fault("encoding a batch of " + updates.size() + " (delivered one by one)", null, e.getCause());
+      for (SessionUpdate update : updates) {
+        deliver(List.of(update), originNanos, batch);
+      }
+      return true;
+    }
+    if (targets == null) {
+      return false;
+    }
+    for (Outbox outbox : targets) {
+      outbox.drain(); // Never throws; no lock is held.
+      if (sequential) {
+        awaitIdle(outbox);
       }
     }
+    return true;
   }
 
-  /** Checks, applies and queues the updates under the lock; returns the outboxes to drain. */
+  /**
+   * Checks, encodes, applies and queues the updates under the lock; returns the outboxes to
+   * drain, or null if closed.
+   *
+   * @throws CodecFailure if the frame cannot be encoded; then nothing changed
+   */
   private Outbox[] offer(List<SessionUpdate> updates, long originNanos, boolean batch) {
     if (updates.isEmpty()) {
       return NO_OUTBOXES;
@@ -217,7 +256,9 @@ final class FanoutBroadcaster implements Broadcaster {
     Outbox[] targets;
     int queued = 0;
     synchronized (lock) {
-      Checks.requireState(!closed, "broadcaster is closed; cannot publish %s", updates.get(0));
+      if (closed) {
+        return null;
+      }
       List<SessionUpdate> fresh = updates;
       for (SessionUpdate update : updates) {
         if (!update.isNewerThan(view.get(update.sessionId()))) {
@@ -232,16 +273,16 @@ final class FanoutBroadcaster implements Broadcaster {
         }
         frame = null;
       }
-      applyLocked(fresh);
       targets = outboxes;
+      if (frame == null && targets.length > 0) {
+        frame = encode(fresh, batch); // Before the view moves: a failure changes nothing.
+      }
+      applyLocked(fresh);
       if (targets.length == 0) {
         return NO_OUTBOXES;
       }
-      if (frame == null) {
-        frame = encode(fresh, batch);
-      }
       long now = ticker.read();
-      broadcast = new Broadcast(frame, fresh, originNanos, now);
+      broadcast = new Broadcast(frame, fresh, batch, originNanos, now);
       broadcast.expect(targets.length);
       for (Outbox outbox : targets) {
         if (outbox.enqueue(broadcast, now)) {
@@ -279,6 +320,7 @@ final class FanoutBroadcaster implements Broadcaster {
     snapshot = null;
   }
 
+  /** Returns the view as initial_state, encoded once per change of the view. */
   private Frame snapshotLocked() {
     if (snapshot == null) {
       List<SessionUpdate> live = new ArrayList<>(view.size());
@@ -288,31 +330,81 @@ final class FanoutBroadcaster implements Broadcaster {
         }
       }
       stats.encoded();
-      snapshot = codec.initialState(live);
+      try {
+        snapshot = codec.initialState(live);
+      } catch (RuntimeException e) {
+        throw new CodecFailure(e);
+      }
     }
     return snapshot;
   }
 
-  /** Gives {@code outbox} the resync snapshot it owes, taken at this point of the order. */
-  void installResync(Outbox outbox) {
+  /**
+   * Gives {@code outbox} the resync snapshot it owes, taken at this point of the order. Returns
+   * false if the snapshot cannot be encoded (the fault is counted and logged).
+   */
+  boolean installResync(Outbox outbox) {
     boolean installed;
     synchronized (lock) {
-      installed = outbox.installResync(snapshotLocked());
+      try {
+        installed = outbox.installResync(snapshotLocked());
+      } catch (CodecFailure e) {
+        fault("encoding a resync", outbox.client, e.getCause());
+        return false;
+      }
     }
     if (installed) {
       stats.resynced();
     }
+    return true;
   }
 
+  /** Encodes one broadcast frame. */
   private Frame encode(List<SessionUpdate> updates, boolean batch) {
     stats.encoded();
-    return batch ? codec.batchUpdate(updates) : codec.sessionUpdate(updates.get(0));
+    try {
+      return batch ? codec.batchUpdate(updates) : codec.sessionUpdate(updates.get(0));
+    } catch (RuntimeException e) {
+      throw new CodecFailure(e);
+    }
   }
 
-  /** Encodes one client's conflated catch-up: the only per-client encoding, after an overflow. */
-  Frame encodeCatchUp(List<SessionUpdate> latest) {
+  /**
+   * Encodes one client's conflated catch-up, the only per-client encoding (after an overflow);
+   * null if the codec failed (counted and logged).
+   */
+  Frame encodeCatchUp(Client client, List<SessionUpdate> latest) {
     stats.encoded();
-    return codec.batchUpdate(latest);
+    try {
+      return codec.batchUpdate(latest);
+    } catch (RuntimeException e) {
+      fault("encoding a catch-up", client, e);
+      return null;
+    }
+  }
+
+  /** Encodes a pong; null if the codec failed (counted and logged). */
+  Frame encodePong(Client client) {
+    try {
+      return codec.pong();
+    } catch (RuntimeException e) {
+      fault("encoding a pong", client, e);
+      return null;
+    }
+  }
+
+  /**
+   * Encodes {@code update} as a batch of one, to measure it for a conflated map; null if the
+   * codec failed (counted and logged). Called under the registry lock, once per update of a
+   * broadcast that some outbox conflates.
+   */
+  Frame encodeEntry(SessionUpdate update) {
+    try {
+      return codec.batchUpdate(List.of(update));
+    } catch (RuntimeException e) {
+      fault("measuring " + update, null, e);
+      return null;
+    }
   }
 
   private void awaitIdle(Outbox outbox) {
@@ -360,6 +452,25 @@ final class FanoutBroadcaster implements Broadcaster {
     return outbox == null ? -1 : outbox.queuedBytes();
   }
 
+  /** Returns what {@code client}'s outbox holds, or null if it is not registered; for tests. */
+  Outbox.Held held(Client client) {
+    Outbox outbox = byClient.get(client);
+    return outbox == null ? null : outbox.held();
+  }
+
+  /** Returns whether the calling thread holds any lock of this engine; for tests. */
+  boolean holdsAnyLock() {
+    if (Thread.holdsLock(lock) || Thread.holdsLock(stats)) {
+      return true;
+    }
+    for (Outbox outbox : outboxes) {
+      if (Thread.holdsLock(outbox)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public void close() {
     Outbox[] all;
@@ -405,7 +516,7 @@ final class FanoutBroadcaster implements Broadcaster {
         }
       }
     } catch (RuntimeException e) {
-      logger.log(Level.ERROR, "sweep failed; it runs again at the next interval", e);
+      fault("the sweep (it runs again at the next interval)", null, e);
     } finally {
       synchronized (lock) {
         scheduleSweepLocked();
@@ -415,9 +526,9 @@ final class FanoutBroadcaster implements Broadcaster {
 
   /**
    * Called by whoever released a broadcast's last reference: the client that did, or null for
-   * the publisher. Every slow broadcast reaches the
-   * listener; the log gets at most one warning per second, counting the ones it left out, so a
-   * client that is slow for minutes cannot flood it.
+   * the publisher. Every slow broadcast reaches the listener; the log gets at most one warning
+   * per second, counting the ones it left out, so a client that is slow for minutes cannot flood
+   * it.
    */
   void broadcastDone(Broadcast broadcast, long nowNanos, String slowestClientId) {
     long took = nowNanos - broadcast.startNanos;
@@ -429,15 +540,12 @@ final class FanoutBroadcaster implements Broadcaster {
     try {
       listener.slowBroadcast(slowest, Duration.ofNanos(took), broadcast.clients());
     } catch (RuntimeException e) {
-      logger.log(Level.WARNING, "listener failed in slowBroadcast", e);
+      fault("BroadcastListener.slowBroadcast", null, e);
     }
-    long last = lastSlowWarningNanos.get();
-    if (nowNanos - last < SLOW_WARNING_INTERVAL_NANOS
-        || !lastSlowWarningNanos.compareAndSet(last, nowNanos)) {
-      suppressedSlowWarnings.increment();
+    long suppressed = slowLog.admit(nowNanos);
+    if (suppressed == LogGate.SUPPRESSED) {
       return;
     }
-    long suppressed = suppressedSlowWarnings.sumThenReset();
     logger.log(
         Level.WARNING,
         () ->
@@ -450,7 +558,7 @@ final class FanoutBroadcaster implements Broadcaster {
                 took / 1e6,
                 slowBroadcastNanos / 1e6,
                 slowest,
-                suppressed == 0 ? "" : " (" + suppressed + " more slow broadcasts not logged)"));
+                LogGate.suffix(suppressed, "slow broadcasts")));
   }
 
   void clientClosed(Outbox outbox, CloseReason reason) {
@@ -464,7 +572,7 @@ final class FanoutBroadcaster implements Broadcaster {
     try {
       listener.clientClosed(outbox.client.id(), reason);
     } catch (RuntimeException e) {
-      logger.log(Level.WARNING, "listener failed in clientClosed", e);
+      fault("BroadcastListener.clientClosed", outbox.client, e);
     }
   }
 
@@ -473,12 +581,41 @@ final class FanoutBroadcaster implements Broadcaster {
     try {
       listener.updatesDropped(client.id(), policy, updates);
     } catch (RuntimeException e) {
-      logger.log(Level.WARNING, "listener failed in updatesDropped", e);
+      fault("BroadcastListener.updatesDropped", client, e);
     }
   }
 
   void logSendFailure(Client client, Throwable error) {
     logger.log(Level.DEBUG, () -> "client " + client.id() + " failed: " + error);
+  }
+
+  /**
+   * Counts a contained failure of a codec, listener or client, and logs it: at most one line a
+   * second, with the number left out since the last.
+   */
+  void fault(String where, Client client, Throwable error) {
+    stats.fault();
+    long suppressed = faultLog.admit(ticker.read());
+    if (suppressed == LogGate.SUPPRESSED) {
+      return;
+    }
+    logger.log(
+        Level.WARNING,
+        "contained a failure in "
+            + where
+            + (client == null ? "" : " for client " + client.id())
+            + "; only that client or update is affected"
+            + LogGate.suffix(suppressed, "failures"),
+        error);
+  }
+
+  /** A codec call failed; carries the codec's exception. Never leaves the engine. */
+  private static final class CodecFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    CodecFailure(RuntimeException cause) {
+      super(cause);
+    }
   }
 
   @Override

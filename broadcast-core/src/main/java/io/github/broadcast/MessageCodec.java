@@ -24,6 +24,12 @@ import java.util.Collection;
  *
  * <p>Implementations must be thread-safe and must not block; they are called from publisher
  * threads, the scheduler thread and transport threads.
+ *
+ * <p>A codec may throw. The broadcaster contains it, counts it in {@link BroadcastStats#faults()}
+ * and logs it: an update that cannot be encoded is discarded and never reaches the view, so every
+ * client and every later {@code initial_state} still agree; a client whose {@code initial_state},
+ * resync or {@code pong} cannot be encoded is closed with {@link CloseReason#INTERNAL_ERROR}; a
+ * conflated catch-up that cannot be encoded becomes a resync. No failure stops other clients.
  */
 public interface MessageCodec {
 
@@ -33,7 +39,14 @@ public interface MessageCodec {
   /** Encodes one update, a tombstone included. */
   Frame sessionUpdate(SessionUpdate update);
 
-  /** Encodes several updates, at most one per session, tombstones included. */
+  /**
+   * Encodes several updates, at most one per session, tombstones included.
+   *
+   * <p>A bounded outbox measures each update it conflates as a batch of one and keeps the sum
+   * under its byte limit, so the batch of several must be no larger than the sum of the batches
+   * of one ({@code size(a + b) <= size(a) + size(b)}), as it is for any format that frames a list
+   * once, JSON included.
+   */
   Frame batchUpdate(Collection<SessionUpdate> updates);
 
   /** Encodes the answer to a client's text {@code ping}. */

@@ -14,10 +14,14 @@ import java.util.function.BiConsumer;
  * Concurrency:
  *   Every mutable field is guarded by this outbox's monitor. Three kinds of thread touch it: the
  *   publisher (enqueue, inside the registry lock), transport threads (send completions) and the
- *   scheduler (check, for timeouts and heartbeats). None of them sends, closes, completes a
- *   future or calls a listener while holding the monitor: each decides under the lock and acts
- *   after it (OkHttp's RealWebSocket does the same). The lock order is registry lock, then
- *   outbox monitor, never the reverse.
+ *   scheduler (check, for timeouts and heartbeats). None of them sends, closes, pings, completes
+ *   a future or calls a listener while holding the monitor: each decides under the lock and acts
+ *   after it (OkHttp's RealWebSocket does the same). No library lock is held across any call
+ *   into the client, so a transport whose send completes inline may call straight back into the
+ *   broadcaster (Issue19Test.noSendClosePingUnderALibraryLock, BroadcasterPropertyTest). The
+ *   lock order is registry lock, then outbox monitor, never the reverse. The one codec call made
+ *   under the monitor measures an update entering a conflated map (Broadcast.entryBytes), at
+ *   most once per broadcast.
  *
  *   One drainer at a time, by the `draining` flag: whoever finds new work calls drain(); if a
  *   drainer is already running, the call returns and the running drainer sees the work, because
@@ -26,18 +30,34 @@ import java.util.function.BiConsumer;
  *   drain() unless a drainer is running. A send that completes synchronously, inside
  *   client.send, finds the flag set and leaves the next send to the drainer's loop, so the
  *   stack never grows with the queue (a trampoline, as in Tyrus' TaskProcessor). The outbox is
- *   itself the completion callback, so a send allocates no lambda.
+ *   itself the completion callback; a send allocates only its small Sending record.
+ *
+ * Faults:
+ *   Nothing that a codec, a listener or the client throws escapes drain() or leaves `draining`
+ *   set, so no failure can wedge a client (issue 19, F2). A catch-up the codec cannot encode
+ *   becomes an owed resync; a resync snapshot or a pong it cannot encode closes this client with
+ *   INTERNAL_ERROR (1011); a send that throws counts as a failed send (SEND_FAILED). The engine
+ *   counts each fault and logs at most one line a second. Other clients never notice.
  *
  * Overflow:
  *   The queue is bounded by OutboxLimits (bytes and frames waiting; the frame in flight is the
- *   transport's). A broadcast that would pass a limit makes the client "behind" and triggers the
- *   policy: CONFLATE folds the queue into a map of session to latest update; DROP_AND_RESYNC
- *   drops the queue and remembers only that a snapshot is owed; DISCONNECT closes the client. A
- *   conflated map that itself passes the byte limit degrades to a resync, so the bytes held for
- *   a client never pass maxBytes, whatever is published. While behind, new broadcasts merge into
- *   the map (or are dropped, while a resync is owed); nothing queues behind the map, so the map
- *   is always the newest thing this client is owed. A client behind for longer than its grace
- *   period is closed by the scheduler's check.
+ *   transport's). A frame offered to an idle outbox (nothing queued, owed, in flight or being
+ *   drained) is always taken, whatever its size: it goes to the socket at once and never waits.
+ *   Otherwise a frame that would pass a limit triggers the policy: CONFLATE folds the queue into
+ *   a map of session to latest update; DROP_AND_RESYNC drops the queue and remembers only that a
+ *   snapshot is owed; DISCONNECT closes the client. Each conflated update is charged its exact
+ *   size as a batch of one, measured once per broadcast, which bounds the real catch-up frame
+ *   from above (issue 19, F4); a map that passes the byte limit degrades to a resync, so the
+ *   bytes held for a client never pass maxBytes, whatever is published. While a map or a resync
+ *   is owed, new broadcasts merge into the map (or are dropped, while a resync is owed); nothing
+ *   queues behind the map, so the map is always the newest thing this client is owed.
+ *
+ *   "Behind" runs from the overflow that creates a map or an owed resync until that state is
+ *   consumed: the map taken for its catch-up, or the resync snapshot installed. Either hands the
+ *   client a state at least as new as the view, so the grace clock stops there, and an overflow
+ *   after that starts a new one (issue 19, F1: the clock used to survive a resync). A client
+ *   behind for longer than its grace period is closed by the scheduler's check; a client with
+ *   nothing owed is never closed as too slow.
  *
  * Convergence:
  *   A conflated map holds, per session, the newest update this client was offered, so sending it
@@ -106,13 +126,19 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     }
     OutboxLimits limits = engine.limits;
     long bytes = queuedBytes + broadcast.frame.bytes();
-    if (bytes <= limits.maxBytes() && queue.size() < limits.maxFrames()) {
+    boolean fits = bytes <= limits.maxBytes() && queue.size() < limits.maxFrames();
+    if (fits || goesStraightToTheSocketLocked()) {
       queue.add(broadcast);
       queuedBytes = bytes;
       return true;
     }
     overflow(broadcast, nowNanos);
     return false;
+  }
+
+  /** Whether a frame queued now would be sent by the very next drain, without waiting. */
+  private boolean goesStraightToTheSocketLocked() {
+    return queue.isEmpty() && inFlight == null && !draining && snapshot == null && !pongOwed;
   }
 
   /** Applies the overflow policy to the queue plus {@code broadcast}. */
@@ -129,35 +155,52 @@ final class Outbox implements BiConsumer<Void, Throwable> {
         oweResync();
         return;
       case CONFLATE:
+        List<Broadcast> held = new ArrayList<>(queue);
+        queue.clear();
+        queuedBytes = 0;
         conflated = new LinkedHashMap<>();
         conflatedBytes = 0;
         conflatedOriginNanos = broadcast.originNanos;
-        for (Broadcast queued : queue) {
-          conflate(queued);
+        for (Broadcast queued : held) {
+          conflate(queued); // May degrade to a resync, after which the rest only counts drops.
           releaseLocked(queued);
         }
-        queue.clear();
-        queuedBytes = 0;
         conflate(broadcast);
         return;
     }
   }
 
-  /** Merges {@code broadcast}'s updates into the conflated map, latest version wins. */
+  /**
+   * Merges {@code broadcast}'s updates into the conflated map, latest version wins, each charged
+   * its exact size; degrades to a resync past the byte limit or if the size cannot be measured.
+   */
   private void conflate(Broadcast broadcast) {
+    List<SessionUpdate> updates = broadcast.updates;
+    if (conflated == null) {
+      dropsToReport += updates.size(); // Degraded to a resync earlier in this overflow.
+      return;
+    }
     conflatedOriginNanos = Math.min(conflatedOriginNanos, broadcast.originNanos);
-    for (SessionUpdate update : broadcast.updates) {
+    for (int i = 0; i < updates.size(); i++) {
+      SessionUpdate update = updates.get(i);
       Sized previous = conflated.get(update.sessionId());
       if (previous != null && !update.isNewerThan(previous.update)) {
         dropsToReport++;
         continue;
       }
+      long bytes = broadcast.entryBytes(i, engine);
+      if (bytes < 0) {
+        // The codec could not measure it (the engine counted the fault): owe a snapshot.
+        dropsToReport += conflated.size() + updates.size() - i;
+        oweResync();
+        return;
+      }
       if (previous != null) {
         conflatedBytes -= previous.bytes;
         dropsToReport++;
       }
-      conflated.put(update.sessionId(), new Sized(update, broadcast.bytesPerUpdate));
-      conflatedBytes += broadcast.bytesPerUpdate;
+      conflated.put(update.sessionId(), new Sized(update, bytes));
+      conflatedBytes += bytes;
     }
     if (conflatedBytes > engine.limits.maxBytes()) {
       // Even the latest state per session is over the limit: owe a snapshot instead.
@@ -188,12 +231,16 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     }
   }
 
-  /** Installs a resync snapshot taken inside the registry lock; see the design note. */
+  /**
+   * Installs a resync snapshot taken inside the registry lock; see the design note. Consuming
+   * the owed resync ends this client's time behind.
+   */
   synchronized boolean installResync(Frame resync) {
     if (closed || !resyncOwed) {
       return false;
     }
     resyncOwed = false;
+    behindSinceNanos = NOT_BEHIND;
     snapshot = resync;
     return true;
   }
@@ -209,16 +256,9 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     lastHeardNanos = nowNanos;
   }
 
-  /** Bytes of updates waiting, for the stats gauge. */
+  /** Bytes of updates waiting, for the stats gauge: never less than what a send would take. */
   synchronized long queuedBytes() {
     return queuedBytes + conflatedBytes;
-  }
-
-  /** Owes a close for {@code reason}; the next drain carries it out. */
-  synchronized void oweClose(CloseReason reason) {
-    if (!closed && closeOwed == null) {
-      closeOwed = reason;
-    }
   }
 
   /** Returns a stage that completes once nothing is queued or in flight, or the outbox closed. */
@@ -248,6 +288,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   /**
    * Starts sending what is owed, unless a send is in flight or another thread is draining; see
    * the design note. Called after any change that may have created work, outside every lock.
+   * Never throws: a failure is contained to this client (see "Faults").
    */
   void drain() {
     synchronized (this) {
@@ -256,6 +297,22 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       }
       draining = true;
     }
+    try {
+      drainLoop();
+    } catch (RuntimeException | Error e) {
+      // Every step below contains its own failures; this is the last line of defence.
+      synchronized (this) {
+        draining = false;
+      }
+      engine.fault("draining", client, e);
+      close(CloseReason.INTERNAL_ERROR);
+      if (e instanceof Error) {
+        throw (Error) e;
+      }
+    }
+  }
+
+  private void drainLoop() {
     while (true) {
       Step step;
       int drops;
@@ -287,19 +344,32 @@ final class Outbox implements BiConsumer<Void, Throwable> {
           close(step.reason);
           return;
         case RESYNC:
-          engine.installResync(this);
+          if (!engine.installResync(this)) {
+            close(CloseReason.INTERNAL_ERROR); // The snapshot itself cannot be encoded.
+            return;
+          }
+          break;
+        case PONG:
+          Frame pong = engine.encodePong(client);
+          if (pong == null) {
+            close(CloseReason.INTERNAL_ERROR);
+            return;
+          }
+          if (!startSend(new Sending(pong, null, NO_ORIGIN))) {
+            return;
+          }
           break;
         case CATCH_UP:
-          Frame frame = engine.encodeCatchUp(step.catchUp);
-          Sending sending = new Sending(frame, null, step.originNanos);
-          synchronized (this) {
-            if (closed) {
-              return;
+          Frame catchUp = engine.encodeCatchUp(client, step.catchUp);
+          if (catchUp == null) {
+            synchronized (this) {
+              catchUpFailedLocked(step);
             }
-            inFlight = sending;
-            inFlightSinceNanos = engine.ticker.read();
+            break; // The next step installs the resync.
           }
-          send(sending);
+          if (!startSend(new Sending(catchUp, null, step.originNanos))) {
+            return;
+          }
           break;
         case SEND:
           send(step.sending);
@@ -325,7 +395,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       snapshot = null;
     } else if (pongOwed) {
       pongOwed = false;
-      next = new Sending(engine.codec.pong(), null, NO_ORIGIN);
+      return Step.PONG; // Encoded outside the monitor, then sent before anything queued.
     } else if (resyncOwed) {
       return Step.RESYNC;
     } else if (conflated != null) {
@@ -333,12 +403,12 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       for (Sized sized : conflated.values()) {
         latest.add(sized.update);
       }
-      long origin = conflatedOriginNanos;
+      Step step = Step.catchUp(latest, conflatedOriginNanos, behindSinceNanos);
       conflated = null;
       conflatedBytes = 0;
-      behindSinceNanos = NOT_BEHIND;
+      behindSinceNanos = NOT_BEHIND; // Consumed; an overflow during the encoding starts anew.
       // Encoded outside the monitor by the drainer; broadcasts arriving meanwhile queue behind.
-      return Step.catchUp(latest, origin);
+      return step;
     } else if (!queue.isEmpty()) {
       Broadcast broadcast = queue.poll();
       queuedBytes -= broadcast.frame.bytes();
@@ -351,23 +421,66 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     return Step.send(next);
   }
 
+  /**
+   * The catch-up {@code step} could not be encoded: owe a resync instead, behind since the
+   * overflow that built the map (or since a later one, whichever came first).
+   */
+  private void catchUpFailedLocked(Step step) {
+    if (closed) {
+      return;
+    }
+    dropsToReport += step.catchUp.size();
+    oweResync();
+    behindSinceNanos =
+        behindSinceNanos == NOT_BEHIND
+            ? step.behindSinceNanos
+            : Math.min(behindSinceNanos, step.behindSinceNanos);
+  }
+
+  /** Marks a frame encoded outside the monitor as in flight and sends it; false if closed. */
+  private boolean startSend(Sending sending) {
+    synchronized (this) {
+      if (closed) {
+        return false;
+      }
+      inFlight = sending;
+      inFlightSinceNanos = engine.ticker.read();
+    }
+    send(sending);
+    return true;
+  }
+
   private void send(Sending sending) {
     CompletionStage<Void> stage;
     try {
       stage = client.send(sending.frame);
+      if (stage == null) {
+        throw new NullPointerException("Client.send returned null");
+      }
     } catch (RuntimeException e) {
+      engine.fault("Client.send", client, e);
       stage = CompletableFuture.failedFuture(e);
     }
-    stage.whenComplete(this); // This outbox is the callback: no allocation per send.
+    stage.whenComplete(this); // This outbox is the callback: no lambda per send.
   }
 
   /**
    * The completion of the send in flight, on the transport's thread, or on the drainer's when
    * the send completed at once. In that case the drainer is still in its loop and sends the
-   * next frame itself; otherwise this thread drains.
+   * next frame itself; otherwise this thread drains. Never throws: a completion stage would
+   * swallow the exception.
    */
   @Override
   public void accept(Void ignored, Throwable error) {
+    try {
+      completed(error);
+    } catch (RuntimeException | Error e) {
+      engine.fault("a send completion", client, e);
+      close(CloseReason.INTERNAL_ERROR);
+    }
+  }
+
+  private void completed(Throwable error) {
     long now = engine.ticker.read();
     Sending sending;
     boolean drainHere;
@@ -420,7 +533,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       try {
         client.ping();
       } catch (RuntimeException e) {
-        engine.logSendFailure(client, e);
+        engine.fault("Client.ping", client, e); // The silence timeout decides what follows.
       }
     }
     return reason;
@@ -475,7 +588,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       try {
         client.close(reason);
       } catch (RuntimeException e) {
-        engine.logSendFailure(client, e);
+        engine.fault("Client.close", client, e);
       }
       engine.clientClosed(this, reason);
     }
@@ -494,7 +607,30 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     }
   }
 
-  /** An update in the conflated map with its estimated share of a frame's bytes. */
+  /** What this outbox holds now, for tests: queued frames and the conflated updates. */
+  synchronized Held held() {
+    List<Frame> frames = new ArrayList<>(queue.size());
+    for (Broadcast broadcast : queue) {
+      frames.add(broadcast.frame);
+    }
+    List<SessionUpdate> latest = new ArrayList<>();
+    if (conflated != null) {
+      for (Sized sized : conflated.values()) {
+        latest.add(sized.update);
+      }
+    }
+    return new Held(frames, latest, queuedBytes + conflatedBytes, resyncOwed, inFlight != null);
+  }
+
+  /** A test's view of an outbox; see {@link #held()}. */
+  record Held(
+      List<Frame> queued,
+      List<SessionUpdate> conflated,
+      long chargedBytes,
+      boolean resyncOwed,
+      boolean sending) {}
+
+  /** An update in the conflated map with its exact size as a batch of one. */
   private record Sized(SessionUpdate update, long bytes) {}
 
   /** A frame handed to the transport, and the broadcast it belongs to, if any. */
@@ -502,6 +638,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
 
   private enum Kind {
     SEND,
+    PONG,
     CATCH_UP,
     RESYNC,
     CLOSE
@@ -513,19 +650,21 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       Sending sending,
       List<SessionUpdate> catchUp,
       long originNanos,
+      long behindSinceNanos,
       CloseReason reason) {
-    static final Step RESYNC = new Step(Kind.RESYNC, null, null, NO_ORIGIN, null);
+    static final Step RESYNC = new Step(Kind.RESYNC, null, null, NO_ORIGIN, NOT_BEHIND, null);
+    static final Step PONG = new Step(Kind.PONG, null, null, NO_ORIGIN, NOT_BEHIND, null);
 
     static Step send(Sending sending) {
-      return new Step(Kind.SEND, sending, null, NO_ORIGIN, null);
+      return new Step(Kind.SEND, sending, null, NO_ORIGIN, NOT_BEHIND, null);
     }
 
-    static Step catchUp(List<SessionUpdate> latest, long originNanos) {
-      return new Step(Kind.CATCH_UP, null, latest, originNanos, null);
+    static Step catchUp(List<SessionUpdate> latest, long originNanos, long behindSinceNanos) {
+      return new Step(Kind.CATCH_UP, null, latest, originNanos, behindSinceNanos, null);
     }
 
     static Step close(CloseReason reason) {
-      return new Step(Kind.CLOSE, null, null, NO_ORIGIN, reason);
+      return new Step(Kind.CLOSE, null, null, NO_ORIGIN, NOT_BEHIND, reason);
     }
   }
 }

@@ -26,6 +26,7 @@ final class StatsRecorder {
   private final LongAdder bytesSent = new LongAdder();
   private final LongAdder updatesDropped = new LongAdder();
   private final LongAdder resyncs = new LongAdder();
+  private final LongAdder faults = new LongAdder();
   private final EnumMap<CloseReason, LongAdder> closes = new EnumMap<>(CloseReason.class);
   private final Recorder latency = new Recorder(MAX_LATENCY_NANOS, 2);
 
@@ -72,6 +73,10 @@ final class StatsRecorder {
     resyncs.increment();
   }
 
+  void fault() {
+    faults.increment();
+  }
+
   void closed(CloseReason reason) {
     closes.get(reason).increment();
   }
@@ -91,6 +96,7 @@ final class StatsRecorder {
         bytesSent.sum(),
         updatesDropped.sum(),
         resyncs.sum(),
+        faults.sum(),
         queuedBytes,
         closed,
         percentile(50),

@@ -137,6 +137,7 @@ final class Handlers {
     broadcast.put("bytes_sent", stats.bytesSent());
     broadcast.put("updates_dropped", stats.updatesDropped());
     broadcast.put("resyncs", stats.resyncs());
+    broadcast.put("faults", stats.faults());
     broadcast.put("queued_bytes", stats.queuedBytes());
     broadcast.put("latency_p50_ms", stats.latencyP50().toNanos() / 1e6);
     broadcast.put("latency_p99_ms", stats.latencyP99().toNanos() / 1e6);
