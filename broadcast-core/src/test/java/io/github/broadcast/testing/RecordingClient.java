@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
  * An in-memory {@link Client} that records every frame handed to it and keeps the view a real
@@ -35,11 +36,16 @@ public final class RecordingClient implements Client {
   private final List<String> frames = new ArrayList<>();
   private final List<String> types = new ArrayList<>();
   private final Map<String, Long> versions = new LinkedHashMap<>();
+  // Session id to the highest version seen, tombstones included.
+  private final Map<String, Long> highest = new LinkedHashMap<>();
+  // (session, version) of every update applied after the first initial_state, in order.
+  private final List<Map.Entry<String, Long>> live = new ArrayList<>();
+  private int initialStates;
   private final Map<String, JsonNode> states = new LinkedHashMap<>();
   private final List<String> violations = new ArrayList<>();
   private final ArrayDeque<CompletableFuture<Void>> pending = new ArrayDeque<>();
   private boolean stalled;
-  private java.util.concurrent.Executor completer;
+  private Executor completer;
   private boolean failing;
   private boolean consecutive;
   private int inFlight;
@@ -63,7 +69,7 @@ public final class RecordingClient implements Client {
     CompletableFuture<Void> future = new CompletableFuture<>();
     boolean completeNow;
     boolean failNow;
-    java.util.concurrent.Executor async;
+    Executor async;
     synchronized (this) {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
@@ -112,16 +118,17 @@ public final class RecordingClient implements Client {
     switch (type) {
       case "initial_state":
         // Replaces the view; versions may not go backwards even across a resync.
-        Map<String, Long> before = new LinkedHashMap<>(versions);
+        initialStates++;
         versions.clear();
         states.clear();
         for (JsonNode session : message.path("sessions")) {
           String sessionId = session.path("session_id").asText();
           long version = session.path("version").asLong();
-          Long previous = before.get(sessionId);
+          Long previous = highest.get(sessionId);
           if (previous != null && version < previous) {
             violations.add("resync took " + sessionId + " back from v" + previous + " to v" + version);
           }
+          highest.merge(sessionId, version, Math::max);
           versions.put(sessionId, version);
           states.put(sessionId, session);
         }
@@ -144,20 +151,20 @@ public final class RecordingClient implements Client {
   private void applySession(JsonNode session) {
     String sessionId = session.path("session_id").asText();
     long version = session.path("version").asLong();
-    Long previous = versions.get(sessionId);
+    Long previous = highest.get(sessionId);
     if (previous != null && version <= previous) {
-      violations.add(sessionId + " went from v" + previous + " to v" + version);
+      violations.add(sessionId + " went from v" + previous + " to v" + version
+          + " (tombstones included)");
       return;
     }
     if (consecutive && previous != null && version != previous + 1) {
       violations.add(sessionId + " jumped from v" + previous + " to v" + version + " (a gap)");
     }
+    highest.put(sessionId, version);
+    live.add(Map.entry(sessionId, version));
     if (session.path("removed").asBoolean(false)) {
       versions.remove(sessionId);
       states.remove(sessionId);
-      if (consecutive) {
-        versions.put(sessionId, version); // Keep the version to check the next one.
-      }
     } else {
       versions.put(sessionId, version);
       states.put(sessionId, session);
@@ -186,7 +193,7 @@ public final class RecordingClient implements Client {
   }
 
   /** Completes every later send on {@code executor}, as a socket's I/O thread would. */
-  public synchronized RecordingClient completeOn(java.util.concurrent.Executor executor) {
+  public synchronized RecordingClient completeOn(Executor executor) {
     completer = executor;
     return this;
   }
@@ -262,6 +269,26 @@ public final class RecordingClient implements Client {
   /** Returns the session object the client holds for {@code sessionId}, or null. */
   public synchronized JsonNode session(String sessionId) {
     return states.get(sessionId);
+  }
+
+  /** Returns session id to the highest version seen, tombstones included. */
+  public synchronized Map<String, Long> highest() {
+    return new LinkedHashMap<>(highest);
+  }
+
+  /** Returns (session, version) of every update applied after the first initial_state. */
+  public synchronized List<Map.Entry<String, Long>> live() {
+    return new ArrayList<>(live);
+  }
+
+  /** Returns how many initial_state frames arrived: more than one means a resync. */
+  public synchronized int initialStates() {
+    return initialStates;
+  }
+
+  /** Returns the protocol violations seen so far. */
+  public synchronized List<String> violations() {
+    return new ArrayList<>(violations);
   }
 
   /** Returns the most sends ever in flight at once. */

@@ -1,0 +1,785 @@
+package io.github.broadcast;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.broadcast.FaultyCodec.Kind;
+import io.github.broadcast.testing.FakeTicker;
+import io.github.broadcast.testing.ManualScheduler;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Seeded randomized interleavings over every preset, every overflow policy and a range of limits,
+ * on the fake clock, with faults injected: clients that complete inside {@code send}, hold their
+ * send until the test completes it (in any order across clients), fail, throw, or never
+ * complete; a codec that fails now and then; a listener that throws. After every step it checks
+ * every promise the README makes:
+ *
+ * <ul>
+ *   <li>bytes held per client are within {@code maxBytes}, measured by the real encoding of what
+ *       is queued and of the catch-up the conflated map would send, and frames within {@code
+ *       maxFrames}; an outbox with work has a send in flight (no lost wake-up);
+ *   <li>{@code initial_state} comes first; versions never go backwards, tombstones included; one
+ *       send in flight; nothing reaches a client after it was unregistered;
+ *   <li>an owed {@code pong} is never overtaken by an update;
+ *   <li>snapshot-then-live is exact (per session, the same versions in the same order as a
+ *       reference client that was registered from the start) for every client that never
+ *       overflowed;
+ *   <li>every close has its reason: a send timeout only after the send was held past the
+ *       timeout, too slow only while a send was held and (for the grace rule) not within the
+ *       grace of the client's last moment caught up, unresponsive only after the silence; and a
+ *       held send or a silent client is closed within one sweep of its deadline;
+ *   <li>no send, close or ping under a library lock; every injected exception is counted once
+ *       as a fault; the registry holds exactly the open clients;
+ *   <li>at quiescence every open client, the reference and a newly registered client hold the
+ *       same view, which is the model's when no update was lost to an injected codec fault.
+ * </ul>
+ *
+ * <p>A failure names its seed, the configuration and the operations that led to it; the
+ * invariants are checked after every step, so the trace ends at the first broken promise.
+ *
+ * <p>Why seeded JUnit loops and not jqwik: the whole run is a function of one {@code long}, on a
+ * fake clock and a manual scheduler, so a seed replays exactly and needs no extra test engine on
+ * the JUnit platform; the first failing step is already the shortest failing prefix of that seed,
+ * which is most of what shrinking would give here; and a run is sized by a count of seeds from
+ * the command line, the same on every machine.
+ *
+ * <pre>
+ * # CI size (about 30 s on the 2-core build machine):
+ * mvn -B -pl broadcast-core test -Dtest=BroadcasterPropertyTest
+ * # a long run from a random first seed:
+ * mvn -B -pl broadcast-core test -Dtest=BroadcasterPropertyTest \
+ *     -Dproperty.seeds=200000 -Dproperty.firstSeed=$RANDOM$RANDOM
+ * # replay one seed:
+ * mvn -B -pl broadcast-core test -Dtest=BroadcasterPropertyTest \
+ *     -Dproperty.seeds=1 -Dproperty.firstSeed=SEED
+ * </pre>
+ */
+final class BroadcasterPropertyTest {
+
+  private static final int DEFAULT_SEEDS = 5_000;
+  // The engine logs every contained fault; here they are counted and checked instead.
+  private static final Logger engineLog = Logger.getLogger(Broadcaster.class.getName());
+  private static Level engineLevel;
+
+  @BeforeAll
+  static void quietEngineLog() {
+    engineLevel = engineLog.getLevel();
+    engineLog.setLevel(Level.OFF);
+  }
+
+  @AfterAll
+  static void restoreEngineLog() {
+    engineLog.setLevel(engineLevel);
+  }
+
+  @Test
+  void randomInterleavings_keepEveryPromise() {
+    long first = Long.getLong("property.firstSeed", 1);
+    int seeds = Integer.getInteger("property.seeds", DEFAULT_SEEDS);
+    long operations = 0;
+    long started = System.nanoTime();
+    for (long seed = first; seed < first + seeds; seed++) {
+      Scenario scenario = new Scenario(seed);
+      try {
+        operations += scenario.run();
+      } catch (AssertionError | RuntimeException e) {
+        throw new AssertionError(
+            "seed "
+                + seed
+                + " broke a promise (replay: -Dproperty.firstSeed="
+                + seed
+                + " -Dproperty.seeds=1): "
+                + e.getMessage()
+                + "\n"
+                + scenario.describe(),
+            e);
+      }
+    }
+    System.out.printf(
+        "BroadcasterPropertyTest: %d seeds from %d, %d operations, %.1f s%n",
+        seeds, first, operations, (System.nanoTime() - started) / 1e9);
+  }
+
+  /** One seeded run: a configuration, a client population and a sequence of operations. */
+  static final class Scenario {
+
+    private static final ObjectMapper mapper = new ObjectMapper();
+    private static final MessageCodec measure = MessageCodec.json();
+    private static final int MAX_CLIENTS = 8;
+    // -Dproperty.verbose=true adds every client's state to the trace after every step.
+    private static final boolean VERBOSE = Boolean.getBoolean("property.verbose");
+
+    private final long seed;
+    private final Random random;
+    private final Random listenerRandom;
+    private final FakeTicker ticker = new FakeTicker();
+    private final ManualScheduler scheduler = new ManualScheduler(ticker);
+    private final FaultyCodec codec = new FaultyCodec();
+    private final List<String> violations = new ArrayList<>();
+    private final ArrayDeque<String> trace = new ArrayDeque<>();
+    private final StringBuilder config = new StringBuilder();
+
+    // Configuration.
+    private Broadcasters.Preset preset;
+    private boolean bounded;
+    private OutboxLimits limits = OutboxLimits.UNBOUNDED;
+    private OverflowPolicy policy;
+    private long sendTimeoutNanos;
+    private long silenceNanos; // 0 without heartbeats.
+    private long sweepNanos;
+    private long batchNanos; // 0 when not batched.
+    private boolean faults; // Whether this scenario injects exceptions.
+    private int sessions;
+
+    private Broadcaster broadcaster;
+    private FanoutBroadcaster engine;
+    private ProbeClient reference;
+    private final List<ProbeClient> alive = new ArrayList<>(); // Registered, not yet closed.
+    private final Map<ProbeClient, Meta> meta = new LinkedHashMap<>(); // In registration order.
+    private final Map<String, Integer> drops = new HashMap<>();
+    private int listenerThrows;
+    private int clientNumber;
+    private boolean closing;
+
+    // The model: per session, the highest version published and whether it removed the session.
+    private final Map<String, Long> modelVersions = new HashMap<>();
+    private final Set<String> modelRemoved = new HashSet<>();
+    private long nextVersion;
+    private boolean updatesMayBeLost; // A codec fault was armed that can discard an update.
+    private int steps;
+    private long actions; // Every call into the broadcaster and every close seen, as traced.
+
+    /** What the test knows of one client beyond what it saw. */
+    private static final class Meta {
+      int referenceStart; // The reference's live entries at registration.
+      long lastHeardNanos;
+      long caughtUpNanos;
+      boolean responsive = true;
+    }
+
+    Scenario(long seed) {
+      this.seed = seed;
+      this.random = new Random(seed);
+      this.listenerRandom = new Random(~seed);
+    }
+
+    String describe() {
+      return "config: " + config + "\nlast " + trace.size() + " of " + steps + " steps:\n  "
+          + String.join("\n  ", trace);
+    }
+
+    private void log(String what) {
+      actions++;
+      trace.addLast("t=" + (ticker.read() - 1_000_000_000L) / 1_000_000 + "ms " + what);
+      if (trace.size() > 120) {
+        trace.removeFirst();
+      }
+    }
+
+    /** Runs the scenario; returns the number of actions it took. */
+    long run() {
+      configure();
+      reference = register(/* hold= */ false);
+      int operations = 50 + random.nextInt(400);
+      for (int i = 0; i < operations; i++) {
+        steps++;
+        step();
+        check();
+      }
+      quiesce();
+      return actions;
+    }
+
+    private void configure() {
+      Broadcasters.Preset[] presets = Broadcasters.Preset.values();
+      preset = presets[random.nextInt(presets.length)];
+      Broadcasters.Builder builder = preset.newBuilder();
+      bounded =
+          preset == Broadcasters.Preset.BACKPRESSURE
+              || preset == Broadcasters.Preset.PRODUCTION
+              || (preset != Broadcasters.Preset.SEQUENTIAL && random.nextInt(3) == 0);
+      if (bounded) {
+        long maxBytes = 150 + (long) Math.pow(20_000, random.nextDouble());
+        limits = new OutboxLimits(maxBytes, 1 + random.nextInt(12), millis(500, 20_000));
+        OverflowPolicy[] policies = OverflowPolicy.values();
+        policy = policies[random.nextInt(policies.length)];
+        builder.outboxLimits(limits).overflowPolicy(policy);
+      }
+      Duration sendTimeout = millis(300, 40_000);
+      builder.sendTimeout(sendTimeout);
+      sendTimeoutNanos = sendTimeout.toNanos();
+      if (random.nextBoolean()) {
+        Duration interval = millis(500, 10_000);
+        Duration silence = interval.plus(millis(1, 2 * interval.toMillis()));
+        builder.heartbeat(interval, silence);
+        silenceNanos = silence.toNanos();
+      }
+      if (preset.isBatched()) {
+        Duration interval = Duration.ofMillis(new int[] {16, 50, 200}[random.nextInt(3)]);
+        builder.batchInterval(interval);
+        batchNanos = interval.toNanos();
+        int[] caps = {1, 2, 3, 5, Integer.MAX_VALUE};
+        builder.maxBatchEntries(caps[random.nextInt(caps.length)]);
+      }
+      builder.slowBroadcastThreshold(millis(1, 500));
+      faults = random.nextBoolean();
+      sessions = 1 + random.nextInt(12);
+      sweepNanos = FanoutBroadcaster.sweepInterval(builder).toNanos();
+      config.append(builder).append(", sessions=").append(sessions).append(", faults=")
+          .append(faults);
+      broadcaster =
+          builder.codec(codec).ticker(ticker).scheduler(scheduler).listener(listener()).build();
+      engine =
+          broadcaster instanceof BatchingBroadcaster
+              ? ((BatchingBroadcaster) broadcaster).engine()
+              : (FanoutBroadcaster) broadcaster;
+    }
+
+    private Duration millis(long from, long to) {
+      return Duration.ofMillis(from + (long) (random.nextDouble() * (to - from)));
+    }
+
+    private BroadcastListener listener() {
+      return new BroadcastListener() {
+        @Override
+        public void clientClosed(String clientId, CloseReason reason) {
+          maybeThrow("clientClosed");
+        }
+
+        @Override
+        public void updatesDropped(String clientId, OverflowPolicy policy, int updates) {
+          drops.merge(clientId, updates, Integer::sum);
+          maybeThrow("updatesDropped");
+        }
+
+        @Override
+        public void slowBroadcast(String slowestClientId, Duration took, int clients) {
+          maybeThrow("slowBroadcast");
+        }
+      };
+    }
+
+    private void maybeThrow(String method) {
+      if (LockProbe.locked(broadcaster)) {
+        violations.add("listener " + method + " called under a library lock");
+      }
+      if (faults && listenerRandom.nextInt(10) == 0) {
+        listenerThrows++;
+        throw new IllegalStateException("injected listener failure in " + method);
+      }
+    }
+
+    // Operations.
+
+    private void step() {
+      int roll = random.nextInt(100);
+      if (roll < 28) {
+        publish(/* tombstone= */ false);
+      } else if (roll < 32) {
+        publish(/* tombstone= */ true);
+      } else if (roll < 35) {
+        publishStale();
+      } else if (roll < 40) {
+        if (alive.size() < MAX_CLIENTS) {
+          register(!sequential() && random.nextBoolean());
+        }
+      } else if (roll < 42) {
+        unregister();
+      } else if (roll < 47) {
+        ping();
+      } else if (roll < 50) {
+        pong();
+      } else if (roll < 64) {
+        completeHeld(/* ok= */ true);
+      } else if (roll < 66) {
+        completeHeld(/* ok= */ false);
+      } else if (roll < 73) {
+        changeBehaviour();
+      } else if (roll < 87) {
+        advance();
+      } else if (roll < 89) {
+        armCodecFault();
+      } else if (roll < 91) {
+        BroadcastStats stats = broadcaster.stats();
+        log("stats: clients=" + stats.clients() + " queued=" + stats.queuedBytes());
+      } else {
+        int burst = 2 + random.nextInt(30);
+        log("burst of " + burst);
+        for (int i = 0; i < burst; i++) {
+          publish(random.nextInt(15) == 0);
+        }
+      }
+    }
+
+    private boolean sequential() {
+      return preset == Broadcasters.Preset.SEQUENTIAL;
+    }
+
+    private String anySession() {
+      return "s" + random.nextInt(sessions);
+    }
+
+    private void publish(boolean tombstone) {
+      String sessionId = anySession();
+      long version = ++nextVersion;
+      SessionUpdate update;
+      if (tombstone) {
+        update = SessionUpdate.tombstone(sessionId, version);
+        modelRemoved.add(sessionId);
+      } else {
+        int size = random.nextInt(10) == 0 ? random.nextInt(4_000) : random.nextInt(80);
+        update = SessionUpdate.of(sessionId, version, state(version, size));
+        modelRemoved.remove(sessionId);
+      }
+      modelVersions.put(sessionId, version);
+      log("publish " + update + (tombstone ? "" : " of " + update.state().path("task").asText()
+          .length() + " chars"));
+      broadcaster.publish(update);
+    }
+
+    private ObjectNode state(long version, int taskChars) {
+      return mapper.createObjectNode().put("n", version).put("task", "t".repeat(taskChars));
+    }
+
+    private void publishStale() {
+      String sessionId = anySession();
+      Long current = modelVersions.get(sessionId);
+      if (current == null) {
+        return;
+      }
+      long version = 1 + (long) (random.nextDouble() * current); // At most the current one.
+      log("publish stale " + sessionId + " v" + version + " (current v" + current + ")");
+      broadcaster.publish(SessionUpdate.of(sessionId, version, state(version, 5)));
+    }
+
+    private ProbeClient register(boolean hold) {
+      ProbeClient client =
+          new ProbeClient("c" + clientNumber++, broadcaster, ticker, violations);
+      client.hold = hold;
+      Meta m = new Meta();
+      m.referenceStart = reference == null ? 0 : reference.live().size();
+      m.lastHeardNanos = ticker.read();
+      m.caughtUpNanos = ticker.read();
+      meta.put(client, m);
+      alive.add(client);
+      log("register " + client + (hold ? " (holds sends)" : ""));
+      broadcaster.register(client);
+      return client;
+    }
+
+    private ProbeClient anyAlive(boolean orReference) {
+      List<ProbeClient> candidates = new ArrayList<>(alive);
+      if (!orReference) {
+        candidates.remove(reference);
+      }
+      candidates.removeIf(c -> c.closeReason != null);
+      return candidates.isEmpty() ? null : candidates.get(random.nextInt(candidates.size()));
+    }
+
+    private void unregister() {
+      ProbeClient client = anyAlive(false);
+      if (client == null) {
+        return;
+      }
+      log("unregister " + client);
+      broadcaster.unregister(client);
+      client.unregistered = true;
+      alive.remove(client);
+    }
+
+    private void ping() {
+      ProbeClient client = anyAlive(false);
+      if (client == null) {
+        return;
+      }
+      log("ping from " + client);
+      client.pongOwed = true; // Before the call: the pong may be sent inside it.
+      meta.get(client).lastHeardNanos = ticker.read();
+      broadcaster.onPing(client);
+    }
+
+    private void pong() {
+      ProbeClient client = anyAlive(false);
+      if (client == null) {
+        return;
+      }
+      log("pong from " + client);
+      meta.get(client).lastHeardNanos = ticker.read();
+      broadcaster.onPong(client);
+    }
+
+    private void completeHeld(boolean ok) {
+      List<ProbeClient> holding = new ArrayList<>();
+      for (ProbeClient client : meta.keySet()) {
+        if (client.holding()) {
+          holding.add(client);
+        }
+      }
+      if (holding.isEmpty()) {
+        return;
+      }
+      holding.sort((a, b) -> a.id.compareTo(b.id)); // HashMap order is not the seed's.
+      ProbeClient client = holding.get(random.nextInt(holding.size()));
+      log((ok ? "complete" : "fail") + " the held send of " + client);
+      client.complete(ok);
+    }
+
+    private void changeBehaviour() {
+      ProbeClient client = anyAlive(false);
+      if (client == null) {
+        return;
+      }
+      int roll = random.nextInt(faults ? 7 : 3);
+      switch (roll) {
+        case 0:
+          client.hold = !sequential() && !client.hold;
+          log(client + " now " + (client.hold ? "holds" : "completes") + " sends");
+          break;
+        case 1:
+          meta.get(client).responsive = !meta.get(client).responsive;
+          log(client + " now " + (meta.get(client).responsive ? "answers" : "ignores")
+              + " heartbeats");
+          break;
+        case 2:
+          client.failNextSend = true;
+          log(client + " will fail its next send");
+          break;
+        case 3:
+          client.throwNextSend = true;
+          log(client + " will throw from its next send");
+          break;
+        case 4:
+          client.closeThrows = !client.closeThrows;
+          log(client + (client.closeThrows ? " throws" : " no longer throws") + " from close");
+          break;
+        default:
+          client.pingThrows = !client.pingThrows;
+          log(client + (client.pingThrows ? " throws" : " no longer throws") + " from ping");
+          break;
+      }
+    }
+
+    private void advance() {
+      long[] deadlines = {sendTimeoutNanos, limits.grace().toNanos(), silenceNanos};
+      long longest = 0;
+      for (long deadline : deadlines) {
+        if (deadline < Duration.ofDays(1).toNanos()) {
+          longest = Math.max(longest, deadline);
+        }
+      }
+      long nanos;
+      int roll = random.nextInt(10);
+      if (roll < 5) {
+        nanos = Duration.ofMillis(1 + random.nextInt(50)).toNanos();
+      } else if (roll < 8) {
+        nanos = Duration.ofMillis(50 + random.nextInt(950)).toNanos();
+      } else {
+        nanos = (long) (random.nextDouble() * 1.5 * Math.max(longest, 1_000_000_000L));
+      }
+      log("advance " + nanos / 1_000_000 + "ms");
+      advance(nanos);
+    }
+
+    /** Advances time in steps short enough for responsive clients to answer heartbeats. */
+    private void advance(long nanos) {
+      long chunk = silenceNanos == 0 ? nanos : Math.max(1_000_000, silenceNanos / 4);
+      for (long left = nanos; left > 0; ) {
+        long step = Math.min(left, chunk);
+        scheduler.advance(Duration.ofNanos(step));
+        left -= step;
+        answerHeartbeats();
+        check(); // Each stretch of time is a step of its own.
+      }
+    }
+
+    private void answerHeartbeats() {
+      if (silenceNanos == 0) {
+        return;
+      }
+      for (ProbeClient client : new ArrayList<>(alive)) {
+        if (client.closeReason == null && meta.get(client).responsive) {
+          meta.get(client).lastHeardNanos = ticker.read();
+          broadcaster.onPong(client);
+        }
+      }
+    }
+
+    private void armCodecFault() {
+      if (!faults) {
+        return;
+      }
+      Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
+      int skip = random.nextInt(3); // A skip reaches the re-encoding under the registry lock.
+      int count = 1 + random.nextInt(2);
+      if (kind == Kind.SESSION_UPDATE || kind == Kind.BATCH_UPDATE) {
+        updatesMayBeLost = true;
+      }
+      log("codec: after " + skip + ", the next " + count + " " + kind + " fail");
+      codec.failAfter(kind, skip, count);
+    }
+
+    // Invariants.
+
+    private void check() {
+      long now = ticker.read();
+      for (ProbeClient client : new ArrayList<>(alive)) {
+        if (client.closeReason != null) {
+          checkClose(client);
+          alive.remove(client);
+          continue;
+        }
+        Meta m = meta.get(client);
+        if (client.holding() && now - client.heldSinceNanos > sendTimeoutNanos + sweepNanos) {
+          violations.add(client + ": a send held for " + (now - client.heldSinceNanos) / 1e6
+              + " ms was not timed out (timeout " + sendTimeoutNanos / 1e6 + " ms)");
+        }
+        if (silenceNanos > 0 && now - m.lastHeardNanos > silenceNanos + sweepNanos) {
+          violations.add(client + ": silent for " + (now - m.lastHeardNanos) / 1e6
+              + " ms and not closed");
+        }
+        checkHeld(client);
+        checkExact(client, m, /* complete= */ false);
+        if (caughtUp(client)) {
+          m.caughtUpNanos = now;
+        }
+        if (VERBOSE) {
+          Outbox.Held h = engine.held(client);
+          trace.addLast("    " + client + " view=" + client.view() + " ref=" + reference.view() + " held="
+              + (h == null ? null : h.queued().size() + "q/" + h.conflated() + "/resync="
+              + h.resyncOwed() + "/sending=" + h.sending()) + " caughtUp=" + m.caughtUpNanos);
+        }
+      }
+      if (reference.closeReason != null && !closing) {
+        violations.add("the reference client was closed: " + reference.closeReason);
+      }
+      if (drops.containsKey(reference.id) || reference.initialStates() > 1) {
+        violations.add("the reference client, idle and fast, lost updates to an overflow");
+      }
+      BroadcastStats stats = broadcaster.stats();
+      int open = 0;
+      for (ProbeClient client : alive) {
+        if (client.closeReason == null) {
+          open++;
+        }
+      }
+      if (stats.clients() != open) {
+        violations.add("the registry holds " + stats.clients() + " clients, " + open + " are open");
+      }
+      int injected = codec.thrown() + listenerThrows;
+      for (ProbeClient client : meta.keySet()) {
+        injected += client.thrown;
+      }
+      if (stats.faults() != injected) {
+        violations.add(stats.faults() + " faults counted, " + injected + " injected (codec "
+            + codec.thrown() + ", listener " + listenerThrows + ", clients "
+            + (injected - codec.thrown() - listenerThrows) + ")");
+      }
+      if (!violations.isEmpty()) {
+        throw new AssertionError(String.join("\n", violations));
+      }
+    }
+
+    /**
+     * Whether {@code client} holds a state at least as new as the view: it has nothing in flight
+     * (a client behind always has: "no lost wake-up" below), or it has been handed every
+     * session's latest version, tombstones included. Equal views alone are not enough: a client
+     * that missed an update and then its removal holds an equal view by coincidence.
+     */
+    private boolean caughtUp(ProbeClient client) {
+      if (!client.holding()) {
+        return true;
+      }
+      for (Map.Entry<String, Long> latest : reference.highest().entrySet()) {
+        if (client.highest().getOrDefault(latest.getKey(), 0L) < latest.getValue()) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** Checks that a client the broadcaster closed had the reason it was closed for. */
+    private void checkClose(ProbeClient client) {
+      Meta m = meta.get(client);
+      long at = client.closedAtNanos;
+      log(client + " closed: " + client.closeReason);
+      switch (client.closeReason) {
+        case SEND_TIMEOUT:
+          if (client.heldSinceNanos == ProbeClient.NOT_HELD
+              || at - client.heldSinceNanos <= sendTimeoutNanos) {
+            violations.add(client + ": closed SEND_TIMEOUT without a send held past the timeout");
+          }
+          break;
+        case TOO_SLOW:
+          if (client.heldSinceNanos == ProbeClient.NOT_HELD) {
+            violations.add(client + ": closed TOO_SLOW with nothing in flight (caught up)");
+          } else if (policy != OverflowPolicy.DISCONNECT
+              && at - m.caughtUpNanos <= limits.grace().toNanos()) {
+            violations.add(client + ": closed TOO_SLOW " + (at - m.caughtUpNanos) / 1e6
+                + " ms after it was caught up (grace " + limits.grace().toMillis() + " ms)");
+          }
+          break;
+        case UNRESPONSIVE:
+          if (silenceNanos == 0 || at - m.lastHeardNanos <= silenceNanos) {
+            violations.add(client + ": closed UNRESPONSIVE though heard within the silence");
+          }
+          break;
+        case SEND_FAILED:
+          if (!client.sendFailed) {
+            violations.add(client + ": closed SEND_FAILED though no send failed");
+          }
+          break;
+        case INTERNAL_ERROR:
+          if (codec.thrown() == 0) {
+            violations.add(client + ": closed INTERNAL_ERROR though the codec never failed");
+          }
+          break;
+        case SHUTDOWN:
+          if (!closing) {
+            violations.add(client + ": closed SHUTDOWN before the broadcaster was closed");
+          }
+          break;
+        default:
+          violations.add(client + ": closed " + client.closeReason + " by the core");
+      }
+    }
+
+    /** Bytes and frames held are within the limits, by the real encoding; no undrained work. */
+    private void checkHeld(ProbeClient client) {
+      Outbox.Held held = engine.held(client);
+      if (held == null) {
+        violations.add(client + ": open and registered, but not in the registry");
+        return;
+      }
+      long queued = 0;
+      for (Frame frame : held.queued()) {
+        queued += frame.bytes();
+      }
+      long catchUp = held.conflated().isEmpty() ? 0 : measure.batchUpdate(held.conflated()).bytes();
+      if (bounded) {
+        if (queued + catchUp > limits.maxBytes()) {
+          violations.add(client + ": holds " + queued + " queued + " + catchUp
+              + " conflated bytes, over maxBytes " + limits.maxBytes());
+        }
+        if (held.queued().size() > limits.maxFrames()) {
+          violations.add(client + ": holds " + held.queued().size() + " frames, over maxFrames "
+              + limits.maxFrames());
+        }
+      }
+      if (held.chargedBytes() < queued + catchUp) {
+        violations.add(client + ": charged " + held.chargedBytes() + " bytes for "
+            + (queued + catchUp));
+      }
+      boolean work = !held.queued().isEmpty() || !held.conflated().isEmpty() || held.resyncOwed();
+      if (work && !held.sending()) {
+        violations.add(client + ": has work but nothing in flight (a lost wake-up)");
+      }
+      if (!held.conflated().isEmpty() && !held.queued().isEmpty()) {
+        violations.add(client + ": frames queued behind a conflated map");
+      }
+    }
+
+    /**
+     * For a client that never overflowed: per session, the versions received after its
+     * initial_state are those the reference received after the registration, in order; a prefix
+     * of them while sends are held, all of them at quiescence.
+     */
+    private void checkExact(ProbeClient client, Meta m, boolean complete) {
+      if (client == reference || drops.containsKey(client.id) || client.initialStates() > 1) {
+        return;
+      }
+      Map<String, List<Long>> expected = bySession(reference.live(), m.referenceStart);
+      Map<String, List<Long>> actual = bySession(client.live(), 0);
+      Set<String> ids = new HashSet<>(expected.keySet());
+      ids.addAll(actual.keySet());
+      for (String id : ids) {
+        List<Long> want = expected.getOrDefault(id, List.of());
+        List<Long> got = actual.getOrDefault(id, List.of());
+        boolean ok =
+            complete
+                ? got.equals(want)
+                : got.size() <= want.size() && want.subList(0, got.size()).equals(got);
+        if (!ok) {
+          violations.add(client + ": snapshot-then-live broken for " + id + ": got " + got
+              + ", the reference got " + want);
+        }
+      }
+    }
+
+    private static Map<String, List<Long>> bySession(List<Map.Entry<String, Long>> live, int from) {
+      Map<String, List<Long>> bySession = new HashMap<>();
+      for (int i = from; i < live.size(); i++) {
+        Map.Entry<String, Long> entry = live.get(i);
+        bySession.computeIfAbsent(entry.getKey(), k -> new ArrayList<>()).add(entry.getValue());
+      }
+      return bySession;
+    }
+
+    /** Stops every fault, lets everything through, then checks convergence and the close. */
+    private void quiesce() {
+      log("quiesce");
+      for (Kind kind : Kind.values()) {
+        codec.failNext(kind, 0);
+      }
+      for (ProbeClient client : meta.keySet()) {
+        client.hold = false;
+        client.failNextSend = false;
+        client.throwNextSend = false;
+        client.closeThrows = false;
+        client.pingThrows = false;
+        meta.get(client).responsive = true;
+      }
+      boolean any = true;
+      while (any) {
+        any = false;
+        for (ProbeClient client : new ArrayList<>(meta.keySet())) {
+          any |= client.complete(true);
+        }
+      }
+      advance(Math.max(batchNanos, 1_000_000) * 2);
+      check();
+
+      ProbeClient fresh = register(/* hold= */ false);
+      Map<String, Long> view = fresh.view();
+      assertThat(reference.view()).as("the reference's view").isEqualTo(view);
+      for (ProbeClient client : alive) {
+        if (client.closeReason == null) {
+          assertThat(client.view()).as("%s's view at quiescence", client).isEqualTo(view);
+          checkExact(client, meta.get(client), /* complete= */ true);
+        }
+      }
+      if (!updatesMayBeLost) {
+        Map<String, Long> model = new HashMap<>(modelVersions);
+        model.keySet().removeAll(modelRemoved);
+        assertThat(view).as("the broadcaster's view against the model").isEqualTo(model);
+      }
+      check();
+
+      closing = true;
+      broadcaster.close();
+      check();
+      assertThat(broadcaster.stats().clients()).isZero();
+      assertThat(scheduler.pending()).as("tasks left after close").isZero();
+      for (ProbeClient client : meta.keySet()) {
+        if (!client.unregistered) {
+          assertThat(client.closeReason).as("%s closed", client).isNotNull();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,199 @@
+package io.github.broadcast;
+
+import io.github.broadcast.testing.RecordingClient;
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
+
+/**
+ * The property suite's client: it plays any behaviour a transport may have (completes inside
+ * {@code send}, holds the send until the test completes it, fails, throws, never completes) and
+ * checks, in every call the broadcaster makes, the promises a client can see: {@code
+ * initial_state} first and versions never backwards, tombstones included (by a {@link
+ * RecordingClient} it feeds); one send in flight, no call under a library lock, no update
+ * overtaking an owed pong, nothing after unregister.
+ *
+ * <p>Single-threaded: the property test drives everything from one thread.
+ */
+final class ProbeClient implements Client {
+
+  private static final Pattern TYPE = Pattern.compile("\\{\"type\":\"");
+  static final long NOT_HELD = Long.MIN_VALUE;
+
+  final String id;
+  private final Broadcaster broadcaster;
+  private final Ticker ticker;
+  private final List<String> violations;
+
+  // Behaviour, set by the test.
+  boolean hold; // Sends wait for complete(); otherwise they complete inside send().
+  boolean failNextSend;
+  boolean throwNextSend;
+  boolean closeThrows;
+  boolean pingThrows;
+  int thrown; // Exceptions this client threw into the broadcaster.
+
+  // What it saw.
+  private final RecordingClient recorder;
+  private final Set<String> reported = new HashSet<>();
+  private CompletableFuture<Void> held;
+  long heldSinceNanos = NOT_HELD;
+  boolean pongOwed;
+  boolean unregistered;
+  CloseReason closeReason;
+  long closedAtNanos;
+  int pings;
+  boolean sendFailed; // A send of this client failed or threw: SEND_FAILED is legitimate.
+
+  ProbeClient(String id, Broadcaster broadcaster, Ticker ticker, List<String> violations) {
+    this.id = id;
+    this.broadcaster = broadcaster;
+    this.ticker = ticker;
+    this.violations = violations;
+    this.recorder = new RecordingClient(id);
+  }
+
+  private void violation(String what) {
+    violations.add(id + ": " + what);
+  }
+
+  private void checkCall(String call) {
+    if (LockProbe.locked(broadcaster)) {
+      violation(call + " under a library lock");
+    }
+    if (unregistered && !call.equals("close")) {
+      violation(call + " after unregister");
+    }
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public CompletionStage<Void> send(Frame frame) {
+    checkCall("send");
+    if (held != null) {
+      violation("a second send while one is in flight");
+    }
+    if (closeReason != null) {
+      violation("send after close");
+    }
+    record(frame.text());
+    if (throwNextSend) {
+      throwNextSend = false;
+      thrown++;
+      sendFailed = true;
+      throw new IllegalStateException("injected send failure on " + id);
+    }
+    if (failNextSend) {
+      failNextSend = false;
+      sendFailed = true;
+      return CompletableFuture.failedFuture(new IOException("injected broken pipe on " + id));
+    }
+    if (!hold) {
+      return CompletableFuture.completedFuture(null);
+    }
+    held = new CompletableFuture<>();
+    heldSinceNanos = ticker.read();
+    return held;
+  }
+
+  /** Completes the held send, normally or not; returns whether there was one. */
+  boolean complete(boolean ok) {
+    CompletableFuture<Void> future = held;
+    if (future == null) {
+      return false;
+    }
+    held = null;
+    heldSinceNanos = NOT_HELD;
+    if (ok) {
+      future.complete(null);
+    } else {
+      sendFailed = true;
+      future.completeExceptionally(new IOException("injected write failure on " + id));
+    }
+    return true;
+  }
+
+  boolean holding() {
+    return held != null;
+  }
+
+  private void record(String text) {
+    String type = TYPE.matcher(text).lookingAt() ? text.substring(9, text.indexOf('"', 9)) : "";
+    if (pongOwed && (type.equals("session_update") || type.equals("batch_update"))) {
+      violation(type + " overtook an owed pong");
+    }
+    if (type.equals("pong")) {
+      pongOwed = false;
+    }
+    recorder.receive(text); // Parses, applies, and checks initial_state first and versions.
+    for (String seen : recorder.violations()) {
+      if (reported.add(seen)) {
+        violation(seen);
+      }
+    }
+  }
+
+  /** Returns session id to the highest version seen, tombstones included. */
+  Map<String, Long> highest() {
+    return recorder.highest();
+  }
+
+  /** Returns (session, version) of every update received after the first initial_state. */
+  List<Map.Entry<String, Long>> live() {
+    return recorder.live();
+  }
+
+  /** Returns how many initial_state frames arrived. */
+  int initialStates() {
+    return recorder.initialStates();
+  }
+
+  /** Returns session id to version held, removed sessions excluded. */
+  Map<String, Long> view() {
+    return recorder.view();
+  }
+
+  @Override
+  public void ping() {
+    checkCall("ping");
+    pings++;
+    if (pingThrows) {
+      thrown++;
+      throw new IllegalStateException("injected ping failure on " + id);
+    }
+  }
+
+  @Override
+  public void close(CloseReason reason) {
+    checkCall("close");
+    if (closeReason == null) {
+      closeReason = reason;
+      closedAtNanos = ticker.read();
+    } else {
+      violation("closed twice: " + closeReason + ", then " + reason);
+    }
+    if (closeThrows) {
+      thrown++;
+      throw new IllegalStateException("injected close failure on " + id);
+    }
+  }
+
+  @Override
+  public boolean isOpen() {
+    return closeReason == null && !unregistered;
+  }
+
+  @Override
+  public String toString() {
+    return id;
+  }
+}
