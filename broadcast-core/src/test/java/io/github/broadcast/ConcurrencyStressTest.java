@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -17,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,12 +29,20 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Real threads: publishers, registrations and unregistrations behind one start gate, clients
  * whose sends complete on other threads. Loops are bounded; the test waits on conditions.
  */
-@Timeout(120) // A guard against a deadlock, not a speed assertion.
+@Timeout(300) // A guard against a deadlock, not a speed assertion.
 final class ConcurrencyStressTest {
 
   private static final int PUBLISHERS = 4;
   private static final int SESSIONS = 5; // Per publisher.
   private static final int UPDATES = 1_500; // Per publisher: 300 versions of each session.
+
+  // The send-timeout stress: rounds, then per round publishers, sessions, updates and clients.
+  private static final int ROUNDS = Integer.getInteger("stress.rounds", 2);
+  private static final int STALL_PUBLISHERS = 3;
+  private static final int STALL_SESSIONS = 11;
+  private static final int STALL_UPDATES = 600; // Per publisher.
+  private static final int STALL_CLIENTS = 16;
+  private static final Duration SEND_TIMEOUT = Duration.ofSeconds(1);
 
   private final ExecutorService threads = Executors.newCachedThreadPool();
   private final ExecutorService completions = Executors.newFixedThreadPool(2);
@@ -149,6 +159,121 @@ final class ConcurrencyStressTest {
     assertThat(client.maxInFlight()).isEqualTo(1);
     client.assertConsistent();
     broadcaster.close();
+  }
+
+  /**
+   * Aimed at a send timeout being missed (issue 19, "unconfirmed"): publishers on several
+   * threads, sends completing on other threads, clients that stall at random moments from yet
+   * another thread, so that sends start while the real scheduler's sweep runs. Every client left
+   * with a send held must be closed with {@link CloseReason#SEND_TIMEOUT}; the others converge
+   * and stay open; none sees two sends in flight or a call under a lock. The waits are liveness
+   * guards (a missed timeout never closes), not speed assertions: the timeout is 1 s, the guard
+   * 30 s. {@code -Dstress.rounds=200} soaks it.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = Variant.class,
+      names = {"CONCURRENT", "BACKPRESSURE_CONFLATE", "PRODUCTION_CONFLATE"})
+  void sendsHeldAtRandomMoments_areAllTimedOut_whileTheOthersConverge(Variant variant)
+      throws Exception {
+    for (int round = 0; round < ROUNDS; round++) {
+      runRound(variant, new Random(round * 31L + variant.ordinal()));
+    }
+  }
+
+  private void runRound(Variant variant, Random random) throws Exception {
+    Broadcasters.Builder builder = variant.builder().sendTimeout(SEND_TIMEOUT);
+    if (variant.policy != null) {
+      // Generous limits and grace: only the send timeout may close a stalled client here.
+      builder.outboxLimits(new OutboxLimits(1 << 20, 1 << 16, Duration.ofMinutes(5)));
+    }
+    Broadcaster broadcaster = builder.build();
+    List<LockProbe> probes = new ArrayList<>();
+    List<RecordingClient> stalling = new ArrayList<>();
+    List<RecordingClient> healthy = new ArrayList<>();
+    for (int i = 0; i < STALL_CLIENTS; i++) {
+      RecordingClient client = new RecordingClient("c" + i);
+      if (i % 3 != 0) {
+        client.completeOn(completions);
+      }
+      (i % 4 == 1 ? stalling : healthy).add(client);
+      LockProbe probe = new LockProbe(client).watch(broadcaster);
+      probes.add(probe);
+      broadcaster.register(probe);
+    }
+
+    AtomicInteger published = new AtomicInteger();
+    int total = STALL_PUBLISHERS * STALL_UPDATES;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<?>> tasks = new ArrayList<>();
+    for (int p = 0; p < STALL_PUBLISHERS; p++) {
+      int publisher = p;
+      tasks.add(threads.submit(() -> {
+        start.await();
+        for (int i = 0; i < STALL_UPDATES; i++) {
+          broadcaster.publish(update("p" + publisher + "s" + (i % STALL_SESSIONS), i / STALL_SESSIONS + 1));
+          published.incrementAndGet();
+        }
+        return null;
+      }));
+    }
+    // Stalls each stalling client at a random point of the publishing.
+    List<Integer> stallAt = new ArrayList<>();
+    for (int i = 0; i < stalling.size(); i++) {
+      stallAt.add(random.nextInt(total));
+    }
+    tasks.add(threads.submit(() -> {
+      start.await();
+      List<RecordingClient> left = new ArrayList<>(stalling);
+      List<Integer> at = new ArrayList<>(stallAt);
+      while (!left.isEmpty()) {
+        for (int i = left.size() - 1; i >= 0; i--) {
+          if (published.get() >= at.get(i)) {
+            left.remove(i).stall();
+            at.remove(i);
+          }
+        }
+        Thread.onSpinWait();
+      }
+      return null;
+    }));
+    start.countDown();
+    for (Future<?> task : tasks) {
+      task.get(60, TimeUnit.SECONDS);
+    }
+
+    // One last update per session, so that every stalled client has something to be held on.
+    for (int p = 0; p < STALL_PUBLISHERS; p++) {
+      for (int s = 0; s < STALL_SESSIONS; s++) {
+        broadcaster.publish(update("p" + p + "s" + s, STALL_UPDATES));
+      }
+    }
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      for (RecordingClient client : stalling) {
+        assertThat(client.closeReason()).as("%s, holding %d send(s)", client, client.held())
+            .isEqualTo(CloseReason.SEND_TIMEOUT);
+      }
+    });
+    Map<String, Long> expected = new HashMap<>();
+    for (int p = 0; p < STALL_PUBLISHERS; p++) {
+      for (int s = 0; s < STALL_SESSIONS; s++) {
+        expected.put("p" + p + "s" + s, (long) STALL_UPDATES);
+      }
+    }
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      for (RecordingClient client : healthy) {
+        assertThat(client.view()).as(client.id()).isEqualTo(expected);
+      }
+    });
+    for (RecordingClient client : healthy) {
+      client.assertOpen();
+    }
+    assertThat(broadcaster.stats().clients()).isEqualTo(healthy.size());
+    broadcaster.close();
+    for (LockProbe probe : probes) {
+      probe.recorder().assertConsistent();
+      assertThat(probe.violations()).as(probe.id()).isEmpty();
+    }
   }
 
   /** One task per publisher: versions 1, 2, ... of its own sessions, round robin. */
