@@ -1,9 +1,12 @@
 package io.github.broadcast.redis;
 
 import io.github.broadcast.testing.Prerequisites;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -15,9 +18,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real {@code redis-server} on a free loopback port, in a temporary folder, without
- * persistence: started and stopped by the tests (and restarted, on the same port, empty), and by
- * RedisStoreBenchmark. Tests skip, saying why, where Debian's redis-server is not installed,
+ * A real {@code redis-server} on a free loopback port, in a temporary folder, without automatic
+ * persistence: started and stopped by the tests (and restarted on the same port, empty, or from a
+ * snapshot taken with {@link #save()}), killed, paused, and used by RedisStoreBenchmark. Tests skip, saying why, where Debian's redis-server is not installed,
  * except under CI ({@code CI=true}), where that is a failure; .ci/run installs it.
  */
 public final class RedisServer implements AutoCloseable {
@@ -33,7 +36,7 @@ public final class RedisServer implements AutoCloseable {
   private RedisServer(Path dir, String password) throws IOException {
     this.dir = dir;
     this.password = password;
-    try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       this.port = probe.getLocalPort();
     }
   }
@@ -64,11 +67,21 @@ public final class RedisServer implements AutoCloseable {
     return server;
   }
 
-  /** Starts (or restarts, empty) the server on its port and waits until it answers. */
+  /** Starts (or restarts) the server on its port, empty, and waits until it answers. */
   public void start() throws Exception {
+    Files.deleteIfExists(dir.resolve(snapshotName()));
+    startFromSnapshot();
+  }
+
+  /**
+   * Starts (or restarts) the server on its port, loading the last snapshot {@link #save()} wrote
+   * (empty if none), and waits until it answers.
+   */
+  public void startFromSnapshot() throws Exception {
     List<String> command = new ArrayList<>(List.of(BINARY.toString(),
         "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
-        "--appendonly", "no", "--dir", dir.toString(), "--loglevel", "warning"));
+        "--appendonly", "no", "--dir", dir.toString(), "--dbfilename", snapshotName(),
+        "--loglevel", "warning"));
     if (password != null) {
       command.addAll(List.of("--requirepass", password));
     }
@@ -89,7 +102,65 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
-  /** Stops the server (its data is gone: no persistence). */
+  private String snapshotName() {
+    return "dump-" + port + ".rdb";
+  }
+
+  /** Writes a snapshot of the data now (SAVE), for {@link #startFromSnapshot()}. */
+  public void save() throws IOException {
+    String reply = command("SAVE");
+    if (!reply.startsWith("+OK")) {
+      throw new IllegalStateException("SAVE answered " + reply);
+    }
+  }
+
+  /** Kills the server at once (SIGKILL): no shutdown, connections reset. */
+  public void kill() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Pauses the server (SIGSTOP): connections stay open, nothing is answered. */
+  public void pause() throws Exception {
+    signal("STOP");
+  }
+
+  /** Resumes a paused server (SIGCONT): it runs what it received meanwhile. */
+  public void resume() throws Exception {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+        .redirectErrorStream(true).start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+    }
+  }
+
+  /** Sends one inline command without a password and returns the first reply line. */
+  public String command(String command) throws IOException {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      if (password != null) {
+        out.write(("AUTH " + password + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      }
+      out.write((command + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      BufferedReader in = new BufferedReader(
+          new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      if (password != null) {
+        in.readLine();
+      }
+      String line = in.readLine();
+      return line == null ? "" : line;
+    }
+  }
+
+  /** Stops the server (its data is gone unless {@link #save()} wrote a snapshot). */
   public void stop() throws InterruptedException {
     if (process != null && process.isAlive()) {
       process.destroy();

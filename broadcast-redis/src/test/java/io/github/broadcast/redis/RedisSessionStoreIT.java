@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.github.broadcast.Broadcaster;
-import io.github.broadcast.Broadcasters;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.testing.RecordingClient;
 import java.nio.file.Path;
@@ -42,34 +40,14 @@ final class RedisSessionStoreIT {
   private final List<Node> nodes = new ArrayList<>();
   private final ExecutorService threads = Executors.newCachedThreadPool();
 
-  /** One server node: a store, a broadcaster fed by it, and its clients. */
-  private final class Node implements AutoCloseable {
-    final RedisSessionStore store;
-    final Broadcaster broadcaster = Broadcasters.concurrent();
-    final List<RecordingClient> clients = new ArrayList<>();
+  private Node node(RedisSessionStore.Builder builder) {
+    Node node = new Node(builder);
+    nodes.add(node);
+    return node;
+  }
 
-    Node(RedisSessionStore.Builder builder) {
-      store = builder.build();
-      store.subscribe(broadcaster::publish);
-      nodes.add(this);
-    }
-
-    Node() {
-      this(RedisSessionStore.newBuilder(redis.uri()));
-    }
-
-    RecordingClient connect(String id) {
-      RecordingClient client = new RecordingClient(id);
-      clients.add(client);
-      broadcaster.register(client);
-      return client;
-    }
-
-    @Override
-    public void close() {
-      store.close();
-      broadcaster.close();
-    }
+  private Node node() {
+    return node(RedisSessionStore.newBuilder(redis.uri()));
   }
 
   @BeforeEach
@@ -86,35 +64,19 @@ final class RedisSessionStoreIT {
     }
   }
 
-  /** Adds one to the session's counter {@code n}: lost updates show as a short count. */
   private static SessionUpdate increment(Node node, String session) {
-    return node.store.apply(session, state -> state.put("n", state.path("n").asLong() + 1));
+    return node.increment(session);
   }
 
-  /** Every open client of every node holds exactly what node 0's store holds. */
   private void awaitConvergence() {
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      Map<String, Long> truth = new HashMap<>();
-      nodes.get(0).store.snapshot().forEach(u -> truth.put(u.sessionId(), u.version()));
-      for (Node node : nodes) {
-        Map<String, Long> nodeView = new HashMap<>();
-        node.store.snapshot().forEach(u -> nodeView.put(u.sessionId(), u.version()));
-        assertThat(nodeView).as("node view").isEqualTo(truth);
-        for (RecordingClient client : node.clients) {
-          if (client.isOpen()) {
-            assertThat(client.view()).as(client.id()).isEqualTo(truth);
-          }
-        }
-      }
-    });
-    nodes.forEach(node -> node.clients.forEach(RecordingClient::assertConsistent));
+    Node.awaitConvergence(nodes);
   }
 
   @Test
   void threeNodes_postsSpreadAcrossThem_everyClientOnEveryNodeConverges_noChangeLost()
       throws Exception {
     for (int n = 0; n < 3; n++) {
-      Node node = new Node();
+      Node node = node();
       node.connect("n" + n + "-a");
       node.connect("n" + n + "-b");
     }
@@ -143,8 +105,8 @@ final class RedisSessionStoreIT {
 
   @Test
   void twoNodesChangingOneSessionAtOnce_neitherChangeIsLost_versionsOnlyGrow() throws Exception {
-    Node a = new Node();
-    Node b = new Node();
+    Node a = node();
+    Node b = node();
     a.connect("a"); // Gaps are allowed (a node delivers its own write before pub/sub echoes the
     // other's); going backwards is not, and every client checks that on every frame.
     b.connect("b");
@@ -172,8 +134,8 @@ final class RedisSessionStoreIT {
   @Test
   void redisStoppedMidStream_changesFailAtOnceAndSaySo_thenEveryClientConverges_nothingLost()
       throws Exception {
-    Node a = new Node();
-    Node b = new Node();
+    Node a = node();
+    Node b = node();
     a.connect("a");
     b.connect("b");
     Map<String, AtomicInteger> acknowledged = new HashMap<>();
@@ -199,7 +161,7 @@ final class RedisSessionStoreIT {
             && a.store.stats().resyncs() >= 2 && b.store.stats().resyncs() >= 2);
     for (int i = 0; i < 20; i++) {
       String session = "s" + (i % 5); // s4 is new.
-      increment(i % 2 == 0 ? b : a, session);
+      (i % 2 == 0 ? b : a).incrementRetrying(session); // Refused while Redis is rebuilt.
       acknowledged.computeIfAbsent(session, k -> new AtomicInteger()).incrementAndGet();
     }
 
@@ -213,12 +175,14 @@ final class RedisSessionStoreIT {
     assertThat(a.store.stats().reseeded() + b.store.stats().reseeded())
         .as("the sessions Redis lost were written back").isEqualTo(4);
     assertThat(a.store.stats().disconnects()).isEqualTo(1);
+    assertThat(a.store.stats().rebuilds() + b.store.stats().rebuilds())
+        .as("Redis came back empty: the first node to reconcile found it gone back").isPositive();
   }
 
   @Test
   void nodeStopped_itsClientsReconnectToAnother_andConverge() throws Exception {
-    Node a = new Node();
-    Node b = new Node();
+    Node a = node();
+    Node b = node();
     a.connect("on-a");
     for (int i = 0; i < 30; i++) {
       increment(i % 2 == 0 ? a : b, "s" + (i % 3));
@@ -260,8 +224,8 @@ final class RedisSessionStoreIT {
         .clock(clock)
         .sweepInterval(Duration.ofMillis(100))
         .expireAfter(state -> state.path("ended").asBoolean() ? Duration.ofMinutes(5) : null);
-    Node a = new Node(builder);
-    Node b = new Node(RedisSessionStore.newBuilder(redis.uri()).clock(clock));
+    Node a = node(builder);
+    Node b = node(RedisSessionStore.newBuilder(redis.uri()).clock(clock));
     RecordingClient client = b.connect("b");
     increment(a, "kept");
     a.store.apply("ending", state -> state.put("ended", true));
