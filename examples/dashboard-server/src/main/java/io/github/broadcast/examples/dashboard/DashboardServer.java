@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -157,8 +158,16 @@ public final class DashboardServer implements AutoCloseable {
 
   /** Applies one validated hook payload; returns the session's update. Never waits on sends. */
   SessionUpdate ingest(JsonNode hook) {
+    return ingest(hook, UUID.randomUUID().toString());
+  }
+
+  /**
+   * Applies one validated hook payload under {@code changeId} (a retried hook carries the same
+   * one, so it counts once); returns the session's update. Never waits on sends.
+   */
+  SessionUpdate ingest(JsonNode hook, String changeId) {
     String sessionId = hook.get("session_id").asText();
-    return store.apply(sessionId,
+    return store.apply(sessionId, changeId,
         state -> SessionModel.apply(state, hook, clock.instant(), options.taskMax));
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.BroadcastStats;
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.redis.RedisOutcomeUnknownException;
 import io.github.broadcast.redis.RedisUnavailableException;
 import io.github.broadcast.tyrus.EndpointStats;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
 import org.glassfish.grizzly.http.server.Response;
@@ -41,7 +43,9 @@ final class Handlers {
   /**
    * {@code POST /api/hooks}: one Claude Code hook payload. 202 with the session's new version;
    * 400, 401, 405 or 413 with a JSON error, and 503 when the cluster's Redis is unreachable; then
-   * nothing has changed. Never waits for the broadcast.
+   * nothing has changed. 504 when Redis did not answer: the hook may or may not have been applied;
+   * posting it again with the same {@code Idempotency-Key} is safe (Redis drops a repeat). Never
+   * waits for the broadcast.
    */
   static HttpHandler hooks(DashboardServer server, String token) {
     return new JsonHandler() {
@@ -51,6 +55,7 @@ final class Handlers {
         if (!Http.tokenMatches(token, presentedToken(request))) {
           throw new Http.Refusal(401, "missing or wrong token");
         }
+        String changeId = changeId(request);
         JsonNode hook = Http.json(Http.body(request));
         String invalid = SessionModel.validate(hook);
         if (invalid != null) {
@@ -58,12 +63,17 @@ final class Handlers {
         }
         SessionUpdate update;
         try {
-          update = server.ingest(hook);
+          update = server.ingest(hook, changeId);
         } catch (RedisUnavailableException e) {
           // Not made, and said so: the producer may retry. Clients keep the last view.
           response.setHeader("Retry-After", "1");
           throw new Http.Refusal(503, "the cluster's Redis is unreachable; retry: "
               + e.getMessage());
+        } catch (RedisOutcomeUnknownException e) {
+          response.setHeader("Retry-After", "1");
+          throw new Http.Refusal(504, "the cluster's Redis did not answer: the hook may or may"
+              + " not have been applied; post it again with the same Idempotency-Key header"
+              + " and it counts once");
         }
         Http.send(response, 202, Http.MAPPER.createObjectNode()
             .put("ok", true)
@@ -71,6 +81,23 @@ final class Handlers {
             .put("version", update.version()));
       }
     };
+  }
+
+  /**
+   * The hook's change id: its {@code Idempotency-Key} header, so that a producer that posts the
+   * same hook again after a 504 or a lost answer (curl's {@code --retry} resends the same header)
+   * has it counted once; without the header, a fresh id, since two hooks with identical bodies
+   * (two {@code Stop}s in a minute) are two events.
+   */
+  static String changeId(Request request) throws Http.Refusal {
+    String key = request.getHeader("Idempotency-Key");
+    if (key == null) {
+      return UUID.randomUUID().toString();
+    }
+    if (!key.matches("[A-Za-z0-9_.:-]{1,100}")) {
+      throw new Http.Refusal(400, "Idempotency-Key : expected 1 to 100 letters, digits, - _ . :");
+    }
+    return "key:" + key;
   }
 
   private static String presentedToken(Request request) {

@@ -25,6 +25,13 @@ interface Sessions extends AutoCloseable {
   /** Changes one session; every node's broadcaster receives the update. */
   SessionUpdate apply(String sessionId, UnaryOperator<ObjectNode> change);
 
+  /**
+   * Changes one session under {@code changeId}: in Redis, a change id already made within the
+   * dedup window is not made again, so a hook retried after an unknown outcome counts once. In
+   * this process a change always has a known outcome, and the id is not needed.
+   */
+  SessionUpdate apply(String sessionId, String changeId, UnaryOperator<ObjectNode> change);
+
   /** The session's latest state on this node, if it exists. */
   Optional<SessionUpdate> get(String sessionId);
 
@@ -48,8 +55,8 @@ interface Sessions extends AutoCloseable {
         .sink(backplane::publish)
         .expireAfter(expiry)
         .build();
-    return new Delegate(store::apply, store::get, store::snapshot, store::size, metrics -> {},
-        backplane::close);
+    return new Delegate(store::apply, (id, changeId, change) -> store.apply(id, change),
+        store::get, store::snapshot, store::size, metrics -> {}, backplane::close);
   }
 
   /** Sessions in Redis, shared by every node with the same URL and prefix. */
@@ -59,24 +66,35 @@ interface Sessions extends AutoCloseable {
         .prefix(prefix)
         .expireAfter(expiry)
         .build();
-    store.subscribe(sink);
-    return new Delegate(store::apply, store::get, store::snapshot, store::size, metrics -> {
-      RedisSessionStore.Stats stats = store.stats();
-      metrics.putObject("redis")
-          .put("prefix", prefix)
-          .put("connected", stats.connected())
-          .put("disconnects", stats.disconnects())
-          .put("resyncs", stats.resyncs())
-          .put("reseeded", stats.reseeded())
-          .put("conflicts", stats.conflicts())
-          .put("failed_writes", stats.failedWrites())
-          .put("received", stats.received());
-    }, store::close);
+    store.subscribe(sink); // Replays the sessions build() read, then every change.
+    return new Delegate(store::apply, store::apply, store::get, store::snapshot, store::size,
+        metrics -> {
+          RedisSessionStore.Stats stats = store.stats();
+          metrics.putObject("redis")
+              .put("prefix", prefix)
+              .put("connected", stats.connected())
+              .put("disconnects", stats.disconnects())
+              .put("resyncs", stats.resyncs())
+              .put("reseeded", stats.reseeded())
+              .put("rebuilds", stats.rebuilds())
+              .put("conflicts", stats.conflicts())
+              .put("failed_writes", stats.failedWrites())
+              .put("unknown_outcomes", stats.unknownOutcomes())
+              .put("duplicates", stats.duplicates())
+              .put("received", stats.received());
+        }, store::close);
+  }
+
+  /** A change with its id. */
+  @FunctionalInterface
+  interface IdentifiedApplier {
+    SessionUpdate apply(String sessionId, String changeId, UnaryOperator<ObjectNode> change);
   }
 
   /** Either store behind this interface: the two have the same methods but no common type. */
   record Delegate(
       BiFunction<String, UnaryOperator<ObjectNode>, SessionUpdate> applier,
+      IdentifiedApplier identifiedApplier,
       Function<String, Optional<SessionUpdate>> getter,
       Supplier<List<SessionUpdate>> snapshotter,
       LongSupplier sizer,
@@ -86,6 +104,12 @@ interface Sessions extends AutoCloseable {
     @Override
     public SessionUpdate apply(String sessionId, UnaryOperator<ObjectNode> change) {
       return applier.apply(sessionId, change);
+    }
+
+    @Override
+    public SessionUpdate apply(
+        String sessionId, String changeId, UnaryOperator<ObjectNode> change) {
+      return identifiedApplier.apply(sessionId, changeId, change);
     }
 
     @Override

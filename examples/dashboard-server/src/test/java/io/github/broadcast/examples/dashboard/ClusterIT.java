@@ -49,8 +49,18 @@ final class ClusterIT {
   }
 
   private int post(DashboardServer server, String session) throws Exception {
-    return http.send(HttpRequest.newBuilder(server.uri("/api/hooks"))
-            .header("Content-Type", "application/json")
+    return post(server, session, null);
+  }
+
+  /** Posts one hook, with an {@code Idempotency-Key} if {@code key} is not null. */
+  private int post(DashboardServer server, String session, String key) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(server.uri("/api/hooks"))
+        .timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/json");
+    if (key != null) {
+      request.header("Idempotency-Key", key);
+    }
+    return http.send(request
             .POST(HttpRequest.BodyPublishers.ofString("{\"session_id\":\"" + session
                 + "\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\"}"))
             .build(),
@@ -121,9 +131,40 @@ final class ClusterIT {
     await().atMost(Duration.ofSeconds(30)).until(
         () -> get(a, "/api/metrics").path("redis").path("connected").asBoolean()
             && get(b, "/api/metrics").path("redis").path("resyncs").asLong() >= 2);
-    assertThat(post(b, "s0")).isEqualTo(202);
+    // Refused (503, not made) while the nodes write back what Redis lost, then accepted.
+    await().atMost(Duration.ofSeconds(30)).until(() -> post(b, "s0") == 202);
     await().atMost(Duration.ofSeconds(20)).until(
         () -> onA.get("s0") == 6L && onB.get("s0") == 6L);
     assertThat(get(a, "/api/sessions")).isEqualTo(get(b, "/api/sessions"));
+  }
+
+  /**
+   * Redis paused past the command timeout: the hook in flight is answered 504 (it may or may not
+   * have been applied), the next is refused 503 (not applied), and after Redis resumes the same
+   * hook posted again with its Idempotency-Key counts once, whichever way the first went.
+   */
+  @Test
+  void hookRetriedWithItsKeyAfterAnUnknownOutcome_countsOnce() throws Exception {
+    redis = RedisServer.start(dir, null);
+    a = node();
+    Map<String, Long> onA = watch(a);
+    for (int i = 0; i < 3; i++) {
+      assertThat(post(a, "s")).isEqualTo(202);
+    }
+    await().atMost(Duration.ofSeconds(20)).until(() -> onA.getOrDefault("s", 0L) == 3L);
+
+    redis.pause();
+    try {
+      assertThat(post(a, "s", "event-4")).as("sent, unanswered").isEqualTo(504);
+      assertThat(post(a, "s", "event-5")).as("refused, not sent").isEqualTo(503);
+    } finally {
+      redis.resume();
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> post(a, "s", "event-4") == 202);
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> onA.get("s") == 4L);
+    assertThat(get(a, "/api/sessions").path("sessions").get(0).path("event_count").asLong())
+        .isEqualTo(4);
+    assertThat(get(a, "/api/metrics").path("redis").path("duplicates").asLong()).isEqualTo(1);
   }
 }
