@@ -120,6 +120,11 @@ public final class Broadcasters {
     public boolean isBatched() {
       return this == BATCHED || this == PRODUCTION;
     }
+
+    /** Returns whether this preset bounds each client's outbox (and so has an overflow policy). */
+    public boolean isBounded() {
+      return this == BACKPRESSURE || this == PRODUCTION;
+    }
   }
 
   static final Duration DEFAULT_BATCH_INTERVAL = Duration.ofMillis(200);

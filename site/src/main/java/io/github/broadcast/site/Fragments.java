@@ -1,6 +1,8 @@
 package io.github.broadcast.site;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.broadcast.examples.loadtest.LoadTestReport;
+import io.github.broadcast.examples.loadtest.LoadTestReport.Run;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 
 /**
  * What a page's {@code {{...}}} lines expand to, all generated from the measured data:
@@ -81,12 +84,17 @@ final class Fragments {
   }
 
   private JsonNode json(String file) throws IOException {
+    return mapper.readTree(existing(file).toFile());
+  }
+
+  /** The data file {@code file}, or an exception saying how to make it. */
+  private Path existing(String file) throws IOException {
     Path path = data.resolve(file);
     if (!Files.isRegularFile(path)) {
       throw new IOException("no data at " + path + " (run the load test or JMH; see "
           + "benchmarks.md for the commands)");
     }
-    return mapper.readTree(path.toFile());
+    return path;
   }
 
   private String include(String file) throws IOException {
@@ -117,11 +125,11 @@ final class Fragments {
     switch (name) {
       case "load-p99":
         alt = "p99 staleness by scenario and strategy";
-        svg = loadPlot(alt, "p99 staleness, ms", run -> run.path("staleness_ms").path("p99"));
+        svg = loadPlot(alt, "p99 staleness, ms", run -> run.stalenessMs().p99());
         break;
       case "load-frames":
         alt = "WebSocket frames per second per client";
-        svg = loadPlot(alt, "frames/s per client", run -> run.path("frames_per_s_per_client"));
+        svg = loadPlot(alt, "frames/s per client", Run::framesPerSPerClient);
         break;
       case "jmh-publish":
         alt = "Publish throughput by clients and preset (JMH, SMALL sessions, no stalled client)";
@@ -139,13 +147,13 @@ final class Fragments {
   }
 
   private String loadTable(String metric) throws IOException {
-    Function<JsonNode, JsonNode> value;
+    ToDoubleFunction<Run> value;
     switch (metric) {
       case "p99":
-        value = run -> run.path("staleness_ms").path("p99");
+        value = run -> run.stalenessMs().p99();
         break;
       case "frames":
-        value = run -> run.path("frames_per_s_per_client");
+        value = Run::framesPerSPerClient;
         break;
       default:
         throw new IllegalArgumentException("{{load-table " + metric
@@ -169,17 +177,15 @@ final class Fragments {
   /** Load-test runs as scenario x strategy values, scenarios in run order. */
   private record Grid(List<String> categories, List<String> series, double[][] values) {}
 
-  private Grid loadGrid(Function<JsonNode, JsonNode> metric)
-      throws IOException {
-    JsonNode report = json(LOAD_TEST);
+  private Grid loadGrid(ToDoubleFunction<Run> metric) throws IOException {
+    LoadTestReport report = LoadTestReport.read(existing(LOAD_TEST));
     Map<String, Map<String, Double>> byScenario = new LinkedHashMap<>();
     Set<String> strategies = new LinkedHashSet<>();
-    for (JsonNode run : report.path("runs")) {
-      String strategy = run.path("strategy").asText();
+    for (Run run : report.runs()) {
+      String strategy = run.strategy();
       strategies.add(strategy);
-      double value = run.has("error") ? Double.NaN : metric.apply(run).asDouble(Double.NaN);
-      byScenario.computeIfAbsent(run.path("scenario").asText(), k -> new LinkedHashMap<>())
-          .put(strategy, value);
+      double value = run.failed() ? Double.NaN : metric.applyAsDouble(run);
+      byScenario.computeIfAbsent(run.scenario(), k -> new LinkedHashMap<>()).put(strategy, value);
     }
     List<String> series = new ArrayList<>(strategies);
     series.sort((a, b) -> Integer.compare(order(a), order(b)));
@@ -193,8 +199,8 @@ final class Fragments {
     return new Grid(categories, series, values);
   }
 
-  private String loadPlot(String title, String unit,
-      Function<JsonNode, JsonNode> metric) throws IOException {
+  private String loadPlot(String title, String unit, ToDoubleFunction<Run> metric)
+      throws IOException {
     Grid grid = loadGrid(metric);
     return Svg.groupedBars(title, unit, true, grid.categories, grid.series, grid.values);
   }

@@ -107,12 +107,12 @@ public final class LoadTest {
     }
 
     Files.createDirectories(out);
-    ArrayNode runs = mapper.createArrayNode();
+    List<LoadTestReport.Run> runs = new ArrayList<>();
     long started = System.nanoTime();
     for (Scenario scenario : scenarios) {
       for (String strategy : strategies) {
         System.out.printf("%s, %s ...%n", scenario, strategy);
-        ObjectNode run;
+        LoadTestReport.Run run;
         try {
           if (o.containsKey("url")) {
             List<URI> bases = new ArrayList<>();
@@ -129,42 +129,31 @@ public final class LoadTest {
           throw e;
         } catch (Exception e) {
           // One run failing (a server out of memory, say) is a result, not the end of the report.
-          run = mapper.createObjectNode();
-          run.put("scenario", scenario.name());
-          run.put("sessions", scenario.sessions());
-          run.put("rate", scenario.rate());
-          run.put("clients", scenario.clients());
-          run.put("slow", scenario.slow());
-          run.put("error", String.valueOf(e.getMessage()));
-        }
-        if (!run.has("strategy")) {
-          run.put("strategy", strategy);
+          run = LoadTestReport.Run.failed(scenario, strategy, String.valueOf(e.getMessage()));
         }
         runs.add(run);
-        System.out.println("  " + (run.has("error") ? "error: " + run.get("error").asText()
-            : summary(run)));
+        System.out.println("  " + (run.failed() ? "error: " + run.error() : summary(run)));
       }
     }
-    ObjectNode report = mapper.createObjectNode();
-    report.put("date", Instant.now().toString());
-    report.put("cores", Runtime.getRuntime().availableProcessors());
-    report.put("memory_bytes", ((com.sun.management.OperatingSystemMXBean)
-        ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize());
-    report.put("java", System.getProperty("java.version"));
-    report.put("command", "java -jar examples/load-test/target/load-test.jar " + String.join(" ", args));
-    report.put("server_args", String.join(" ", SERVER_ARGS));
-    report.put("warmup_s", warmup.toSeconds());
-    report.put("duration_s", duration.toSeconds());
-    report.put("wall_s", (System.nanoTime() - started) / 1e9);
-    report.set("runs", runs);
-    Files.writeString(out.resolve("report.json"),
-        mapper.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+    LoadTestReport report = new LoadTestReport(
+        Instant.now().toString(),
+        Runtime.getRuntime().availableProcessors(),
+        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+            .getTotalMemorySize(),
+        System.getProperty("java.version"),
+        "java -jar examples/load-test/target/load-test.jar " + String.join(" ", args),
+        String.join(" ", SERVER_ARGS),
+        warmup.toSeconds(),
+        duration.toSeconds(),
+        (System.nanoTime() - started) / 1e9,
+        runs);
+    report.write(out.resolve("report.json"));
     Files.writeString(out.resolve("report.md"), Report.markdown(report));
     System.out.println("report: " + out.resolve("report.md") + " and report.json");
   }
 
   /** One scenario against running servers (clients and posts spread across them). */
-  static ObjectNode runOnce(List<URI> bases, Scenario scenario, Duration warmup, Duration duration,
+  static LoadTestReport.Run runOnce(List<URI> bases, Scenario scenario, Duration warmup, Duration duration,
       double connectRate) throws Exception {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(10)).build();
@@ -252,74 +241,62 @@ public final class LoadTest {
     double wallSeconds = (System.nanoTime() - wallBefore) / 1e9;
     double loadCpu = (processCpuNanos() - loadCpuBefore) / 1e9 / wallSeconds;
 
-    ObjectNode run = mapper.createObjectNode();
-    run.put("scenario", scenario.name());
-    run.put("sessions", scenario.sessions());
-    run.put("rate", scenario.rate());
-    run.put("clients", scenario.clients());
-    run.put("slow", scenario.slow());
-    ObjectNode st = run.putObject("staleness_ms");
-    st.put("samples", staleness.getTotalCount());
-    // Events some open client never received by the end of the drain, counted as stale until
-    // then: the percentiles are lower bounds when this is not zero.
-    st.put("undelivered", undelivered);
-    st.put("p50", staleness.getValueAtPercentile(50) / 1e6);
-    st.put("p90", staleness.getValueAtPercentile(90) / 1e6);
-    st.put("p99", staleness.getValueAtPercentile(99) / 1e6);
-    st.put("max", staleness.getMaxValue() / 1e6);
     double seconds = duration.toMillis() / 1000.0;
-    run.put("frames_per_s_per_client", healthy.stream().mapToLong(c -> c.frames.get()).average()
-        .orElse(0) / seconds);
-    run.put("updates_per_s_per_client", healthy.stream()
-        .mapToLong(c -> c.sessionUpdates.get()).average().orElse(0) / seconds);
-    run.put("posted", poster.sent);
-    run.put("post_failures", poster.failedPosts.get());
-    run.put("post_p99_ms", poster.postLatency.getValueAtPercentile(99) / 1e6);
-    run.put("poster_max_lag_ms", poster.maxLagNanos / 1e6);
-    run.put("poster_fell_behind", poster.lateEvents > 0);
     // Several nodes: work (CPU, bytes, closes) is summed over them; memory is the largest node's.
-    run.put("strategy", after.get(0).path("strategy").asText("?"));
-    run.put("nodes", bases.size());
     long heapBefore = before.stream().mapToLong(m -> m.path("process").path("heap_used_bytes")
         .asLong()).max().orElse(0);
-    run.put("server_heap_before_mb", heapBefore / 1048576.0);
-    run.put("server_heap_max_mb", sampler.maxHeapUsed / 1048576.0);
-    run.put("server_heap_growth_mb", Math.max(0, sampler.maxHeapUsed - heapBefore) / 1048576.0);
-    run.put("server_queued_max_kb", sampler.maxQueuedBytes / 1024.0);
-    run.put("server_rss_mb", after.stream().mapToLong(m -> m.path("process").path("rss_bytes")
-        .asLong()).max().orElse(0) / 1048576.0);
-    run.put("server_cpu_cores", delta(before, after, "process", "cpu_time_ns") / 1e9 / wallSeconds);
-    run.put("loadgen_cpu_cores", loadCpu);
-    ObjectNode closes = run.putObject("server_closes");
+    Map<String, Long> closes = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> e : after.get(0).path("broadcast").path("closes").properties()) {
       long count = delta(before, after, "broadcast", "closes", e.getKey());
       if (count > 0) {
         closes.put(e.getKey(), count);
       }
     }
-    if (after.get(0).has("redis")) {
-      ObjectNode redis = run.putObject("redis");
-      for (String field : List.of("conflicts", "failed_writes", "disconnects", "received")) {
-        redis.put(field, delta(before, after, "redis", field));
-      }
-    }
-    ObjectNode refusedNode = run.putObject("clients_refused");
-    refused.forEach(refusedNode::put);
-    ObjectNode healthyCloses = run.putObject("healthy_closes");
+    LoadTestReport.RedisCounters redis = !after.get(0).has("redis") ? null
+        : new LoadTestReport.RedisCounters(delta(before, after, "redis", "conflicts"),
+            delta(before, after, "redis", "failed_writes"),
+            delta(before, after, "redis", "disconnects"),
+            delta(before, after, "redis", "received"));
+    Map<String, Integer> healthyCloses = new LinkedHashMap<>();
     for (WatchingClient client : healthy) {
       if (client.closed.isDone()) {
-        String code = client.closed.getNow("?");
-        healthyCloses.put(code, healthyCloses.path(code).asInt() + 1);
+        healthyCloses.merge(client.closed.getNow("?"), 1, Integer::sum);
       }
     }
-    run.put("healthy_clients_closed", healthy.stream().filter(c -> c.closed.isDone()).count()
-        + refused.values().stream().mapToInt(Integer::intValue).sum());
     long bytes = delta(before, after, "broadcast", "bytes_sent");
     long frames = delta(before, after, "broadcast", "frames_sent");
-    run.put("server_mb_sent_per_s", bytes / 1e6 / wallSeconds);
-    run.put("server_frame_bytes", frames == 0 ? 0 : bytes / frames);
-    run.put("converged", converged);
-    run.put("drain_ms", drainMillis);
+    LoadTestReport.Run run = new LoadTestReport.Run(
+        scenario.name(), scenario.sessions(), scenario.rate(), scenario.clients(), scenario.slow(),
+        after.get(0).path("strategy").asText("?"), bases.size(),
+        new LoadTestReport.Staleness(staleness.getTotalCount(), undelivered,
+            staleness.getValueAtPercentile(50) / 1e6, staleness.getValueAtPercentile(90) / 1e6,
+            staleness.getValueAtPercentile(99) / 1e6, staleness.getMaxValue() / 1e6),
+        healthy.stream().mapToLong(c -> c.frames.get()).average().orElse(0) / seconds,
+        healthy.stream().mapToLong(c -> c.sessionUpdates.get()).average().orElse(0) / seconds,
+        poster.sent,
+        poster.failedPosts.get(),
+        poster.postLatency.getValueAtPercentile(99) / 1e6,
+        poster.maxLagNanos / 1e6,
+        poster.lateEvents > 0,
+        heapBefore / 1048576.0,
+        sampler.maxHeapUsed / 1048576.0,
+        Math.max(0, sampler.maxHeapUsed - heapBefore) / 1048576.0,
+        sampler.maxQueuedBytes / 1024.0,
+        after.stream().mapToLong(m -> m.path("process").path("rss_bytes").asLong()).max()
+            .orElse(0) / 1048576.0,
+        delta(before, after, "process", "cpu_time_ns") / 1e9 / wallSeconds,
+        loadCpu,
+        closes,
+        redis,
+        new LinkedHashMap<>(refused),
+        healthyCloses,
+        healthy.stream().filter(c -> c.closed.isDone()).count()
+            + refused.values().stream().mapToInt(Integer::intValue).sum(),
+        bytes / 1e6 / wallSeconds,
+        frames == 0 ? 0 : bytes / frames,
+        converged,
+        drainMillis,
+        null);
 
     healthy.forEach(WatchingClient::close);
     for (StalledClient client : stalled) {
@@ -345,13 +322,12 @@ public final class LoadTest {
     return true;
   }
 
-  static String summary(JsonNode run) {
-    JsonNode st = run.path("staleness_ms");
+  static String summary(LoadTestReport.Run run) {
+    LoadTestReport.Staleness st = run.stalenessMs();
     return String.format(Locale.ROOT,
         "staleness p50 %.1f p99 %.1f max %.1f ms; %.1f frames/s/client; converged %s; closes %s",
-        st.path("p50").asDouble(), st.path("p99").asDouble(), st.path("max").asDouble(),
-        run.path("frames_per_s_per_client").asDouble(), run.path("converged").asBoolean(),
-        run.path("server_closes"));
+        st.p50(), st.p99(), st.max(), run.framesPerSPerClient(), run.converged(),
+        run.serverCloses());
   }
 
   /** How much a counter at {@code path} grew, summed over the nodes. */
