@@ -2,19 +2,34 @@ package io.github.broadcast;
 
 import java.time.Duration;
 
-/** Argument checks whose messages name the option and the value, in Netty's form. */
-final class Checks {
+/**
+ * Argument checks whose messages name the option and the value, in Netty's form ({@code
+ * sendTimeout : PT0S (expected: > 0)}). Every builder of the library uses them, in every module,
+ * so that a bad option reads the same wherever it is set.
+ */
+public final class Checks {
 
   private Checks() {}
 
-  static long requirePositive(String name, long value) {
+  /**
+   * Returns {@code value} if it is positive.
+   *
+   * @throws IllegalArgumentException naming {@code name} and the value otherwise
+   */
+  public static long requirePositive(String name, long value) {
     if (value <= 0) {
       throw new IllegalArgumentException(name + " : " + value + " (expected: > 0)");
     }
     return value;
   }
 
-  static Duration requirePositive(String name, Duration value) {
+  /**
+   * Returns {@code value} if it is a positive duration.
+   *
+   * @throws NullPointerException if it is null, naming {@code name}
+   * @throws IllegalArgumentException naming {@code name} and the value if it is zero or negative
+   */
+  public static Duration requirePositive(String name, Duration value) {
     if (value == null) {
       throw new NullPointerException(name + " : null (expected: a positive duration)");
     }
@@ -24,14 +39,22 @@ final class Checks {
     return value;
   }
 
-  static <T> T requireNonNull(String name, T value) {
+  /**
+   * Returns {@code value} if it is not null.
+   *
+   * @throws NullPointerException naming {@code name} otherwise
+   */
+  public static <T> T requireNonNull(String name, T value) {
     if (value == null) {
       throw new NullPointerException(name + " : null (expected: non-null)");
     }
     return value;
   }
 
-  static void requireState(boolean expression, String template, Object... args) {
+  /**
+   * Throws {@link IllegalStateException} with the formatted message unless {@code expression}.
+   */
+  public static void requireState(boolean expression, String template, Object... args) {
     if (!expression) {
       throw new IllegalStateException(String.format(template, args));
     }

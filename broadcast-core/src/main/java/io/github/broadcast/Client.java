@@ -41,7 +41,4 @@ public interface Client {
 
   /** Closes the connection with {@code reason}'s close code; see the class rules. */
   void close(CloseReason reason);
-
-  /** Returns whether the connection is still open. */
-  boolean isOpen();
 }

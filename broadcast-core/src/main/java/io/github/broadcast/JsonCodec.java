@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -72,6 +74,27 @@ final class JsonCodec implements MessageCodec {
     return pong;
   }
 
+  /** The session object as a tree, by the same rules as {@link #writeSession}. */
+  static ObjectNode sessionNode(SessionUpdate update) {
+    ObjectNode session = JsonNodeFactory.instance.objectNode();
+    session.put(SESSION_ID, update.sessionId());
+    session.put(VERSION, update.version());
+    if (update.isTombstone()) {
+      session.put(REMOVED, true);
+    } else {
+      for (Map.Entry<String, JsonNode> field : update.state().properties()) {
+        if (!isReserved(field.getKey())) {
+          session.set(field.getKey(), field.getValue());
+        }
+      }
+    }
+    return session;
+  }
+
+  private static boolean isReserved(String field) {
+    return field.equals(SESSION_ID) || field.equals(VERSION);
+  }
+
   private void writeSession(JsonGenerator gen, SessionUpdate update) throws IOException {
     gen.writeStartObject();
     gen.writeStringField(SESSION_ID, update.sessionId());
@@ -81,7 +104,7 @@ final class JsonCodec implements MessageCodec {
     } else {
       for (Map.Entry<String, JsonNode> field : update.state().properties()) {
         String name = field.getKey();
-        if (!name.equals(SESSION_ID) && !name.equals(VERSION)) {
+        if (!isReserved(name)) {
           gen.writeFieldName(name);
           gen.writeTree(field.getValue());
         }

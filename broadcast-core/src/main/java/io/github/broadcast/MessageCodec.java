@@ -1,6 +1,7 @@
 package io.github.broadcast;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Collection;
 
 /**
@@ -51,6 +52,17 @@ public interface MessageCodec {
 
   /** Encodes the answer to a client's text {@code ping}. */
   Frame pong();
+
+  /**
+   * Returns the session object of the JSON wire format for {@code update}, as every message
+   * above carries it: {@code session_id} and {@code version} from the update, then the state's
+   * other fields (a state's own {@code session_id} or {@code version} never overrides them); a
+   * tombstone is {@code {"session_id":..., "version":..., "removed":true}}. For an HTTP API that
+   * lists sessions in the same shape as the WebSocket.
+   */
+  static ObjectNode sessionJson(SessionUpdate update) {
+    return JsonCodec.sessionNode(update);
+  }
 
   /** Returns the JSON codec above, writing with {@code mapper}. */
   static MessageCodec json(ObjectMapper mapper) {

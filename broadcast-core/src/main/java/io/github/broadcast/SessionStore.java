@@ -1,195 +1,198 @@
 package io.github.broadcast;
 
-import static java.util.Objects.requireNonNull;
-
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
-import com.github.benmanes.caffeine.cache.RemovalCause;
-import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 
 /**
- * The source of truth: the latest state of every session, each with a version, and the expiry
- * of sessions that went quiet or ended. Every change becomes a {@link SessionUpdate} handed to
- * the sink (typically {@link Backplane#publish}), expiries included, as tombstones.
- *
- * <p>Versions come from one counter for the whole store, assigned inside the per-session atomic
- * update, so they grow with each change of a session, also across its removal and re-creation.
- * The sink is called after the change, outside every lock; two threads changing one session may
- * reach the sink in either order, and the broadcaster discards the older (see {@link
- * Broadcaster#publish}).
- *
- * <p>Thread-safe: every method may be called from any thread.
+ * The latest state of every session, each with a version: the one contract behind the store in
+ * this process ({@link #inMemory()}) and the one several nodes share through Redis ({@code
+ * RedisSessionStore}, module broadcast-redis). Code that uses a store never needs to know which.
  *
  * <pre>{@code
- * SessionStore store = SessionStore.newBuilder()
- *     .sink(broadcaster::publish)
+ * SessionStore store = SessionStore.inMemory()
  *     .expireAfter(state -> "ended".equals(state.path("status").asText())
  *         ? Duration.ofMinutes(5) : Duration.ofHours(1))
  *     .build();
- * store.apply("s1", state -> state.put("status", "working").put("event_count", 1));
+ * store.subscribe(broadcaster::publish);         // every session now, then every change
+ * store.apply("s1", state -> state.put("status", "working"));
  * }</pre>
+ *
+ * <h2>The rules every store keeps</h2>
+ *
+ * <ul>
+ *   <li><b>Session ids</b> are 1 to 256 characters, not blank, without control characters (no
+ *       line breaks); anything else is an {@link IllegalArgumentException} naming the id, and
+ *       nothing changes ({@link #checkSessionId}).
+ *   <li><b>Changes</b> receive a private copy of the current state (an empty object for a new
+ *       session) and return the new one, possibly the same object; they may run more than once
+ *       (a store that retries after a conflict), so they must not have side effects. A change
+ *       that returns null is a {@link NullPointerException}; a change that throws propagates;
+ *       either way the session is unchanged.
+ *   <li><b>Change ids</b> identify a change across retries: 1 to 128 letters, digits and {@code -
+ *       _ . :} ({@link #checkChangeId}). A change id already made within the store's dedup window
+ *       (one minute by default) is not made again; the call returns the session as it is.
+ *   <li><b>Versions</b> come from one counter per store (per cluster, for Redis): every change,
+ *       removals and expiries included, gets a version greater than any before it, so a session
+ *       never goes backwards, also across its removal and re-creation.
+ *   <li><b>Subscribers</b> first receive every live session the store holds, then every change
+ *       after that, removals and expiries as tombstones. They are called outside every lock of
+ *       the store, possibly from several threads at once and out of version order, so a
+ *       subscriber keeps the newest version of each session and drops the rest (a {@link
+ *       Broadcaster} does). A subscriber that throws is logged; the change and the other
+ *       subscribers are not affected.
+ *   <li><b>Failures</b> say whether the change was made: {@link StoreUnavailableException} (not
+ *       made, nothing was sent) or {@link ChangeOutcomeUnknownException} (sent without an answer;
+ *       retry with the same change id). A store in this process never throws either.
+ *   <li><b>Closing</b> is idempotent; afterwards changes and subscriptions throw {@link
+ *       IllegalStateException}, while {@link #get}, {@link #snapshot} and {@link #size} still
+ *       answer from the last view.
+ * </ul>
+ *
+ * <p>Threads: every method may be called from any thread. {@link #apply} may block for a round
+ * trip to the store's backing service; {@link #applyAsync} never blocks its caller.
  */
-public final class SessionStore {
+public interface SessionStore extends AutoCloseable {
 
-  private static final System.Logger logger = System.getLogger(SessionStore.class.getName());
+  /** The longest session id, in chars. */
+  int MAX_SESSION_ID_LENGTH = 256;
 
-  private final Cache<String, SessionUpdate> sessions;
-  private final AtomicLong versions = new AtomicLong();
-  private final Consumer<SessionUpdate> sink;
-  // Tombstones of expired sessions, made under Caffeine's entry lock, handed to the sink after.
-  private final Queue<SessionUpdate> expired = new ConcurrentLinkedQueue<>();
+  /** The longest change id, in chars. */
+  int MAX_CHANGE_ID_LENGTH = 128;
 
-  private SessionStore(Builder builder) {
-    this.sink = builder.sink;
-    Caffeine<Object, Object> caffeine =
-        Caffeine.newBuilder()
-            .ticker(builder.ticker::read)
-            .executor(Runnable::run);
-    Caffeine<String, SessionUpdate> typed =
-        caffeine
-            .<String, SessionUpdate>evictionListener(
-                (id, update, cause) -> {
-                  if (id != null && cause == RemovalCause.EXPIRED) {
-                    expired.add(SessionUpdate.tombstone(id, versions.incrementAndGet()));
-                  }
-                })
-            .removalListener((id, update, cause) -> drainExpired());
-    if (builder.expiry != null) {
-      typed = typed.expireAfter(new StateExpiry(builder.expiry));
-      if (builder.proactiveExpiry) {
-        typed = typed.scheduler(com.github.benmanes.caffeine.cache.Scheduler.systemScheduler());
-      }
-    }
-    this.sessions = typed.build();
+  /**
+   * Changes one session under a new change id; see the class rules.
+   *
+   * @return the update every subscriber receives
+   */
+  default SessionUpdate apply(String sessionId, UnaryOperator<ObjectNode> change) {
+    return apply(sessionId, newChangeId(), change);
   }
 
-  /** Returns a new builder: no sink, no expiry, the system ticker. */
-  public static Builder newBuilder() {
+  /**
+   * Changes one session under {@code changeId}, waiting for the outcome; see the class rules.
+   *
+   * @return the update every subscriber receives; if {@code changeId} was already made, the
+   *     session as it is (a tombstone at that change's version, if it was removed since)
+   * @throws StoreUnavailableException if the change was not made
+   * @throws ChangeOutcomeUnknownException if it may or may not have been made
+   * @throws IllegalStateException if this store is closed
+   */
+  SessionUpdate apply(String sessionId, String changeId, UnaryOperator<ObjectNode> change);
+
+  /**
+   * Changes one session under {@code changeId} without blocking the caller: the stage completes
+   * with what {@link #apply(String, String, UnaryOperator)} would return, or exceptionally with
+   * what it would throw. Invalid arguments throw at once.
+   */
+  CompletionStage<SessionUpdate> applyAsync(
+      String sessionId, String changeId, UnaryOperator<ObjectNode> change);
+
+  /**
+   * Removes one session; every subscriber receives its tombstone.
+   *
+   * @return the tombstone, or empty if the session did not exist
+   * @throws StoreUnavailableException if nothing was removed
+   * @throws ChangeOutcomeUnknownException if the removal may or may not have been made
+   * @throws IllegalStateException if this store is closed
+   */
+  Optional<SessionUpdate> remove(String sessionId);
+
+  /** Returns the session's latest update, or empty if it does not exist (or expired). */
+  Optional<SessionUpdate> get(String sessionId);
+
+  /** Returns every live session's latest update, ordered by session id. */
+  List<SessionUpdate> snapshot();
+
+  /** Returns how many live sessions the store holds. */
+  long size();
+
+  /**
+   * Adds {@code subscriber}: it first receives every live session, then every later change; see
+   * the class rules.
+   *
+   * @throws IllegalStateException if this store is closed
+   */
+  void subscribe(Consumer<SessionUpdate> subscriber);
+
+  /** Stops changes and deliveries and releases the store's resources. Idempotent. */
+  @Override
+  void close();
+
+  /** Returns a builder of a store in this process, kept in memory (Caffeine). */
+  static Builder inMemory() {
     return new Builder();
   }
 
-  /**
-   * Changes one session and hands the resulting update to the sink.
-   *
-   * @param sessionId the session; created (from an empty object) if absent
-   * @param change receives a private copy of the current state, and returns the new state
-   *     (which may be the same object, modified); must not return null or keep the object
-   * @return the update handed to the sink
-   * @throws NullPointerException if {@code change} returns null; the session is unchanged
-   */
-  public SessionUpdate apply(String sessionId, UnaryOperator<ObjectNode> change) {
-    requireNonNull(change, "change");
-    checkId(sessionId);
-    SessionUpdate update =
-        sessions.asMap().compute(sessionId, (id, current) -> {
-          ObjectNode state =
-              current == null || current.isTombstone()
-                  ? JsonNodeFactory.instance.objectNode()
-                  : current.state().deepCopy();
-          ObjectNode next = change.apply(state);
-          if (next == null) {
-            throw new NullPointerException(
-                "change returned null for session " + id + " (use remove to end a session)");
-          }
-          return SessionUpdate.of(id, versions.incrementAndGet(), next);
-        });
-    drainExpired();
-    sink.accept(update);
-    return update;
+  /** Returns a new random change id, for a change that will not be retried. */
+  static String newChangeId() {
+    return UUID.randomUUID().toString();
   }
 
   /**
-   * Removes a session and hands its tombstone to the sink.
+   * Checks a session id against the rules; see the class rules.
    *
-   * @return the tombstone, or empty if the session was absent
+   * @return {@code sessionId}
+   * @throws IllegalArgumentException naming the id and the rule, if it breaks one
+   * @throws NullPointerException if it is null
    */
-  public Optional<SessionUpdate> remove(String sessionId) {
-    checkId(sessionId);
-    SessionUpdate[] tombstone = new SessionUpdate[1];
-    sessions.asMap().computeIfPresent(sessionId, (id, current) -> {
-      tombstone[0] = SessionUpdate.tombstone(id, versions.incrementAndGet());
-      return null;
-    });
-    drainExpired();
-    if (tombstone[0] != null) {
-      sink.accept(tombstone[0]);
+  static String checkSessionId(String sessionId) {
+    if (sessionId == null) {
+      throw new NullPointerException("sessionId : null (expected: an id)");
     }
-    return Optional.ofNullable(tombstone[0]);
-  }
-
-  /** Returns the latest update of a session, or empty if absent or expired. */
-  public Optional<SessionUpdate> get(String sessionId) {
-    checkId(sessionId);
-    return Optional.ofNullable(sessions.getIfPresent(sessionId));
-  }
-
-  /** Returns every live session's latest update, in no particular order. */
-  public List<SessionUpdate> snapshot() {
-    return new ArrayList<>(sessions.asMap().values());
-  }
-
-  /** Returns the number of live sessions (expired ones may count until {@link #cleanUp()}). */
-  public long size() {
-    return sessions.estimatedSize();
-  }
-
-  /** Expires what is due now and hands the tombstones to the sink. */
-  public void cleanUp() {
-    sessions.cleanUp();
-    drainExpired();
-  }
-
-  private void drainExpired() {
-    SessionUpdate tombstone;
-    while ((tombstone = expired.poll()) != null) {
-      try {
-        sink.accept(tombstone);
-      } catch (RuntimeException e) {
-        logger.log(Level.WARNING, "sink failed on the expiry of " + tombstone.sessionId(), e);
-      }
+    if (sessionId.isEmpty() || sessionId.length() > MAX_SESSION_ID_LENGTH || sessionId.isBlank()
+        || sessionId.codePoints().anyMatch(Character::isISOControl)) {
+      String shown = sessionId.length() > 40 ? sessionId.substring(0, 40) + "..." : sessionId;
+      throw new IllegalArgumentException("sessionId : \"" + shown.replaceAll("\\p{Cntrl}", "?")
+          + "\" (" + sessionId.length() + " chars; expected: 1 to " + MAX_SESSION_ID_LENGTH
+          + " chars, not blank, no control characters)");
     }
+    return sessionId;
   }
 
-  private static void checkId(String sessionId) {
-    requireNonNull(sessionId, "sessionId");
-    if (sessionId.isBlank()) {
-      throw new IllegalArgumentException("sessionId : blank (expected: at least one non-space)");
+  /**
+   * Checks a change id against the rules; see the class rules.
+   *
+   * @return {@code changeId}
+   * @throws IllegalArgumentException naming the id and the rule, if it breaks one
+   * @throws NullPointerException if it is null
+   */
+  static String checkChangeId(String changeId) {
+    if (changeId == null) {
+      throw new NullPointerException("changeId : null (expected: an id)");
     }
+    if (changeId.isEmpty() || changeId.length() > MAX_CHANGE_ID_LENGTH
+        || !ChangeIds.PATTERN.matcher(changeId).matches()) {
+      throw new IllegalArgumentException("changeId : " + changeId + " (expected: 1 to "
+          + MAX_CHANGE_ID_LENGTH + " letters, digits, - _ . :)");
+    }
+    return changeId;
   }
 
-  /** Builds a {@link SessionStore}; each option is validated when set. */
-  public static final class Builder {
+  /**
+   * Builds a store kept in this process. Each option is validated when set. Not thread-safe; the
+   * store is.
+   */
+  final class Builder {
 
-    private Consumer<SessionUpdate> sink = update -> {};
-    private Ticker ticker = Ticker.systemTicker();
-    private Function<ObjectNode, Duration> expiry;
-    private boolean proactiveExpiry = true;
+    Ticker ticker = Ticker.systemTicker();
+    Function<ObjectNode, Duration> expiry;
+    boolean proactiveExpiry = true;
+    Duration dedupWindow = Duration.ofMinutes(1);
 
-    private Builder() {}
+    Builder() {}
 
-    /** Sets where every update goes, typically {@link Backplane#publish}; default nowhere. */
-    public Builder sink(Consumer<SessionUpdate> sink) {
-      this.sink = Checks.requireNonNull("sink", sink);
-      return this;
-    }
-
-    /** Sets the clock that expiry reads; default {@link Ticker#systemTicker()}. */
+    /** Sets the clock that expiry and the dedup window read; default {@link Ticker#systemTicker()}. */
     public Builder ticker(Ticker ticker) {
       this.ticker = Checks.requireNonNull("ticker", ticker);
-      this.proactiveExpiry = false; // A fake clock: the test calls cleanUp().
+      this.proactiveExpiry = false; // A fake clock: the test drives expiry (see cleanUp()).
       return this;
     }
 
@@ -209,47 +212,22 @@ public final class SessionStore {
       return this;
     }
 
+    /** Sets how long a change id is remembered, so that a retry is not made twice; default 1 minute. */
+    public Builder dedupWindow(Duration window) {
+      this.dedupWindow = Checks.requirePositive("dedupWindow", window);
+      return this;
+    }
+
     /** Builds the store. */
     public SessionStore build() {
-      return new SessionStore(this);
+      return new InMemorySessionStore(this);
     }
   }
+}
 
-  /** Caffeine's per-entry expiry from the user's function of the state. */
-  private static final class StateExpiry implements Expiry<String, SessionUpdate> {
-    private final Function<ObjectNode, Duration> expiry;
+/** The pattern of change ids, compiled once (an interface cannot hold a private constant). */
+final class ChangeIds {
+  static final Pattern PATTERN = Pattern.compile("[A-Za-z0-9_.:-]+");
 
-    StateExpiry(Function<ObjectNode, Duration> expiry) {
-      this.expiry = expiry;
-    }
-
-    private long nanos(String id, SessionUpdate update) {
-      Duration ttl = expiry.apply(update.state());
-      if (ttl == null) {
-        return Long.MAX_VALUE;
-      }
-      if (ttl.isNegative()) {
-        logger.log(Level.WARNING, "expireAfter gave " + ttl + " for " + id + "; expiring now");
-        return 0;
-      }
-      return ttl.toNanos();
-    }
-
-    @Override
-    public long expireAfterCreate(String id, SessionUpdate update, long currentTime) {
-      return nanos(id, update);
-    }
-
-    @Override
-    public long expireAfterUpdate(
-        String id, SessionUpdate update, long currentTime, long currentDuration) {
-      return nanos(id, update);
-    }
-
-    @Override
-    public long expireAfterRead(
-        String id, SessionUpdate update, long currentTime, long currentDuration) {
-      return currentDuration;
-    }
-  }
+  private ChangeIds() {}
 }

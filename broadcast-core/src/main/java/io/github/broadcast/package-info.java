@@ -7,8 +7,8 @@
  * <pre>
  * producer (hook POST, file watcher, app code)
  *   -&gt; {@link io.github.broadcast.SessionStore#apply}   latest state + version per session
- *   -&gt; {@link io.github.broadcast.Backplane#publish}     in-process by default
- *   -&gt; {@link io.github.broadcast.Broadcaster#publish}   the strategy decides when and how
+ *        (in this process, or shared by several nodes through Redis: broadcast-redis)
+ *   -&gt; every subscriber: {@link io.github.broadcast.Broadcaster#publish}   the strategy decides
  *        -&gt; {@link io.github.broadcast.MessageCodec}     encoded once: one {@link io.github.broadcast.Frame} for all
  *        -&gt; {@link io.github.broadcast.Client#send}       one send in flight per client
  * </pre>
@@ -32,8 +32,8 @@
  * <h2>Where to start reading</h2>
  *
  * {@link io.github.broadcast.Broadcasters} for the presets and the builder; {@link
- * io.github.broadcast.Broadcaster} for the promises; {@link io.github.broadcast.Client} to
- * adapt a transport. Inside: {@code FanoutBroadcaster} (registration and ordering) and {@code
+ * io.github.broadcast.Broadcaster} for the promises; {@link io.github.broadcast.SessionStore} for
+ * the store contract; {@link io.github.broadcast.Client} to adapt a transport. Inside: {@code FanoutBroadcaster} (registration and ordering) and {@code
  * Outbox} (one client's bounded queue) open with design notes; {@code BatchingBroadcaster}
  * coalesces in front of them.
  */

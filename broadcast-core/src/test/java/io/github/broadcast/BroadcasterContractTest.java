@@ -81,7 +81,8 @@ final class BroadcasterContractTest {
   void burstWithSlowAndLateClients_everyOpenClientConvergesToTheStore(Variant variant) {
     // The burst spans 6 s of flushes; a longer send timeout keeps the stalled client open.
     build(variant.builder().sendTimeout(Duration.ofMinutes(1)));
-    SessionStore store = SessionStore.newBuilder().sink(broadcaster::publish).build();
+    SessionStore store = SessionStore.inMemory().build();
+    store.subscribe(broadcaster::publish);
     RecordingClient fast = client("fast");
     RecordingClient slow = client("slow");
     RecordingClient late = client("late");

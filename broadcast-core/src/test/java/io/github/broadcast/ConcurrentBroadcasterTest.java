@@ -90,11 +90,6 @@ final class ConcurrentBroadcasterTest {
 
           @Override
           public void close(CloseReason reason) {}
-
-          @Override
-          public boolean isOpen() {
-            return true;
-          }
         };
     broadcaster.register(throwing);
     broadcaster.register(a);

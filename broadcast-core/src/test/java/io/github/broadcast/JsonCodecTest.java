@@ -1,5 +1,6 @@
 package io.github.broadcast;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -64,5 +65,22 @@ final class JsonCodecTest {
         .isEqualTo(frame.text().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
     assertThat(Frame.utf8Length("a\uD800b")).as("a lone surrogate encodes as '?'")
         .isEqualTo("a\uD800b".getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+  }
+
+  @Test
+  void sessionJson_isTheSessionObjectOfEveryFrame_andTheStateCannotOverrideIdOrVersion() throws Exception {
+    ObjectNode state = new ObjectMapper().createObjectNode()
+        .put("version", 999).put("session_id", "spoofed").put("status", "working");
+    SessionUpdate update = SessionUpdate.of("a", 7, state);
+
+    ObjectNode object = MessageCodec.sessionJson(update);
+    JsonNode framed = new ObjectMapper().readTree(MessageCodec.json().sessionUpdate(update).text())
+        .get("session");
+
+    assertThat(object.toString()).isEqualTo(framed.toString()); // The same JSON, field order included.
+    assertThat(object.get("version").asLong()).isEqualTo(7);
+    assertThat(object.get("session_id").asText()).isEqualTo("a");
+    assertThat(MessageCodec.sessionJson(SessionUpdate.tombstone("a", 8)).get("removed").asBoolean())
+        .isTrue();
   }
 }

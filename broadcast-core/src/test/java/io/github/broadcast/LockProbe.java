@@ -77,8 +77,4 @@ final class LockProbe implements Client {
     delegate.close(reason);
   }
 
-  @Override
-  public boolean isOpen() {
-    return delegate.isOpen();
-  }
 }

@@ -187,7 +187,6 @@ final class ProbeClient implements Client {
     }
   }
 
-  @Override
   public boolean isOpen() {
     return closeReason == null && !unregistered;
   }

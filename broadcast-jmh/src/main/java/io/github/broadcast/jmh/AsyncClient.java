@@ -81,8 +81,4 @@ final class AsyncClient implements Client {
     open = false;
   }
 
-  @Override
-  public boolean isOpen() {
-    return open;
-  }
 }

@@ -2,14 +2,10 @@ package io.github.broadcast.jmh;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.SessionUpdate;
-import io.github.broadcast.redis.RedisServer;
 import io.github.broadcast.redis.RedisSessionStore;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,8 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * single command thread is what caps a cluster) and the server-side time of one EVALSHA.
  *
  * <pre>
- * java -jar broadcast-jmh/target/benchmarks.jar RedisStoreBenchmark -t 1   # one writer: latency
- * java -jar broadcast-jmh/target/benchmarks.jar RedisStoreBenchmark -t 16  # many: throughput
+ * redis-server --port 6399 --save '' --appendonly no --daemonize yes
+ * java -jar broadcast-jmh/target/benchmarks.jar RedisStoreBenchmark -p uri=redis://127.0.0.1:6399 -t 1
+ * java -jar broadcast-jmh/target/benchmarks.jar RedisStoreBenchmark -p uri=redis://127.0.0.1:6399 -t 16
  * </pre>
  *
  * <p>Needs Debian's {@code redis-server} ({@code apt-get install redis-server}), or its path in
@@ -68,8 +65,11 @@ public class RedisStoreBenchmark {
   @Param({"SMALL", "LARGE"})
   public Payload payload;
 
-  private Path dir;
-  private RedisServer redisServer;
+  /** The Redis to measure; empty: the REDIS_URI environment variable. */
+  @Param({""})
+  public String uri;
+
+  private String prefix;
   private RedisClient infoClient;
   private StatefulRedisConnection<String, String> infoConnection;
   private RedisCommands<String, String> info;
@@ -95,22 +95,27 @@ public class RedisStoreBenchmark {
   }
 
   @Setup(Level.Trial)
-  public void startRedis() throws Exception {
-    dir = Files.createTempDirectory("redis-bench");
-    redisServer = RedisServer.launch(dir, null);
-    String uri = redisServer.uri();
-    infoClient = RedisClient.create(uri);
+  public void connect() {
+    String target = uri.isEmpty() ? System.getenv().getOrDefault("REDIS_URI", "") : uri;
+    if (target.isEmpty()) {
+      throw new IllegalStateException("RedisStoreBenchmark measures a running redis-server:"
+          + " start one (redis-server --port 6399 --save '' --appendonly no) and pass"
+          + " -p uri=redis://127.0.0.1:6399, or set REDIS_URI");
+    }
+    prefix = "bench-" + System.nanoTime();
+    infoClient = RedisClient.create(target);
     infoConnection = infoClient.connect();
     info = infoConnection.sync();
+    info.configResetstat(); // The per-command figures printed at the end are this run's.
     stores = new RedisSessionStore[nodes];
     for (int n = 0; n < nodes; n++) {
-      stores[n] = RedisSessionStore.newBuilder(uri).prefix("bench").build();
+      stores[n] = RedisSessionStore.newBuilder(target).prefix(prefix).build();
       stores[n].subscribe(update -> { }); // A node's broadcaster would take it from here.
     }
   }
 
   @TearDown(Level.Trial)
-  public void stopRedis() throws IOException {
+  public void disconnect() {
     // The commands the scripts ran, each counted on its own too (their time is within EVALSHA's).
     System.out.println("  [redis-server commands over the whole run:]");
     for (String line : info.info("commandstats").split("\r?\n")) {
@@ -121,15 +126,10 @@ public class RedisStoreBenchmark {
     for (RedisSessionStore store : stores) {
       store.close();
     }
+    // This run's keys only (its change ids expire by themselves within the dedup window).
+    info.del(prefix + ":sessions", prefix + ":version", prefix + ":rebuilding");
     infoConnection.close();
     infoClient.shutdown();
-    redisServer.close();
-    try (var files = Files.list(dir)) {
-      for (Path file : (Iterable<Path>) files::iterator) {
-        Files.delete(file);
-      }
-    }
-    Files.delete(dir);
   }
 
   @Setup(Level.Iteration)

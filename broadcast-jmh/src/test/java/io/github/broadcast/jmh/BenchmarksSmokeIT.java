@@ -2,9 +2,11 @@ package io.github.broadcast.jmh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.broadcast.redis.RedisServer;
+import io.github.broadcast.testing.RedisServer;
+import java.nio.file.Path;
 import java.util.Collection;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Timeout;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -62,13 +64,16 @@ final class BenchmarksSmokeIT {
   }
 
   @Test
-  void redisStoreBenchmark_runsAgainstARealRedis() throws Exception {
-    RedisServer.requireInstalled();
-    Collection<RunResult> results = new Runner(new OptionsBuilder()
-        .parent(smoke("RedisStoreBenchmark"))
-        .param("nodes", "1", "3")
-        .threads(2)
-        .build()).run();
+  void redisStoreBenchmark_runsAgainstARealRedis(@TempDir Path dir) throws Exception {
+    Collection<RunResult> results;
+    try (RedisServer redis = RedisServer.start(dir, null)) {
+      results = new Runner(new OptionsBuilder()
+          .parent(smoke("RedisStoreBenchmark"))
+          .param("nodes", "1", "3")
+          .param("uri", redis.uri())
+          .threads(2)
+          .build()).run();
+    }
     assertThat(results).hasSize(2);
     for (RunResult result : results) {
       assertThat(result.getPrimaryResult().getScore())

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.StoreUnavailableException;
 import io.github.broadcast.testing.RecordingClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ final class Node implements AutoCloseable {
     while (true) {
       try {
         return increment(session);
-      } catch (RedisUnavailableException e) {
+      } catch (StoreUnavailableException e) {
         if (System.nanoTime() > deadline) {
           throw e;
         }

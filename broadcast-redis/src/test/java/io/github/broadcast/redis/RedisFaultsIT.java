@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.github.broadcast.ChangeOutcomeUnknownException;
 import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.StoreUnavailableException;
 import io.github.broadcast.testing.RecordingClient;
+import io.github.broadcast.testing.RedisServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -170,13 +173,13 @@ final class RedisFaultsIT {
     redis.pause();
     try {
       assertThatThrownBy(() -> a.store.apply("x", "hook-42", state -> state.put("n", 6)))
-          .isInstanceOf(RedisOutcomeUnknownException.class)
+          .isInstanceOf(ChangeOutcomeUnknownException.class)
           .hasMessageContaining("may or may not have been made")
-          .satisfies(e -> assertThat(((RedisOutcomeUnknownException) e).changeId())
+          .satisfies(e -> assertThat(((ChangeOutcomeUnknownException) e).changeId())
               .isEqualTo("hook-42"));
       assertThat(a.store.stats().connected()).as("connected while commands time out").isFalse();
       assertThatThrownBy(() -> a.increment("x"))
-          .isInstanceOf(RedisUnavailableException.class)
+          .isInstanceOf(StoreUnavailableException.class)
           .hasMessageContaining("was not changed");
     } finally {
       redis.resume();
@@ -198,7 +201,7 @@ final class RedisFaultsIT {
     while (true) {
       try {
         return change.get();
-      } catch (RedisUnavailableException e) {
+      } catch (StoreUnavailableException e) {
         // Not made: try again.
       }
     }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.StoreUnavailableException;
 import io.github.broadcast.testing.RecordingClient;
+import io.github.broadcast.testing.RedisServer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -149,7 +151,7 @@ final class RedisSessionStoreIT {
     await().atMost(Duration.ofSeconds(20)).until(
         () -> !a.store.stats().connected() && !b.store.stats().connected());
     assertThatThrownBy(() -> increment(a, "s0"))
-        .isInstanceOf(RedisUnavailableException.class)
+        .isInstanceOf(StoreUnavailableException.class)
         .hasMessageContaining("127.0.0.1:" + redis.port());
     assertThat(a.store.stats().failedWrites()).isPositive();
     assertThat(a.clients.get(0).isOpen()).as("clients stay while Redis is away").isTrue();

@@ -3,7 +3,10 @@ package io.github.broadcast.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.github.broadcast.ChangeOutcomeUnknownException;
+import io.github.broadcast.StoreUnavailableException;
 import io.github.broadcast.testing.RecordingClient;
+import io.github.broadcast.testing.RedisServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -128,9 +131,9 @@ final class RedisStormIT {
             applies.increment();
             counter(acknowledged, session).increment();
             break;
-          } catch (RedisOutcomeUnknownException e) {
+          } catch (ChangeOutcomeUnknownException e) {
             wasUnknown = true; // Retry the same change id until it is answered.
-          } catch (RedisUnavailableException e) {
+          } catch (StoreUnavailableException e) {
             refused.increment();
             if (!wasUnknown) {
               break; // Not made: move on to the next change.

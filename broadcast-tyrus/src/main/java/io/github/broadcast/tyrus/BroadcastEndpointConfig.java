@@ -3,6 +3,7 @@ package io.github.broadcast.tyrus;
 import static java.util.Objects.requireNonNull;
 
 import io.github.broadcast.Broadcaster;
+import io.github.broadcast.Checks;
 import io.github.broadcast.Ticker;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.net.URI;
@@ -245,10 +246,7 @@ public final class BroadcastEndpointConfig {
     }
 
     private static int positive(String name, int value) {
-      if (value <= 0) {
-        throw new IllegalArgumentException(name + " : " + value + " (expected: > 0)");
-      }
-      return value;
+      return (int) Checks.requirePositive(name, value);
     }
   }
 }

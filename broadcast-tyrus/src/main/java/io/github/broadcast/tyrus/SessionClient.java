@@ -87,10 +87,6 @@ final class SessionClient implements Client {
     }
   }
 
-  @Override
-  public boolean isOpen() {
-    return session.isOpen();
-  }
 
   /** Takes one inbound-message token; false means the peer sends too fast. */
   boolean admitInbound() {

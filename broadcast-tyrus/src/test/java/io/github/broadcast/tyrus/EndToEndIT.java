@@ -8,7 +8,7 @@ import io.github.broadcast.Broadcasters;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.testing.RecordingClient;
-import io.github.broadcast.tyrus.testing.WsTestClient;
+import io.github.broadcast.testing.WsTestClient;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,7 +61,8 @@ final class EndToEndIT {
   void fiftyClients_burstFromFourThreads_everyClientConvergesToTheStore(Broadcasters.Preset preset)
       throws Exception {
     start(preset.newBuilder().build());
-    SessionStore store = SessionStore.newBuilder().sink(broadcaster::publish).build();
+    SessionStore store = SessionStore.inMemory().build();
+    store.subscribe(broadcaster::publish);
     store.apply("before", state -> state.put("status", "idle"));
     for (int i = 0; i < 50; i++) {
       clients.add(WsTestClient.connect(http, server.webSocketUri(), "c" + i, null));

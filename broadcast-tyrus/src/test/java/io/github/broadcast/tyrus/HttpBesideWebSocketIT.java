@@ -68,8 +68,8 @@ final class HttpBesideWebSocketIT {
     HttpClient http = HttpClient.newHttpClient();
     assertThat(http.send(HttpRequest.newBuilder(server.uri("/nothing")).build(),
         HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
-    io.github.broadcast.tyrus.testing.WsTestClient client =
-        io.github.broadcast.tyrus.testing.WsTestClient.connect(http, server.webSocketUri(), "c",
+    io.github.broadcast.testing.WsTestClient client =
+        io.github.broadcast.testing.WsTestClient.connect(http, server.webSocketUri(), "c",
             null);
     org.awaitility.Awaitility.await()
         .until(() -> client.recorder().types().contains("initial_state"));

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.testing.FakeTicker;
-import io.github.broadcast.tyrus.testing.WsTestClient;
+import io.github.broadcast.testing.WsTestClient;
 import java.net.http.HttpClient;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;

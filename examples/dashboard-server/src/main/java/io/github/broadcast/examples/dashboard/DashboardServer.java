@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.OutboxLimits;
+import io.github.broadcast.SessionStore;
 import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.redis.RedisSessionStore;
 import io.github.broadcast.tyrus.BroadcastEndpointConfig;
 import io.github.broadcast.tyrus.EmbeddedServer;
 import io.github.broadcast.tyrus.EndpointStats;
@@ -13,7 +15,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,7 +38,7 @@ public final class DashboardServer implements AutoCloseable {
 
   private final Options options;
   private final Broadcaster broadcaster;
-  private final Sessions store;
+  private final SessionStore store;
   private final ExecutorService sequentialPublisher; // Null unless the strategy is sequential.
   private final EmbeddedServer server;
   private final TranscriptWatcher watcher;
@@ -63,8 +65,12 @@ public final class DashboardServer implements AutoCloseable {
             : options.idleTtl;
     try {
       this.store = options.redis == null
-          ? Sessions.local(expiry, this::publish)
-          : Sessions.redis(options.redis, options.redisPrefix, expiry, this::publish);
+          ? SessionStore.inMemory().expireAfter(expiry).build()
+          : RedisSessionStore.newBuilder(options.redis)
+              .prefix(options.redisPrefix)
+              .expireAfter(expiry)
+              .build();
+      store.subscribe(this::publish); // The sessions already there, then every change.
     } catch (RuntimeException e) {
       stopPublishing();
       throw e;
@@ -134,8 +140,7 @@ public final class DashboardServer implements AutoCloseable {
     if (options.strategy.isBatched()) {
       builder.batchInterval(options.flushInterval);
     }
-    if (options.strategy == Broadcasters.Preset.BACKPRESSURE
-        || options.strategy == Broadcasters.Preset.PRODUCTION) {
+    if (options.strategy.isBounded()) {
       builder
           .outboxLimits(new OutboxLimits(options.maxOutboxBytes, options.maxOutboxFrames,
               options.grace))
@@ -156,18 +161,19 @@ public final class DashboardServer implements AutoCloseable {
     }
   }
 
-  /** Applies one validated hook payload; returns the session's update. Never waits on sends. */
-  SessionUpdate ingest(JsonNode hook) {
-    return ingest(hook, UUID.randomUUID().toString());
-  }
-
   /**
    * Applies one validated hook payload under {@code changeId} (a retried hook carries the same
-   * one, so it counts once); returns the session's update. Never waits on sends.
+   * one, so it counts once), without blocking: the stage completes with the session's update.
    */
-  SessionUpdate ingest(JsonNode hook, String changeId) {
+  CompletionStage<SessionUpdate> ingest(JsonNode hook, String changeId) {
     String sessionId = hook.get("session_id").asText();
-    return store.apply(sessionId, changeId,
+    return store.applyAsync(sessionId, changeId,
+        state -> SessionModel.apply(state, hook, clock.instant(), options.taskMax));
+  }
+
+  /** Applies one validated hook payload and waits for it (the simulator's path). */
+  void ingest(JsonNode hook) {
+    store.apply(hook.get("session_id").asText(),
         state -> SessionModel.apply(state, hook, clock.instant(), options.taskMax));
   }
 
@@ -197,7 +203,7 @@ public final class DashboardServer implements AutoCloseable {
     return broadcaster;
   }
 
-  Sessions store() {
+  SessionStore store() {
     return store;
   }
 

@@ -4,10 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.BroadcastStats;
+
+import io.github.broadcast.ChangeOutcomeUnknownException;
 import io.github.broadcast.CloseReason;
+import io.github.broadcast.MessageCodec;
 import io.github.broadcast.SessionUpdate;
-import io.github.broadcast.redis.RedisOutcomeUnknownException;
-import io.github.broadcast.redis.RedisUnavailableException;
+import io.github.broadcast.StoreUnavailableException;
+import io.github.broadcast.redis.RedisSessionStore;
+
 import io.github.broadcast.tyrus.EndpointStats;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -15,7 +19,10 @@ import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.UUID;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
@@ -23,6 +30,8 @@ import org.glassfish.grizzly.http.server.Response;
 
 /** The dashboard's HTTP API: hooks in, sessions and metrics out. Each runs on a worker thread. */
 final class Handlers {
+
+  private static final System.Logger logger = System.getLogger(Handlers.class.getName());
 
   private Handlers() {}
 
@@ -44,7 +53,10 @@ final class Handlers {
    * {@code POST /api/hooks}: one Claude Code hook payload. 202 with the session's new version;
    * 400, 401, 405 or 413 with a JSON error, and 503 when the cluster's Redis is unreachable; then
    * nothing has changed. 504 when Redis did not answer: the hook may or may not have been applied;
-   * posting it again with the same {@code Idempotency-Key} is safe (Redis drops a repeat). Never
+   * posting it again with the same {@code Idempotency-Key} is safe (the store drops a repeat).
+   *
+   * <p>The change is applied asynchronously: the worker thread is released while the store
+   * (Redis, for a cluster) works, and the response completes from the store's thread. Never
    * waits for the broadcast.
    */
   static HttpHandler hooks(DashboardServer server, String token) {
@@ -61,26 +73,54 @@ final class Handlers {
         if (invalid != null) {
           throw new Http.Refusal(400, invalid);
         }
-        SessionUpdate update;
-        try {
-          update = server.ingest(hook, changeId);
-        } catch (RedisUnavailableException e) {
-          // Not made, and said so: the producer may retry. Clients keep the last view.
-          response.setHeader("Retry-After", "1");
-          throw new Http.Refusal(503, "the cluster's Redis is unreachable; retry: "
-              + e.getMessage());
-        } catch (RedisOutcomeUnknownException e) {
-          response.setHeader("Retry-After", "1");
-          throw new Http.Refusal(504, "the cluster's Redis did not answer: the hook may or may"
-              + " not have been applied; post it again with the same Idempotency-Key header"
-              + " and it counts once");
+        CompletableFuture<SessionUpdate> applied =
+            server.ingest(hook, changeId).toCompletableFuture();
+        if (applied.isDone()) {
+          answer(response, applied);
+          return;
         }
-        Http.send(response, 202, Http.MAPPER.createObjectNode()
-            .put("ok", true)
-            .put("session_id", update.sessionId())
-            .put("version", update.version()));
+        response.suspend();
+        applied.whenComplete((update, error) -> {
+          try {
+            answer(response, applied);
+          } catch (IOException e) {
+            logger.log(Level.DEBUG, () -> "could not answer a hook: " + e);
+          } finally {
+            response.resume();
+          }
+        });
       }
     };
+  }
+
+  /** Writes the answer to a hook whose change has completed. */
+  private static void answer(Response response, CompletableFuture<SessionUpdate> applied)
+      throws IOException {
+    SessionUpdate update;
+    try {
+      update = applied.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof StoreUnavailableException) {
+        // Not made, and said so: the producer may retry. Clients keep the last view.
+        response.setHeader("Retry-After", "1");
+        Http.error(response, 503, "the cluster's Redis is unreachable; retry: "
+            + cause.getMessage());
+      } else if (cause instanceof ChangeOutcomeUnknownException) {
+        response.setHeader("Retry-After", "1");
+        Http.error(response, 504, "the cluster's Redis did not answer: the hook may or may"
+            + " not have been applied; post it again with the same Idempotency-Key header"
+            + " and it counts once");
+      } else {
+        logger.log(Level.WARNING, "a hook failed", cause);
+        Http.error(response, 500, "the hook could not be applied: " + cause);
+      }
+      return;
+    }
+    Http.send(response, 202, Http.MAPPER.createObjectNode()
+        .put("ok", true)
+        .put("session_id", update.sessionId())
+        .put("version", update.version()));
   }
 
   /**
@@ -127,13 +167,9 @@ final class Handlers {
     };
   }
 
-  /** The session object of the wire protocol: id and version, then the state. */
+  /** The session object of the wire protocol, as the WebSocket carries it. */
   static ObjectNode sessionJson(SessionUpdate update) {
-    ObjectNode session = Http.MAPPER.createObjectNode();
-    session.put("session_id", update.sessionId());
-    session.put("version", update.version());
-    session.setAll(update.state());
-    return session;
+    return MessageCodec.sessionJson(update);
   }
 
   /** {@code GET /api/metrics}: the broadcaster's stats, the endpoint's, and the process's. */
@@ -151,7 +187,9 @@ final class Handlers {
     ObjectNode body = Http.MAPPER.createObjectNode();
     body.put("strategy", server.options().strategy.name().toLowerCase(java.util.Locale.ROOT));
     body.put("sessions", server.store().size());
-    server.store().describe(body);
+    if (server.store() instanceof RedisSessionStore) {
+      describe(((RedisSessionStore) server.store()).stats(), server.options().redisPrefix, body);
+    }
 
     BroadcastStats stats = server.broadcaster().stats();
     ObjectNode broadcast = body.putObject("broadcast");
@@ -193,6 +231,22 @@ final class Handlers {
     process.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
     process.put("uptime_ms", ManagementFactory.getRuntimeMXBean().getUptime());
     return body;
+  }
+
+  /** The Redis store's state, for a node of a cluster. */
+  private static void describe(RedisSessionStore.Stats stats, String prefix, ObjectNode metrics) {
+    metrics.putObject("redis")
+        .put("prefix", prefix)
+        .put("connected", stats.connected())
+        .put("disconnects", stats.disconnects())
+        .put("resyncs", stats.resyncs())
+        .put("reseeded", stats.reseeded())
+        .put("rebuilds", stats.rebuilds())
+        .put("conflicts", stats.conflicts())
+        .put("failed_writes", stats.failedWrites())
+        .put("unknown_outcomes", stats.unknownOutcomes())
+        .put("duplicates", stats.duplicates())
+        .put("received", stats.received());
   }
 
   /** Resident set size from /proc (Linux); -1 where there is none. */

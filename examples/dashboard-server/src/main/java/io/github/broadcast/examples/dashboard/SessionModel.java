@@ -1,6 +1,7 @@
 package io.github.broadcast.examples.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.broadcast.SessionStore;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 
@@ -23,11 +24,13 @@ final class SessionModel {
       return "body must be a JSON object";
     }
     JsonNode id = hook.get("session_id");
-    if (id == null || !id.isTextual() || id.asText().isBlank()) {
-      return "session_id must be a non-empty string";
+    if (id == null || !id.isTextual()) {
+      return "session_id must be a string";
     }
-    if (id.asText().length() > 200) {
-      return "session_id is longer than 200 characters";
+    try {
+      SessionStore.checkSessionId(id.asText()); // The store's one rule, whichever the store.
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
     }
     JsonNode event = hook.get("hook_event_name");
     if (event == null || !event.isTextual() || event.asText().isBlank()) {

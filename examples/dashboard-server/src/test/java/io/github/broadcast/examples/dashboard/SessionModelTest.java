@@ -85,8 +85,10 @@ final class SessionModelTest {
         .put("session_id", 42).put("hook_event_name", "Stop"))).contains("session_id");
     assertThat(SessionModel.validate(Http.MAPPER.createObjectNode().put("session_id", "a")))
         .contains("hook_event_name");
-    assertThat(SessionModel.validate(hook("Stop").put("session_id", "x".repeat(201))))
-        .contains("200");
+    assertThat(SessionModel.validate(hook("Stop").put("session_id", "x".repeat(257))))
+        .contains("sessionId").contains("257 chars");
+    assertThat(SessionModel.validate(hook("Stop").put("session_id", "a\nb")))
+        .as("the store's rule, the same with Redis").contains("control characters");
   }
 
   @Test

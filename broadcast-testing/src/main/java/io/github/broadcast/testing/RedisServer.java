@@ -1,6 +1,5 @@
-package io.github.broadcast.redis;
+package io.github.broadcast.testing;
 
-import io.github.broadcast.testing.Prerequisites;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -258,7 +258,6 @@ public final class RecordingClient implements Client {
     open = false;
   }
 
-  @Override
   public synchronized boolean isOpen() {
     return open;
   }

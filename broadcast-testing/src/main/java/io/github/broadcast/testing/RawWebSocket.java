@@ -1,4 +1,4 @@
-package io.github.broadcast.tyrus.testing;
+package io.github.broadcast.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

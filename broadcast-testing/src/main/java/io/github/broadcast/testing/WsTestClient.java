@@ -1,6 +1,5 @@
-package io.github.broadcast.tyrus.testing;
+package io.github.broadcast.testing;
 
-import io.github.broadcast.testing.RecordingClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;

@@ -1,0 +1,77 @@
+package io.github.broadcast.redis;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.broadcast.SessionStore;
+import io.github.broadcast.testing.RedisServer;
+import io.github.broadcast.testing.SessionStoreContract;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The store contract on the Redis store, on a real redis-server; each test its own prefix. */
+final class RedisSessionStoreContractIT extends SessionStoreContract {
+
+  private static Path dir;
+  private static RedisServer redis;
+  private static final AtomicInteger prefixes = new AtomicInteger();
+  private final AtomicLong now = new AtomicLong(Instant.parse("2026-11-27T10:00:00Z").toEpochMilli());
+
+  @BeforeAll
+  static void startRedis() throws Exception {
+    dir = Files.createTempDirectory("redis-contract");
+    redis = RedisServer.start(dir, null);
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    if (redis != null) {
+      redis.close();
+    }
+  }
+
+  @Override
+  protected SessionStore newStore(Function<ObjectNode, Duration> expiry) {
+    return RedisSessionStore.newBuilder(redis.uri())
+        .prefix("contract-" + prefixes.incrementAndGet())
+        .clock(new Clock() {
+          @Override
+          public ZoneId getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public Instant instant() {
+            return Instant.ofEpochMilli(now.get());
+          }
+        })
+        .sweepInterval(Duration.ofMillis(100))
+        .expireAfter(expiry)
+        .build();
+  }
+
+  @Override
+  protected void elapse(SessionStore store, Duration duration) {
+    now.addAndGet(duration.toMillis());
+  }
+
+  @Override
+  protected void awaitExpiry(SessionStore store, String sessionId) {
+    await().atMost(Duration.ofSeconds(20)).until(() -> store.get(sessionId).isEmpty());
+  }
+}
