@@ -1,6 +1,6 @@
 /**
- * broadcast-core: WebSocket fan-out strategies, independent of any WebSocket container.
- * Only the API package is exported; the engine is package-private inside it.
+ * broadcast-core: WebSocket fan-out strategies, independent of any WebSocket container. Only the
+ * API package is exported; the engine is package-private inside it.
  */
 module io.github.broadcast {
   exports io.github.broadcast;

@@ -11,21 +11,21 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Coalesces updates per session, latest version wins, and every flush interval hands the batch
- * to the delivery engine as one {@code batch_update} frame (several, if a cap on entries is set).
- * The cost of a publish is one map write, whatever the number of clients.
+ * Coalesces updates per session, latest version wins, and every flush interval hands the batch to
+ * the delivery engine as one {@code batch_update} frame (several, if a cap on entries is set). The
+ * cost of a publish is one map write, whatever the number of clients.
  *
  * <p>Threads: {@link #publish} may be called from any thread and never blocks on delivery. The
  * flush runs on the scheduler, scheduled when the first update of a window arrives, so an idle
  * broadcaster does not wake up. {@code lock} guards the pending map and is never held while the
  * engine delivers: a flush takes the pending map under it, then hands each chunk to the engine
  * outside it. Two flushes may overlap (the scheduled one and the one in {@link #close}); the
- * engine's version check keeps that safe, since an entry older than what the other flush
- * already delivered is discarded as stale, never applied over it.
+ * engine's version check keeps that safe, since an entry older than what the other flush already
+ * delivered is discarded as stale, never applied over it.
  *
- * <p>Faults: a chunk the codec cannot encode is delivered update by update, so only the update
- * that cannot be encoded is lost (counted as a fault); the remaining chunks and the flush clock
- * carry on.
+ * <p>Faults: a chunk the codec cannot encode is delivered update by update, so only the update that
+ * cannot be encoded is lost (counted as a fault); the remaining chunks and the flush clock carry
+ * on.
  */
 final class BatchingBroadcaster implements Broadcaster {
 
@@ -116,9 +116,9 @@ final class BatchingBroadcaster implements Broadcaster {
   }
 
   /**
-   * Hands everything pending to the engine, in chunks of at most {@code maxEntries}, each
-   * offered and then drained with no lock held. After {@link #close}, chunks not yet offered are
-   * dropped: the clients they were for are being closed.
+   * Hands everything pending to the engine, in chunks of at most {@code maxEntries}, each offered
+   * and then drained with no lock held. After {@link #close}, chunks not yet offered are dropped:
+   * the clients they were for are being closed.
    */
   void flush() {
     List<SessionUpdate> batch;
@@ -194,7 +194,12 @@ final class BatchingBroadcaster implements Broadcaster {
 
   @Override
   public String toString() {
-    return "BatchingBroadcaster[interval=" + interval + ", maxEntries=" + maxEntries
-        + ", engine=" + engine + "]";
+    return "BatchingBroadcaster[interval="
+        + interval
+        + ", maxEntries="
+        + maxEntries
+        + ", engine="
+        + engine
+        + "]";
   }
 }

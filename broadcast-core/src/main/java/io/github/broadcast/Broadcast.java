@@ -7,12 +7,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One publish (or one flush) on its way to the clients: the frame, encoded once, the updates it
  * carries, and a reference count of the outboxes still holding it.
  *
- * <p>Reference counting, with one atomic write per client: before offering, the publisher sets
- * one reference per outbox plus its own, so a fast drainer on another thread cannot bring the
- * count to zero while the publisher is still offering; after offering, it drops the references
- * of the outboxes that did not queue the broadcast, and its own. Whoever releases the last
- * reference knows the broadcast is complete and reports its duration for the slow-broadcast
- * warning.
+ * <p>Reference counting, with one atomic write per client: before offering, the publisher sets one
+ * reference per outbox plus its own, so a fast drainer on another thread cannot bring the count to
+ * zero while the publisher is still offering; after offering, it drops the references of the
+ * outboxes that did not queue the broadcast, and its own. Whoever releases the last reference knows
+ * the broadcast is complete and reports its duration for the slow-broadcast warning.
  */
 final class Broadcast {
 
@@ -46,10 +45,10 @@ final class Broadcast {
   private int clients;
 
   /**
-   * Returns the UTF-8 bytes of update {@code index} encoded as a {@code batch_update} of one, or
-   * -1 if the codec failed. Each update is measured at most once per broadcast, however many
-   * outboxes conflate it; a conflated catch-up is never larger than the sum of its entries
-   * measured so (see {@link MessageCodec#batchUpdate}). Called under the registry lock.
+   * Returns the UTF-8 bytes of update {@code index} encoded as a {@code batch_update} of one, or -1
+   * if the codec failed. Each update is measured at most once per broadcast, however many outboxes
+   * conflate it; a conflated catch-up is never larger than the sum of its entries measured so (see
+   * {@link MessageCodec#batchUpdate}). Called under the registry lock.
    */
   long entryBytes(int index, FanoutBroadcaster engine) {
     if (entryBytes == null) {

@@ -3,13 +3,13 @@ package io.github.broadcast;
 import java.time.Duration;
 
 /**
- * Hooks into a broadcaster's notable events, for logs, alerts or metrics. Every method has an
- * empty default; {@link #NONE} is the listener that does nothing.
+ * Hooks into a broadcaster's notable events, for logs, alerts or metrics. Every method has an empty
+ * default; {@link #NONE} is the listener that does nothing.
  *
- * <p>Rules for implementers: a method must execute fast, without external locking, must not
- * block, and must not call back into the broadcaster. It is called from publisher threads,
- * transport threads and the scheduler thread, possibly at once. An exception it throws is
- * logged and otherwise ignored: it never disturbs delivery.
+ * <p>Rules for implementers: a method must execute fast, without external locking, must not block,
+ * and must not call back into the broadcaster. It is called from publisher threads, transport
+ * threads and the scheduler thread, possibly at once. An exception it throws is logged and
+ * otherwise ignored: it never disturbs delivery.
  */
 public interface BroadcastListener {
 
@@ -26,8 +26,8 @@ public interface BroadcastListener {
   default void updatesDropped(String clientId, OverflowPolicy policy, int updates) {}
 
   /**
-   * One broadcast took {@code took} from publish until its last client's send completed, which
-   * is more than the slow-broadcast threshold; {@code slowestClientId} was that last client.
+   * One broadcast took {@code took} from publish until its last client's send completed, which is
+   * more than the slow-broadcast threshold; {@code slowestClientId} was that last client.
    */
   default void slowBroadcast(String slowestClientId, Duration took, int clients) {}
 }

@@ -8,10 +8,9 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * An immutable snapshot of a broadcaster's counters, from {@link Broadcaster#stats()}. Counters
- * are cumulative since the broadcaster was built; {@code clients} and {@code queuedBytes} are
- * gauges read at the snapshot. Metrics libraries bind to this from outside; the core depends on
- * none.
+ * An immutable snapshot of a broadcaster's counters, from {@link Broadcaster#stats()}. Counters are
+ * cumulative since the broadcaster was built; {@code clients} and {@code queuedBytes} are gauges
+ * read at the snapshot. Metrics libraries bind to this from outside; the core depends on none.
  *
  * @param clients clients registered now
  * @param published updates accepted by {@code publish}
@@ -25,8 +24,8 @@ import java.util.Map;
  * @param bytesSent UTF-8 bytes of those frames
  * @param updatesDropped updates an overflow policy coalesced away or dropped, summed over clients
  * @param resyncs snapshots sent to bring a client back after an overflow
- * @param faults exceptions thrown by a codec, a listener or a client and contained: each is
- *     logged (at most one line a second) and affects only the client concerned
+ * @param faults exceptions thrown by a codec, a listener or a client and contained: each is logged
+ *     (at most one line a second) and affects only the client concerned
  * @param queuedBytes bytes waiting in all outboxes now, not counting frames in flight
  * @param closes clients closed by the broadcaster, by reason
  * @param latencyP50 median time from publish to a client's send completing

@@ -6,11 +6,11 @@ package io.github.broadcast;
  * <h2>Promises</h2>
  *
  * <ul>
- *   <li><b>Snapshot, then live.</b> A registered client first receives {@code initial_state}
- *       (every session's latest published update), then every later update: no gap and no
- *       duplicate between the two, whatever other threads publish meanwhile.
- *   <li><b>Monotonic.</b> The versions a client sees for one session never go backwards; an
- *       update not newer than the last published one for its session is discarded.
+ *   <li><b>Snapshot, then live.</b> A registered client first receives {@code initial_state} (every
+ *       session's latest published update), then every later update: no gap and no duplicate
+ *       between the two, whatever other threads publish meanwhile.
+ *   <li><b>Monotonic.</b> The versions a client sees for one session never go backwards; an update
+ *       not newer than the last published one for its session is discarded.
  *   <li><b>Convergent.</b> Once publishing stops and sends complete, every open client's view
  *       equals the broadcaster's view (per session, its latest update), whichever strategy and
  *       overflow policy coalesced or dropped updates on the way.
@@ -18,8 +18,8 @@ package io.github.broadcast;
  *       {@link Frame} goes to every client.
  *   <li><b>One send in flight per client</b>, and the next starts from the previous one's
  *       completion: no thread per client.
- *   <li><b>No call into a client under a lock.</b> Sends, closes and pings are made with no lock
- *       of the broadcaster held, so a transport may complete a send inline and call back in.
+ *   <li><b>No call into a client under a lock.</b> Sends, closes and pings are made with no lock of
+ *       the broadcaster held, so a transport may complete a send inline and call back in.
  *   <li><b>Faults stay with their client.</b> A codec, listener or client that throws is counted
  *       ({@link BroadcastStats#faults()}), logged at most once a second, and affects only the
  *       client (closed with {@link CloseReason#INTERNAL_ERROR} where it must be) or the update
@@ -30,9 +30,9 @@ package io.github.broadcast;
  *
  * Every method may be called from any thread, concurrently. {@link #publish} never blocks, except
  * in the sequential strategy, where the publisher waits for each client in turn: that baseline is
- * kept to measure what the other strategies fix. Sends start on the publishing thread (or the
- * flush thread, when batched) and continue on the transport's completion threads; timeouts,
- * grace periods and heartbeats run on the scheduler.
+ * kept to measure what the other strategies fix. Sends start on the publishing thread (or the flush
+ * thread, when batched) and continue on the transport's completion threads; timeouts, grace periods
+ * and heartbeats run on the scheduler.
  *
  * <h2>Lifecycle</h2>
  *
@@ -48,8 +48,8 @@ public interface Broadcaster extends AutoCloseable {
 
   /**
    * Adds {@code client} and starts sending it {@code initial_state}. If the codec cannot encode
-   * {@code initial_state}, the client is closed with {@link CloseReason#INTERNAL_ERROR} instead
-   * and not added.
+   * {@code initial_state}, the client is closed with {@link CloseReason#INTERNAL_ERROR} instead and
+   * not added.
    *
    * @throws IllegalArgumentException if the client is registered already
    * @throws IllegalStateException if this broadcaster is closed
@@ -57,15 +57,15 @@ public interface Broadcaster extends AutoCloseable {
   void register(Client client);
 
   /**
-   * Removes {@code client} without closing it: the transport reports that it closed. Anything
-   * still queued for it is discarded. Does nothing for a client that is not registered.
+   * Removes {@code client} without closing it: the transport reports that it closed. Anything still
+   * queued for it is discarded. Does nothing for a client that is not registered.
    */
   void unregister(Client client);
 
   /**
    * Delivers {@code update} to every registered client, under this broadcaster's strategy; an
-   * update not newer than the last one published for its session is counted and discarded, and
-   * so is one the codec cannot encode (as a fault; see {@link MessageCodec}).
+   * update not newer than the last one published for its session is counted and discarded, and so
+   * is one the codec cannot encode (as a fault; see {@link MessageCodec}).
    *
    * @throws IllegalStateException if this broadcaster is closed
    */
@@ -85,8 +85,8 @@ public interface Broadcaster extends AutoCloseable {
 
   /**
    * Stops accepting publishes and registrations, flushes a pending batch, hands each client
-   * whatever its transport can take now, and closes every client with {@link
-   * CloseReason#SHUTDOWN}. Stops the scheduler thread if the broadcaster created it. Idempotent.
+   * whatever its transport can take now, and closes every client with {@link CloseReason#SHUTDOWN}.
+   * Stops the scheduler thread if the broadcaster created it. Idempotent.
    */
   @Override
   void close();

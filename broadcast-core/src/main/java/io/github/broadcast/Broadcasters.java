@@ -130,8 +130,8 @@ public final class Broadcasters {
   static final Duration DEFAULT_BATCH_INTERVAL = Duration.ofMillis(200);
 
   /**
-   * The one builder of broadcasters. Each option is validated when set, and the message names
-   * it; combinations are checked by {@link #build()}. Setting an option again replaces it, so a
+   * The one builder of broadcasters. Each option is validated when set, and the message names it;
+   * combinations are checked by {@link #build()}. Setting an option again replaces it, so a
    * preset's builder can be refined. Not thread-safe; a built broadcaster is.
    */
   public static final class Builder {
@@ -154,8 +154,8 @@ public final class Broadcasters {
     private Builder() {}
 
     /**
-     * Makes the publisher send to each client in turn and wait for each send to complete (at
-     * most the send timeout). The baseline to measure against; cannot be batched.
+     * Makes the publisher send to each client in turn and wait for each send to complete (at most
+     * the send timeout). The baseline to measure against; cannot be batched.
      */
     public Builder sequential() {
       this.sequential = true;
@@ -185,9 +185,9 @@ public final class Broadcasters {
 
     /**
      * Sets how long one send may stay in flight before its client is closed with {@link
-     * CloseReason#SEND_TIMEOUT}; default 5 s (30 s in the backpressure presets). Checked by a
-     * sweep every quarter of the shortest deadline (at most 1 s), so a hung send is closed even
-     * if nothing else is ever published.
+     * CloseReason#SEND_TIMEOUT}; default 5 s (30 s in the backpressure presets). Checked by a sweep
+     * every quarter of the shortest deadline (at most 1 s), so a hung send is closed even if
+     * nothing else is ever published.
      */
     public Builder sendTimeout(Duration sendTimeout) {
       this.sendTimeout = Checks.requirePositive("sendTimeout", sendTimeout);
@@ -236,8 +236,11 @@ public final class Broadcasters {
       Duration checkedSilence = Checks.requirePositive("heartbeat silenceTimeout", silenceTimeout);
       if (checkedSilence.compareTo(checkedInterval) <= 0) {
         throw new IllegalArgumentException(
-            "heartbeat silenceTimeout : " + silenceTimeout
-                + " (expected: > interval " + interval + ")");
+            "heartbeat silenceTimeout : "
+                + silenceTimeout
+                + " (expected: > interval "
+                + interval
+                + ")");
       }
       this.pingInterval = checkedInterval;
       this.silenceTimeout = checkedSilence;
@@ -263,8 +266,7 @@ public final class Broadcasters {
     /**
      * Checks the combination of options and builds the broadcaster.
      *
-     * @throws IllegalStateException if the options contradict each other; the message names
-     *     them
+     * @throws IllegalStateException if the options contradict each other; the message names them
      */
     public Broadcaster build() {
       Checks.requireState(
@@ -313,14 +315,25 @@ public final class Broadcasters {
 
     @Override
     public String toString() {
-      return "Broadcasters.Builder[sequential=" + sequential
-          + ", sendTimeout=" + sendTimeout
-          + ", outboxLimits=" + outboxLimits
-          + ", overflowPolicy=" + overflowPolicy
-          + ", batchInterval=" + batchInterval
-          + ", maxBatchEntries=" + maxBatchEntries
-          + ", heartbeat=" + pingInterval + "/" + silenceTimeout
-          + ", slowBroadcastThreshold=" + slowBroadcastThreshold + "]";
+      return "Broadcasters.Builder[sequential="
+          + sequential
+          + ", sendTimeout="
+          + sendTimeout
+          + ", outboxLimits="
+          + outboxLimits
+          + ", overflowPolicy="
+          + overflowPolicy
+          + ", batchInterval="
+          + batchInterval
+          + ", maxBatchEntries="
+          + maxBatchEntries
+          + ", heartbeat="
+          + pingInterval
+          + "/"
+          + silenceTimeout
+          + ", slowBroadcastThreshold="
+          + slowBroadcastThreshold
+          + "]";
     }
   }
 }

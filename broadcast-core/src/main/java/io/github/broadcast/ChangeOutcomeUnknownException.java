@@ -2,9 +2,9 @@ package io.github.broadcast;
 
 /**
  * A {@link SessionStore} sent a change and no answer came back (a timeout, or the connection
- * dropped with the change in flight), so it may or may not have been made. Retrying is safe:
- * apply again with the same {@link #changeId()}, and the store drops the retry if the first
- * attempt was made (within its dedup window). An in-process store never throws it.
+ * dropped with the change in flight), so it may or may not have been made. Retrying is safe: apply
+ * again with the same {@link #changeId()}, and the store drops the retry if the first attempt was
+ * made (within its dedup window). An in-process store never throws it.
  */
 public class ChangeOutcomeUnknownException extends RuntimeException {
 
@@ -12,7 +12,9 @@ public class ChangeOutcomeUnknownException extends RuntimeException {
 
   private final String changeId;
 
-  /** Creates the exception for the change sent under {@code changeId}; {@code cause} may be null. */
+  /**
+   * Creates the exception for the change sent under {@code changeId}; {@code cause} may be null.
+   */
   public ChangeOutcomeUnknownException(String message, String changeId, Throwable cause) {
     super(message, cause);
     this.changeId = changeId;

@@ -3,9 +3,9 @@ package io.github.broadcast;
 import java.time.Duration;
 
 /**
- * Argument checks whose messages name the option and the value, in Netty's form ({@code
- * sendTimeout : PT0S (expected: > 0)}). Every builder of the library uses them, in every module,
- * so that a bad option reads the same wherever it is set.
+ * Argument checks whose messages name the option and the value, in Netty's form ({@code sendTimeout
+ * : PT0S (expected: > 0)}). Every builder of the library uses them, in every module, so that a bad
+ * option reads the same wherever it is set.
  */
 public final class Checks {
 
@@ -51,9 +51,7 @@ public final class Checks {
     return value;
   }
 
-  /**
-   * Throws {@link IllegalStateException} with the formatted message unless {@code expression}.
-   */
+  /** Throws {@link IllegalStateException} with the formatted message unless {@code expression}. */
   public static void requireState(boolean expression, String template, Object... args) {
     if (!expression) {
       throw new IllegalStateException(String.format(template, args));

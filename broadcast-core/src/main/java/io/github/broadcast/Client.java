@@ -9,17 +9,17 @@ import java.util.concurrent.CompletionStage;
  * <p>Rules for implementers:
  *
  * <ul>
- *   <li>{@link #send} must not block. It returns a stage that completes normally once the frame
- *       has been handed to the socket (written, or queued in the transport's own write buffer),
- *       and exceptionally if it never will be. A broadcaster never has two sends in flight on
- *       one client, so an implementation need not queue.
- *   <li>{@link #close} must not block and may be called more than once, from any thread; after
- *       it, sends may fail.
+ *   <li>{@link #send} must not block. It returns a stage that completes normally once the frame has
+ *       been handed to the socket (written, or queued in the transport's own write buffer), and
+ *       exceptionally if it never will be. A broadcaster never has two sends in flight on one
+ *       client, so an implementation need not queue.
+ *   <li>{@link #close} must not block and may be called more than once, from any thread; after it,
+ *       sends may fail.
  *   <li>No method may call back into the broadcaster while the broadcaster is calling it.
  * </ul>
  *
- * <p>A broadcaster identifies clients by {@code equals}; the default identity equality is right
- * for almost every implementation.
+ * <p>A broadcaster identifies clients by {@code equals}; the default identity equality is right for
+ * almost every implementation.
  */
 public interface Client {
 

@@ -50,12 +50,12 @@ import java.util.concurrent.TimeUnit;
  */
 /**
  * The delivery engine behind every strategy: a registry of client outboxes, the view used for
- * {@code initial_state} and resyncs, and the scheduler's sweep for timeouts and heartbeats; see
- * the design note at the top of this file.
+ * {@code initial_state} and resyncs, and the scheduler's sweep for timeouts and heartbeats; see the
+ * design note at the top of this file.
  *
- * <p>Threads: every public method may be called from any thread. {@code lock} guards the view
- * and the registry; outboxes guard themselves; {@code outboxes} is a copy-on-write array,
- * published through a volatile field for the sweep and the stats.
+ * <p>Threads: every public method may be called from any thread. {@code lock} guards the view and
+ * the registry; outboxes guard themselves; {@code outboxes} is a copy-on-write array, published
+ * through a volatile field for the sweep and the stats.
  */
 final class FanoutBroadcaster implements Broadcaster {
 
@@ -205,10 +205,10 @@ final class FanoutBroadcaster implements Broadcaster {
 
   /**
    * Delivers {@code updates} (at most one per session) as one frame: a {@code batch_update} if
-   * {@code batch}, else one {@code session_update}. {@code originNanos} is when the oldest of
-   * them was accepted, for the latency figures. Returns false, delivering nothing, if this
-   * broadcaster is closed. An update the codec cannot encode is counted as a fault and
-   * discarded; the others are delivered one by one.
+   * {@code batch}, else one {@code session_update}. {@code originNanos} is when the oldest of them
+   * was accepted, for the latency figures. Returns false, delivering nothing, if this broadcaster
+   * is closed. An update the codec cannot encode is counted as a fault and discarded; the others
+   * are delivered one by one.
    */
   boolean deliver(List<SessionUpdate> updates, long originNanos, boolean batch) {
     Outbox[] targets;
@@ -219,7 +219,8 @@ final class FanoutBroadcaster implements Broadcaster {
         fault("encoding " + updates.get(0) + " (discarded)", null, e.getCause());
         return true;
       }
-      fault("encoding a batch of " + updates.size() + " (delivered one by one)", null, e.getCause());
+      fault(
+          "encoding a batch of " + updates.size() + " (delivered one by one)", null, e.getCause());
       for (SessionUpdate update : updates) {
         deliver(List.of(update), originNanos, batch);
       }
@@ -238,8 +239,8 @@ final class FanoutBroadcaster implements Broadcaster {
   }
 
   /**
-   * Checks, encodes, applies and queues the updates under the lock; returns the outboxes to
-   * drain, or null if closed.
+   * Checks, encodes, applies and queues the updates under the lock; returns the outboxes to drain,
+   * or null if closed.
    *
    * @throws CodecFailure if the frame cannot be encoded; then nothing changed
    */
@@ -370,8 +371,8 @@ final class FanoutBroadcaster implements Broadcaster {
   }
 
   /**
-   * Encodes one client's conflated catch-up, the only per-client encoding (after an overflow);
-   * null if the codec failed (counted and logged).
+   * Encodes one client's conflated catch-up, the only per-client encoding (after an overflow); null
+   * if the codec failed (counted and logged).
    */
   Frame encodeCatchUp(Client client, List<SessionUpdate> latest) {
     stats.encoded();
@@ -394,9 +395,9 @@ final class FanoutBroadcaster implements Broadcaster {
   }
 
   /**
-   * Encodes {@code update} as a batch of one, to measure it for a conflated map; null if the
-   * codec failed (counted and logged). Called under the registry lock, once per update of a
-   * broadcast that some outbox conflates.
+   * Encodes {@code update} as a batch of one, to measure it for a conflated map; null if the codec
+   * failed (counted and logged). Called under the registry lock, once per update of a broadcast
+   * that some outbox conflates.
    */
   Frame encodeEntry(SessionUpdate update) {
     try {
@@ -525,10 +526,9 @@ final class FanoutBroadcaster implements Broadcaster {
   }
 
   /**
-   * Called by whoever released a broadcast's last reference: the client that did, or null for
-   * the publisher. Every slow broadcast reaches the listener; the log gets at most one warning
-   * per second, counting the ones it left out, so a client that is slow for minutes cannot flood
-   * it.
+   * Called by whoever released a broadcast's last reference: the client that did, or null for the
+   * publisher. Every slow broadcast reaches the listener; the log gets at most one warning per
+   * second, counting the ones it left out, so a client that is slow for minutes cannot flood it.
    */
   void broadcastDone(Broadcast broadcast, long nowNanos, String slowestClientId) {
     long took = nowNanos - broadcast.startNanos;

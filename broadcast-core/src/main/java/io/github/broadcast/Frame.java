@@ -19,8 +19,16 @@ public record Frame(String text, int bytes) {
   public Frame {
     requireNonNull(text, "text");
     if (bytes < text.length() || bytes > 3L * text.length()) {
-      throw new IllegalArgumentException("bytes : " + bytes + " (expected: the UTF-8 size of a "
-          + text.length() + "-char text, " + text.length() + " to " + 3L * text.length() + ")");
+      throw new IllegalArgumentException(
+          "bytes : "
+              + bytes
+              + " (expected: the UTF-8 size of a "
+              + text.length()
+              + "-char text, "
+              + text.length()
+              + " to "
+              + 3L * text.length()
+              + ")");
     }
   }
 

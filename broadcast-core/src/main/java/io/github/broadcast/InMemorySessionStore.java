@@ -26,17 +26,17 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
- * The {@link SessionStore} of one process: the latest update per session in a Caffeine cache,
- * whose per-entry expiry removes sessions that went quiet or ended, and one version counter.
+ * The {@link SessionStore} of one process: the latest update per session in a Caffeine cache, whose
+ * per-entry expiry removes sessions that went quiet or ended, and one version counter.
  *
  * <p>Concurrency: each change runs inside Caffeine's per-entry atomic compute, which assigns its
  * version, so two changes of one session are serialized and versions grow with them. Subscribers
  * are called after the compute, outside every lock, on the changing thread; two threads changing
  * one session may reach a subscriber in either order, and the subscriber keeps the newer (see the
- * contract). Expiry makes tombstones under Caffeine's lock and queues them; whoever next changes
- * or cleans up hands them to the subscribers. A subscriber added while changes run misses none:
- * it joins the list before the replay's snapshot is taken, so a change is in the snapshot, or
- * reads the list after the subscriber joined, or both.
+ * contract). Expiry makes tombstones under Caffeine's lock and queues them; whoever next changes or
+ * cleans up hands them to the subscribers. A subscriber added while changes run misses none: it
+ * joins the list before the replay's snapshot is taken, so a change is in the snapshot, or reads
+ * the list after the subscriber joined, or both.
  */
 final class InMemorySessionStore implements SessionStore {
 
@@ -65,7 +65,8 @@ final class InMemorySessionStore implements SessionStore {
     if (builder.expiry != null) {
       caffeine = caffeine.expireAfter(new StateExpiry(builder.expiry));
       if (builder.proactiveExpiry) {
-        caffeine = caffeine.scheduler(com.github.benmanes.caffeine.cache.Scheduler.systemScheduler());
+        caffeine =
+            caffeine.scheduler(com.github.benmanes.caffeine.cache.Scheduler.systemScheduler());
       }
     }
     this.sessions = caffeine.build();
@@ -86,26 +87,32 @@ final class InMemorySessionStore implements SessionStore {
     boolean[] made = new boolean[1];
     long[] madeBefore = new long[1];
     SessionUpdate update =
-        sessions.asMap().compute(sessionId, (id, current) -> {
-          Long version = madeChanges.getIfPresent(changeId);
-          if (version != null) {
-            madeBefore[0] = version;
-            return current; // Made before: the session stays as it is.
-          }
-          ObjectNode state =
-              current == null || current.isTombstone()
-                  ? JsonNodeFactory.instance.objectNode()
-                  : current.state().deepCopy();
-          ObjectNode next = change.apply(state);
-          if (next == null) {
-            throw new NullPointerException("change : returned null for session " + id
-                + " (expected: the new state; remove() ends a session)");
-          }
-          SessionUpdate changed = SessionUpdate.of(id, versions.incrementAndGet(), next);
-          madeChanges.put(changeId, changed.version());
-          made[0] = true;
-          return changed;
-        });
+        sessions
+            .asMap()
+            .compute(
+                sessionId,
+                (id, current) -> {
+                  Long version = madeChanges.getIfPresent(changeId);
+                  if (version != null) {
+                    madeBefore[0] = version;
+                    return current; // Made before: the session stays as it is.
+                  }
+                  ObjectNode state =
+                      current == null || current.isTombstone()
+                          ? JsonNodeFactory.instance.objectNode()
+                          : current.state().deepCopy();
+                  ObjectNode next = change.apply(state);
+                  if (next == null) {
+                    throw new NullPointerException(
+                        "change : returned null for session "
+                            + id
+                            + " (expected: the new state; remove() ends a session)");
+                  }
+                  SessionUpdate changed = SessionUpdate.of(id, versions.incrementAndGet(), next);
+                  madeChanges.put(changeId, changed.version());
+                  made[0] = true;
+                  return changed;
+                });
     drainExpired();
     if (made[0]) {
       deliver(update);
@@ -132,10 +139,14 @@ final class InMemorySessionStore implements SessionStore {
     SessionStore.checkSessionId(sessionId);
     checkOpen(sessionId);
     SessionUpdate[] tombstone = new SessionUpdate[1];
-    sessions.asMap().computeIfPresent(sessionId, (id, current) -> {
-      tombstone[0] = SessionUpdate.tombstone(id, versions.incrementAndGet());
-      return null;
-    });
+    sessions
+        .asMap()
+        .computeIfPresent(
+            sessionId,
+            (id, current) -> {
+              tombstone[0] = SessionUpdate.tombstone(id, versions.incrementAndGet());
+              return null;
+            });
     drainExpired();
     if (tombstone[0] != null) {
       deliver(tombstone[0]);

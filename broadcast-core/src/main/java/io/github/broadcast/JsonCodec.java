@@ -36,37 +36,43 @@ final class JsonCodec implements MessageCodec {
 
   @Override
   public Frame initialState(Collection<SessionUpdate> sessions) {
-    return write(gen -> {
-      gen.writeStringField("type", "initial_state");
-      gen.writeArrayFieldStart("sessions");
-      for (SessionUpdate update : sessions) {
-        if (!update.isTombstone()) {
-          writeSession(gen, update);
-        }
-      }
-      gen.writeEndArray();
-    }, 64 + 256 * sessions.size());
+    return write(
+        gen -> {
+          gen.writeStringField("type", "initial_state");
+          gen.writeArrayFieldStart("sessions");
+          for (SessionUpdate update : sessions) {
+            if (!update.isTombstone()) {
+              writeSession(gen, update);
+            }
+          }
+          gen.writeEndArray();
+        },
+        64 + 256 * sessions.size());
   }
 
   @Override
   public Frame sessionUpdate(SessionUpdate update) {
-    return write(gen -> {
-      gen.writeStringField("type", "session_update");
-      gen.writeFieldName("session");
-      writeSession(gen, update);
-    }, 320);
+    return write(
+        gen -> {
+          gen.writeStringField("type", "session_update");
+          gen.writeFieldName("session");
+          writeSession(gen, update);
+        },
+        320);
   }
 
   @Override
   public Frame batchUpdate(Collection<SessionUpdate> updates) {
-    return write(gen -> {
-      gen.writeStringField("type", "batch_update");
-      gen.writeArrayFieldStart("sessions");
-      for (SessionUpdate update : updates) {
-        writeSession(gen, update);
-      }
-      gen.writeEndArray();
-    }, 64 + 256 * updates.size());
+    return write(
+        gen -> {
+          gen.writeStringField("type", "batch_update");
+          gen.writeArrayFieldStart("sessions");
+          for (SessionUpdate update : updates) {
+            writeSession(gen, update);
+          }
+          gen.writeEndArray();
+        },
+        64 + 256 * updates.size());
   }
 
   @Override

@@ -5,8 +5,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Lets at most one log line through per interval and counts the ones it held back, so that a
- * condition lasting minutes (a slow client, a codec failing on every publish) cannot flood the
- * log. Lock-free; any thread may call it.
+ * condition lasting minutes (a slow client, a codec failing on every publish) cannot flood the log.
+ * Lock-free; any thread may call it.
  */
 final class LogGate {
 
@@ -23,8 +23,8 @@ final class LogGate {
   }
 
   /**
-   * Returns {@link #SUPPRESSED} if a line was let through less than an interval ago; otherwise
-   * how many lines were held back since the last one let through, which the caller appends.
+   * Returns {@link #SUPPRESSED} if a line was let through less than an interval ago; otherwise how
+   * many lines were held back since the last one let through, which the caller appends.
    */
   long admit(long nowNanos) {
     long last = lastNanos.get();

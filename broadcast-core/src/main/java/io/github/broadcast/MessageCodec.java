@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Collection;
 
 /**
- * Encodes the messages a broadcaster sends. A broadcaster calls it once per publish (once per
- * flush when batched) and shares the resulting {@link Frame} with every client, so the cost of
- * encoding does not grow with the number of clients.
+ * Encodes the messages a broadcaster sends. A broadcaster calls it once per publish (once per flush
+ * when batched) and shares the resulting {@link Frame} with every client, so the cost of encoding
+ * does not grow with the number of clients.
  *
- * <p>The wire format of {@link #json(ObjectMapper)}, which the example dashboard and the load
- * test share:
+ * <p>The wire format of {@link #json(ObjectMapper)}, which the example dashboard and the load test
+ * share:
  *
  * <pre>{@code
  * {"type":"initial_state","sessions":[{"session_id":"a","version":3,...state}, ...]}
@@ -19,9 +19,9 @@ import java.util.Collection;
  * {"type":"pong"}
  * }</pre>
  *
- * <p>A client applies a session object only if its version is greater than the one it holds,
- * drops sessions marked {@code "removed":true}, and replaces its whole view on {@code
- * initial_state} (sent on connect, and again to resync a client that fell behind).
+ * <p>A client applies a session object only if its version is greater than the one it holds, drops
+ * sessions marked {@code "removed":true}, and replaces its whole view on {@code initial_state}
+ * (sent on connect, and again to resync a client that fell behind).
  *
  * <p>Implementations must be thread-safe and must not block; they are called from publisher
  * threads, the scheduler thread and transport threads.
@@ -43,10 +43,10 @@ public interface MessageCodec {
   /**
    * Encodes several updates, at most one per session, tombstones included.
    *
-   * <p>A bounded outbox measures each update it conflates as a batch of one and keeps the sum
-   * under its byte limit, so the batch of several must be no larger than the sum of the batches
-   * of one ({@code size(a + b) <= size(a) + size(b)}), as it is for any format that frames a list
-   * once, JSON included.
+   * <p>A bounded outbox measures each update it conflates as a batch of one and keeps the sum under
+   * its byte limit, so the batch of several must be no larger than the sum of the batches of one
+   * ({@code size(a + b) <= size(a) + size(b)}), as it is for any format that frames a list once,
+   * JSON included.
    */
   Frame batchUpdate(Collection<SessionUpdate> updates);
 
@@ -54,11 +54,11 @@ public interface MessageCodec {
   Frame pong();
 
   /**
-   * Returns the session object of the JSON wire format for {@code update}, as every message
-   * above carries it: {@code session_id} and {@code version} from the update, then the state's
-   * other fields (a state's own {@code session_id} or {@code version} never overrides them); a
-   * tombstone is {@code {"session_id":..., "version":..., "removed":true}}. For an HTTP API that
-   * lists sessions in the same shape as the WebSocket.
+   * Returns the session object of the JSON wire format for {@code update}, as every message above
+   * carries it: {@code session_id} and {@code version} from the update, then the state's other
+   * fields (a state's own {@code session_id} or {@code version} never overrides them); a tombstone
+   * is {@code {"session_id":..., "version":..., "removed":true}}. For an HTTP API that lists
+   * sessions in the same shape as the WebSocket.
    */
   static ObjectNode sessionJson(SessionUpdate update) {
     return JsonCodec.sessionNode(update);

@@ -109,8 +109,8 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   }
 
   /**
-   * Offers {@code broadcast}; returns whether it was queued, and so holds a reference to it.
-   * Called by the publisher inside the registry lock; never sends.
+   * Offers {@code broadcast}; returns whether it was queued, and so holds a reference to it. Called
+   * by the publisher inside the registry lock; never sends.
    */
   synchronized boolean enqueue(Broadcast broadcast, long nowNanos) {
     if (closed || closeOwed != null) {
@@ -232,8 +232,8 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   }
 
   /**
-   * Installs a resync snapshot taken inside the registry lock; see the design note. Consuming
-   * the owed resync ends this client's time behind.
+   * Installs a resync snapshot taken inside the registry lock; see the design note. Consuming the
+   * owed resync ends this client's time behind.
    */
   synchronized boolean installResync(Frame resync) {
     if (closed || !resyncOwed) {
@@ -286,9 +286,9 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   }
 
   /**
-   * Starts sending what is owed, unless a send is in flight or another thread is draining; see
-   * the design note. Called after any change that may have created work, outside every lock.
-   * Never throws: a failure is contained to this client (see "Faults").
+   * Starts sending what is owed, unless a send is in flight or another thread is draining; see the
+   * design note. Called after any change that may have created work, outside every lock. Never
+   * throws: a failure is contained to this client (see "Faults").
    */
   void drain() {
     synchronized (this) {
@@ -422,8 +422,8 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   }
 
   /**
-   * The catch-up {@code step} could not be encoded: owe a resync instead, behind since the
-   * overflow that built the map (or since a later one, whichever came first).
+   * The catch-up {@code step} could not be encoded: owe a resync instead, behind since the overflow
+   * that built the map (or since a later one, whichever came first).
    */
   private void catchUpFailedLocked(Step step) {
     if (closed) {
@@ -465,10 +465,10 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   }
 
   /**
-   * The completion of the send in flight, on the transport's thread, or on the drainer's when
-   * the send completed at once. In that case the drainer is still in its loop and sends the
-   * next frame itself; otherwise this thread drains. Never throws: a completion stage would
-   * swallow the exception.
+   * The completion of the send in flight, on the transport's thread, or on the drainer's when the
+   * send completed at once. In that case the drainer is still in its loop and sends the next frame
+   * itself; otherwise this thread drains. Never throws: a completion stage would swallow the
+   * exception.
    */
   @Override
   public void accept(Void ignored, Throwable error) {
@@ -540,9 +540,9 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   }
 
   /**
-   * Closes this outbox: discards what is queued, releases the broadcasts it held, and, when
-   * {@code reason} is non-null, closes the client and counts the reason. A null reason means the
-   * transport closed on its own (unregister). Idempotent.
+   * Closes this outbox: discards what is queued, releases the broadcasts it held, and, when {@code
+   * reason} is non-null, closes the client and counts the reason. A null reason means the transport
+   * closed on its own (unregister). Idempotent.
    */
   void close(CloseReason reason) {
     List<Broadcast> held = new ArrayList<>();

@@ -8,8 +8,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a task once after a delay. A broadcaster uses one scheduler for its batch flushes, its
- * send timeouts and grace periods, and its heartbeats; periodic work reschedules itself.
+ * Runs a task once after a delay. A broadcaster uses one scheduler for its batch flushes, its send
+ * timeouts and grace periods, and its heartbeats; periodic work reschedules itself.
  *
  * <p>Implementations must be thread-safe and must not run the task on the calling thread. Tests
  * inject a manual scheduler that runs due tasks when they advance a fake {@link Ticker}.

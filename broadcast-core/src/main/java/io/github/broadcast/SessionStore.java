@@ -12,8 +12,8 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
- * The latest state of every session, each with a version: the one contract behind the store in
- * this process ({@link #inMemory()}) and the one several nodes share through Redis ({@code
+ * The latest state of every session, each with a version: the one contract behind the store in this
+ * process ({@link #inMemory()}) and the one several nodes share through Redis ({@code
  * RedisSessionStore}, module broadcast-redis). Code that uses a store never needs to know which.
  *
  * <pre>{@code
@@ -28,26 +28,25 @@ import java.util.regex.Pattern;
  * <h2>The rules every store keeps</h2>
  *
  * <ul>
- *   <li><b>Session ids</b> are 1 to 256 characters, not blank, without control characters (no
- *       line breaks); anything else is an {@link IllegalArgumentException} naming the id, and
- *       nothing changes ({@link #checkSessionId}).
+ *   <li><b>Session ids</b> are 1 to 256 characters, not blank, without control characters (no line
+ *       breaks); anything else is an {@link IllegalArgumentException} naming the id, and nothing
+ *       changes ({@link #checkSessionId}).
  *   <li><b>Changes</b> receive a private copy of the current state (an empty object for a new
- *       session) and return the new one, possibly the same object; they may run more than once
- *       (a store that retries after a conflict), so they must not have side effects. A change
- *       that returns null is a {@link NullPointerException}; a change that throws propagates;
- *       either way the session is unchanged.
- *   <li><b>Change ids</b> identify a change across retries: 1 to 128 letters, digits and {@code -
- *       _ . :} ({@link #checkChangeId}). A change id already made within the store's dedup window
+ *       session) and return the new one, possibly the same object; they may run more than once (a
+ *       store that retries after a conflict), so they must not have side effects. A change that
+ *       returns null is a {@link NullPointerException}; a change that throws propagates; either way
+ *       the session is unchanged.
+ *   <li><b>Change ids</b> identify a change across retries: 1 to 128 letters, digits and {@code - _
+ *       . :} ({@link #checkChangeId}). A change id already made within the store's dedup window
  *       (one minute by default) is not made again; the call returns the session as it is.
  *   <li><b>Versions</b> come from one counter per store (per cluster, for Redis): every change,
  *       removals and expiries included, gets a version greater than any before it, so a session
  *       never goes backwards, also across its removal and re-creation.
  *   <li><b>Subscribers</b> first receive every live session the store holds, then every change
- *       after that, removals and expiries as tombstones. They are called outside every lock of
- *       the store, possibly from several threads at once and out of version order, so a
- *       subscriber keeps the newest version of each session and drops the rest (a {@link
- *       Broadcaster} does). A subscriber that throws is logged; the change and the other
- *       subscribers are not affected.
+ *       after that, removals and expiries as tombstones. They are called outside every lock of the
+ *       store, possibly from several threads at once and out of version order, so a subscriber
+ *       keeps the newest version of each session and drops the rest (a {@link Broadcaster} does). A
+ *       subscriber that throws is logged; the change and the other subscribers are not affected.
  *   <li><b>Failures</b> say whether the change was made: {@link StoreUnavailableException} (not
  *       made, nothing was sent) or {@link ChangeOutcomeUnknownException} (sent without an answer;
  *       retry with the same change id). A store in this process never throws either.
@@ -56,8 +55,8 @@ import java.util.regex.Pattern;
  *       answer from the last view.
  * </ul>
  *
- * <p>Threads: every method may be called from any thread. {@link #apply} may block for a round
- * trip to the store's backing service; {@link #applyAsync} never blocks its caller.
+ * <p>Threads: every method may be called from any thread. {@link #apply} may block for a round trip
+ * to the store's backing service; {@link #applyAsync} never blocks its caller.
  */
 public interface SessionStore extends AutoCloseable {
 
@@ -79,8 +78,8 @@ public interface SessionStore extends AutoCloseable {
   /**
    * Changes one session under {@code changeId}, waiting for the outcome; see the class rules.
    *
-   * @return the update every subscriber receives; if {@code changeId} was already made, the
-   *     session as it is (a tombstone at that change's version, if it was removed since)
+   * @return the update every subscriber receives; if {@code changeId} was already made, the session
+   *     as it is (a tombstone at that change's version, if it was removed since)
    * @throws StoreUnavailableException if the change was not made
    * @throws ChangeOutcomeUnknownException if it may or may not have been made
    * @throws IllegalStateException if this store is closed
@@ -115,8 +114,8 @@ public interface SessionStore extends AutoCloseable {
   long size();
 
   /**
-   * Adds {@code subscriber}: it first receives every live session, then every later change; see
-   * the class rules.
+   * Adds {@code subscriber}: it first receives every live session, then every later change; see the
+   * class rules.
    *
    * @throws IllegalStateException if this store is closed
    */
@@ -147,12 +146,19 @@ public interface SessionStore extends AutoCloseable {
     if (sessionId == null) {
       throw new NullPointerException("sessionId : null (expected: an id)");
     }
-    if (sessionId.isEmpty() || sessionId.length() > MAX_SESSION_ID_LENGTH || sessionId.isBlank()
+    if (sessionId.isEmpty()
+        || sessionId.length() > MAX_SESSION_ID_LENGTH
+        || sessionId.isBlank()
         || sessionId.codePoints().anyMatch(Character::isISOControl)) {
       String shown = sessionId.length() > 40 ? sessionId.substring(0, 40) + "..." : sessionId;
-      throw new IllegalArgumentException("sessionId : \"" + shown.replaceAll("\\p{Cntrl}", "?")
-          + "\" (" + sessionId.length() + " chars; expected: 1 to " + MAX_SESSION_ID_LENGTH
-          + " chars, not blank, no control characters)");
+      throw new IllegalArgumentException(
+          "sessionId : \""
+              + shown.replaceAll("\\p{Cntrl}", "?")
+              + "\" ("
+              + sessionId.length()
+              + " chars; expected: 1 to "
+              + MAX_SESSION_ID_LENGTH
+              + " chars, not blank, no control characters)");
     }
     return sessionId;
   }
@@ -168,10 +174,15 @@ public interface SessionStore extends AutoCloseable {
     if (changeId == null) {
       throw new NullPointerException("changeId : null (expected: an id)");
     }
-    if (changeId.isEmpty() || changeId.length() > MAX_CHANGE_ID_LENGTH
+    if (changeId.isEmpty()
+        || changeId.length() > MAX_CHANGE_ID_LENGTH
         || !ChangeIds.PATTERN.matcher(changeId).matches()) {
-      throw new IllegalArgumentException("changeId : " + changeId + " (expected: 1 to "
-          + MAX_CHANGE_ID_LENGTH + " letters, digits, - _ . :)");
+      throw new IllegalArgumentException(
+          "changeId : "
+              + changeId
+              + " (expected: 1 to "
+              + MAX_CHANGE_ID_LENGTH
+              + " letters, digits, - _ . :)");
     }
     return changeId;
   }
@@ -189,7 +200,9 @@ public interface SessionStore extends AutoCloseable {
 
     Builder() {}
 
-    /** Sets the clock that expiry and the dedup window read; default {@link Ticker#systemTicker()}. */
+    /**
+     * Sets the clock that expiry and the dedup window read; default {@link Ticker#systemTicker()}.
+     */
     public Builder ticker(Ticker ticker) {
       this.ticker = Checks.requireNonNull("ticker", ticker);
       this.proactiveExpiry = false; // A fake clock: the test drives expiry (see cleanUp()).
@@ -204,15 +217,17 @@ public interface SessionStore extends AutoCloseable {
     }
 
     /**
-     * Expires each session after the time {@code expiry} returns for its latest state (for
-     * example, sooner once it has ended), counted from its last change; null means never.
+     * Expires each session after the time {@code expiry} returns for its latest state (for example,
+     * sooner once it has ended), counted from its last change; null means never.
      */
     public Builder expireAfter(Function<ObjectNode, Duration> expiry) {
       this.expiry = Checks.requireNonNull("expireAfter", expiry);
       return this;
     }
 
-    /** Sets how long a change id is remembered, so that a retry is not made twice; default 1 minute. */
+    /**
+     * Sets how long a change id is remembered, so that a retry is not made twice; default 1 minute.
+     */
     public Builder dedupWindow(Duration window) {
       this.dedupWindow = Checks.requirePositive("dedupWindow", window);
       return this;

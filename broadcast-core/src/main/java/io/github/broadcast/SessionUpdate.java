@@ -5,14 +5,14 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * One change to one session: its id, its version and its whole new state. A removed session is
- * an update too, a <em>tombstone</em>, whose state is {@code null}.
+ * One change to one session: its id, its version and its whole new state. A removed session is an
+ * update too, a <em>tombstone</em>, whose state is {@code null}.
  *
  * <p>Versions order the updates of one session: a broadcaster delivers an update only if its
  * version is greater than the last one it delivered for that session, so a client never sees a
- * session go backwards and a late, older update never overwrites a newer one. {@link
- * SessionStore} assigns versions from one counter, so they also stay monotonic across a session
- * being removed and created again.
+ * session go backwards and a late, older update never overwrites a newer one. {@link SessionStore}
+ * assigns versions from one counter, so they also stay monotonic across a session being removed and
+ * created again.
  *
  * <p>The state is shared, never copied: once an update is created, neither the library nor the
  * caller may modify its {@link ObjectNode}. The fields {@code session_id} and {@code version} are

@@ -105,6 +105,7 @@ final class StatsRecorder {
   }
 
   private Duration percentile(double percentile) {
-    return Duration.ofNanos(total.getTotalCount() == 0 ? 0 : total.getValueAtPercentile(percentile));
+    return Duration.ofNanos(
+        total.getTotalCount() == 0 ? 0 : total.getValueAtPercentile(percentile));
   }
 }

@@ -1,8 +1,8 @@
 package io.github.broadcast;
 
 /**
- * A source of monotonic time in nanoseconds, the seam through which every timeout, grace period
- * and latency in this library reads the clock. Tests inject a fake that they advance by hand.
+ * A source of monotonic time in nanoseconds, the seam through which every timeout, grace period and
+ * latency in this library reads the clock. Tests inject a fake that they advance by hand.
  *
  * <p>Implementations must be thread-safe: the ticker is read from publisher threads, transport
  * threads and the scheduler thread.

@@ -31,7 +31,8 @@ final class BackpressureBroadcasterTest {
   private FanoutBroadcaster build(OverflowPolicy policy, OutboxLimits limits) {
     broadcaster =
         (FanoutBroadcaster)
-            Broadcasters.Preset.BACKPRESSURE.newBuilder()
+            Broadcasters.Preset.BACKPRESSURE
+                .newBuilder()
                 .outboxLimits(limits)
                 .overflowPolicy(policy)
                 .ticker(ticker)
@@ -70,10 +71,12 @@ final class BackpressureBroadcasterTest {
       publish("s" + (i % 200), (i * 37) % 1_500);
       long queued = broadcaster.queuedBytes(stalled);
       most = Math.max(most, queued);
-      assertThat(queued).as("bytes queued for the stalled client after publish %d", i)
+      assertThat(queued)
+          .as("bytes queued for the stalled client after publish %d", i)
           .isLessThanOrEqualTo(LIMITS.maxBytes());
     }
-    assertThat(most).as("the limit was reached, so the check meant something")
+    assertThat(most)
+        .as("the limit was reached, so the check meant something")
         .isGreaterThan(LIMITS.maxBytes() / 2);
     assertThat(healthy.view()).isEqualTo(versions);
     healthy.assertOpen();
@@ -133,9 +136,7 @@ final class BackpressureBroadcasterTest {
 
   @Test
   void behindForLongerThanTheGracePeriod_isClosedAsTooSlow() {
-    build(
-        OverflowPolicy.CONFLATE,
-        LIMITS.withGrace(Duration.ofSeconds(10)));
+    build(OverflowPolicy.CONFLATE, LIMITS.withGrace(Duration.ofSeconds(10)));
     for (int i = 0; i < 500; i++) {
       publish("s" + (i % 10), 200);
     }
@@ -184,8 +185,7 @@ final class BackpressureBroadcasterTest {
     }
     assertThat(broadcaster.stats().updatesDropped()).as("no session was replaced yet").isZero();
     stalled.resume();
-    assertThat(stalled.types()).containsExactly(
-        "initial_state", "session_update", "batch_update");
+    assertThat(stalled.types()).containsExactly("initial_state", "session_update", "batch_update");
     assertThat(stalled.view()).isEqualTo(versions);
   }
 }

@@ -111,8 +111,8 @@ final class BatchingBroadcasterTest {
     broadcaster.publish(update("a", 1));
     scheduler.advance(Duration.ofMillis(200));
 
-    assertThat(broadcaster.stats().latencyMax()).isBetween(
-        Duration.ofMillis(199), Duration.ofMillis(201));
+    assertThat(broadcaster.stats().latencyMax())
+        .isBetween(Duration.ofMillis(199), Duration.ofMillis(201));
   }
 
   private List<JsonNode> batches() {

@@ -127,7 +127,9 @@ final class BroadcasterContractTest {
       assertThat(stats.updatesDropped()).as("the burst overflowed the slow client").isPositive();
     } else if (variant.policy == OverflowPolicy.DROP_AND_RESYNC) {
       assertThat(stats.resyncs()).as("the slow client was resynced").isPositive();
-      assertThat(slow.types()).as("a second initial_state").filteredOn("initial_state"::equals)
+      assertThat(slow.types())
+          .as("a second initial_state")
+          .filteredOn("initial_state"::equals)
           .hasSizeGreaterThan(1);
     }
   }

@@ -26,13 +26,13 @@ import org.junit.jupiter.api.Test;
 /**
  * Seeded randomized interleavings over every preset, every overflow policy and a range of limits,
  * on the fake clock, with faults injected: clients that complete inside {@code send}, hold their
- * send until the test completes it (in any order across clients), fail, throw, or never
- * complete; a codec that fails now and then; a listener that throws. After every step it checks
- * every promise the README makes:
+ * send until the test completes it (in any order across clients), fail, throw, or never complete; a
+ * codec that fails now and then; a listener that throws. After every step it checks every promise
+ * the README makes:
  *
  * <ul>
- *   <li>bytes held per client are within {@code maxBytes}, measured by the real encoding of what
- *       is queued and of the catch-up the conflated map would send, and frames within {@code
+ *   <li>bytes held per client are within {@code maxBytes}, measured by the real encoding of what is
+ *       queued and of the catch-up the conflated map would send, and frames within {@code
  *       maxFrames}; an outbox with work has a send in flight (no lost wake-up);
  *   <li>{@code initial_state} comes first; versions never go backwards, tombstones included; one
  *       send in flight; nothing reaches a client after it was unregistered;
@@ -40,24 +40,24 @@ import org.junit.jupiter.api.Test;
  *   <li>snapshot-then-live is exact (per session, the same versions in the same order as a
  *       reference client that was registered from the start) for every client that never
  *       overflowed;
- *   <li>every close has its reason: a send timeout only after the send was held past the
- *       timeout, too slow only while a send was held and (for the grace rule) not within the
- *       grace of the client's last moment caught up, unresponsive only after the silence; and a
- *       held send or a silent client is closed within one sweep of its deadline;
- *   <li>no send, close or ping under a library lock; every injected exception is counted once
- *       as a fault; the registry holds exactly the open clients;
- *   <li>at quiescence every open client, the reference and a newly registered client hold the
- *       same view, which is the model's when no update was lost to an injected codec fault.
+ *   <li>every close has its reason: a send timeout only after the send was held past the timeout,
+ *       too slow only while a send was held and (for the grace rule) not within the grace of the
+ *       client's last moment caught up, unresponsive only after the silence; and a held send or a
+ *       silent client is closed within one sweep of its deadline;
+ *   <li>no send, close or ping under a library lock; every injected exception is counted once as a
+ *       fault; the registry holds exactly the open clients;
+ *   <li>at quiescence every open client, the reference and a newly registered client hold the same
+ *       view, which is the model's when no update was lost to an injected codec fault.
  * </ul>
  *
- * <p>A failure names its seed, the configuration and the operations that led to it; the
- * invariants are checked after every step, so the trace ends at the first broken promise.
+ * <p>A failure names its seed, the configuration and the operations that led to it; the invariants
+ * are checked after every step, so the trace ends at the first broken promise.
  *
  * <p>Why seeded JUnit loops and not jqwik: the whole run is a function of one {@code long}, on a
  * fake clock and a manual scheduler, so a seed replays exactly and needs no extra test engine on
  * the JUnit platform; the first failing step is already the shortest failing prefix of that seed,
- * which is most of what shrinking would give here; and a run is sized by a count of seeds from
- * the command line, the same on every machine.
+ * which is most of what shrinking would give here; and a run is sized by a count of seeds from the
+ * command line, the same on every machine.
  *
  * <pre>
  * # CI size (about 30 s on the 2-core build machine):
@@ -180,7 +180,13 @@ final class BroadcasterPropertyTest {
     }
 
     String describe() {
-      return "config: " + config + "\nlast " + trace.size() + " of " + steps + " steps:\n  "
+      return "config: "
+          + config
+          + "\nlast "
+          + trace.size()
+          + " of "
+          + steps
+          + " steps:\n  "
           + String.join("\n  ", trace);
     }
 
@@ -241,7 +247,11 @@ final class BroadcasterPropertyTest {
       faults = random.nextBoolean();
       sessions = 1 + random.nextInt(12);
       sweepNanos = FanoutBroadcaster.sweepInterval(builder).toNanos();
-      config.append(builder).append(", sessions=").append(sessions).append(", faults=")
+      config
+          .append(builder)
+          .append(", sessions=")
+          .append(sessions)
+          .append(", faults=")
           .append(faults);
       broadcaster =
           builder.codec(codec).ticker(ticker).scheduler(scheduler).listener(listener()).build();
@@ -348,8 +358,12 @@ final class BroadcasterPropertyTest {
         modelRemoved.remove(sessionId);
       }
       modelVersions.put(sessionId, version);
-      log("publish " + update + (tombstone ? "" : " of " + update.state().path("task").asText()
-          .length() + " chars"));
+      log(
+          "publish "
+              + update
+              + (tombstone
+                  ? ""
+                  : " of " + update.state().path("task").asText().length() + " chars"));
       broadcaster.publish(update);
     }
 
@@ -369,8 +383,7 @@ final class BroadcasterPropertyTest {
     }
 
     private ProbeClient register(boolean hold) {
-      ProbeClient client =
-          new ProbeClient("c" + clientNumber++, broadcaster, ticker, violations);
+      ProbeClient client = new ProbeClient("c" + clientNumber++, broadcaster, ticker, violations);
       client.hold = hold;
       Meta m = new Meta();
       m.referenceStart = reference == null ? 0 : reference.live().size();
@@ -453,8 +466,11 @@ final class BroadcasterPropertyTest {
           break;
         case 1:
           meta.get(client).responsive = !meta.get(client).responsive;
-          log(client + " now " + (meta.get(client).responsive ? "answers" : "ignores")
-              + " heartbeats");
+          log(
+              client
+                  + " now "
+                  + (meta.get(client).responsive ? "answers" : "ignores")
+                  + " heartbeats");
           break;
         case 2:
           client.failNextSend = true;
@@ -546,12 +562,17 @@ final class BroadcasterPropertyTest {
         }
         Meta m = meta.get(client);
         if (client.holding() && now - client.heldSinceNanos > sendTimeoutNanos + sweepNanos) {
-          violations.add(client + ": a send held for " + (now - client.heldSinceNanos) / 1e6
-              + " ms was not timed out (timeout " + sendTimeoutNanos / 1e6 + " ms)");
+          violations.add(
+              client
+                  + ": a send held for "
+                  + (now - client.heldSinceNanos) / 1e6
+                  + " ms was not timed out (timeout "
+                  + sendTimeoutNanos / 1e6
+                  + " ms)");
         }
         if (silenceNanos > 0 && now - m.lastHeardNanos > silenceNanos + sweepNanos) {
-          violations.add(client + ": silent for " + (now - m.lastHeardNanos) / 1e6
-              + " ms and not closed");
+          violations.add(
+              client + ": silent for " + (now - m.lastHeardNanos) / 1e6 + " ms and not closed");
         }
         checkHeld(client);
         checkExact(client, m, /* complete= */ false);
@@ -560,9 +581,25 @@ final class BroadcasterPropertyTest {
         }
         if (VERBOSE) {
           Outbox.Held h = engine.held(client);
-          trace.addLast("    " + client + " view=" + client.view() + " ref=" + reference.view() + " held="
-              + (h == null ? null : h.queued().size() + "q/" + h.conflated() + "/resync="
-              + h.resyncOwed() + "/sending=" + h.sending()) + " caughtUp=" + m.caughtUpNanos);
+          trace.addLast(
+              "    "
+                  + client
+                  + " view="
+                  + client.view()
+                  + " ref="
+                  + reference.view()
+                  + " held="
+                  + (h == null
+                      ? null
+                      : h.queued().size()
+                          + "q/"
+                          + h.conflated()
+                          + "/resync="
+                          + h.resyncOwed()
+                          + "/sending="
+                          + h.sending())
+                  + " caughtUp="
+                  + m.caughtUpNanos);
         }
       }
       if (reference.closeReason != null && !closing) {
@@ -586,9 +623,17 @@ final class BroadcasterPropertyTest {
         injected += client.thrown;
       }
       if (stats.faults() != injected) {
-        violations.add(stats.faults() + " faults counted, " + injected + " injected (codec "
-            + codec.thrown() + ", listener " + listenerThrows + ", clients "
-            + (injected - codec.thrown() - listenerThrows) + ")");
+        violations.add(
+            stats.faults()
+                + " faults counted, "
+                + injected
+                + " injected (codec "
+                + codec.thrown()
+                + ", listener "
+                + listenerThrows
+                + ", clients "
+                + (injected - codec.thrown() - listenerThrows)
+                + ")");
       }
       if (!violations.isEmpty()) {
         throw new AssertionError(String.join("\n", violations));
@@ -596,10 +641,10 @@ final class BroadcasterPropertyTest {
     }
 
     /**
-     * Whether {@code client} holds a state at least as new as the view: it has nothing in flight
-     * (a client behind always has: "no lost wake-up" below), or it has been handed every
-     * session's latest version, tombstones included. Equal views alone are not enough: a client
-     * that missed an update and then its removal holds an equal view by coincidence.
+     * Whether {@code client} holds a state at least as new as the view: it has nothing in flight (a
+     * client behind always has: "no lost wake-up" below), or it has been handed every session's
+     * latest version, tombstones included. Equal views alone are not enough: a client that missed
+     * an update and then its removal holds an equal view by coincidence.
      */
     private boolean caughtUp(ProbeClient client) {
       if (!client.holding()) {
@@ -630,8 +675,13 @@ final class BroadcasterPropertyTest {
             violations.add(client + ": closed TOO_SLOW with nothing in flight (caught up)");
           } else if (policy != OverflowPolicy.DISCONNECT
               && at - m.caughtUpNanos <= limits.grace().toNanos()) {
-            violations.add(client + ": closed TOO_SLOW " + (at - m.caughtUpNanos) / 1e6
-                + " ms after it was caught up (grace " + limits.grace().toMillis() + " ms)");
+            violations.add(
+                client
+                    + ": closed TOO_SLOW "
+                    + (at - m.caughtUpNanos) / 1e6
+                    + " ms after it was caught up (grace "
+                    + limits.grace().toMillis()
+                    + " ms)");
           }
           break;
         case UNRESPONSIVE:
@@ -673,17 +723,27 @@ final class BroadcasterPropertyTest {
       long catchUp = held.conflated().isEmpty() ? 0 : measure.batchUpdate(held.conflated()).bytes();
       if (bounded) {
         if (queued + catchUp > limits.maxBytes()) {
-          violations.add(client + ": holds " + queued + " queued + " + catchUp
-              + " conflated bytes, over maxBytes " + limits.maxBytes());
+          violations.add(
+              client
+                  + ": holds "
+                  + queued
+                  + " queued + "
+                  + catchUp
+                  + " conflated bytes, over maxBytes "
+                  + limits.maxBytes());
         }
         if (held.queued().size() > limits.maxFrames()) {
-          violations.add(client + ": holds " + held.queued().size() + " frames, over maxFrames "
-              + limits.maxFrames());
+          violations.add(
+              client
+                  + ": holds "
+                  + held.queued().size()
+                  + " frames, over maxFrames "
+                  + limits.maxFrames());
         }
       }
       if (held.chargedBytes() < queued + catchUp) {
-        violations.add(client + ": charged " + held.chargedBytes() + " bytes for "
-            + (queued + catchUp));
+        violations.add(
+            client + ": charged " + held.chargedBytes() + " bytes for " + (queued + catchUp));
       }
       boolean work = !held.queued().isEmpty() || !held.conflated().isEmpty() || held.resyncOwed();
       if (work && !held.sending()) {
@@ -696,8 +756,8 @@ final class BroadcasterPropertyTest {
 
     /**
      * For a client that never overflowed: per session, the versions received after its
-     * initial_state are those the reference received after the registration, in order; a prefix
-     * of them while sends are held, all of them at quiescence.
+     * initial_state are those the reference received after the registration, in order; a prefix of
+     * them while sends are held, all of them at quiescence.
      */
     private void checkExact(ProbeClient client, Meta m, boolean complete) {
       if (client == reference || drops.containsKey(client.id) || client.initialStates() > 1) {
@@ -715,8 +775,14 @@ final class BroadcasterPropertyTest {
                 ? got.equals(want)
                 : got.size() <= want.size() && want.subList(0, got.size()).equals(got);
         if (!ok) {
-          violations.add(client + ": snapshot-then-live broken for " + id + ": got " + got
-              + ", the reference got " + want);
+          violations.add(
+              client
+                  + ": snapshot-then-live broken for "
+                  + id
+                  + ": got "
+                  + got
+                  + ", the reference got "
+                  + want);
         }
       }
     }

@@ -52,9 +52,7 @@ final class BroadcastersTest {
       String option, Consumer<Broadcasters.Builder> configure) {
     assertThatThrownBy(() -> configure.accept(Broadcasters.newBuilder()))
         .isInstanceOfAny(
-            IllegalArgumentException.class,
-            IllegalStateException.class,
-            NullPointerException.class)
+            IllegalArgumentException.class, IllegalStateException.class, NullPointerException.class)
         .hasMessageContaining(option);
   }
 

@@ -26,8 +26,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Real threads: publishers, registrations and unregistrations behind one start gate, clients
- * whose sends complete on other threads. Loops are bounded; the test waits on conditions.
+ * Real threads: publishers, registrations and unregistrations behind one start gate, clients whose
+ * sends complete on other threads. Loops are bounded; the test waits on conditions.
  */
 @Timeout(300) // A guard against a deadlock, not a speed assertion.
 final class ConcurrencyStressTest {
@@ -55,9 +55,9 @@ final class ConcurrencyStressTest {
   }
 
   /**
-   * Each publisher owns its sessions and publishes their versions 1, 2, 3, ...; a client that
-   * joins at any moment must see its snapshot and then every later version: no gap, no
-   * duplicate, whatever the interleaving.
+   * Each publisher owns its sessions and publishes their versions 1, 2, 3, ...; a client that joins
+   * at any moment must see its snapshot and then every later version: no gap, no duplicate,
+   * whatever the interleaving.
    */
   @ParameterizedTest
   @EnumSource(
@@ -73,21 +73,22 @@ final class ConcurrencyStressTest {
     Broadcaster broadcaster = builder.build();
     List<RecordingClient> kept = new CopyOnWriteArrayList<>();
     List<Callable<?>> tasks = publishers(broadcaster);
-    tasks.add(() -> {
-      for (int i = 0; i < 120; i++) {
-        RecordingClient client = new RecordingClient("c" + i).expectConsecutive();
-        if (i % 2 == 0) {
-          client.completeOn(completions);
-        }
-        broadcaster.register(client);
-        if (i % 3 == 0) {
-          broadcaster.unregister(client);
-        } else {
-          kept.add(client);
-        }
-      }
-      return null;
-    });
+    tasks.add(
+        () -> {
+          for (int i = 0; i < 120; i++) {
+            RecordingClient client = new RecordingClient("c" + i).expectConsecutive();
+            if (i % 2 == 0) {
+              client.completeOn(completions);
+            }
+            broadcaster.register(client);
+            if (i % 3 == 0) {
+              broadcaster.unregister(client);
+            } else {
+              kept.add(client);
+            }
+          }
+          return null;
+        });
     runTogether(tasks);
 
     awaitConvergence(kept);
@@ -124,22 +125,24 @@ final class ConcurrencyStressTest {
     // Now close while publishers are still going: they stop with IllegalStateException only.
     List<Callable<?>> late = new ArrayList<>();
     for (int p = 0; p < PUBLISHERS; p++) {
-      late.add(() -> {
-        for (int i = 0; i < 100_000; i++) {
-          try {
-            broadcaster.publish(update("late", 10_000 + i));
-          } catch (IllegalStateException closed) {
+      late.add(
+          () -> {
+            for (int i = 0; i < 100_000; i++) {
+              try {
+                broadcaster.publish(update("late", 10_000 + i));
+              } catch (IllegalStateException closed) {
+                return null;
+              }
+            }
             return null;
-          }
-        }
-        return null;
-      });
+          });
     }
-    late.add(() -> {
-      broadcaster.close();
-      broadcaster.close();
-      return null;
-    });
+    late.add(
+        () -> {
+          broadcaster.close();
+          broadcaster.close();
+          return null;
+        });
     runTogether(late);
     assertThat(broadcaster.stats().clients()).isZero();
     for (RecordingClient client : clients) {
@@ -162,13 +165,13 @@ final class ConcurrencyStressTest {
   }
 
   /**
-   * Aimed at a send timeout being missed (issue 19, "unconfirmed"): publishers on several
-   * threads, sends completing on other threads, clients that stall at random moments from yet
-   * another thread, so that sends start while the real scheduler's sweep runs. Every client left
-   * with a send held must be closed with {@link CloseReason#SEND_TIMEOUT}; the others converge
-   * and stay open; none sees two sends in flight or a call under a lock. The waits are liveness
-   * guards (a missed timeout never closes), not speed assertions: the timeout is 1 s, the guard
-   * 30 s. {@code -Dstress.rounds=200} soaks it.
+   * Aimed at a send timeout being missed (issue 19, "unconfirmed"): publishers on several threads,
+   * sends completing on other threads, clients that stall at random moments from yet another
+   * thread, so that sends start while the real scheduler's sweep runs. Every client left with a
+   * send held must be closed with {@link CloseReason#SEND_TIMEOUT}; the others converge and stay
+   * open; none sees two sends in flight or a call under a lock. The waits are liveness guards (a
+   * missed timeout never closes), not speed assertions: the timeout is 1 s, the guard 30 s. {@code
+   * -Dstress.rounds=200} soaks it.
    */
   @ParameterizedTest
   @EnumSource(
@@ -208,35 +211,40 @@ final class ConcurrencyStressTest {
     List<Future<?>> tasks = new ArrayList<>();
     for (int p = 0; p < STALL_PUBLISHERS; p++) {
       int publisher = p;
-      tasks.add(threads.submit(() -> {
-        start.await();
-        for (int i = 0; i < STALL_UPDATES; i++) {
-          broadcaster.publish(update("p" + publisher + "s" + (i % STALL_SESSIONS), i / STALL_SESSIONS + 1));
-          published.incrementAndGet();
-        }
-        return null;
-      }));
+      tasks.add(
+          threads.submit(
+              () -> {
+                start.await();
+                for (int i = 0; i < STALL_UPDATES; i++) {
+                  broadcaster.publish(
+                      update("p" + publisher + "s" + (i % STALL_SESSIONS), i / STALL_SESSIONS + 1));
+                  published.incrementAndGet();
+                }
+                return null;
+              }));
     }
     // Stalls each stalling client at a random point of the publishing.
     List<Integer> stallAt = new ArrayList<>();
     for (int i = 0; i < stalling.size(); i++) {
       stallAt.add(random.nextInt(total));
     }
-    tasks.add(threads.submit(() -> {
-      start.await();
-      List<RecordingClient> left = new ArrayList<>(stalling);
-      List<Integer> at = new ArrayList<>(stallAt);
-      while (!left.isEmpty()) {
-        for (int i = left.size() - 1; i >= 0; i--) {
-          if (published.get() >= at.get(i)) {
-            left.remove(i).stall();
-            at.remove(i);
-          }
-        }
-        Thread.onSpinWait();
-      }
-      return null;
-    }));
+    tasks.add(
+        threads.submit(
+            () -> {
+              start.await();
+              List<RecordingClient> left = new ArrayList<>(stalling);
+              List<Integer> at = new ArrayList<>(stallAt);
+              while (!left.isEmpty()) {
+                for (int i = left.size() - 1; i >= 0; i--) {
+                  if (published.get() >= at.get(i)) {
+                    left.remove(i).stall();
+                    at.remove(i);
+                  }
+                }
+                Thread.onSpinWait();
+              }
+              return null;
+            }));
     start.countDown();
     for (Future<?> task : tasks) {
       task.get(60, TimeUnit.SECONDS);
@@ -248,23 +256,30 @@ final class ConcurrencyStressTest {
         broadcaster.publish(update("p" + p + "s" + s, STALL_UPDATES));
       }
     }
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      for (RecordingClient client : stalling) {
-        assertThat(client.closeReason()).as("%s, holding %d send(s)", client, client.held())
-            .isEqualTo(CloseReason.SEND_TIMEOUT);
-      }
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              for (RecordingClient client : stalling) {
+                assertThat(client.closeReason())
+                    .as("%s, holding %d send(s)", client, client.held())
+                    .isEqualTo(CloseReason.SEND_TIMEOUT);
+              }
+            });
     Map<String, Long> expected = new HashMap<>();
     for (int p = 0; p < STALL_PUBLISHERS; p++) {
       for (int s = 0; s < STALL_SESSIONS; s++) {
         expected.put("p" + p + "s" + s, (long) STALL_UPDATES);
       }
     }
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      for (RecordingClient client : healthy) {
-        assertThat(client.view()).as(client.id()).isEqualTo(expected);
-      }
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              for (RecordingClient client : healthy) {
+                assertThat(client.view()).as(client.id()).isEqualTo(expected);
+              }
+            });
     for (RecordingClient client : healthy) {
       client.assertOpen();
     }
@@ -281,12 +296,13 @@ final class ConcurrencyStressTest {
     List<Callable<?>> tasks = new ArrayList<>();
     for (int p = 0; p < PUBLISHERS; p++) {
       int publisher = p;
-      tasks.add(() -> {
-        for (int i = 0; i < UPDATES; i++) {
-          broadcaster.publish(update("p" + publisher + "s" + (i % SESSIONS), i / SESSIONS + 1));
-        }
-        return null;
-      });
+      tasks.add(
+          () -> {
+            for (int i = 0; i < UPDATES; i++) {
+              broadcaster.publish(update("p" + publisher + "s" + (i % SESSIONS), i / SESSIONS + 1));
+            }
+            return null;
+          });
     }
     return tasks;
   }
@@ -298,11 +314,14 @@ final class ConcurrencyStressTest {
         expected.put("p" + p + "s" + s, (long) UPDATES / SESSIONS);
       }
     }
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      for (RecordingClient client : clients) {
-        assertThat(client.view()).as(client.id()).isEqualTo(expected);
-      }
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              for (RecordingClient client : clients) {
+                assertThat(client.view()).as(client.id()).isEqualTo(expected);
+              }
+            });
   }
 
   /** Starts every task at once behind a gate, then waits for all of them. */
@@ -310,10 +329,12 @@ final class ConcurrencyStressTest {
     CountDownLatch start = new CountDownLatch(1);
     List<Future<?>> futures = new ArrayList<>();
     for (Callable<?> task : tasks) {
-      futures.add(threads.submit(() -> {
-        start.await();
-        return task.call();
-      }));
+      futures.add(
+          threads.submit(
+              () -> {
+                start.await();
+                return task.call();
+              }));
     }
     start.countDown();
     for (Future<?> future : futures) {

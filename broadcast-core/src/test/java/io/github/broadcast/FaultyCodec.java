@@ -5,8 +5,8 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * The JSON codec, except that the test can make the next calls of one kind throw: a transient
- * codec fault (a serializer that fails once, a state it cannot write). Thread-safe.
+ * The JSON codec, except that the test can make the next calls of one kind throw: a transient codec
+ * fault (a serializer that fails once, a state it cannot write). Thread-safe.
  */
 final class FaultyCodec implements MessageCodec {
 

@@ -37,11 +37,12 @@ final class InMemorySessionStoreTest extends SessionStoreContract {
   void subscriber_mayChangeTheStoreFromItsCallback_noLockIsHeld() {
     SessionStore store = store();
     List<SessionUpdate> nested = new ArrayList<>();
-    store.subscribe(update -> {
-      if (update.sessionId().equals("a") && update.version() == 1) {
-        nested.add(store.apply("a", state -> state.put("again", true)));
-      }
-    });
+    store.subscribe(
+        update -> {
+          if (update.sessionId().equals("a") && update.version() == 1) {
+            nested.add(store.apply("a", state -> state.put("again", true)));
+          }
+        });
 
     store.apply("a", state -> state.put("n", 1));
 
@@ -56,7 +57,8 @@ final class InMemorySessionStoreTest extends SessionStoreContract {
     store.apply("a", "hook-1", state -> state.put("n", state.path("n").asInt() + 1));
     ticker.advance(Duration.ofSeconds(11));
 
-    SessionUpdate again = store.apply("a", "hook-1", state -> state.put("n", state.path("n").asInt() + 1));
+    SessionUpdate again =
+        store.apply("a", "hook-1", state -> state.put("n", state.path("n").asInt() + 1));
 
     assertThat(again.state().path("n").asInt()).as("made again once forgotten").isEqualTo(2);
   }

@@ -82,7 +82,8 @@ final class Issue19Test {
   void f1_resyncedClient_thatCaughtUp_isNotClosedAfterTheGrace(OverflowPolicy policy) {
     // 1 KiB: under CONFLATE the latest of 40 sessions (~5 KiB) degrades to a resync.
     build(
-        Broadcasters.Preset.BACKPRESSURE.newBuilder()
+        Broadcasters.Preset.BACKPRESSURE
+            .newBuilder()
             .outboxLimits(new OutboxLimits(1024, 8, Duration.ofSeconds(10)))
             .overflowPolicy(policy));
     RecordingClient client = register("c").stall();
@@ -122,7 +123,8 @@ final class Issue19Test {
   @Test
   void f2_catchUpEncodingFailsOnce_clientIsResynced_andKeepsReceiving() {
     build(
-        Broadcasters.Preset.BACKPRESSURE.newBuilder()
+        Broadcasters.Preset.BACKPRESSURE
+            .newBuilder()
             .outboxLimits(new OutboxLimits(64 * 1024, 2, Duration.ofSeconds(30))));
     RecordingClient client = register("c").stall();
     for (int i = 0; i < 10; i++) {
@@ -176,7 +178,8 @@ final class Issue19Test {
   @Test
   void f2_resyncSnapshotFails_closesThatClientWith1011_notWedged() {
     build(
-        Broadcasters.Preset.BACKPRESSURE.newBuilder()
+        Broadcasters.Preset.BACKPRESSURE
+            .newBuilder()
             .outboxLimits(new OutboxLimits(1024, 2, Duration.ofSeconds(30)))
             .overflowPolicy(OverflowPolicy.DROP_AND_RESYNC));
     RecordingClient client = register("c").stall();
@@ -264,9 +267,11 @@ final class Issue19Test {
       flush();
       Outbox.Held held = engine().held(stalled);
       long real = held.conflated().isEmpty() ? 0 : codec.batchUpdate(held.conflated()).bytes();
-      assertThat(real).as("catch-up bytes held after flush %d", flush)
+      assertThat(real)
+          .as("catch-up bytes held after flush %d", flush)
           .isLessThanOrEqualTo(limits.maxBytes());
-      assertThat(held.chargedBytes()).as("charged bytes after flush %d", flush)
+      assertThat(held.chargedBytes())
+          .as("charged bytes after flush %d", flush)
           .isGreaterThanOrEqualTo(real);
     }
     stalled.resume();

@@ -1,8 +1,8 @@
 package io.github.broadcast;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
@@ -26,25 +26,28 @@ final class JsonCodecTest {
   @Test
   void sessionUpdate_writesIdAndVersionFromTheRecord_thenTheState() {
     Frame frame = codec.sessionUpdate(session("a", 7));
-    assertThat(frame.text()).isEqualTo(
-        "{\"type\":\"session_update\",\"session\":{\"session_id\":\"a\",\"version\":7,"
-            + "\"status\":\"working\",\"tools\":[\"Bash\"]}}");
+    assertThat(frame.text())
+        .isEqualTo(
+            "{\"type\":\"session_update\",\"session\":{\"session_id\":\"a\",\"version\":7,"
+                + "\"status\":\"working\",\"tools\":[\"Bash\"]}}");
     assertThat(frame.bytes()).isEqualTo(frame.text().length());
   }
 
   @Test
   void batchUpdate_carriesTombstonesAsRemoved() {
     Frame frame = codec.batchUpdate(List.of(session("a", 1), SessionUpdate.tombstone("b", 2)));
-    assertThat(frame.text()).isEqualTo(
-        "{\"type\":\"batch_update\",\"sessions\":[{\"session_id\":\"a\",\"version\":1,"
-            + "\"status\":\"working\",\"tools\":[\"Bash\"]},"
-            + "{\"session_id\":\"b\",\"version\":2,\"removed\":true}]}");
+    assertThat(frame.text())
+        .isEqualTo(
+            "{\"type\":\"batch_update\",\"sessions\":[{\"session_id\":\"a\",\"version\":1,"
+                + "\"status\":\"working\",\"tools\":[\"Bash\"]},"
+                + "{\"session_id\":\"b\",\"version\":2,\"removed\":true}]}");
   }
 
   @Test
   void initialState_leavesTombstonesOut() {
     Frame frame = codec.initialState(List.of(session("a", 1), SessionUpdate.tombstone("b", 2)));
-    assertThat(frame.text()).startsWith("{\"type\":\"initial_state\",\"sessions\":[{\"session_id\":\"a\"")
+    assertThat(frame.text())
+        .startsWith("{\"type\":\"initial_state\",\"sessions\":[{\"session_id\":\"a\"")
         .doesNotContain("\"b\"");
     assertThat(codec.initialState(List.of()).text())
         .isEqualTo("{\"type\":\"initial_state\",\"sessions\":[]}");
@@ -63,21 +66,30 @@ final class JsonCodecTest {
     Frame frame = codec.sessionUpdate(SessionUpdate.of("a", 1, state));
     assertThat(frame.bytes())
         .isEqualTo(frame.text().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
-    assertThat(Frame.utf8Length("a\uD800b")).as("a lone surrogate encodes as '?'")
+    assertThat(Frame.utf8Length("a\uD800b"))
+        .as("a lone surrogate encodes as '?'")
         .isEqualTo("a\uD800b".getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
   }
 
   @Test
-  void sessionJson_isTheSessionObjectOfEveryFrame_andTheStateCannotOverrideIdOrVersion() throws Exception {
-    ObjectNode state = new ObjectMapper().createObjectNode()
-        .put("version", 999).put("session_id", "spoofed").put("status", "working");
+  void sessionJson_isTheSessionObjectOfEveryFrame_andTheStateCannotOverrideIdOrVersion()
+      throws Exception {
+    ObjectNode state =
+        new ObjectMapper()
+            .createObjectNode()
+            .put("version", 999)
+            .put("session_id", "spoofed")
+            .put("status", "working");
     SessionUpdate update = SessionUpdate.of("a", 7, state);
 
     ObjectNode object = MessageCodec.sessionJson(update);
-    JsonNode framed = new ObjectMapper().readTree(MessageCodec.json().sessionUpdate(update).text())
-        .get("session");
+    JsonNode framed =
+        new ObjectMapper()
+            .readTree(MessageCodec.json().sessionUpdate(update).text())
+            .get("session");
 
-    assertThat(object.toString()).isEqualTo(framed.toString()); // The same JSON, field order included.
+    assertThat(object.toString())
+        .isEqualTo(framed.toString()); // The same JSON, field order included.
     assertThat(object.get("version").asLong()).isEqualTo(7);
     assertThat(object.get("session_id").asText()).isEqualTo("a");
     assertThat(MessageCodec.sessionJson(SessionUpdate.tombstone("a", 8)).get("removed").asBoolean())

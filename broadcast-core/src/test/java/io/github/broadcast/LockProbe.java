@@ -7,8 +7,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * A client that records, in every call the broadcaster makes on it, whether the calling thread
- * holds a lock of that broadcaster: the design promises that no send, close or ping happens
- * under a library lock. Delegates everything else to a {@link RecordingClient}.
+ * holds a lock of that broadcaster: the design promises that no send, close or ping happens under a
+ * library lock. Delegates everything else to a {@link RecordingClient}.
  */
 final class LockProbe implements Client {
 
@@ -76,5 +76,4 @@ final class LockProbe implements Client {
     check("close");
     delegate.close(reason);
   }
-
 }

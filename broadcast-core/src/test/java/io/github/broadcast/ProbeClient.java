@@ -11,12 +11,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
 /**
- * The property suite's client: it plays any behaviour a transport may have (completes inside
- * {@code send}, holds the send until the test completes it, fails, throws, never completes) and
- * checks, in every call the broadcaster makes, the promises a client can see: {@code
- * initial_state} first and versions never backwards, tombstones included (by a {@link
- * RecordingClient} it feeds); one send in flight, no call under a library lock, no update
- * overtaking an owed pong, nothing after unregister.
+ * The property suite's client: it plays any behaviour a transport may have (completes inside {@code
+ * send}, holds the send until the test completes it, fails, throws, never completes) and checks, in
+ * every call the broadcaster makes, the promises a client can see: {@code initial_state} first and
+ * versions never backwards, tombstones included (by a {@link RecordingClient} it feeds); one send
+ * in flight, no call under a library lock, no update overtaking an owed pong, nothing after
+ * unregister.
  *
  * <p>Single-threaded: the property test drives everything from one thread.
  */

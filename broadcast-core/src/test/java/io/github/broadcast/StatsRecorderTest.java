@@ -16,7 +16,8 @@ final class StatsRecorderTest {
     FakeTicker ticker = new FakeTicker();
     ManualScheduler scheduler = new ManualScheduler(ticker);
     Broadcaster broadcaster =
-        Broadcasters.Preset.BACKPRESSURE.newBuilder()
+        Broadcasters.Preset.BACKPRESSURE
+            .newBuilder()
             .outboxLimits(new OutboxLimits(300, 2, Duration.ofSeconds(30)))
             .overflowPolicy(OverflowPolicy.DROP_AND_RESYNC)
             .ticker(ticker)

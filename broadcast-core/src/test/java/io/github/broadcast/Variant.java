@@ -3,8 +3,8 @@ package io.github.broadcast;
 import java.time.Duration;
 
 /**
- * Every strategy and overflow policy the contract suite runs against. The backpressure variants
- * use small limits so that the suite's bursts really overflow them.
+ * Every strategy and overflow policy the contract suite runs against. The backpressure variants use
+ * small limits so that the suite's bursts really overflow them.
  */
 enum Variant {
   SEQUENTIAL(Broadcasters.Preset.SEQUENTIAL, null),

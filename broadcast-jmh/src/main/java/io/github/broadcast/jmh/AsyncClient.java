@@ -12,8 +12,8 @@ import java.util.function.LongConsumer;
 
 /**
  * An honest fake of a socket. {@link Mode#INLINE} completes a send on the caller's thread, as
- * Grizzly does when the kernel takes the bytes at once; {@link Mode#ASYNC} completes it later,
- * on another thread, after a delay; {@link Mode#STALLED} never completes (a peer that stopped
+ * Grizzly does when the kernel takes the bytes at once; {@link Mode#ASYNC} completes it later, on
+ * another thread, after a delay; {@link Mode#STALLED} never completes (a peer that stopped
  * reading). Bytes handed over and bytes completed are counted, so queued bytes are known.
  */
 final class AsyncClient implements Client {
@@ -33,7 +33,11 @@ final class AsyncClient implements Client {
   final AtomicLong bytesCompleted = new AtomicLong();
   private volatile boolean open = true;
 
-  AsyncClient(String id, Mode mode, ScheduledExecutorService completer, long delayNanos,
+  AsyncClient(
+      String id,
+      Mode mode,
+      ScheduledExecutorService completer,
+      long delayNanos,
       LongConsumer onDelivered) {
     this.id = id;
     this.mode = mode;
@@ -56,10 +60,11 @@ final class AsyncClient implements Client {
         return CompletableFuture.completedFuture(null);
       case ASYNC:
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Runnable completion = () -> {
-          complete(frame);
-          done.complete(null);
-        };
+        Runnable completion =
+            () -> {
+              complete(frame);
+              done.complete(null);
+            };
         if (delayNanos == 0) {
           completer.execute(completion);
         } else {
@@ -80,5 +85,4 @@ final class AsyncClient implements Client {
   public void close(CloseReason reason) {
     open = false;
   }
-
 }

@@ -21,10 +21,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Time from publish until every healthy client's send of that update has completed, sampled
- * per publish. Ten healthy clients complete their sends on another thread after {@code
- * delayNanos} (a socket that takes a while to drain); optionally one more never completes. A
- * batched strategy's figure includes the wait for its 200 ms flush.
+ * Time from publish until every healthy client's send of that update has completed, sampled per
+ * publish. Ten healthy clients complete their sends on another thread after {@code delayNanos} (a
+ * socket that takes a while to drain); optionally one more never completes. A batched strategy's
+ * figure includes the wait for its 200 ms flush.
  *
  * <pre>
  * java -jar broadcast-jmh/target/benchmarks.jar DeliveryLatencyBenchmark -rf json
@@ -66,12 +66,17 @@ public class DeliveryLatencyBenchmark {
     completer = new ScheduledThreadPoolExecutor(1);
     broadcaster = preset.newBuilder().build();
     for (int i = 0; i < stalled; i++) {
-      broadcaster.register(new AsyncClient("stalled" + i, AsyncClient.Mode.STALLED, completer, 0,
-          bytes -> {}));
+      broadcaster.register(
+          new AsyncClient("stalled" + i, AsyncClient.Mode.STALLED, completer, 0, bytes -> {}));
     }
     for (int i = 0; i < HEALTHY; i++) {
-      broadcaster.register(new AsyncClient("c" + i, AsyncClient.Mode.ASYNC, completer,
-          delayNanos, bytes -> delivered.incrementAndGet()));
+      broadcaster.register(
+          new AsyncClient(
+              "c" + i,
+              AsyncClient.Mode.ASYNC,
+              completer,
+              delayNanos,
+              bytes -> delivered.incrementAndGet()));
     }
     updates = Payload.SMALL.updates(20);
     // Let every initial_state complete before measuring.

@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What one change costs through the Redis backplane: {@link RedisSessionStore#apply} (a Lua
- * check-and-set that takes a version, stores the state and publishes it) on a real
- * {@code redis-server} this benchmark starts on a free loopback port, with {@code nodes} stores
+ * check-and-set that takes a version, stores the state and publishes it) on a real {@code
+ * redis-server} this benchmark starts on a free loopback port, with {@code nodes} stores
  * subscribed, so every change is also received and parsed by every node. Each benchmark thread
  * changes its own session: no conflicts, the uncontended cost.
  *
@@ -98,9 +98,10 @@ public class RedisStoreBenchmark {
   public void connect() {
     String target = uri.isEmpty() ? System.getenv().getOrDefault("REDIS_URI", "") : uri;
     if (target.isEmpty()) {
-      throw new IllegalStateException("RedisStoreBenchmark measures a running redis-server:"
-          + " start one (redis-server --port 6399 --save '' --appendonly no) and pass"
-          + " -p uri=redis://127.0.0.1:6399, or set REDIS_URI");
+      throw new IllegalStateException(
+          "RedisStoreBenchmark measures a running redis-server:"
+              + " start one (redis-server --port 6399 --save '' --appendonly no) and pass"
+              + " -p uri=redis://127.0.0.1:6399, or set REDIS_URI");
     }
     prefix = "bench-" + System.nanoTime();
     infoClient = RedisClient.create(target);
@@ -110,7 +111,7 @@ public class RedisStoreBenchmark {
     stores = new RedisSessionStore[nodes];
     for (int n = 0; n < nodes; n++) {
       stores[n] = RedisSessionStore.newBuilder(target).prefix(prefix).build();
-      stores[n].subscribe(update -> { }); // A node's broadcaster would take it from here.
+      stores[n].subscribe(update -> {}); // A node's broadcaster would take it from here.
     }
   }
 
@@ -143,9 +144,12 @@ public class RedisStoreBenchmark {
     long[] after = redisCounters();
     long calls = after[0] - before[0];
     if (calls > 0) {
-      System.out.printf(Locale.ROOT,
+      System.out.printf(
+          Locale.ROOT,
           "  [redis-server: %d changes, %.1f us of its CPU per change, EVALSHA %.1f us per call]%n",
-          calls, (after[2] - before[2]) / (double) calls, (after[1] - before[1]) / (double) calls);
+          calls,
+          (after[2] - before[2]) / (double) calls,
+          (after[1] - before[1]) / (double) calls);
     }
   }
 
@@ -170,7 +174,7 @@ public class RedisStoreBenchmark {
   @Benchmark
   public SessionUpdate apply(Writer writer) {
     long count = ++writer.count;
-    return writer.store.apply(writer.sessionId,
-        state -> writer.template.deepCopy().put("event_count", count));
+    return writer.store.apply(
+        writer.sessionId, state -> writer.template.deepCopy().put("event_count", count));
   }
 }

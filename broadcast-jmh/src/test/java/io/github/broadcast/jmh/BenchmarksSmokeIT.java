@@ -6,8 +6,8 @@ import io.github.broadcast.testing.RedisServer;
 import java.nio.file.Path;
 import java.util.Collection;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.Options;
@@ -42,8 +42,8 @@ final class BenchmarksSmokeIT {
 
   @Test
   void everyBenchmark_runsUnderEveryPreset() throws Exception {
-    Collection<RunResult> results = new Runner(smoke(
-        "PublishBenchmark|DeliveryLatencyBenchmark|CodecBenchmark")).run();
+    Collection<RunResult> results =
+        new Runner(smoke("PublishBenchmark|DeliveryLatencyBenchmark|CodecBenchmark")).run();
     // 5 presets x 2 strategy benchmarks, and the codec's 2 benchmarks.
     assertThat(results).hasSize(12);
     for (RunResult result : results) {
@@ -55,11 +55,14 @@ final class BenchmarksSmokeIT {
 
   @Test
   void stalledClient_runsUnderEveryPresetButSequential() throws Exception {
-    Collection<RunResult> results = new Runner(new OptionsBuilder()
-        .parent(smoke("PublishBenchmark"))
-        .param("stalled", "1")
-        .param("preset", "CONCURRENT", "BATCHED", "BACKPRESSURE", "PRODUCTION")
-        .build()).run();
+    Collection<RunResult> results =
+        new Runner(
+                new OptionsBuilder()
+                    .parent(smoke("PublishBenchmark"))
+                    .param("stalled", "1")
+                    .param("preset", "CONCURRENT", "BATCHED", "BACKPRESSURE", "PRODUCTION")
+                    .build())
+            .run();
     assertThat(results).hasSize(4);
   }
 
@@ -67,17 +70,21 @@ final class BenchmarksSmokeIT {
   void redisStoreBenchmark_runsAgainstARealRedis(@TempDir Path dir) throws Exception {
     Collection<RunResult> results;
     try (RedisServer redis = RedisServer.start(dir, null)) {
-      results = new Runner(new OptionsBuilder()
-          .parent(smoke("RedisStoreBenchmark"))
-          .param("nodes", "1", "3")
-          .param("uri", redis.uri())
-          .threads(2)
-          .build()).run();
+      results =
+          new Runner(
+                  new OptionsBuilder()
+                      .parent(smoke("RedisStoreBenchmark"))
+                      .param("nodes", "1", "3")
+                      .param("uri", redis.uri())
+                      .threads(2)
+                      .build())
+              .run();
     }
     assertThat(results).hasSize(2);
     for (RunResult result : results) {
       assertThat(result.getPrimaryResult().getScore())
-          .as(result.getParams().toString()).isPositive();
+          .as(result.getParams().toString())
+          .isPositive();
     }
   }
 }

@@ -13,11 +13,11 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Removes sessions that expired and purges old tombstones, on the store's background thread,
- * only while the node is ready. Any node may remove an expired session: its removal is an
- * ordinary change at the version it saw, so a session changed meanwhile by another node is a
- * conflict and stays. A tombstone is purged from Redis after {@code tombstoneTtl}, long enough
- * for every node to have received it.
+ * Removes sessions that expired and purges old tombstones, on the store's background thread, only
+ * while the node is ready. Any node may remove an expired session: its removal is an ordinary
+ * change at the version it saw, so a session changed meanwhile by another node is a conflict and
+ * stays. A tombstone is purged from Redis after {@code tombstoneTtl}, long enough for every node to
+ * have received it.
  */
 final class Expiry {
 
@@ -32,8 +32,15 @@ final class Expiry {
   private final Duration tombstoneTtl;
   private final Clock clock;
 
-  Expiry(NodeView view, Readiness readiness, Writes writes, RedisLink link, Keys keys,
-      Function<ObjectNode, Duration> expiry, Duration tombstoneTtl, Clock clock) {
+  Expiry(
+      NodeView view,
+      Readiness readiness,
+      Writes writes,
+      RedisLink link,
+      Keys keys,
+      Function<ObjectNode, Duration> expiry,
+      Duration tombstoneTtl,
+      Clock clock) {
     this.view = view;
     this.readiness = readiness;
     this.writes = writes;
@@ -59,17 +66,25 @@ final class Expiry {
       }
       try {
         if (entry.isTombstone()) {
-          link.eval(RedisFormat.PURGE, ScriptOutputType.INTEGER, new String[] {keys.hash()},
+          link.eval(
+              RedisFormat.PURGE,
+              ScriptOutputType.INTEGER,
+              new String[] {keys.hash()},
               new String[] {id, Long.toString(entry.version())});
           view.forget(id, entry);
         } else {
-          writes.write(id, SessionStore.newChangeId(), /* wait= */ false,
-              current -> {
-                if (current == null || current.version() != entry.version()) {
-                  throw new Writes.AlreadyRemoved(); // Changed meanwhile: no longer due.
-                }
-                return null;
-              }).join();
+          writes
+              .write(
+                  id,
+                  SessionStore.newChangeId(),
+                  /* wait= */ false,
+                  current -> {
+                    if (current == null || current.version() != entry.version()) {
+                      throw new Writes.AlreadyRemoved(); // Changed meanwhile: no longer due.
+                    }
+                    return null;
+                  })
+              .join();
         }
       } catch (RuntimeException ex) {
         logger.log(Level.DEBUG, () -> "expiry of " + id + " deferred: " + Writes.rootMessage(ex));

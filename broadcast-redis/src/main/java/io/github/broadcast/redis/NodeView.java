@@ -82,11 +82,12 @@ final class NodeView {
   /** Every live session, ordered by id. */
   synchronized List<SessionUpdate> live() {
     List<SessionUpdate> sessions = new ArrayList<>();
-    entries.forEach((id, entry) -> {
-      if (!entry.isTombstone()) {
-        sessions.add(entry.update(id));
-      }
-    });
+    entries.forEach(
+        (id, entry) -> {
+          if (!entry.isTombstone()) {
+            sessions.add(entry.update(id));
+          }
+        });
     sessions.sort(Comparator.comparing(SessionUpdate::sessionId));
     return sessions;
   }

@@ -105,8 +105,8 @@ final class Readiness {
   }
 
   /**
-   * Starts a round: returns the losses so far, for {@link #endRecovery}, or -1 if there is
-   * nothing to do (not subscribed: the subscription's return schedules the next round).
+   * Starts a round: returns the losses so far, for {@link #endRecovery}, or -1 if there is nothing
+   * to do (not subscribed: the subscription's return schedules the next round).
    */
   synchronized long beginRecovery() {
     recovering = false;
@@ -167,8 +167,8 @@ final class Readiness {
   }
 
   /**
-   * Returns a future completed once the node is ready, or failed with what {@code refusal}
-   * makes after {@code patience}, or at {@link #close}.
+   * Returns a future completed once the node is ready, or failed with what {@code refusal} makes
+   * after {@code patience}, or at {@link #close}.
    */
   CompletableFuture<Void> whenReady(Duration patience, Supplier<RuntimeException> refusal) {
     CompletableFuture<Void> waiter = new CompletableFuture<>();
@@ -182,14 +182,17 @@ final class Readiness {
       waiters.add(waiter);
     }
     try {
-      background.schedule(() -> {
-        synchronized (this) {
-          if (!waiters.remove(waiter)) {
-            return; // Released meanwhile.
-          }
-        }
-        waiter.completeExceptionally(refusal.get());
-      }, patience.toNanos(), TimeUnit.NANOSECONDS);
+      background.schedule(
+          () -> {
+            synchronized (this) {
+              if (!waiters.remove(waiter)) {
+                return; // Released meanwhile.
+              }
+            }
+            waiter.completeExceptionally(refusal.get());
+          },
+          patience.toNanos(),
+          TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       synchronized (this) {
         waiters.remove(waiter);
@@ -212,14 +215,17 @@ final class Readiness {
       delays.add(done);
     }
     try {
-      background.schedule(() -> {
-        synchronized (this) {
-          if (!delays.remove(done)) {
-            return; // Failed by close meanwhile.
-          }
-        }
-        done.complete(null);
-      }, delay.toNanos(), TimeUnit.NANOSECONDS);
+      background.schedule(
+          () -> {
+            synchronized (this) {
+              if (!delays.remove(done)) {
+                return; // Failed by close meanwhile.
+              }
+            }
+            done.complete(null);
+          },
+          delay.toNanos(),
+          TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       synchronized (this) {
         delays.remove(done);

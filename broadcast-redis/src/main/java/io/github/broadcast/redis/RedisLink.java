@@ -28,8 +28,8 @@ import java.util.function.BiConsumer;
 
 /**
  * The store's two connections to Redis, through Lettuce: one for commands (blocking and
- * asynchronous, shared by every caller) and one subscribed to the updates channel. Scripts run
- * by SHA and are loaded again after Redis forgot them (a restart).
+ * asynchronous, shared by every caller) and one subscribed to the updates channel. Scripts run by
+ * SHA and are loaded again after Redis forgot them (a restart).
  *
  * <p>Lettuce reconnects both connections by itself (jittered backoff). While one is down its
  * commands are rejected at once rather than queued, and commands in flight when it drops are not
@@ -70,20 +70,28 @@ final class RedisLink implements AutoCloseable {
    *
    * @throws RedisException if it cannot; nothing is left open
    */
-  RedisLink(RedisURI uri, Duration connectTimeout, Duration commandTimeout,
-      Duration reconnectDelayMax, String channel, Events events) {
+  RedisLink(
+      RedisURI uri,
+      Duration connectTimeout,
+      Duration commandTimeout,
+      Duration reconnectDelayMax,
+      String channel,
+      Events events) {
     uri.setTimeout(commandTimeout);
-    this.resources = ClientResources.builder()
-        .reconnectDelay(Delay.equalJitter(Duration.ofMillis(50), reconnectDelayMax, 50,
-            TimeUnit.MILLISECONDS))
-        .build();
+    this.resources =
+        ClientResources.builder()
+            .reconnectDelay(
+                Delay.equalJitter(
+                    Duration.ofMillis(50), reconnectDelayMax, 50, TimeUnit.MILLISECONDS))
+            .build();
     this.client = RedisClient.create(resources, uri);
-    client.setOptions(ClientOptions.builder()
-        .autoReconnect(true)
-        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-        .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
-        .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-        .build());
+    client.setOptions(
+        ClientOptions.builder()
+            .autoReconnect(true)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
+            .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+            .build());
     StatefulRedisConnection<String, String> commands = null;
     try {
       commands = client.connect();
@@ -99,36 +107,38 @@ final class RedisLink implements AutoCloseable {
     this.connection = commands;
     this.sync = commands.sync();
     this.async = commands.async();
-    client.addListener(new RedisConnectionStateListener() {
-      @Override
-      public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-        if (handler == connection) {
-          events.reconnected();
-        }
-      }
+    client.addListener(
+        new RedisConnectionStateListener() {
+          @Override
+          public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+            if (handler == connection) {
+              events.reconnected();
+            }
+          }
 
-      @Override
-      public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
-        if (handler == pubSub || handler == connection) {
-          events.disconnected(handler == pubSub);
-        }
-      }
-    });
-    pubSub.addListener(new RedisPubSubAdapter<>() {
-      @Override
-      public void message(String from, String message) {
-        if (channel.equals(from)) {
-          events.message(message);
-        }
-      }
+          @Override
+          public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+            if (handler == pubSub || handler == connection) {
+              events.disconnected(handler == pubSub);
+            }
+          }
+        });
+    pubSub.addListener(
+        new RedisPubSubAdapter<>() {
+          @Override
+          public void message(String from, String message) {
+            if (channel.equals(from)) {
+              events.message(message);
+            }
+          }
 
-      @Override
-      public void subscribed(String to, long count) {
-        if (channel.equals(to)) {
-          events.subscribed();
-        }
-      }
-    });
+          @Override
+          public void subscribed(String to, long count) {
+            if (channel.equals(to)) {
+              events.subscribed();
+            }
+          }
+        });
   }
 
   /** Subscribes to the channel; the {@code subscribed} event follows. */
@@ -151,23 +161,35 @@ final class RedisLink implements AutoCloseable {
   CompletableFuture<Object> evalAsync(
       String script, ScriptOutputType type, String[] keys, String[] args) {
     String known = shas.get(script);
-    CompletableFuture<String> sha = known != null
-        ? CompletableFuture.completedFuture(known)
-        : async.scriptLoad(script).toCompletableFuture().thenApply(loaded -> {
-          shas.put(script, loaded);
-          return loaded;
-        });
+    CompletableFuture<String> sha =
+        known != null
+            ? CompletableFuture.completedFuture(known)
+            : async
+                .scriptLoad(script)
+                .toCompletableFuture()
+                .thenApply(
+                    loaded -> {
+                      shas.put(script, loaded);
+                      return loaded;
+                    });
     return sha.thenCompose(s -> async.<Object>evalsha(s, type, keys, args).toCompletableFuture())
-        .exceptionallyCompose(e -> {
-          if (!(unwrap(e) instanceof RedisNoScriptException)) {
-            return CompletableFuture.failedFuture(unwrap(e));
-          }
-          shas.remove(script); // Redis restarted and forgot it: load it again, once.
-          return async.scriptLoad(script).toCompletableFuture().thenCompose(loaded -> {
-            shas.put(script, loaded);
-            return async.<Object>evalsha(loaded, type, keys, args).toCompletableFuture();
-          });
-        });
+        .exceptionallyCompose(
+            e -> {
+              if (!(unwrap(e) instanceof RedisNoScriptException)) {
+                return CompletableFuture.failedFuture(unwrap(e));
+              }
+              shas.remove(script); // Redis restarted and forgot it: load it again, once.
+              return async
+                  .scriptLoad(script)
+                  .toCompletableFuture()
+                  .thenCompose(
+                      loaded -> {
+                        shas.put(script, loaded);
+                        return async
+                            .<Object>evalsha(loaded, type, keys, args)
+                            .toCompletableFuture();
+                      });
+            });
   }
 
   /** The cause a completion stage wraps. */

@@ -3,7 +3,6 @@ package io.github.broadcast.redis;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.broadcast.ChangeOutcomeUnknownException;
 import io.github.broadcast.Checks;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.SessionUpdate;
@@ -15,7 +14,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
@@ -28,8 +26,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * The latest state of every session, shared by several server nodes through Redis: any node can
- * change a session, every node sees every change, and any node can serve {@code initial_state}
- * for every session. Each node feeds its broadcaster with {@link #subscribe}.
+ * change a session, every node sees every change, and any node can serve {@code initial_state} for
+ * every session. Each node feeds its broadcaster with {@link #subscribe}.
  *
  * <pre>{@code
  * RedisSessionStore store = RedisSessionStore.newBuilder("redis://127.0.0.1:6379").build();
@@ -38,12 +36,12 @@ import java.util.function.UnaryOperator;
  * }</pre>
  *
  * <p>What Redis holds, what an acknowledged change means and which failures it survives: see the
- * package documentation; the rules behind it, and which part keeps each, are in the design note
- * at the top of {@code Replication}.
+ * package documentation; the rules behind it, and which part keeps each, are in the design note at
+ * the top of {@code Replication}.
  *
  * <p>It keeps every rule of {@link SessionStore}: the same session ids, changes, change ids,
- * versions, subscribers and failures as the in-process store, so code written against the
- * interface runs on either. States are shared, never copied, as {@link SessionUpdate} says.
+ * versions, subscribers and failures as the in-process store, so code written against the interface
+ * runs on either. States are shared, never copied, as {@link SessionUpdate} says.
  *
  * <p>Threads: every method may be called from any thread. {@link #applyAsync} never blocks; its
  * stage completes on Lettuce's I/O thread or the store's own thread. {@link #apply} and {@link
@@ -70,45 +68,88 @@ public final class RedisSessionStore implements SessionStore {
     this.redisUri = "redis://" + builder.uri.getHost() + ":" + builder.uri.getPort();
     this.keys = Keys.of(builder.prefix);
     this.commandTimeout = builder.commandTimeout;
-    this.background = Executors.newSingleThreadScheduledExecutor(task -> {
-      Thread thread = new Thread(task, "redis-session-store");
-      thread.setDaemon(true);
-      return thread;
-    });
-    long rebuildWindow = (builder.rebuildWindow == null
-        ? builder.reconnectDelayMax.multipliedBy(2) : builder.rebuildWindow).toMillis();
+    this.background =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread thread = new Thread(task, "redis-session-store");
+              thread.setDaemon(true);
+              return thread;
+            });
+    long rebuildWindow =
+        (builder.rebuildWindow == null
+                ? builder.reconnectDelayMax.multipliedBy(2)
+                : builder.rebuildWindow)
+            .toMillis();
     this.replication = new Replication(view, keys, rebuildWindow, redisUri, counters);
     this.readiness = new Readiness(background, replication::recover);
     try {
-      this.link = new RedisLink(builder.uri, builder.connectTimeout, builder.commandTimeout,
-          builder.reconnectDelayMax, keys.channel(), replication);
+      this.link =
+          new RedisLink(
+              builder.uri,
+              builder.connectTimeout,
+              builder.commandTimeout,
+              builder.reconnectDelayMax,
+              keys.channel(),
+              replication);
     } catch (RedisException e) {
       background.shutdownNow();
-      throw new IllegalStateException("cannot connect to Redis at " + redisUri + ": "
-          + Writes.rootMessage(e) + " (check the URL, that Redis runs there, and the password)",
+      throw new IllegalStateException(
+          "cannot connect to Redis at "
+              + redisUri
+              + ": "
+              + Writes.rootMessage(e)
+              + " (check the URL, that Redis runs there, and the password)",
           e);
     }
     replication.attach(link, readiness);
-    this.writes = new Writes(link, view, readiness, replication, keys, counters, closed::get,
-        builder.commandTimeout, builder.dedupWindow.toMillis(), builder.maxAttempts,
-        builder.clock, redisUri);
-    Expiry expiry = new Expiry(view, readiness, writes, link, keys, builder.expiry,
-        builder.tombstoneTtl, builder.clock);
+    this.writes =
+        new Writes(
+            link,
+            view,
+            readiness,
+            replication,
+            keys,
+            counters,
+            closed::get,
+            builder.commandTimeout,
+            builder.dedupWindow.toMillis(),
+            builder.maxAttempts,
+            builder.clock,
+            redisUri);
+    Expiry expiry =
+        new Expiry(
+            view,
+            readiness,
+            writes,
+            link,
+            keys,
+            builder.expiry,
+            builder.tombstoneTtl,
+            builder.clock);
     try {
       link.subscribe(keys.channel());
-      readiness.await(builder.connectTimeout.plus(builder.commandTimeout.multipliedBy(2)),
-          () -> new StoreUnavailableException("Redis did not answer while the sessions were"
-              + " read", null));
+      readiness.await(
+          builder.connectTimeout.plus(builder.commandTimeout.multipliedBy(2)),
+          () ->
+              new StoreUnavailableException(
+                  "Redis did not answer while the sessions were" + " read", null));
     } catch (RuntimeException e) {
       close();
-      throw new IllegalStateException("connected to Redis at " + redisUri
-          + " but could not read its sessions: " + Writes.rootMessage(e), e);
+      throw new IllegalStateException(
+          "connected to Redis at "
+              + redisUri
+              + " but could not read its sessions: "
+              + Writes.rootMessage(e),
+          e);
     }
     long sweep = Math.max(100, Math.min(1_000, builder.sweepInterval.toMillis()));
     background.scheduleWithFixedDelay(expiry::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
   }
 
-  /** Starts a builder for a store on the Redis at {@code uri} ({@code redis://[:password@]host:port}). */
+  /**
+   * Starts a builder for a store on the Redis at {@code uri} ({@code
+   * redis://[:password@]host:port}).
+   */
   public static Builder newBuilder(String uri) {
     return new Builder(uri);
   }
@@ -124,16 +165,24 @@ public final class RedisSessionStore implements SessionStore {
     SessionStore.checkSessionId(sessionId);
     SessionStore.checkChangeId(changeId);
     requireNonNull(change, "change : null (expected: a function of the state)");
-    return writes.write(sessionId, changeId, /* wait= */ true, known -> {
-      ObjectNode base = known == null || known.isTombstone()
-          ? RedisFormat.parse("{}") : known.state().deepCopy();
-      ObjectNode next = change.apply(base);
-      if (next == null) {
-        throw new NullPointerException("change : returned null for session " + sessionId
-            + " (expected: the new state; remove() ends a session)");
-      }
-      return next;
-    });
+    return writes.write(
+        sessionId,
+        changeId,
+        /* wait= */ true,
+        known -> {
+          ObjectNode base =
+              known == null || known.isTombstone()
+                  ? RedisFormat.parse("{}")
+                  : known.state().deepCopy();
+          ObjectNode next = change.apply(base);
+          if (next == null) {
+            throw new NullPointerException(
+                "change : returned null for session "
+                    + sessionId
+                    + " (expected: the new state; remove() ends a session)");
+          }
+          return next;
+        });
   }
 
   @Override
@@ -146,13 +195,18 @@ public final class RedisSessionStore implements SessionStore {
     if (known == null || known.isTombstone()) {
       return Optional.empty();
     }
-    return Optional.ofNullable(join(writes.write(sessionId, SessionStore.newChangeId(),
-        /* wait= */ true, current -> {
-          if (current == null || current.isTombstone()) {
-            throw new Writes.AlreadyRemoved();
-          }
-          return null;
-        })));
+    return Optional.ofNullable(
+        join(
+            writes.write(
+                sessionId,
+                SessionStore.newChangeId(),
+                /* wait= */ true,
+                current -> {
+                  if (current == null || current.isTombstone()) {
+                    throw new Writes.AlreadyRemoved();
+                  }
+                  return null;
+                })));
   }
 
   @Override
@@ -160,7 +214,8 @@ public final class RedisSessionStore implements SessionStore {
     SessionStore.checkSessionId(sessionId);
     RedisFormat.Entry entry = view.get(sessionId);
     return entry == null || entry.isTombstone()
-        ? Optional.empty() : Optional.of(entry.update(sessionId));
+        ? Optional.empty()
+        : Optional.of(entry.update(sessionId));
   }
 
   @Override
@@ -184,21 +239,28 @@ public final class RedisSessionStore implements SessionStore {
 
   /** A snapshot of the store's connection and counters. */
   public Stats stats() {
-    return new Stats(readiness.isReady(), counters.disconnects.get(), counters.resyncs.get(),
-        counters.reseeded.get(), counters.conflicts.get(), counters.failedWrites.get(),
-        counters.unknownOutcomes.get(), counters.duplicates.get(), counters.rebuilds.get(),
+    return new Stats(
+        readiness.isReady(),
+        counters.disconnects.get(),
+        counters.resyncs.get(),
+        counters.reseeded.get(),
+        counters.conflicts.get(),
+        counters.failedWrites.get(),
+        counters.unknownOutcomes.get(),
+        counters.duplicates.get(),
+        counters.rebuilds.get(),
         counters.received.get());
   }
 
   /**
    * What a node's store has seen.
    *
-   * @param connected whether the node is connected to Redis and reconciled with it now: false
-   *     from a lost connection or a command timeout until Redis answers and the node reconciled
+   * @param connected whether the node is connected to Redis and reconciled with it now: false from
+   *     a lost connection or a command timeout until Redis answers and the node reconciled
    * @param disconnects times the node lost Redis (a dropped connection, a timed-out command, or
    *     Redis found to have lost data)
-   * @param resyncs times the node reconciled with Redis and reread every session (one at start,
-   *     one per recovery)
+   * @param resyncs times the node reconciled with Redis and reread every session (one at start, one
+   *     per recovery)
    * @param reseeded sessions this node wrote back to a Redis that lacked them or held them older
    * @param conflicts changes retried because another node changed the session first
    * @param failedWrites changes refused, not made, because Redis was unreachable, not yet
@@ -209,8 +271,16 @@ public final class RedisSessionStore implements SessionStore {
    *     window
    * @param received updates received over pub/sub
    */
-  public record Stats(boolean connected, long disconnects, long resyncs, long reseeded,
-      long conflicts, long failedWrites, long unknownOutcomes, long duplicates, long rebuilds,
+  public record Stats(
+      boolean connected,
+      long disconnects,
+      long resyncs,
+      long reseeded,
+      long conflicts,
+      long failedWrites,
+      long unknownOutcomes,
+      long duplicates,
+      long rebuilds,
       long received) {}
 
   @Override
@@ -219,8 +289,9 @@ public final class RedisSessionStore implements SessionStore {
       return;
     }
     // Before the background thread stops: it would drop the timers of waiting writes.
-    readiness.close(() -> new IllegalStateException("RedisSessionStore is closed; the change"
-        + " was not made"));
+    readiness.close(
+        () ->
+            new IllegalStateException("RedisSessionStore is closed; the change" + " was not made"));
     background.shutdownNow();
     if (link != null) {
       link.close();
@@ -229,8 +300,15 @@ public final class RedisSessionStore implements SessionStore {
 
   @Override
   public String toString() {
-    return "RedisSessionStore[" + redisUri + ", prefix=" + keys.hash() + ", sessions=" + size()
-        + ", connected=" + readiness.isReady() + "]";
+    return "RedisSessionStore["
+        + redisUri
+        + ", prefix="
+        + keys.hash()
+        + ", sessions="
+        + size()
+        + ", connected="
+        + readiness.isReady()
+        + "]";
   }
 
   /** Waits for {@code stage}, rethrowing what it failed with. */
@@ -306,8 +384,8 @@ public final class RedisSessionStore implements SessionStore {
     }
 
     /**
-     * Sets the longest wait between two reconnect attempts (default 2 s; the wait doubles from
-     * 50 ms, with jitter).
+     * Sets the longest wait between two reconnect attempts (default 2 s; the wait doubles from 50
+     * ms, with jitter).
      */
     public Builder reconnectDelayMax(Duration max) {
       this.reconnectDelayMax = positive("reconnectDelayMax", max);
@@ -336,8 +414,8 @@ public final class RedisSessionStore implements SessionStore {
     }
 
     /**
-     * Sets how long Redis remembers a change id, so that a change retried after an unknown
-     * outcome within that time is not made twice (default 1 minute).
+     * Sets how long Redis remembers a change id, so that a change retried after an unknown outcome
+     * within that time is not made twice (default 1 minute).
      */
     public Builder dedupWindow(Duration window) {
       this.dedupWindow = positive("dedupWindow", window);
@@ -346,9 +424,9 @@ public final class RedisSessionStore implements SessionStore {
 
     /**
      * Sets how long changes pause after a node finds that Redis went back (it restarted empty or
-     * from an older snapshot), so that every node still running reconnects and writes back what
-     * it holds first (default: twice {@code reconnectDelayMax}, 4 s). A node that returns later
-     * than this may find its newer changes superseded; see the design note.
+     * from an older snapshot), so that every node still running reconnects and writes back what it
+     * holds first (default: twice {@code reconnectDelayMax}, 4 s). A node that returns later than
+     * this may find its newer changes superseded; see the design note.
      */
     public Builder rebuildWindow(Duration window) {
       this.rebuildWindow = positive("rebuildWindow", window);
@@ -371,12 +449,12 @@ public final class RedisSessionStore implements SessionStore {
     }
 
     /**
-     * Connects, subscribes, reconciles and reads every session: the returned store holds the
-     * whole view.
+     * Connects, subscribes, reconciles and reads every session: the returned store holds the whole
+     * view.
      *
-     * @throws IllegalStateException if Redis cannot be reached, refuses the password, or does
-     *     not answer while the sessions are read; the message names the address (never the
-     *     password) and the cause
+     * @throws IllegalStateException if Redis cannot be reached, refuses the password, or does not
+     *     answer while the sessions are read; the message names the address (never the password)
+     *     and the cause
      */
     public RedisSessionStore build() {
       return new RedisSessionStore(this);

@@ -63,10 +63,10 @@ import java.util.Map;
  *   persistence (appendonly yes) closes all three.
  */
 /**
- * Keeps a node's view equal to Redis and Redis at least as new as the view (rules 2 and 2b of
- * the store): one recovery round after every loss, run on the store's background thread, and
- * the messages of the updates channel, on Lettuce's thread. See {@link Readiness} for when a
- * round runs and {@link RedisSessionStore}'s design note for why in this order.
+ * Keeps a node's view equal to Redis and Redis at least as new as the view (rules 2 and 2b of the
+ * store): one recovery round after every loss, run on the store's background thread, and the
+ * messages of the updates channel, on Lettuce's thread. See {@link Readiness} for when a round runs
+ * and {@link RedisSessionStore}'s design note for why in this order.
  */
 final class Replication implements RedisLink.Events {
 
@@ -83,8 +83,8 @@ final class Replication implements RedisLink.Events {
   private volatile RedisLink link;
   private volatile Readiness readiness;
 
-  Replication(NodeView view, Keys keys, long rebuildWindowMillis, String redisUri,
-      Counters counters) {
+  Replication(
+      NodeView view, Keys keys, long rebuildWindowMillis, String redisUri, Counters counters) {
     this.view = view;
     this.keys = keys;
     this.rebuildWindowMillis = rebuildWindowMillis;
@@ -127,15 +127,18 @@ final class Replication implements RedisLink.Events {
   void lost(String why) {
     if (readiness != null && readiness.lost()) {
       counters.disconnects.incrementAndGet();
-      logger.log(Level.WARNING, "Redis at {0}: {1}; serving this node''s clients from its last"
-          + " view, changes are refused until it answers and this node has reconciled",
-          redisUri, why);
+      logger.log(
+          Level.WARNING,
+          "Redis at {0}: {1}; serving this node''s clients from its last"
+              + " view, changes are refused until it answers and this node has reconciled",
+          redisUri,
+          why);
     }
   }
 
   /**
-   * One recovery round: once subscribed, PING, reconcile, reread the hash, then mark the node
-   * ready unless a loss came meanwhile. On failure, the next round backs off.
+   * One recovery round: once subscribed, PING, reconcile, reread the hash, then mark the node ready
+   * unless a loss came meanwhile. On failure, the next round backs off.
    */
   void recover() {
     long token = readiness.beginRecovery();
@@ -145,11 +148,13 @@ final class Replication implements RedisLink.Events {
     try {
       link.sync.ping();
       reconcile();
-      link.sync.hgetall(keys.hash()).forEach((id, value) -> view.deliver(id, RedisFormat.decode(value)));
+      link.sync
+          .hgetall(keys.hash())
+          .forEach((id, value) -> view.deliver(id, RedisFormat.decode(value)));
       long rounds = counters.resyncs.incrementAndGet();
       if (readiness.endRecovery(token) && rounds > 1) {
-        logger.log(Level.INFO, "Redis at {0}: reconciled and resynced; changes accepted again",
-            redisUri);
+        logger.log(
+            Level.INFO, "Redis at {0}: reconciled and resynced; changes accepted again", redisUri);
       }
     } catch (RedisException | IllegalStateException e) {
       logger.log(Level.DEBUG, () -> "recovery interrupted (" + Writes.rootMessage(e) + ")");
@@ -158,38 +163,55 @@ final class Replication implements RedisLink.Events {
   }
 
   /**
-   * Writes back, through RECONCILE, every entry of the view that Redis lacks or holds older,
-   * after raising the counter above every version the node knows; starts the rebuild window if
-   * Redis went back.
+   * Writes back, through RECONCILE, every entry of the view that Redis lacks or holds older, after
+   * raising the counter above every version the node knows; starts the rebuild window if Redis went
+   * back.
    */
   void reconcile() {
     long maxKnown = view.maxVersion();
     List<Map.Entry<String, Entry>> entries = view.entries();
     long written = 0;
-    for (String[] args : reconcileArguments(entries, maxKnown, keys.channel(), rebuildWindowMillis)) {
-      List<?> reply = (List<?>) link.eval(RedisFormat.RECONCILE, ScriptOutputType.MULTI,
-          new String[] {keys.hash(), keys.counter(), keys.rebuilding()}, args);
+    for (String[] args :
+        reconcileArguments(entries, maxKnown, keys.channel(), rebuildWindowMillis)) {
+      List<?> reply =
+          (List<?>)
+              link.eval(
+                  RedisFormat.RECONCILE,
+                  ScriptOutputType.MULTI,
+                  new String[] {keys.hash(), keys.counter(), keys.rebuilding()},
+                  args);
       written += ((Number) reply.get(0)).longValue();
       if (((Number) reply.get(1)).longValue() == 1) {
         counters.rebuilds.incrementAndGet();
-        logger.log(Level.WARNING, "Redis at {0} went back (its version counter is below v{1},"
-            + " which this node has seen): it lost data; changes pause for {2} ms while the nodes"
-            + " write back what they hold", redisUri, maxKnown, rebuildWindowMillis);
+        logger.log(
+            Level.WARNING,
+            "Redis at {0} went back (its version counter is below v{1}, which this node has seen):"
+                + " it lost data; changes pause for {2} ms while the nodes write back what they"
+                + " hold",
+            redisUri,
+            maxKnown,
+            rebuildWindowMillis);
       }
     }
     counters.reseeded.addAndGet(written);
     if (written > 0) {
-      logger.log(Level.WARNING, "Redis at {0} lacked {1} sessions or held them older; this node"
-          + " wrote them back", redisUri, written);
+      logger.log(
+          Level.WARNING,
+          "Redis at {0} lacked {1} sessions or held them older; this node" + " wrote them back",
+          redisUri,
+          written);
     }
   }
 
   /**
-   * The RECONCILE calls for {@code entries}: at least one (it also raises the counter), each
-   * with at most {@link #RECONCILE_CHUNK} sessions.
+   * The RECONCILE calls for {@code entries}: at least one (it also raises the counter), each with
+   * at most {@link #RECONCILE_CHUNK} sessions.
    */
-  static List<String[]> reconcileArguments(List<Map.Entry<String, Entry>> entries, long maxKnown,
-      String channel, long rebuildWindowMillis) {
+  static List<String[]> reconcileArguments(
+      List<Map.Entry<String, Entry>> entries,
+      long maxKnown,
+      String channel,
+      long rebuildWindowMillis) {
     List<String[]> calls = new ArrayList<>();
     for (int from = 0; from < Math.max(1, entries.size()); from += RECONCILE_CHUNK) {
       List<String> args = new ArrayList<>();

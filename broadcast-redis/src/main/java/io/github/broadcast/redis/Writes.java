@@ -20,17 +20,17 @@ import java.util.function.Function;
 
 /**
  * The store's changes: the optimistic write loop of rule 1, asynchronous from end to end. Each
- * attempt computes the new state from the entry the node holds and sends APPLY with the version
- * it builds on; the answer decides the next step (written; made before; Redis being rebuilt;
- * Redis older than the node; a conflict), and every wait (for the node to be ready, for a
- * rebuild window to end) is a future that {@link Readiness} completes, or fails at close, so no caller thread is
+ * attempt computes the new state from the entry the node holds and sends APPLY with the version it
+ * builds on; the answer decides the next step (written; made before; Redis being rebuilt; Redis
+ * older than the node; a conflict), and every wait (for the node to be ready, for a rebuild window
+ * to end) is a future that {@link Readiness} completes, or fails at close, so no caller thread is
  * held during a round trip. Continuations run on Lettuce's I/O thread or the background thread;
  * nothing here blocks.
  *
- * <p>A failed command becomes the exception that says whether the change was made: refused
- * before it was sent, or carrying no change, is {@link StoreUnavailableException}; sent without
- * an answer is {@link ChangeOutcomeUnknownException}. A timeout or a dropped connection is also a
- * loss: the node is not ready until it has reconciled.
+ * <p>A failed command becomes the exception that says whether the change was made: refused before
+ * it was sent, or carrying no change, is {@link StoreUnavailableException}; sent without an answer
+ * is {@link ChangeOutcomeUnknownException}. A timeout or a dropped connection is also a loss: the
+ * node is not ready until it has reconciled.
  */
 final class Writes {
 
@@ -56,9 +56,19 @@ final class Writes {
   private final Clock clock;
   private final String redisUri;
 
-  Writes(RedisLink link, NodeView view, Readiness readiness, Replication replication, Keys keys,
-      Counters counters, BooleanSupplier closed,
-      Duration patience, long dedupWindowMillis, int maxAttempts, Clock clock, String redisUri) {
+  Writes(
+      RedisLink link,
+      NodeView view,
+      Readiness readiness,
+      Replication replication,
+      Keys keys,
+      Counters counters,
+      BooleanSupplier closed,
+      Duration patience,
+      long dedupWindowMillis,
+      int maxAttempts,
+      Clock clock,
+      String redisUri) {
     this.link = link;
     this.view = view;
     this.readiness = readiness;
@@ -105,15 +115,25 @@ final class Writes {
 
     CompletableFuture<Void> whenReady() {
       Duration left = Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
-      return readiness.whenReady(left, () -> refused(id, "Redis at " + redisUri
-          + " is unreachable, or this node has not reconciled with it yet"));
+      return readiness.whenReady(
+          left,
+          () ->
+              refused(
+                  id,
+                  "Redis at "
+                      + redisUri
+                      + " is unreachable, or this node has not reconciled with it yet"));
     }
 
     CompletableFuture<SessionUpdate> run(int attempt) {
       if (attempt > maxAttempts) {
-        return CompletableFuture.failedFuture(new IllegalStateException("change of " + id
-            + " : other nodes changed it first " + maxAttempts
-            + " times in a row (expected: fewer writers per session)"));
+        return CompletableFuture.failedFuture(
+            new IllegalStateException(
+                "change of "
+                    + id
+                    + " : other nodes changed it first "
+                    + maxAttempts
+                    + " times in a row (expected: fewer writers per session)"));
       }
       if (closed.getAsBoolean()) {
         return CompletableFuture.failedFuture(closed(id));
@@ -129,18 +149,27 @@ final class Writes {
       }
       long expected = known == null || known.isTombstone() ? 0 : known.version();
       long now = clock.millis();
-      String[] keyNames = {keys.hash(), keys.counter(), keys.changePrefix() + changeId,
-          keys.rebuilding()};
-      String[] args = {id, Long.toString(expected), Long.toString(now), changeId,
-          state == null ? "" : RedisFormat.json(state), keys.channel(),
-          Long.toString(view.maxVersion()), Long.toString(dedupWindowMillis)};
+      String[] keyNames = {
+        keys.hash(), keys.counter(), keys.changePrefix() + changeId, keys.rebuilding()
+      };
+      String[] args = {
+        id,
+        Long.toString(expected),
+        Long.toString(now),
+        changeId,
+        state == null ? "" : RedisFormat.json(state),
+        keys.channel(),
+        Long.toString(view.maxVersion()),
+        Long.toString(dedupWindowMillis)
+      };
       return link.evalAsync(RedisFormat.APPLY, ScriptOutputType.MULTI, keyNames, args)
-          .handle((reply, error) -> {
-            if (error != null) {
-              throw failure(RedisLink.unwrap(error), id, changeId);
-            }
-            return (List<?>) reply;
-          })
+          .handle(
+              (reply, error) -> {
+                if (error != null) {
+                  throw failure(RedisLink.unwrap(error), id, changeId);
+                }
+                return (List<?>) reply;
+              })
           .thenCompose(reply -> answer(reply, attempt, known, state, now));
     }
 
@@ -156,17 +185,25 @@ final class Writes {
       if (code == 2) {
         // Made before, by an attempt whose answer was lost: the session as it is now.
         counters.duplicates.incrementAndGet();
-        return read().thenApply(ignored -> {
-          Entry current = view.get(id);
-          return current == null ? SessionUpdate.tombstone(id, version) : current.update(id);
-        });
+        return read()
+            .thenApply(
+                ignored -> {
+                  Entry current = view.get(id);
+                  return current == null
+                      ? SessionUpdate.tombstone(id, version)
+                      : current.update(id);
+                });
       }
       if (code == 3) {
         return rebuildEnds(version).thenCompose(ended -> run(attempt));
       }
       if (code == 4) {
-        replication.lost("Redis' version counter is at v" + version + ", below v"
-            + view.maxVersion() + " which this node has seen");
+        replication.lost(
+            "Redis' version counter is at v"
+                + version
+                + ", below v"
+                + view.maxVersion()
+                + " which this node has seen");
         return whenReady().thenCompose(ready -> run(attempt));
       }
       long held = known == null ? 0 : known.version();
@@ -182,32 +219,41 @@ final class Writes {
 
     /** Rereads the session after a conflict into the view; a failure means not made. */
     CompletableFuture<Void> read() {
-      return link.async.hget(keys.hash(), id).toCompletableFuture().handle((value, error) -> {
-        if (error != null) {
-          throw failure(RedisLink.unwrap(error), id, /* changeId= */ null);
-        }
-        if (value != null) {
-          view.deliver(id, RedisFormat.decode(value));
-        }
-        return null;
-      });
+      return link.async
+          .hget(keys.hash(), id)
+          .toCompletableFuture()
+          .handle(
+              (value, error) -> {
+                if (error != null) {
+                  throw failure(RedisLink.unwrap(error), id, /* changeId= */ null);
+                }
+                if (value != null) {
+                  view.deliver(id, RedisFormat.decode(value));
+                }
+                return null;
+              });
     }
 
     /** Completes when the rebuild window ends, if that is before the deadline; else refuses. */
     CompletableFuture<Void> rebuildEnds(long leftMillis) {
       long left = TimeUnit.MILLISECONDS.toNanos(leftMillis);
       if (System.nanoTime() + left > deadlineNanos) {
-        return CompletableFuture.failedFuture(refused(id, "Redis at " + redisUri
-            + " lost data and the nodes are writing back what they hold, for " + leftMillis
-            + " ms more"));
+        return CompletableFuture.failedFuture(
+            refused(
+                id,
+                "Redis at "
+                    + redisUri
+                    + " lost data and the nodes are writing back what they hold, for "
+                    + leftMillis
+                    + " ms more"));
       }
       return readiness.delay(Duration.ofNanos(left), () -> closed(id));
     }
   }
 
   /**
-   * Classifies a failed command; see the class comment. {@code changeId} null: the command
-   * carried no change (a read), so the change was not made.
+   * Classifies a failed command; see the class comment. {@code changeId} null: the command carried
+   * no change (a read), so the change was not made.
    */
   RuntimeException failure(Throwable e, String sessionId, String changeId) {
     if (closed.getAsBoolean()) {
@@ -220,18 +266,36 @@ final class Writes {
     boolean refused =
         message.startsWith(RedisLink.REJECTED) || e instanceof RedisCommandExecutionException;
     if (!(e instanceof RedisCommandExecutionException)) {
-      replication.lost(e instanceof RedisCommandTimeoutException ? "a command timed out"
-          : "the connection dropped");
+      replication.lost(
+          e instanceof RedisCommandTimeoutException
+              ? "a command timed out"
+              : "the connection dropped");
     }
     if (refused || changeId == null) {
       counters.failedWrites.incrementAndGet();
-      return new StoreUnavailableException("Redis at " + redisUri + " is unreachable ("
-          + rootMessage(e) + "); " + sessionId + " was not changed", e);
+      return new StoreUnavailableException(
+          "Redis at "
+              + redisUri
+              + " is unreachable ("
+              + rootMessage(e)
+              + "); "
+              + sessionId
+              + " was not changed",
+          e);
     }
     counters.unknownOutcomes.incrementAndGet();
-    return new ChangeOutcomeUnknownException("Redis at " + redisUri + " did not answer ("
-        + rootMessage(e) + "): the change of " + sessionId + " may or may not have been made;"
-        + " retry with change id " + changeId, changeId, e);
+    return new ChangeOutcomeUnknownException(
+        "Redis at "
+            + redisUri
+            + " did not answer ("
+            + rootMessage(e)
+            + "): the change of "
+            + sessionId
+            + " may or may not have been made;"
+            + " retry with change id "
+            + changeId,
+        changeId,
+        e);
   }
 
   private StoreUnavailableException refused(String sessionId, String why) {
@@ -248,7 +312,8 @@ final class Writes {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    String message =
+        root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     return root == e ? message : e.getMessage() + ": " + message;
   }
 }

@@ -75,18 +75,21 @@ final class Node implements AutoCloseable {
    * holds it too; then checks every client kept the protocol (versions never went backwards).
    */
   static void awaitConvergence(List<Node> nodes) {
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-      Map<String, Long> truth = nodes.get(0).versions();
-      for (Node node : nodes) {
-        assertThat(node.store.stats().connected()).as("node connected").isTrue();
-        assertThat(node.versions()).as("node view").isEqualTo(truth);
-        for (RecordingClient client : node.clients) {
-          if (client.isOpen()) {
-            assertThat(client.view()).as(client.id()).isEqualTo(truth);
-          }
-        }
-      }
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              Map<String, Long> truth = nodes.get(0).versions();
+              for (Node node : nodes) {
+                assertThat(node.store.stats().connected()).as("node connected").isTrue();
+                assertThat(node.versions()).as("node view").isEqualTo(truth);
+                for (RecordingClient client : node.clients) {
+                  if (client.isOpen()) {
+                    assertThat(client.view()).as(client.id()).isEqualTo(truth);
+                  }
+                }
+              }
+            });
     nodes.forEach(node -> node.clients.forEach(RecordingClient::assertConsistent));
   }
 

@@ -15,7 +15,8 @@ final class NodeViewTest {
   private final NodeView view = new NodeView();
 
   private static Entry live(long version) {
-    return new Entry(version, 0, "c" + version, JsonNodeFactory.instance.objectNode().put("v", version));
+    return new Entry(
+        version, 0, "c" + version, JsonNodeFactory.instance.objectNode().put("v", version));
   }
 
   @Test
@@ -60,9 +61,10 @@ final class NodeViewTest {
   @Test
   void aSubscriberThatThrows_doesNotStopTheOthers() {
     List<SessionUpdate> heard = new ArrayList<>();
-    view.subscribe(update -> {
-      throw new IllegalStateException("a subscriber bug");
-    });
+    view.subscribe(
+        update -> {
+          throw new IllegalStateException("a subscriber bug");
+        });
     view.subscribe(heard::add);
     view.deliver("a", live(1));
     assertThat(heard).hasSize(1);

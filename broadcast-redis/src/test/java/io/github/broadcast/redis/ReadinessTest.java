@@ -55,7 +55,8 @@ final class ReadinessTest {
   @Test
   void waiters_areReleasedWhenReady_orRefusedAfterTheirPatience() {
     readiness.subscribed(true);
-    CompletableFuture<Void> patient = readiness.whenReady(Duration.ofMinutes(1), ReadinessTest::refused);
+    CompletableFuture<Void> patient =
+        readiness.whenReady(Duration.ofMinutes(1), ReadinessTest::refused);
     CompletableFuture<Void> impatient = readiness.whenReady(Duration.ZERO, ReadinessTest::refused);
 
     assertThat(impatient).isCompletedExceptionally();
@@ -67,15 +68,18 @@ final class ReadinessTest {
 
   @Test
   void close_failsEveryWaiterAndEveryDelay_soNoWriteWaitsOnATimerThatWillNotRun() {
-    CompletableFuture<Void> waiter = readiness.whenReady(Duration.ofMinutes(1), ReadinessTest::refused);
+    CompletableFuture<Void> waiter =
+        readiness.whenReady(Duration.ofMinutes(1), ReadinessTest::refused);
     CompletableFuture<Void> delay = readiness.delay(Duration.ofMinutes(1), ReadinessTest::refused);
 
     readiness.close(ReadinessTest::refused);
     background.shutdownNow(); // As the store does next: queued timers are dropped.
 
-    assertThatThrownBy(waiter::join).isInstanceOf(CompletionException.class)
+    assertThatThrownBy(waiter::join)
+        .isInstanceOf(CompletionException.class)
         .hasCauseInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(delay::join).isInstanceOf(CompletionException.class)
+    assertThatThrownBy(delay::join)
+        .isInstanceOf(CompletionException.class)
         .hasCauseInstanceOf(IllegalStateException.class);
     assertThat(readiness.delay(Duration.ofMillis(1), ReadinessTest::refused))
         .isCompletedExceptionally();

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One test per finding of the adversarial review of the Redis store (issue 20, R1 to R5), each
- * on a real redis-server that the test kills, restarts (empty, or from an older snapshot), pauses,
- * or cuts one node off from. Each failed before the fix.
+ * One test per finding of the adversarial review of the Redis store (issue 20, R1 to R5), each on a
+ * real redis-server that the test kills, restarts (empty, or from an older snapshot), pauses, or
+ * cuts one node off from. Each failed before the fix.
  */
 @Timeout(180) // A guard against a hang, not a speed assertion.
 final class RedisFaultsIT {
@@ -72,8 +72,8 @@ final class RedisFaultsIT {
 
   /**
    * R1: a node makes 20 increments, Redis is killed and restarts empty, and the producer retries
-   * its next increment at once, racing the node's resync. It used to rebase on the empty Redis
-   * (n = 1, in 12 of 30 runs); it must give 21. Five rounds, each from a fresh Redis.
+   * its next increment at once, racing the node's resync. It used to rebase on the empty Redis (n =
+   * 1, in 12 of 30 runs); it must give 21. Five rounds, each from a fresh Redis.
    */
   @Test
   void r1_emptyRestart_applyRacingTheResync_losesNoAcknowledgedIncrement() throws Exception {
@@ -99,10 +99,10 @@ final class RedisFaultsIT {
   }
 
   /**
-   * R2: node A holds x at v20; Redis restarts empty while A is cut off, and a fresh node C writes
-   * x first (v1). A used to drop v1 as older while Redis and C kept it: two views for good, and
-   * A's next increment built on n = 1. Now A writes back what it holds when it returns, every
-   * node converges on it, and no client ever sees a version go backwards.
+   * R2: node A holds x at v20; Redis restarts empty while A is cut off, and a fresh node C writes x
+   * first (v1). A used to drop v1 as older while Redis and C kept it: two views for good, and A's
+   * next increment built on n = 1. Now A writes back what it holds when it returns, every node
+   * converges on it, and no client ever sees a version go backwards.
    */
   @Test
   void r2_freshNodeWritesBeforeTheOthersReconnect_nodesConverge_versionsNeverGoBack()
@@ -130,9 +130,9 @@ final class RedisFaultsIT {
   }
 
   /**
-   * R2, from an older snapshot: 20 acknowledged increments, Redis restarts from a snapshot taken
-   * at 10. A new node used to read n = 10 and A's next increment gave 11; now A writes back v20
-   * before anyone builds on the snapshot.
+   * R2, from an older snapshot: 20 acknowledged increments, Redis restarts from a snapshot taken at
+   * 10. A new node used to read n = 10 and A's next increment gave 11; now A writes back v20 before
+   * anyone builds on the snapshot.
    */
   @Test
   void r2_restartFromAnOlderSnapshot_theAcknowledgedStateIsWrittenBack() throws Exception {
@@ -146,7 +146,8 @@ final class RedisFaultsIT {
     }
     redis.kill();
     redis.startFromSnapshot();
-    assertThat(redis.command("HGET broadcast:sessions x")).as("the snapshot holds v10")
+    assertThat(redis.command("HGET broadcast:sessions x"))
+        .as("the snapshot holds v10")
         .startsWith("$");
 
     awaitConnected(a);
@@ -158,10 +159,10 @@ final class RedisFaultsIT {
   }
 
   /**
-   * R3: Redis paused past the command timeout. The apply in flight is reported as unknown (not
-   * as "not made"), the store says it is not connected, a second apply is refused without being
-   * sent, and after Redis resumes (and runs the first) the retry with the same change id is not
-   * made twice: n = 6, not 7.
+   * R3: Redis paused past the command timeout. The apply in flight is reported as unknown (not as
+   * "not made"), the store says it is not connected, a second apply is refused without being sent,
+   * and after Redis resumes (and runs the first) the retry with the same change id is not made
+   * twice: n = 6, not 7.
    */
   @Test
   void r3_pausePastTheCommandTimeout_outcomeUnknown_retryWithTheSameIdAppliesOnce()
@@ -175,8 +176,8 @@ final class RedisFaultsIT {
       assertThatThrownBy(() -> a.store.apply("x", "hook-42", state -> state.put("n", 6)))
           .isInstanceOf(ChangeOutcomeUnknownException.class)
           .hasMessageContaining("may or may not have been made")
-          .satisfies(e -> assertThat(((ChangeOutcomeUnknownException) e).changeId())
-              .isEqualTo("hook-42"));
+          .satisfies(
+              e -> assertThat(((ChangeOutcomeUnknownException) e).changeId()).isEqualTo("hook-42"));
       assertThat(a.store.stats().connected()).as("connected while commands time out").isFalse();
       assertThatThrownBy(() -> a.increment("x"))
           .isInstanceOf(StoreUnavailableException.class)
@@ -186,8 +187,11 @@ final class RedisFaultsIT {
     }
     awaitConnected(a);
 
-    SessionUpdate retried = retry(() -> a.store.apply("x", "hook-42",
-        state -> state.put("n", state.path("n").asLong() + 1)));
+    SessionUpdate retried =
+        retry(
+            () ->
+                a.store.apply(
+                    "x", "hook-42", state -> state.put("n", state.path("n").asLong() + 1)));
 
     assertThat(retried.state().path("n").asLong()).isEqualTo(6);
     assertThat(a.n("x")).isEqualTo(6);
@@ -208,8 +212,8 @@ final class RedisFaultsIT {
   }
 
   /**
-   * R4: {@code build()} returns with the view read, and a subscriber added right after it
-   * receives every existing session. It used to miss them (16 of 20 runs).
+   * R4: {@code build()} returns with the view read, and a subscriber added right after it receives
+   * every existing session. It used to miss them (16 of 20 runs).
    */
   @Test
   void r4_subscribeRightAfterBuild_receivesEveryExistingSession() {

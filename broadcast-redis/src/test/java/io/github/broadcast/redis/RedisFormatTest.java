@@ -15,8 +15,12 @@ final class RedisFormatTest {
 
   @Test
   void entry_encodesAndDecodes_tombstonesIncluded() {
-    Entry live = new Entry(12, 1_700_000_000_000L, "hook-1",
-        JsonNodeFactory.instance.objectNode().put("status", "line\nbreak"));
+    Entry live =
+        new Entry(
+            12,
+            1_700_000_000_000L,
+            "hook-1",
+            JsonNodeFactory.instance.objectNode().put("status", "line\nbreak"));
     Entry tombstone = new Entry(13, 1_700_000_000_001L, "rm-1", null);
 
     assertThat(RedisFormat.decode(live.encode())).isEqualTo(live);

@@ -25,7 +25,8 @@ final class RedisSessionStoreContractIT extends SessionStoreContract {
   private static Path dir;
   private static RedisServer redis;
   private static final AtomicInteger prefixes = new AtomicInteger();
-  private final AtomicLong now = new AtomicLong(Instant.parse("2026-11-27T10:00:00Z").toEpochMilli());
+  private final AtomicLong now =
+      new AtomicLong(Instant.parse("2026-11-27T10:00:00Z").toEpochMilli());
 
   @BeforeAll
   static void startRedis() throws Exception {
@@ -44,22 +45,23 @@ final class RedisSessionStoreContractIT extends SessionStoreContract {
   protected SessionStore newStore(Function<ObjectNode, Duration> expiry) {
     return RedisSessionStore.newBuilder(redis.uri())
         .prefix("contract-" + prefixes.incrementAndGet())
-        .clock(new Clock() {
-          @Override
-          public ZoneId getZone() {
-            return ZoneOffset.UTC;
-          }
+        .clock(
+            new Clock() {
+              @Override
+              public ZoneId getZone() {
+                return ZoneOffset.UTC;
+              }
 
-          @Override
-          public Clock withZone(ZoneId zone) {
-            return this;
-          }
+              @Override
+              public Clock withZone(ZoneId zone) {
+                return this;
+              }
 
-          @Override
-          public Instant instant() {
-            return Instant.ofEpochMilli(now.get());
-          }
-        })
+              @Override
+              public Instant instant() {
+                return Instant.ofEpochMilli(now.get());
+              }
+            })
         .sweepInterval(Duration.ofMillis(100))
         .expireAfter(expiry)
         .build();

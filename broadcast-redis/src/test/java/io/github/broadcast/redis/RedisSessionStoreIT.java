@@ -85,12 +85,14 @@ final class RedisSessionStoreIT {
     List<Future<?>> writers = new ArrayList<>();
     for (int t = 0; t < 3; t++) {
       Node node = nodes.get(t);
-      writers.add(threads.submit(() -> {
-        for (int i = 0; i < 100; i++) {
-          increment(node, "session-" + (i % 10));
-        }
-        return null;
-      }));
+      writers.add(
+          threads.submit(
+              () -> {
+                for (int i = 0; i < 100; i++) {
+                  increment(node, "session-" + (i % 10));
+                }
+                return null;
+              }));
     }
     for (Future<?> writer : writers) {
       writer.get(60, TimeUnit.SECONDS);
@@ -114,15 +116,17 @@ final class RedisSessionStoreIT {
     b.connect("b");
     List<Future<?>> writers = new ArrayList<>();
     for (Node node : List.of(a, b)) {
-      writers.add(threads.submit(() -> {
-        long last = 0;
-        for (int i = 0; i < 200; i++) {
-          long version = increment(node, "shared").version();
-          assertThat(version).isGreaterThan(last);
-          last = version;
-        }
-        return null;
-      }));
+      writers.add(
+          threads.submit(
+              () -> {
+                long last = 0;
+                for (int i = 0; i < 200; i++) {
+                  long version = increment(node, "shared").version();
+                  assertThat(version).isGreaterThan(last);
+                  last = version;
+                }
+                return null;
+              }));
     }
     for (Future<?> writer : writers) {
       writer.get(60, TimeUnit.SECONDS);
@@ -148,8 +152,9 @@ final class RedisSessionStoreIT {
     }
 
     redis.stop();
-    await().atMost(Duration.ofSeconds(20)).until(
-        () -> !a.store.stats().connected() && !b.store.stats().connected());
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> !a.store.stats().connected() && !b.store.stats().connected());
     assertThatThrownBy(() -> increment(a, "s0"))
         .isInstanceOf(StoreUnavailableException.class)
         .hasMessageContaining("127.0.0.1:" + redis.port());
@@ -158,9 +163,14 @@ final class RedisSessionStoreIT {
     assertThat(a.store.snapshot()).as("the node keeps its view").hasSize(4);
 
     redis.start(); // Same port, and empty: no persistence.
-    await().atMost(Duration.ofSeconds(30)).until(
-        () -> a.store.stats().connected() && b.store.stats().connected()
-            && a.store.stats().resyncs() >= 2 && b.store.stats().resyncs() >= 2);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                a.store.stats().connected()
+                    && b.store.stats().connected()
+                    && a.store.stats().resyncs() >= 2
+                    && b.store.stats().resyncs() >= 2);
     for (int i = 0; i < 20; i++) {
       String session = "s" + (i % 5); // s4 is new.
       (i % 2 == 0 ? b : a).incrementRetrying(session); // Refused while Redis is rebuilt.
@@ -171,14 +181,17 @@ final class RedisSessionStoreIT {
     for (Map.Entry<String, AtomicInteger> e : acknowledged.entrySet()) {
       for (Node node : nodes) {
         assertThat(node.store.get(e.getKey()).orElseThrow().state().path("n").asLong())
-            .as(e.getKey()).isEqualTo(e.getValue().get());
+            .as(e.getKey())
+            .isEqualTo(e.getValue().get());
       }
     }
     assertThat(a.store.stats().reseeded() + b.store.stats().reseeded())
-        .as("the sessions Redis lost were written back").isEqualTo(4);
+        .as("the sessions Redis lost were written back")
+        .isEqualTo(4);
     assertThat(a.store.stats().disconnects()).isEqualTo(1);
     assertThat(a.store.stats().rebuilds() + b.store.stats().rebuilds())
-        .as("Redis came back empty: the first node to reconcile found it gone back").isPositive();
+        .as("Redis came back empty: the first node to reconcile found it gone back")
+        .isPositive();
   }
 
   @Test
@@ -206,26 +219,28 @@ final class RedisSessionStoreIT {
   @Test
   void removedAndExpiredSessions_leaveEveryNode_andARemovedOneIsNotRevived() throws Exception {
     AtomicLong now = new AtomicLong(Instant.parse("2026-11-22T10:00:00Z").toEpochMilli());
-    Clock clock = new Clock() {
-      @Override
-      public ZoneOffset getZone() {
-        return ZoneOffset.UTC;
-      }
+    Clock clock =
+        new Clock() {
+          @Override
+          public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+          }
 
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
+          @Override
+          public Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
 
-      @Override
-      public Instant instant() {
-        return Instant.ofEpochMilli(now.get());
-      }
-    };
-    RedisSessionStore.Builder builder = RedisSessionStore.newBuilder(redis.uri())
-        .clock(clock)
-        .sweepInterval(Duration.ofMillis(100))
-        .expireAfter(state -> state.path("ended").asBoolean() ? Duration.ofMinutes(5) : null);
+          @Override
+          public Instant instant() {
+            return Instant.ofEpochMilli(now.get());
+          }
+        };
+    RedisSessionStore.Builder builder =
+        RedisSessionStore.newBuilder(redis.uri())
+            .clock(clock)
+            .sweepInterval(Duration.ofMillis(100))
+            .expireAfter(state -> state.path("ended").asBoolean() ? Duration.ofMinutes(5) : null);
     Node a = node(builder);
     Node b = node(RedisSessionStore.newBuilder(redis.uri()).clock(clock));
     RecordingClient client = b.connect("b");
@@ -248,8 +263,11 @@ final class RedisSessionStoreIT {
   void badConfiguration_failsFastWithAClearMessage() throws Exception {
     int closedPort = redis.port();
     redis.stop();
-    assertThatThrownBy(() -> RedisSessionStore.newBuilder("redis://127.0.0.1:" + closedPort)
-            .connectTimeout(Duration.ofSeconds(1)).build())
+    assertThatThrownBy(
+            () ->
+                RedisSessionStore.newBuilder("redis://127.0.0.1:" + closedPort)
+                    .connectTimeout(Duration.ofSeconds(1))
+                    .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("cannot connect to Redis at redis://127.0.0.1:" + closedPort);
 

@@ -9,7 +9,6 @@ import io.github.broadcast.testing.RecordingClient;
 import io.github.broadcast.testing.RedisServer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -30,23 +29,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A seeded storm on a real redis-server: three nodes, two writer threads each, making
- * read-modify-write increments (and now and then a 256 KB state) while a fault thread kills
- * Redis and restarts it empty or from an older snapshot, pauses it past the command timeout,
- * kills only the pub/sub connections, and closes and reopens nodes. Every acknowledged increment
- * is counted; a change whose outcome was unknown is retried with its change id.
+ * read-modify-write increments (and now and then a 256 KB state) while a fault thread kills Redis
+ * and restarts it empty or from an older snapshot, pauses it past the command timeout, kills only
+ * the pub/sub connections, and closes and reopens nodes. Every acknowledged increment is counted; a
+ * change whose outcome was unknown is retried with its change id.
  *
  * <p>At quiescence, every node must hold the same view, no client may have seen a version go
- * backwards, and every session's counter must be at least its acknowledged increments (none
- * lost) and at most that plus the increments retried after an unknown outcome (a retry can only
- * be made twice if Redis was wiped, dedup keys and all, between the attempt and the retry).
+ * backwards, and every session's counter must be at least its acknowledged increments (none lost)
+ * and at most that plus the increments retried after an unknown outcome (a retry can only be made
+ * twice if Redis was wiped, dedup keys and all, between the attempt and the retry).
  *
  * <pre>
  * # CI: 30 s. A long run, from another seed:
  * mvn -B -pl broadcast-redis verify -Dit.test=RedisStormIT -Dstorm.seconds=600 -Dstorm.seed=7
  * </pre>
  *
- * <p>The fault schedule follows the seed; the threads' interleaving does not, so a failure
- * names its seed and the faults it injected, to rerun and to read, not to replay exactly.
+ * <p>The fault schedule follows the seed; the threads' interleaving does not, so a failure names
+ * its seed and the faults it injected, to rerun and to read, not to replay exactly.
  */
 @Timeout(1_800) // A guard against a hang, not a speed assertion.
 final class RedisStormIT {
@@ -108,8 +107,8 @@ final class RedisStormIT {
   }
 
   /**
-   * One writer: increments until stopped, counting what was acknowledged, and, apart, every
-   * change that met an unknown outcome (acknowledged after a retry, or abandoned when stopped).
+   * One writer: increments until stopped, counting what was acknowledged, and, apart, every change
+   * that met an unknown outcome (acknowledged after a retry, or abandoned when stopped).
    */
   private Void write(Node node, AtomicBoolean stop, Random random) {
     while (!stop.get()) {
@@ -121,13 +120,16 @@ final class RedisStormIT {
       try {
         while (!stop.get()) {
           try {
-            node.store.apply(session, changeId, state -> {
-              state.put("n", state.path("n").asLong() + 1);
-              if (blob != null) {
-                state.put("blob", blob);
-              }
-              return state;
-            });
+            node.store.apply(
+                session,
+                changeId,
+                state -> {
+                  state.put("n", state.path("n").asLong() + 1);
+                  if (blob != null) {
+                    state.put("blob", blob);
+                  }
+                  return state;
+                });
             applies.increment();
             counter(acknowledged, session).increment();
             break;
@@ -185,13 +187,15 @@ final class RedisStormIT {
       long n = first.n(e.getKey());
       long acked = e.getValue().sum();
       long retried = counter(unknown, e.getKey()).sum();
-      assertThat(n).as("%s: %d acknowledged (%s)", e.getKey(), acked, context)
+      assertThat(n)
+          .as("%s: %d acknowledged (%s)", e.getKey(), acked, context)
           .isGreaterThanOrEqualTo(acked)
           .isLessThanOrEqualTo(acked + retried);
     }
     assertThat(applies.sum()).as("the storm made changes").isGreaterThan(100);
-    System.out.printf("RedisStormIT: seed %d, %d s, %d acknowledged increments, %d refused,"
-        + " %d faults%n", SEED, SECONDS, applies.sum(), refused.sum(), faults.size());
+    System.out.printf(
+        "RedisStormIT: seed %d, %d s, %d acknowledged increments, %d refused," + " %d faults%n",
+        SEED, SECONDS, applies.sum(), refused.sum(), faults.size());
   }
 
   /** Injects one fault, chosen by the seed. */
@@ -231,20 +235,23 @@ final class RedisStormIT {
     faults.add("close a node, open another");
     stopped.get(leaving).set(true);
     Map<String, Long> held = leaving.versions();
-    await().atMost(Duration.ofSeconds(60)).until(() -> {
-      for (Node other : nodes) {
-        if (other == leaving) {
-          continue;
-        }
-        Map<String, Long> versions = other.versions();
-        for (Map.Entry<String, Long> e : held.entrySet()) {
-          if (versions.getOrDefault(e.getKey(), 0L) < e.getValue()) {
-            return false;
-          }
-        }
-      }
-      return true;
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              for (Node other : nodes) {
+                if (other == leaving) {
+                  continue;
+                }
+                Map<String, Long> versions = other.versions();
+                for (Map.Entry<String, Long> e : held.entrySet()) {
+                  if (versions.getOrDefault(e.getKey(), 0L) < e.getValue()) {
+                    return false;
+                  }
+                }
+              }
+              return true;
+            });
     nodes.remove(leaving);
     leaving.close();
     startNode();

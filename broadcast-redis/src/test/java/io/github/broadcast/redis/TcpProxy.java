@@ -11,10 +11,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A TCP forwarder on a free loopback port in front of one target port: a test points one node at
- * it and {@link #cut()}s that node off (open connections reset, new ones closed at once) while the
- * other nodes still reach the target, then {@link #restore()}s it. Two threads per connection;
- * for tests only.
+ * A TCP forwarder on a free loopback port in front of one target port: a test points one node at it
+ * and {@link #cut()}s that node off (open connections reset, new ones closed at once) while the
+ * other nodes still reach the target, then {@link #restore()}s it. Two threads per connection; for
+ * tests only.
  */
 final class TcpProxy implements AutoCloseable {
 
@@ -75,21 +75,25 @@ final class TcpProxy implements AutoCloseable {
   }
 
   private void pump(Socket from, Socket to) {
-    Thread thread = new Thread(() -> {
-      byte[] buffer = new byte[16 * 1024];
-      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-        for (int n; (n = in.read(buffer)) >= 0; ) {
-          out.write(buffer, 0, n);
-        }
-      } catch (IOException e) {
-        // Either side closed: close both below.
-      } finally {
-        closeQuietly(from);
-        closeQuietly(to);
-        open.remove(from);
-        open.remove(to);
-      }
-    }, "tcp-proxy-pump");
+    Thread thread =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[16 * 1024];
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                for (int n; (n = in.read(buffer)) >= 0; ) {
+                  out.write(buffer, 0, n);
+                }
+              } catch (IOException e) {
+                // Either side closed: close both below.
+              } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+                open.remove(from);
+                open.remove(to);
+              }
+            },
+            "tcp-proxy-pump");
     thread.setDaemon(true);
     thread.start();
   }

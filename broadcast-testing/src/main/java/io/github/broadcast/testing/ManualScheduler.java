@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link Scheduler} that runs nothing by itself: {@link #advance} moves the {@link FakeTicker}
- * and runs every task that falls due, on the calling thread, in due-time order. Tasks scheduled
- * by a running task run in the same call if they fall due within it.
+ * and runs every task that falls due, on the calling thread, in due-time order. Tasks scheduled by
+ * a running task run in the same call if they fall due within it.
  */
 public final class ManualScheduler implements Scheduler {
 

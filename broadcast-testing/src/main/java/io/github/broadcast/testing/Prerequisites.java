@@ -3,10 +3,10 @@ package io.github.broadcast.testing;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * What a test needs from the machine (a browser, a redis-server, npm packages): where it is
- * missing the test is skipped, saying what to install; under CI ({@code CI=true}) that is a
- * failure instead, because {@code .ci/run} installs it and a skipped test there would hide a
- * broken install step.
+ * What a test needs from the machine (a browser, a redis-server, npm packages): where it is missing
+ * the test is skipped, saying what to install; under CI ({@code CI=true}) that is a failure
+ * instead, because {@code .ci/run} installs it and a skipped test there would hide a broken install
+ * step.
  */
 public final class Prerequisites {
 

@@ -25,8 +25,8 @@ public final class RawWebSocket implements AutoCloseable {
   }
 
   /**
-   * Connects and completes the handshake. A small receive buffer makes the server's writes back
-   * up soon once this peer stops reading.
+   * Connects and completes the handshake. A small receive buffer makes the server's writes back up
+   * soon once this peer stops reading.
    */
   public static RawWebSocket handshake(URI uri) throws IOException {
     Socket socket = new Socket();
@@ -35,8 +35,14 @@ public final class RawWebSocket implements AutoCloseable {
     socket.setSoTimeout(10_000);
     OutputStream out = socket.getOutputStream();
     String request =
-        "GET " + uri.getPath() + " HTTP/1.1\r\n"
-            + "Host: " + uri.getHost() + ":" + uri.getPort() + "\r\n"
+        "GET "
+            + uri.getPath()
+            + " HTTP/1.1\r\n"
+            + "Host: "
+            + uri.getHost()
+            + ":"
+            + uri.getPort()
+            + "\r\n"
             + "Upgrade: websocket\r\n"
             + "Connection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"

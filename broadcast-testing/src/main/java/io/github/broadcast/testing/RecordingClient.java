@@ -20,8 +20,8 @@ import java.util.concurrent.Executor;
 
 /**
  * An in-memory {@link Client} that records every frame handed to it and keeps the view a real
- * dashboard would build from them, checking the protocol as it goes: {@code initial_state}
- * first, versions never going backwards and, when asked, no gap ({@link #expectConsecutive}).
+ * dashboard would build from them, checking the protocol as it goes: {@code initial_state} first,
+ * versions never going backwards and, when asked, no gap ({@link #expectConsecutive}).
  *
  * <p>Sends complete at once by default; {@link #stall()} holds them until {@link #completeNext()}
  * or {@link #resume()}, which is how a test plays a slow or stalled peer; {@link #failSends()}
@@ -131,7 +131,8 @@ public final class RecordingClient implements Client {
           long version = session.path("version").asLong();
           Long previous = highest.get(sessionId);
           if (previous != null && version < previous) {
-            violations.add("resync took " + sessionId + " back from v" + previous + " to v" + version);
+            violations.add(
+                "resync took " + sessionId + " back from v" + previous + " to v" + version);
           }
           highest.merge(sessionId, version, Math::max);
           versions.put(sessionId, version);
@@ -158,8 +159,8 @@ public final class RecordingClient implements Client {
     long version = session.path("version").asLong();
     Long previous = highest.get(sessionId);
     if (previous != null && version <= previous) {
-      violations.add(sessionId + " went from v" + previous + " to v" + version
-          + " (tombstones included)");
+      violations.add(
+          sessionId + " went from v" + previous + " to v" + version + " (tombstones included)");
       return;
     }
     if (consecutive && previous != null && version != previous + 1) {
@@ -179,8 +180,8 @@ public final class RecordingClient implements Client {
   }
 
   /**
-   * Records a message that arrived over a real socket, as if it had been sent to this client:
-   * how an end-to-end test client reuses the view and the protocol checks.
+   * Records a message that arrived over a real socket, as if it had been sent to this client: how
+   * an end-to-end test client reuses the view and the protocol checks.
    */
   public synchronized void receive(String text) {
     if (!lean) {
@@ -275,11 +276,12 @@ public final class RecordingClient implements Client {
   /** Returns the client's view: session id to the version it holds (tombstones excluded). */
   public synchronized Map<String, Long> view() {
     Map<String, Long> live = new LinkedHashMap<>();
-    versions.forEach((sessionId, version) -> {
-      if (states.containsKey(sessionId)) {
-        live.put(sessionId, version);
-      }
-    });
+    versions.forEach(
+        (sessionId, version) -> {
+          if (states.containsKey(sessionId)) {
+            live.put(sessionId, version);
+          }
+        });
     return live;
   }
 

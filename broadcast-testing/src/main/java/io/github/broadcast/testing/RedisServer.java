@@ -2,8 +2,8 @@ package io.github.broadcast.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,13 +19,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real {@code redis-server} on a free loopback port, in a temporary folder, without automatic
  * persistence: started and stopped by the tests (and restarted on the same port, empty, or from a
- * snapshot taken with {@link #save()}), killed, paused, and used by RedisStoreBenchmark. Tests skip, saying why, where Debian's redis-server is not installed,
- * except under CI ({@code CI=true}), where that is a failure; .ci/run installs it.
+ * snapshot taken with {@link #save()}), killed, paused, and used by RedisStoreBenchmark. Tests
+ * skip, saying why, where Debian's redis-server is not installed, except under CI ({@code
+ * CI=true}), where that is a failure; .ci/run installs it.
  */
 public final class RedisServer implements AutoCloseable {
 
-  private static final Path BINARY = Path.of(
-      System.getenv().getOrDefault("REDIS_SERVER", "/usr/bin/redis-server"));
+  private static final Path BINARY =
+      Path.of(System.getenv().getOrDefault("REDIS_SERVER", "/usr/bin/redis-server"));
 
   private final Path dir;
   private final String password;
@@ -42,8 +43,8 @@ public final class RedisServer implements AutoCloseable {
 
   /** Skips the test where redis-server is not installed; under CI that is a failure. */
   public static void requireInstalled() {
-    Prerequisites.require(Files.isExecutable(BINARY), BINARY.toString(),
-        "apt-get install redis-server");
+    Prerequisites.require(
+        Files.isExecutable(BINARY), BINARY.toString(), "apt-get install redis-server");
   }
 
   /** Starts a server for a test (with {@code requirepass} if {@code password} is not null). */
@@ -53,13 +54,13 @@ public final class RedisServer implements AutoCloseable {
   }
 
   /**
-   * Starts a server outside JUnit (a benchmark): no skipping, an exception if redis-server is
-   * not installed.
+   * Starts a server outside JUnit (a benchmark): no skipping, an exception if redis-server is not
+   * installed.
    */
   public static RedisServer launch(Path dir, String password) throws Exception {
     if (!Files.isExecutable(BINARY)) {
-      throw new IllegalStateException("needs " + BINARY
-          + " (apt-get install redis-server, or set REDIS_SERVER to its path)");
+      throw new IllegalStateException(
+          "needs " + BINARY + " (apt-get install redis-server, or set REDIS_SERVER to its path)");
     }
     RedisServer server = new RedisServer(dir, password);
     server.start();
@@ -77,22 +78,37 @@ public final class RedisServer implements AutoCloseable {
    * (empty if none), and waits until it answers.
    */
   public void startFromSnapshot() throws Exception {
-    List<String> command = new ArrayList<>(List.of(BINARY.toString(),
-        "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
-        "--appendonly", "no", "--dir", dir.toString(), "--dbfilename", snapshotName(),
-        "--loglevel", "warning"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                BINARY.toString(),
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                dir.toString(),
+                "--dbfilename",
+                snapshotName(),
+                "--loglevel",
+                "warning"));
     if (password != null) {
       command.addAll(List.of("--requirepass", password));
     }
-    process = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("redis-" + port + ".log").toFile())
-        .start();
+    process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("redis-" + port + ".log").toFile())
+            .start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!answers()) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("redis-server exited: "
-            + Files.readString(dir.resolve("redis-" + port + ".log")));
+        throw new IllegalStateException(
+            "redis-server exited: " + Files.readString(dir.resolve("redis-" + port + ".log")));
       }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("redis-server did not answer on port " + port);
@@ -131,8 +147,10 @@ public final class RedisServer implements AutoCloseable {
   }
 
   private void signal(String name) throws Exception {
-    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
-        .redirectErrorStream(true).start();
+    Process kill =
+        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+            .redirectErrorStream(true)
+            .start();
     if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
       throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
     }
@@ -149,8 +167,9 @@ public final class RedisServer implements AutoCloseable {
       }
       out.write((command + "\r\n").getBytes(StandardCharsets.US_ASCII));
       out.flush();
-      BufferedReader in = new BufferedReader(
-          new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
       if (password != null) {
         in.readLine();
       }

@@ -18,13 +18,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The rules of {@link SessionStore}, written once and run against every store: a subclass says
- * how to make one and how to move its clock. Every test checks what subscribers received, so a
- * refusal that stored or delivered anything fails.
+ * The rules of {@link SessionStore}, written once and run against every store: a subclass says how
+ * to make one and how to move its clock. Every test checks what subscribers received, so a refusal
+ * that stored or delivered anything fails.
  */
 public abstract class SessionStoreContract {
 
   private final List<SessionStore> stores = new ArrayList<>();
+
   /** What the subscriber of the last store made received, in order. */
   protected final List<SessionUpdate> delivered = new CopyOnWriteArrayList<>();
 
@@ -88,9 +89,13 @@ public abstract class SessionStoreContract {
     SessionStore store = store();
     SessionUpdate first = store.apply("a", SessionStoreContract::count);
 
-    assertThatThrownBy(() -> store.apply("a", state -> {
-          throw new IllegalStateException("a hook the change cannot read");
-        }))
+    assertThatThrownBy(
+            () ->
+                store.apply(
+                    "a",
+                    state -> {
+                      throw new IllegalStateException("a hook the change cannot read");
+                    }))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("a hook the change cannot read");
     assertThat(store.get("a")).contains(first);
@@ -182,9 +187,10 @@ public abstract class SessionStoreContract {
   @Test
   void subscriberThatThrows_affectsNeitherTheChangeNorTheOtherSubscribers() {
     SessionStore store = store();
-    store.subscribe(update -> {
-      throw new IllegalStateException("a subscriber bug");
-    });
+    store.subscribe(
+        update -> {
+          throw new IllegalStateException("a subscriber bug");
+        });
     SessionUpdate made = store.apply("a", SessionStoreContract::count);
 
     assertThat(store.get("a")).contains(made);
@@ -206,12 +212,12 @@ public abstract class SessionStoreContract {
   @Test
   void applyAsync_completesWithTheUpdate_orExceptionally_andRefusesBadArgumentsAtOnce() {
     SessionStore store = store();
-    SessionUpdate made = store.applyAsync("a", "async-1", SessionStoreContract::count)
-        .toCompletableFuture().join();
+    SessionUpdate made =
+        store.applyAsync("a", "async-1", SessionStoreContract::count).toCompletableFuture().join();
     assertThat(made.state().path("count").asInt()).isEqualTo(1);
 
-    assertThatThrownBy(() -> store.applyAsync("a", "async-2", state -> null)
-            .toCompletableFuture().join())
+    assertThatThrownBy(
+            () -> store.applyAsync("a", "async-2", state -> null).toCompletableFuture().join())
         .isInstanceOf(CompletionException.class)
         .hasCauseInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> store.applyAsync(" ", "async-3", SessionStoreContract::count))
@@ -221,8 +227,9 @@ public abstract class SessionStoreContract {
 
   @Test
   void expireAfter_endsSessionsByState_andDeliversTheirTombstones() {
-    SessionStore store = store(state -> "ended".equals(state.path("status").asText())
-        ? Duration.ofMinutes(5) : null);
+    SessionStore store =
+        store(
+            state -> "ended".equals(state.path("status").asText()) ? Duration.ofMinutes(5) : null);
     store.apply("working", state -> state.put("status", "working"));
     SessionUpdate ended = store.apply("ended", state -> state.put("status", "ended"));
 

@@ -17,9 +17,9 @@ import java.nio.ByteBuffer;
  * session's user properties.
  *
  * <ul>
- *   <li>open: the token, when one is required (else close 1008), then admission (connection
- *       cap and rate, else close 1013), then the session is wrapped
- *       as a core client and registered: it receives {@code initial_state}, then the updates;
+ *   <li>open: the token, when one is required (else close 1008), then admission (connection cap and
+ *       rate, else close 1013), then the session is wrapped as a core client and registered: it
+ *       receives {@code initial_state}, then the updates;
  *   <li>text {@code ping}: a {@code pong} is queued ahead of any waiting updates; any other text
  *       counts as a sign of life and is otherwise ignored;
  *   <li>a transport pong: a sign of life for the broadcaster's heartbeat;
@@ -28,8 +28,8 @@ import java.nio.ByteBuffer;
  *   <li>close or error: the client is unregistered.
  * </ul>
  *
- * <p>Threads: the container calls every method, from its own threads (Grizzly's worker threads
- * in the embedded server), never two at once for one session.
+ * <p>Threads: the container calls every method, from its own threads (Grizzly's worker threads in
+ * the embedded server), never two at once for one session.
  *
  * <p>Build it with {@link BroadcastEndpointConfig}, which also makes its {@code
  * ServerEndpointConfig}.

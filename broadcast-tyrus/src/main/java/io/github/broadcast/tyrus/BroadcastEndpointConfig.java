@@ -14,8 +14,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Binds a {@link Broadcaster} to a WebSocket path, for any Jakarta WebSocket (JSR-356)
- * container: build it, then deploy {@link #serverEndpointConfig()}.
+ * Binds a {@link Broadcaster} to a WebSocket path, for any Jakarta WebSocket (JSR-356) container:
+ * build it, then deploy {@link #serverEndpointConfig()}.
  *
  * <pre>{@code
  * // In any container (a ServletContextListener, a ServerApplicationConfig, ...):
@@ -26,8 +26,8 @@ import java.util.Set;
  * serverContainer.addEndpoint(endpoint.serverEndpointConfig());
  * }</pre>
  *
- * <p>The embedded server ({@link EmbeddedServer}) takes the builder instead, and when no origin
- * is given it allows its own origins only (same-origin). Every option has a safe default; each is
+ * <p>The embedded server ({@link EmbeddedServer}) takes the builder instead, and when no origin is
+ * given it allows its own origins only (same-origin). Every option has a safe default; each is
  * validated when set, naming the option. Thread-safe once built.
  */
 public final class BroadcastEndpointConfig {
@@ -140,8 +140,8 @@ public final class BroadcastEndpointConfig {
     }
 
     /**
-     * Limits new connections to {@code perSecond} on average, with bursts of {@code burst};
-     * past it, new ones are closed with 1013. Default 100 a second, bursts of 200.
+     * Limits new connections to {@code perSecond} on average, with bursts of {@code burst}; past
+     * it, new ones are closed with 1013. Default 100 a second, bursts of 200.
      */
     public Builder connectionRate(double perSecond, int burst) {
       if (!(perSecond > 0)) {
@@ -168,8 +168,8 @@ public final class BroadcastEndpointConfig {
     }
 
     /**
-     * Sets the container's idle timeout per session (no message either way for this long
-     * closes it). Default zero, off: the broadcaster's heartbeat is the liveness rule.
+     * Sets the container's idle timeout per session (no message either way for this long closes
+     * it). Default zero, off: the broadcaster's heartbeat is the liveness rule.
      */
     public Builder idleTimeout(Duration idleTimeout) {
       requireNonNull(idleTimeout, "idleTimeout : null (expected: zero or positive)");
@@ -204,8 +204,8 @@ public final class BroadcastEndpointConfig {
     /**
      * Builds the configuration.
      *
-     * @throws IllegalStateException if no origin is allowed: outside the embedded server, name
-     *     the page's origin with {@link #allowedOrigins} or opt out with {@link #allowAnyOrigin}
+     * @throws IllegalStateException if no origin is allowed: outside the embedded server, name the
+     *     page's origin with {@link #allowedOrigins} or opt out with {@link #allowAnyOrigin}
      */
     public BroadcastEndpointConfig build() {
       if (!anyOrigin && origins.isEmpty()) {

@@ -9,8 +9,8 @@ import org.glassfish.tyrus.spi.WebSocketEngine;
 
 /**
  * A Tyrus server container that owns its engine and leaves the HTTP server to {@link
- * EmbeddedServer}, where Tyrus' own Grizzly container would build and bind one itself (on
- * 0.0.0.0, with no way to add plain HTTP handlers). Modelled on Tyrus 2.2's {@code
+ * EmbeddedServer}, where Tyrus' own Grizzly container would build and bind one itself (on 0.0.0.0,
+ * with no way to add plain HTTP handlers). Modelled on Tyrus 2.2's {@code
  * GrizzlyServerContainer.TyrusGrizzlyServerContainer}, without its string-keyed properties.
  */
 final class EmbeddedContainer extends TyrusServerContainer {
@@ -19,8 +19,7 @@ final class EmbeddedContainer extends TyrusServerContainer {
 
   EmbeddedContainer(int incomingBufferSize) {
     super((java.util.Set<Class<?>>) null);
-    this.engine =
-        TyrusWebSocketEngine.builder(this).incomingBufferSize(incomingBufferSize).build();
+    this.engine = TyrusWebSocketEngine.builder(this).incomingBufferSize(incomingBufferSize).build();
   }
 
   @Override

@@ -38,9 +38,9 @@ import org.glassfish.tyrus.spi.ServerContainer;
  * }
  * }</pre>
  *
- * <p>Grizzly runs endpoint and handler code on its worker threads (the worker-thread I/O
- * strategy, as Tyrus' own container sets), never on its selector threads. An endpoint built
- * without allowed origins accepts only this server's own origins (same-origin).
+ * <p>Grizzly runs endpoint and handler code on its worker threads (the worker-thread I/O strategy,
+ * as Tyrus' own container sets), never on its selector threads. An endpoint built without allowed
+ * origins accepts only this server's own origins (same-origin).
  *
  * <p>Thread-safe once started.
  */
@@ -159,8 +159,8 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     /**
-     * Serves {@code path} with a Grizzly {@link HttpHandler}: an exact path ({@code
-     * /api/hooks}), or a prefix ending in {@code /*}. The handler runs on a worker thread.
+     * Serves {@code path} with a Grizzly {@link HttpHandler}: an exact path ({@code /api/hooks}),
+     * or a prefix ending in {@code /*}. The handler runs on a worker thread.
      */
     public Builder httpHandler(String path, HttpHandler handler) {
       requireNonNull(path, "httpHandler path : null (expected: /something)");
@@ -190,13 +190,16 @@ public final class EmbeddedServer implements AutoCloseable {
       // Endpoint and handler code must not run on selector threads.
       listener.getTransport().setIOStrategy(WorkerThreadIOStrategy.getInstance());
       if (socketSendBuffer > 0) {
-        listener.getTransport().setChannelConfigurator(
-            sendBuffer(listener.getTransport().getChannelConfigurator(), socketSendBuffer));
+        listener
+            .getTransport()
+            .setChannelConfigurator(
+                sendBuffer(listener.getTransport().getChannelConfigurator(), socketSendBuffer));
       }
       // Upgraded connections live long; Tyrus' own container turns the keep-alive timeout off too.
       listener.getKeepAlive().setIdleTimeoutInSeconds(-1);
       http.addListener(listener);
-      handlers.forEach((path, handler) -> http.getServerConfiguration().addHttpHandler(handler, path));
+      handlers.forEach(
+          (path, handler) -> http.getServerConfiguration().addHttpHandler(handler, path));
 
       EmbeddedContainer container = new EmbeddedContainer(INCOMING_BUFFER_BYTES);
       HandshakeFilter origins = new HandshakeFilter(endpoint.path);
@@ -256,10 +259,10 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     /**
-     * Tyrus 2.2's WebSocketAddOn is public but its constructor is package-private (TYRUS-317
-     * meant it for exactly this use); it inserts Tyrus' upgrade filter before Grizzly's HTTP
-     * filter. On the class path reflection reaches it; on the module path the Tyrus package must
-     * be opened to this one.
+     * Tyrus 2.2's WebSocketAddOn is public but its constructor is package-private (TYRUS-317 meant
+     * it for exactly this use); it inserts Tyrus' upgrade filter before Grizzly's HTTP filter. On
+     * the class path reflection reaches it; on the module path the Tyrus package must be opened to
+     * this one.
      */
     private static AddOn webSocketAddOn(ServerContainer container) {
       try {

@@ -2,8 +2,8 @@ package io.github.broadcast.tyrus;
 
 /**
  * An immutable snapshot of an endpoint's connection counters, from {@link
- * BroadcastEndpointConfig#stats()}. The broadcaster's own {@code BroadcastStats} covers
- * everything after a client is admitted.
+ * BroadcastEndpointConfig#stats()}. The broadcaster's own {@code BroadcastStats} covers everything
+ * after a client is admitted.
  *
  * @param open connections open now (admitted and not yet closed)
  * @param admitted connections admitted since the start

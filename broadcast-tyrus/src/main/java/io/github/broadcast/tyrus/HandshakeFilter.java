@@ -22,25 +22,25 @@ import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.memory.Buffers;
 
 /**
- * Refuses a WebSocket handshake from a foreign Origin ({@code 403}) or without the required
- * token ({@code 401}) with a complete response, and closes the connection, before Tyrus sees it.
- * Tyrus 2.2 refuses a foreign origin itself, but its {@code GrizzlyServerFilter} writes the 403
- * head with no length and keeps the connection open, so a client waits for a body that never
- * comes (curl and the JDK client both hang).
+ * Refuses a WebSocket handshake from a foreign Origin ({@code 403}) or without the required token
+ * ({@code 401}) with a complete response, and closes the connection, before Tyrus sees it. Tyrus
+ * 2.2 refuses a foreign origin itself, but its {@code GrizzlyServerFilter} writes the 403 head with
+ * no length and keeps the connection open, so a client waits for a body that never comes (curl and
+ * the JDK client both hang).
  *
  * <p>It also declines every upgrade other than WebSocket, such as the {@code h2c} upgrade the JDK's
  * HttpClient offers on plain {@code http://}: Grizzly reads the body of any upgrade request as a
- * raw stream, ignoring its Content-Length, so a POST offering {@code h2c} would never end. A
- * server may ignore an upgrade it does not do (RFC 9110, 7.8); the request is then served as
- * HTTP/1.1.
+ * raw stream, ignoring its Content-Length, so a POST offering {@code h2c} would never end. A server
+ * may ignore an upgrade it does not do (RFC 9110, 7.8); the request is then served as HTTP/1.1.
  *
- * <p>Runs on Grizzly's worker threads; the per-connection flag makes every message after the
- * first a single attribute read.
+ * <p>Runs on Grizzly's worker threads; the per-connection flag makes every message after the first
+ * a single attribute read.
  */
 final class HandshakeFilter extends BaseFilter {
 
   private static final Attribute<Boolean> CHECKED =
-      Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(HandshakeFilter.class.getName() + ".checked");
+      Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(
+          HandshakeFilter.class.getName() + ".checked");
 
   private final String path;
   // Set once the endpoint is deployed: its same-origin list needs the port bound at start.
@@ -65,8 +65,7 @@ final class HandshakeFilter extends BaseFilter {
   }
 
   @Override
-  public NextAction handleEvent(FilterChainContext ctx, FilterChainEvent event)
-      throws IOException {
+  public NextAction handleEvent(FilterChainContext ctx, FilterChainEvent event) throws IOException {
     if (event.type() == HttpEvents.IncomingHttpUpgradeEvent.TYPE) {
       HttpHeader header = ((HttpEvents.IncomingHttpUpgradeEvent) event).getHttpHeader();
       if (!"websocket".equalsIgnoreCase(header.getUpgrade())) {
@@ -105,8 +104,9 @@ final class HandshakeFilter extends BaseFilter {
     } else {
       return ctx.getInvokeAction();
     }
-    byte[] text = (status == 403 ? "origin not allowed\n" : "token required\n")
-        .getBytes(StandardCharsets.US_ASCII);
+    byte[] text =
+        (status == 403 ? "origin not allowed\n" : "token required\n")
+            .getBytes(StandardCharsets.US_ASCII);
     HttpResponsePacket response = request.getResponse();
     response.setStatus(status);
     response.setReasonPhrase(reason);
@@ -114,7 +114,8 @@ final class HandshakeFilter extends BaseFilter {
     response.setContentLength(text.length);
     response.setHeader("Connection", "close");
     Buffer body = Buffers.wrap(ctx.getMemoryManager(), text);
-    ctx.write(HttpContent.builder(response).content(body).last(true).build(), closeAfter(connection));
+    ctx.write(
+        HttpContent.builder(response).content(body).last(true).build(), closeAfter(connection));
     message.recycle();
     return ctx.getStopAction();
   }

@@ -10,12 +10,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The endpoint's {@link ServerEndpointConfig.Configurator}: the Origin allow-list and the
- * optional shared token at the handshake (a foreign origin gets 403 from the container: no cross-site WebSocket hijacking),
- * and admission after it: the connection cap and the connection-rate token bucket. The JSR-356
- * configurator cannot refuse a handshake for any reason but its origin, so a connection over the
- * cap or the rate is accepted and closed at once with 1013 (try again later), before it is
- * registered with the broadcaster.
+ * The endpoint's {@link ServerEndpointConfig.Configurator}: the Origin allow-list and the optional
+ * shared token at the handshake (a foreign origin gets 403 from the container: no cross-site
+ * WebSocket hijacking), and admission after it: the connection cap and the connection-rate token
+ * bucket. The JSR-356 configurator cannot refuse a handshake for any reason but its origin, so a
+ * connection over the cap or the rate is accepted and closed at once with 1013 (try again later),
+ * before it is registered with the broadcaster.
  *
  * <p>Thread-safe: the container calls it from its handshake threads.
  */

@@ -13,13 +13,13 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A core {@link Client} over a {@code jakarta.websocket.Session}: sends go through the
- * asynchronous remote, whose completion (in Tyrus on Grizzly) means the frame was written to
- * the socket or to Grizzly's per-connection write queue.
+ * A core {@link Client} over a {@code jakarta.websocket.Session}: sends go through the asynchronous
+ * remote, whose completion (in Tyrus on Grizzly) means the frame was written to the socket or to
+ * Grizzly's per-connection write queue.
  *
  * <p>At most one send in flight: the broadcaster already guarantees it, and this class checks it,
- * failing a second concurrent send instead of passing it on, since several containers (Tomcat
- * among them) throw when a second async send starts before the first completes.
+ * failing a second concurrent send instead of passing it on, since several containers (Tomcat among
+ * them) throw when a second async send starts before the first completes.
  *
  * <p>Threads: {@link #send} is called by the broadcaster's drainer; the completion runs on a
  * container thread; {@link #close} and {@link #ping} may come from any thread.
@@ -53,14 +53,18 @@ final class SessionClient implements Client {
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
     try {
-      session.getAsyncRemote().sendText(frame.text(), result -> {
-        inFlight.set(false);
-        if (result.isOK()) {
-          done.complete(null);
-        } else {
-          done.completeExceptionally(result.getException());
-        }
-      });
+      session
+          .getAsyncRemote()
+          .sendText(
+              frame.text(),
+              result -> {
+                inFlight.set(false);
+                if (result.isOK()) {
+                  done.complete(null);
+                } else {
+                  done.completeExceptionally(result.getException());
+                }
+              });
     } catch (RuntimeException e) {
       // Tyrus throws IllegalStateException on a session that closed meanwhile.
       inFlight.set(false);
@@ -87,14 +91,14 @@ final class SessionClient implements Client {
     }
   }
 
-
   /** Takes one inbound-message token; false means the peer sends too fast. */
   boolean admitInbound() {
     return inbound.tryAcquire();
   }
 
   static jakarta.websocket.CloseReason toJakarta(CloseReason reason) {
-    return new jakarta.websocket.CloseReason(CloseCodes.getCloseCode(reason.code()), reason.phrase());
+    return new jakarta.websocket.CloseReason(
+        CloseCodes.getCloseCode(reason.code()), reason.phrase());
   }
 
   @Override

@@ -3,8 +3,8 @@ package io.github.broadcast.tyrus;
 import io.github.broadcast.Ticker;
 
 /**
- * A token bucket: up to {@code capacity} tokens, refilled continuously at {@code perSecond}.
- * Time comes from the core {@link Ticker}, so tests drive it with a fake. Thread-safe.
+ * A token bucket: up to {@code capacity} tokens, refilled continuously at {@code perSecond}. Time
+ * comes from the core {@link Ticker}, so tests drive it with a fake. Thread-safe.
  */
 final class TokenBucket {
 

@@ -15,14 +15,14 @@
  *
  * <ul>
  *   <li>An async send's completion means the frame was written to the socket, or queued in
- *       Grizzly's per-connection async write queue and then written; that queue is unbounded,
- *       which is why the broadcaster keeps one send in flight per client and bounds its own
- *       outbox. Past the queue, the kernel's send buffer (autotuned, up to {@code tcp_wmem}'s
- *       maximum) absorbs a stalled peer's bytes; completions then stop, and the broadcaster's
- *       send timeout or grace period closes the client.
- *   <li>Tyrus reads a whole frame (up to its 4 MiB incoming buffer) before it checks the
- *       message size: a larger message than {@code maxMessageBytes} is closed with 1009, one
- *       past 4 MiB with 1011.
+ *       Grizzly's per-connection async write queue and then written; that queue is unbounded, which
+ *       is why the broadcaster keeps one send in flight per client and bounds its own outbox. Past
+ *       the queue, the kernel's send buffer (autotuned, up to {@code tcp_wmem}'s maximum) absorbs a
+ *       stalled peer's bytes; completions then stop, and the broadcaster's send timeout or grace
+ *       period closes the client.
+ *   <li>Tyrus reads a whole frame (up to its 4 MiB incoming buffer) before it checks the message
+ *       size: a larger message than {@code maxMessageBytes} is closed with 1009, one past 4 MiB
+ *       with 1011.
  *   <li>Tyrus' refusal of a foreign Origin leaves the connection open after a 403 head with no
  *       length; the embedded server refuses it first, with a complete response, and closes.
  *   <li>No permessage-deflate: Tyrus negotiates no extension unless one is configured.
@@ -30,8 +30,8 @@
  *
  * <h2>Threads</h2>
  *
- * The container calls the endpoint on its threads (Grizzly's worker threads in the embedded
- * server, never its selector threads); sends start on the broadcaster's threads and complete on
- * the container's.
+ * The container calls the endpoint on its threads (Grizzly's worker threads in the embedded server,
+ * never its selector threads); sends start on the broadcaster's threads and complete on the
+ * container's.
  */
 package io.github.broadcast.tyrus;

@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * 1,000 connections opened and dropped, a third of them without a close frame, while updates
- * flow: afterwards nothing is registered, nothing is stuck, and closing the server leaves no
- * thread of its own behind.
+ * 1,000 connections opened and dropped, a third of them without a close frame, while updates flow:
+ * afterwards nothing is registered, nothing is stuck, and closing the server leaves no thread of
+ * its own behind.
  */
 @Timeout(180) // A guard against a hang, not a speed assertion.
 final class ChurnIT {
@@ -37,8 +37,11 @@ final class ChurnIT {
     HttpClient http = HttpClient.newHttpClient();
 
     for (int i = 0; i < 1_000; i++) {
-      broadcaster.publish(SessionUpdate.of("s", i + 1, new com.fasterxml.jackson.databind
-          .ObjectMapper().createObjectNode().put("n", i)));
+      broadcaster.publish(
+          SessionUpdate.of(
+              "s",
+              i + 1,
+              new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("n", i)));
       switch (i % 3) {
         case 0:
           RawWebSocket.handshake(server.webSocketUri()).abort(); // TCP reset, no close frame.
@@ -63,17 +66,21 @@ final class ChurnIT {
 
     server.close();
     broadcaster.close();
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-        assertThat(serverThreads(before)).as("threads the server started").isEmpty());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> assertThat(serverThreads(before)).as("threads the server started").isEmpty());
   }
 
   private static List<String> serverThreads(Set<Thread> before) {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(thread -> !before.contains(thread) && thread.isAlive())
         .map(Thread::getName)
-        .filter(name -> !name.startsWith("HttpClient")
-            && !name.startsWith("ForkJoinPool")
-            && !name.startsWith("awaitility"))
+        .filter(
+            name ->
+                !name.startsWith("HttpClient")
+                    && !name.startsWith("ForkJoinPool")
+                    && !name.startsWith("awaitility"))
         .collect(Collectors.toList());
   }
 }

@@ -73,17 +73,22 @@ final class EndToEndIT {
     List<Future<?>> work = new ArrayList<>();
     for (int p = 0; p < 4; p++) {
       int publisher = p;
-      work.add(publishers.submit(() -> {
-        start.await();
-        for (int i = 0; i < 250; i++) {
-          int n = i;
-          store.apply("p" + publisher + "s" + (i % 10), state -> state
-              .put("status", "working")
-              .put("event_count", n)
-              .put("task", "fix the flaky test " + n));
-        }
-        return null;
-      }));
+      work.add(
+          publishers.submit(
+              () -> {
+                start.await();
+                for (int i = 0; i < 250; i++) {
+                  int n = i;
+                  store.apply(
+                      "p" + publisher + "s" + (i % 10),
+                      state ->
+                          state
+                              .put("status", "working")
+                              .put("event_count", n)
+                              .put("task", "fix the flaky test " + n));
+                }
+                return null;
+              }));
     }
     start.countDown();
     for (Future<?> future : work) {
@@ -95,11 +100,14 @@ final class EndToEndIT {
       expected.put(update.sessionId(), update.version());
     }
     assertThat(expected).hasSize(41);
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-      for (WsTestClient client : clients) {
-        assertThat(client.recorder().view()).as(client.recorder().id()).isEqualTo(expected);
-      }
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              for (WsTestClient client : clients) {
+                assertThat(client.recorder().view()).as(client.recorder().id()).isEqualTo(expected);
+              }
+            });
     assertThat(broadcaster.stats().closedTotal()).isZero();
   }
 

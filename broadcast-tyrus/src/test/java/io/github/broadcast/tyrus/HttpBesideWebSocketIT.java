@@ -25,18 +25,20 @@ final class HttpBesideWebSocketIT {
 
   @BeforeEach
   void start() throws Exception {
-    HttpHandler echoLength = new HttpHandler() {
-      @Override
-      public void service(Request request, Response response) throws Exception {
-        byte[] body = request.getInputStream().readAllBytes();
-        response.setContentType("text/plain");
-        response.getWriter().write(request.getMethod() + " " + body.length);
-      }
-    };
-    server = EmbeddedServer.newBuilder()
-        .endpoint(BroadcastEndpointConfig.newBuilder("/ws", broadcaster))
-        .httpHandler("/echo", echoLength)
-        .start();
+    HttpHandler echoLength =
+        new HttpHandler() {
+          @Override
+          public void service(Request request, Response response) throws Exception {
+            byte[] body = request.getInputStream().readAllBytes();
+            response.setContentType("text/plain");
+            response.getWriter().write(request.getMethod() + " " + body.length);
+          }
+        };
+    server =
+        EmbeddedServer.newBuilder()
+            .endpoint(BroadcastEndpointConfig.newBuilder("/ws", broadcaster))
+            .httpHandler("/echo", echoLength)
+            .start();
   }
 
   @AfterEach
@@ -46,17 +48,18 @@ final class HttpBesideWebSocketIT {
   }
 
   /**
-   * The JDK client offers {@code Upgrade: h2c} on a plain-HTTP POST; Grizzly would read such a
-   * body as a raw upgraded stream and never see its end. The embedded server declines the offer.
+   * The JDK client offers {@code Upgrade: h2c} on a plain-HTTP POST; Grizzly would read such a body
+   * as a raw upgraded stream and never see its end. The embedded server declines the offer.
    */
   @Test
   void h2cUpgradeOffer_onAPost_isDeclined_andTheBodyIsRead() throws Exception {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
-    HttpResponse<String> response = http.send(
-        HttpRequest.newBuilder(server.uri("/echo"))
-            .POST(HttpRequest.BodyPublishers.ofString("x".repeat(1000), StandardCharsets.UTF_8))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(server.uri("/echo"))
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(1000), StandardCharsets.UTF_8))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
@@ -66,11 +69,14 @@ final class HttpBesideWebSocketIT {
   @Test
   void unknownPath_is404_andTheWebSocketPathStillUpgrades() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
-    assertThat(http.send(HttpRequest.newBuilder(server.uri("/nothing")).build(),
-        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+    assertThat(
+            http.send(
+                    HttpRequest.newBuilder(server.uri("/nothing")).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        .isEqualTo(404);
     io.github.broadcast.testing.WsTestClient client =
-        io.github.broadcast.testing.WsTestClient.connect(http, server.webSocketUri(), "c",
-            null);
+        io.github.broadcast.testing.WsTestClient.connect(http, server.webSocketUri(), "c", null);
     org.awaitility.Awaitility.await()
         .until(() -> client.recorder().types().contains("initial_state"));
   }

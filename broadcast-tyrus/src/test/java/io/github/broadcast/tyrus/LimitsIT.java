@@ -70,8 +70,10 @@ final class LimitsIT {
         .isInstanceOf(ExecutionException.class)
         .cause()
         .isInstanceOf(WebSocketHandshakeException.class)
-        .satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode())
-            .isEqualTo(403));
+        .satisfies(
+            e ->
+                assertThat(((WebSocketHandshakeException) e).getResponse().statusCode())
+                    .isEqualTo(403));
     WsTestClient good = connect("good", own);
     await().until(() -> good.recorder().types().contains("initial_state"));
     assertThat(server.endpointStats().refusedOrigin()).isEqualTo(1);
@@ -150,8 +152,10 @@ final class LimitsIT {
     assertThatThrownBy(() -> WsTestClient.connect(http, base, "none", null))
         .cause()
         .isInstanceOf(WebSocketHandshakeException.class)
-        .satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode())
-            .isEqualTo(401));
+        .satisfies(
+            e ->
+                assertThat(((WebSocketHandshakeException) e).getResponse().statusCode())
+                    .isEqualTo(401));
     assertThatThrownBy(
             () -> WsTestClient.connect(http, java.net.URI.create(base + "?token=nope"), "x", null))
         .hasCauseInstanceOf(WebSocketHandshakeException.class);

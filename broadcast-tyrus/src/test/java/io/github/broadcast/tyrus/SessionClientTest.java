@@ -28,35 +28,40 @@ final class SessionClientTest {
       new SessionClient(session, new TokenBucket(new FakeTicker(), 2, 1));
 
   private Session session() {
-    RemoteEndpoint.Async async = (RemoteEndpoint.Async) Proxy.newProxyInstance(
-        getClass().getClassLoader(), new Class<?>[] {RemoteEndpoint.Async.class},
-        (proxy, method, args) -> {
-          if (method.getName().equals("sendText") && args.length == 2) {
-            if (throwOnSend != null) {
-              throw throwOnSend;
-            }
-            sent.add((String) args[0]);
-            handlers.add((SendHandler) args[1]);
-          }
-          return null;
-        });
-    return (Session) Proxy.newProxyInstance(
-        getClass().getClassLoader(), new Class<?>[] {Session.class},
-        (proxy, method, args) -> {
-          switch (method.getName()) {
-            case "getAsyncRemote":
-              return async;
-            case "getId":
-              return "7";
-            case "isOpen":
-              return closes.isEmpty();
-            case "close":
-              closes.add((jakarta.websocket.CloseReason) args[0]);
-              return null;
-            default:
-              throw new UnsupportedOperationException(method.getName());
-          }
-        });
+    RemoteEndpoint.Async async =
+        (RemoteEndpoint.Async)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {RemoteEndpoint.Async.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("sendText") && args.length == 2) {
+                    if (throwOnSend != null) {
+                      throw throwOnSend;
+                    }
+                    sent.add((String) args[0]);
+                    handlers.add((SendHandler) args[1]);
+                  }
+                  return null;
+                });
+    return (Session)
+        Proxy.newProxyInstance(
+            getClass().getClassLoader(),
+            new Class<?>[] {Session.class},
+            (proxy, method, args) -> {
+              switch (method.getName()) {
+                case "getAsyncRemote":
+                  return async;
+                case "getId":
+                  return "7";
+                case "isOpen":
+                  return closes.isEmpty();
+                case "close":
+                  closes.add((jakarta.websocket.CloseReason) args[0]);
+                  return null;
+                default:
+                  throw new UnsupportedOperationException(method.getName());
+              }
+            });
   }
 
   @Test

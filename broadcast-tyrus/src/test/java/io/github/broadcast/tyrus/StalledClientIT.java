@@ -51,12 +51,13 @@ final class StalledClientIT {
   private void start(Broadcasters.Builder builder, int socketSendBuffer) throws Exception {
     broadcaster =
         builder
-            .listener(new BroadcastListener() {
-              @Override
-              public void clientClosed(String clientId, CloseReason reason) {
-                closes.add(reason.name());
-              }
-            })
+            .listener(
+                new BroadcastListener() {
+                  @Override
+                  public void clientClosed(String clientId, CloseReason reason) {
+                    closes.add(reason.name());
+                  }
+                })
             .build();
     server =
         EmbeddedServer.newBuilder()
@@ -91,7 +92,8 @@ final class StalledClientIT {
       throws Exception {
     OutboxLimits limits = new OutboxLimits(64 * 1024, 256, Duration.ofSeconds(2));
     start(
-        Broadcasters.Preset.BACKPRESSURE.newBuilder()
+        Broadcasters.Preset.BACKPRESSURE
+            .newBuilder()
             .outboxLimits(limits)
             .overflowPolicy(OverflowPolicy.CONFLATE)
             .sendTimeout(Duration.ofSeconds(2)));
@@ -113,9 +115,11 @@ final class StalledClientIT {
       long published = version;
       if (version % 50 == 0) {
         // The healthy client keeps up while the other is stalled.
-        await().atMost(Duration.ofSeconds(10))
-            .until(() -> healthy.recorder().view().getOrDefault("s" + (published % 4), 0L)
-                == published);
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () ->
+                    healthy.recorder().view().getOrDefault("s" + (published % 4), 0L) == published);
       }
     }
     assertThat(closes).as("the stalled client was closed").hasSize(1);
@@ -138,12 +142,15 @@ final class StalledClientIT {
     await().until(() -> broadcaster.stats().clients() == 2);
 
     AtomicLong published = new AtomicLong();
-    CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> {
-      for (long v = 1; v <= 2_000 && closes.isEmpty(); v++) {
-        broadcaster.publish(update(v));
-        published.set(v);
-      }
-    }, publisher);
+    CompletableFuture<Void> publishing =
+        CompletableFuture.runAsync(
+            () -> {
+              for (long v = 1; v <= 2_000 && closes.isEmpty(); v++) {
+                broadcaster.publish(update(v));
+                published.set(v);
+              }
+            },
+            publisher);
 
     // The stalled peer's socket fills; the publisher then waits on it for the send timeout,
     // and the healthy client, served after it, waits as long.
@@ -164,9 +171,8 @@ final class StalledClientIT {
   /**
    * Where a stalled peer's bytes go: sends keep completing (Grizzly writes them to the socket)
    * until the kernel's buffers are full, then stop. Prints how much the transport absorbed, the
-   * figure quoted in the docs; rerun with
-   * {@code mvn -B verify -pl broadcast-tyrus -am -Dit.test=StalledClientIT -Dtest=none
-   * -Dsurefire.failIfNoSpecifiedTests=false}.
+   * figure quoted in the docs; rerun with {@code mvn -B verify -pl broadcast-tyrus -am
+   * -Dit.test=StalledClientIT -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}.
    */
   @Test
   void transport_absorbsABoundedAmountForAStalledPeer_thenSendsStopCompleting() throws Exception {
@@ -191,9 +197,13 @@ final class StalledClientIT {
       broadcaster.publish(update(v));
     }
     AtomicLong lastSent = new AtomicLong(-1);
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-        .until(() -> lastSent.getAndSet(broadcaster.stats().bytesSent())
-            == broadcaster.stats().bytesSent());
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                lastSent.getAndSet(broadcaster.stats().bytesSent())
+                    == broadcaster.stats().bytesSent());
     return broadcaster.stats().bytesSent();
   }
 
@@ -204,8 +214,9 @@ final class StalledClientIT {
     await().until(() -> broadcaster.stats().clients() == 1);
 
     long absorbed = publishUntilSendsStopCompleting(1_000);
-    System.out.printf("stalled peer, 16 KiB SO_SNDBUF: %d bytes written before sends stopped"
-        + " completing%n", absorbed);
+    System.out.printf(
+        "stalled peer, 16 KiB SO_SNDBUF: %d bytes written before sends stopped" + " completing%n",
+        absorbed);
     // The kernel doubles SO_SNDBUF for bookkeeping; with the peer's 4 KiB receive buffer and
     // Grizzly's one in-flight record this stays well under the 2.8 MB of the default.
     assertThat(absorbed).isLessThan(128 * 1024);

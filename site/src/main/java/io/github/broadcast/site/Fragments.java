@@ -1,9 +1,9 @@
 package io.github.broadcast.site;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.broadcast.examples.loadtest.LoadTestReport;
 import io.github.broadcast.examples.loadtest.LoadTestReport.Run;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -26,8 +25,8 @@ import java.util.function.ToDoubleFunction;
  *
  * <ul>
  *   <li>{@code {{plot NAME}}}: an SVG chart written to {@code plots/NAME.svg} and an image of it;
- *   <li>{@code {{include FILE}}}: a Markdown file of the data folder (the load test's report),
- *       its title dropped and its headings moved one level down;
+ *   <li>{@code {{include FILE}}}: a Markdown file of the data folder (the load test's report), its
+ *       title dropped and its headings moved one level down;
  *   <li>{@code {{load-table p99|frames}}}: the load test's p99 staleness (ms) or frames per second
  *       per client, one row per scenario, one column per strategy;
  *   <li>{@code {{jmh-table Benchmark.method key=value ...}}}: a table of a JMH benchmark's scores,
@@ -64,15 +63,15 @@ final class Fragments {
         for (int i = 2; i < words.length; i++) {
           String[] kv = words[i].split("=", 2);
           if (kv.length != 2) {
-            throw new IllegalArgumentException(page + ": {{" + directive
-                + "}}: " + words[i] + " (expected: key=value)");
+            throw new IllegalArgumentException(
+                page + ": {{" + directive + "}}: " + words[i] + " (expected: key=value)");
           }
           filter.put(kv[0], kv[1]);
         }
         return jmhTable(arg(words, 1, directive, page), filter);
       default:
-        throw new IllegalArgumentException(page + ": {{" + directive
-            + "}} (expected: plot, include, load-table or jmh-table)");
+        throw new IllegalArgumentException(
+            page + ": {{" + directive + "}} (expected: plot, include, load-table or jmh-table)");
     }
   }
 
@@ -91,8 +90,11 @@ final class Fragments {
   private Path existing(String file) throws IOException {
     Path path = data.resolve(file);
     if (!Files.isRegularFile(path)) {
-      throw new IOException("no data at " + path + " (run the load test or JMH; see "
-          + "benchmarks.md for the commands)");
+      throw new IOException(
+          "no data at "
+              + path
+              + " (run the load test or JMH; see "
+              + "benchmarks.md for the commands)");
     }
     return path;
   }
@@ -136,14 +138,19 @@ final class Fragments {
         svg = jmhPlot(alt);
         break;
       default:
-        throw new IllegalArgumentException("{{plot " + name
-            + "}} (expected: load-p99, load-frames or jmh-publish)");
+        throw new IllegalArgumentException(
+            "{{plot " + name + "}} (expected: load-p99, load-frames or jmh-publish)");
     }
     Path file = out.resolve("plots").resolve(name + ".svg");
     Files.createDirectories(file.getParent());
     Files.writeString(file, svg, StandardCharsets.UTF_8);
-    return "<figure class=\"plot\"><img src=\"plots/" + name + ".svg\" alt=\""
-        + Svg.escape(alt) + "\"><figcaption>" + Svg.escape(alt) + "</figcaption></figure>\n";
+    return "<figure class=\"plot\"><img src=\"plots/"
+        + name
+        + ".svg\" alt=\""
+        + Svg.escape(alt)
+        + "\"><figcaption>"
+        + Svg.escape(alt)
+        + "</figcaption></figure>\n";
   }
 
   private String loadTable(String metric) throws IOException {
@@ -156,8 +163,8 @@ final class Fragments {
         value = Run::framesPerSPerClient;
         break;
       default:
-        throw new IllegalArgumentException("{{load-table " + metric
-            + "}} (expected: p99 or frames)");
+        throw new IllegalArgumentException(
+            "{{load-table " + metric + "}} (expected: p99 or frames)");
     }
     Grid grid = loadGrid(value);
     StringBuilder md = new StringBuilder("| scenario | ");
@@ -211,8 +218,8 @@ final class Fragments {
   }
 
   private String jmhPlot(String title) throws IOException {
-    Map<String, Map<String, Double>> byClients = new TreeMap<>(
-        (a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
+    Map<String, Map<String, Double>> byClients =
+        new TreeMap<>((a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
     Set<String> presets = new LinkedHashSet<>();
     for (JsonNode result : json(JMH)) {
       JsonNode params = result.path("params");
@@ -223,7 +230,8 @@ final class Fragments {
       }
       String preset = params.path("preset").asText().toLowerCase(Locale.ROOT);
       presets.add(preset);
-      byClients.computeIfAbsent(params.path("clients").asText(), k -> new LinkedHashMap<>())
+      byClients
+          .computeIfAbsent(params.path("clients").asText(), k -> new LinkedHashMap<>())
           .put(preset, result.path("primaryMetric").path("score").asDouble());
     }
     List<String> series = new ArrayList<>(presets);
@@ -270,16 +278,21 @@ final class Fragments {
       for (String k : keys) {
         row.append(row.length() == 0 ? "" : " | ").append(params.path(k).asText());
       }
-      String column = params.has("preset")
-          ? params.path("preset").asText().toLowerCase(Locale.ROOT) : "score";
+      String column =
+          params.has("preset") ? params.path("preset").asText().toLowerCase(Locale.ROOT) : "score";
       columns.add(column);
       unit = result.path("primaryMetric").path("scoreUnit").asText();
       rows.computeIfAbsent(row.toString(), k -> new LinkedHashMap<>())
           .put(column, format(result.path("primaryMetric").path("score").asDouble()));
     }
     if (rows.isEmpty()) {
-      throw new IllegalArgumentException("{{jmh-table " + benchmark + " " + filter
-          + "}}: no such results in " + data.resolve(file));
+      throw new IllegalArgumentException(
+          "{{jmh-table "
+              + benchmark
+              + " "
+              + filter
+              + "}}: no such results in "
+              + data.resolve(file));
     }
     StringBuilder md = new StringBuilder();
     md.append("| ").append(String.join(" | ", rowParams));
@@ -300,8 +313,9 @@ final class Fragments {
   }
 
   private static String format(double v) {
-    DecimalFormat f = new DecimalFormat(v >= 100 ? "#,##0" : "#,##0.0#",
-        DecimalFormatSymbols.getInstance(Locale.ROOT));
+    DecimalFormat f =
+        new DecimalFormat(
+            v >= 100 ? "#,##0" : "#,##0.0#", DecimalFormatSymbols.getInstance(Locale.ROOT));
     return f.format(v);
   }
 }

@@ -19,8 +19,8 @@ import java.util.stream.Stream;
 
 /**
  * Checks every internal link of a built site: each {@code href} and {@code src} that is not an
- * absolute URL must name a file inside the site, and a {@code #fragment} must name an {@code id}
- * on the target page. External links are not fetched (the build must not need the network).
+ * absolute URL must name a file inside the site, and a {@code #fragment} must name an {@code id} on
+ * the target page. External links are not fetched (the build must not need the network).
  */
 final class LinkChecker {
 

@@ -19,9 +19,9 @@ import org.commonmark.renderer.html.AttributeProvider;
 import org.commonmark.renderer.html.HtmlRenderer;
 
 /**
- * Builds the documentation site: every page listed in {@code nav.txt} is Markdown with
- * {@code {{...}}} lines that {@link Fragments} fills from the measured data; the result is
- * static HTML with one stylesheet, and every internal link is checked ({@link LinkChecker}).
+ * Builds the documentation site: every page listed in {@code nav.txt} is Markdown with {@code
+ * {{...}}} lines that {@link Fragments} fills from the measured data; the result is static HTML
+ * with one stylesheet, and every internal link is checked ({@link LinkChecker}).
  *
  * <pre>
  * mvn -B package -pl site -am -DskipTests     # then open site/target/site/index.html
@@ -48,11 +48,13 @@ public final class SiteBuilder {
     this.pages = pages;
     this.out = out;
     this.fragments = new Fragments(data, out);
-    List<Extension> extensions =
-        List.of(TablesExtension.create(), HeadingAnchorExtension.create());
+    List<Extension> extensions = List.of(TablesExtension.create(), HeadingAnchorExtension.create());
     this.parser = Parser.builder().extensions(extensions).build();
-    this.renderer = HtmlRenderer.builder().extensions(extensions)
-        .attributeProviderFactory(context -> MARKDOWN_LINKS_TO_HTML).build();
+    this.renderer =
+        HtmlRenderer.builder()
+            .extensions(extensions)
+            .attributeProviderFactory(context -> MARKDOWN_LINKS_TO_HTML)
+            .build();
   }
 
   /** Links between pages are written to the Markdown files, so they read on GitHub too. */
@@ -84,13 +86,14 @@ public final class SiteBuilder {
     List<Page> nav = nav();
     Files.createDirectories(out);
     for (Page page : nav) {
-      String markdown = expand(Files.readString(pages.resolve(page.file()),
-          StandardCharsets.UTF_8), page.file());
+      String markdown =
+          expand(Files.readString(pages.resolve(page.file()), StandardCharsets.UTF_8), page.file());
       String body = renderer.render(parser.parse(markdown));
-      Files.writeString(out.resolve(page.html()), layout(nav, page, body),
-          StandardCharsets.UTF_8);
+      Files.writeString(out.resolve(page.html()), layout(nav, page, body), StandardCharsets.UTF_8);
     }
-    Files.copy(pages.resolve("style.css"), out.resolve("style.css"),
+    Files.copy(
+        pages.resolve("style.css"),
+        out.resolve("style.css"),
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     return LinkChecker.check(out);
   }
@@ -138,18 +141,28 @@ public final class SiteBuilder {
     StringBuilder html = new StringBuilder();
     html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-        .append("<title>").append(Svg.escape(page.title())).append(" · broadcast</title>\n")
+        .append("<title>")
+        .append(Svg.escape(page.title()))
+        .append(" · broadcast</title>\n")
         .append("<link rel=\"stylesheet\" href=\"style.css\">\n</head>\n<body>\n")
         .append("<header><a class=\"brand\" href=\"index.html\">broadcast</a>\n<nav>\n");
     for (Page p : nav) {
-      html.append("<a href=\"").append(p.html()).append('"')
+      html.append("<a href=\"")
+          .append(p.html())
+          .append('"')
           .append(p.equals(page) ? " class=\"current\" aria-current=\"page\"" : "")
-          .append('>').append(Svg.escape(p.title())).append("</a>\n");
+          .append('>')
+          .append(Svg.escape(p.title()))
+          .append("</a>\n");
     }
-    html.append("</nav></header>\n<main>\n").append(body).append("</main>\n")
-        .append("<footer>Generated from <code>site/src/pages/").append(page.file())
-        .append("</code> and the data in <code>site/data/</code> by "
-            + "<code>mvn -B package -pl site -am -DskipTests</code>.</footer>\n")
+    html.append("</nav></header>\n<main>\n")
+        .append(body)
+        .append("</main>\n")
+        .append("<footer>Generated from <code>site/src/pages/")
+        .append(page.file())
+        .append(
+            "</code> and the data in <code>site/data/</code> by "
+                + "<code>mvn -B package -pl site -am -DskipTests</code>.</footer>\n")
         .append("</body>\n</html>\n");
     return html.toString();
   }

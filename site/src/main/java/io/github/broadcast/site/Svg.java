@@ -4,14 +4,15 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Grouped horizontal bar charts as self-contained SVG: one group per category, one bar per
- * series, the value printed at the end of each bar, a linear or logarithmic axis. Written from
- * the data at build time; nothing is drawn by hand.
+ * Grouped horizontal bar charts as self-contained SVG: one group per category, one bar per series,
+ * the value printed at the end of each bar, a linear or logarithmic axis. Written from the data at
+ * build time; nothing is drawn by hand.
  */
 final class Svg {
 
-  static final String[] COLORS = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2",
-      "#edc948", "#b07aa1"};
+  static final String[] COLORS = {
+    "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1"
+  };
 
   private static final int WIDTH = 820;
   private static final int LEFT = 190;
@@ -23,11 +24,16 @@ final class Svg {
   private Svg() {}
 
   /**
-   * A chart of {@code values[category][series]}; {@code NaN} leaves a bar out (a failed or
-   * missing run), and is labelled so.
+   * A chart of {@code values[category][series]}; {@code NaN} leaves a bar out (a failed or missing
+   * run), and is labelled so.
    */
-  static String groupedBars(String title, String unit, boolean log, List<String> categories,
-      List<String> series, double[][] values) {
+  static String groupedBars(
+      String title,
+      String unit,
+      boolean log,
+      List<String> categories,
+      List<String> series,
+      double[][] values) {
     if (categories.isEmpty() || series.isEmpty()) {
       throw new IllegalArgumentException(title + ": no data to plot");
     }
@@ -50,59 +56,105 @@ final class Svg {
     int height = TOP + categories.size() * groupHeight + 40;
 
     StringBuilder svg = new StringBuilder();
-    svg.append(String.format(Locale.ROOT,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\""
-            + " font-family=\"system-ui, sans-serif\" font-size=\"11\" role=\"img\">%n",
-        WIDTH, height, WIDTH, height));
+    svg.append(
+        String.format(
+            Locale.ROOT,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d"
+                + " %d\" font-family=\"system-ui, sans-serif\" font-size=\"11\" role=\"img\">%n",
+            WIDTH,
+            height,
+            WIDTH,
+            height));
     svg.append("<title>").append(escape(title)).append("</title>\n");
     svg.append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
-    svg.append(String.format(Locale.ROOT,
-        "<text x=\"%d\" y=\"18\" font-size=\"14\" font-weight=\"600\">%s</text>%n", LEFT,
-        escape(title)));
+    svg.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%d\" y=\"18\" font-size=\"14\" font-weight=\"600\">%s</text>%n",
+            LEFT,
+            escape(title)));
     // Legend.
     int x = LEFT;
     for (int s = 0; s < series.size(); s++) {
-      svg.append(String.format(Locale.ROOT,
-          "<rect x=\"%d\" y=\"28\" width=\"10\" height=\"10\" fill=\"%s\"/>"
-              + "<text x=\"%d\" y=\"37\">%s</text>%n",
-          x, COLORS[s % COLORS.length], x + 14, escape(series.get(s))));
+      svg.append(
+          String.format(
+              Locale.ROOT,
+              "<rect x=\"%d\" y=\"28\" width=\"10\" height=\"10\" fill=\"%s\"/>"
+                  + "<text x=\"%d\" y=\"37\">%s</text>%n",
+              x,
+              COLORS[s % COLORS.length],
+              x + 14,
+              escape(series.get(s))));
       x += 24 + 7 * series.get(s).length();
     }
     // Grid and axis labels.
     int bottom = TOP + categories.size() * groupHeight;
     for (double tick : axis.ticks()) {
       double px = LEFT + axis.position(tick) * plotWidth;
-      svg.append(String.format(Locale.ROOT,
-          "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#dddddd\"/>"
-              + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#555555\">%s</text>%n",
-          px, TOP - 6, px, bottom, px, bottom + 14, tick(tick)));
+      svg.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#dddddd\"/>"
+                  + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#555555\">%s</text>%n",
+              px,
+              TOP - 6,
+              px,
+              bottom,
+              px,
+              bottom + 14,
+              tick(tick)));
     }
-    svg.append(String.format(Locale.ROOT,
-        "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#555555\">%s%s</text>%n",
-        LEFT + plotWidth / 2, bottom + 32, escape(unit), log ? " (log scale)" : ""));
+    svg.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#555555\">%s%s</text>%n",
+            LEFT + plotWidth / 2,
+            bottom + 32,
+            escape(unit),
+            log ? " (log scale)" : ""));
     // Bars.
     for (int c = 0; c < categories.size(); c++) {
       int groupTop = TOP + c * groupHeight;
-      svg.append(String.format(Locale.ROOT,
-          "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" dominant-baseline=\"middle\">%s</text>%n",
-          LEFT - 8, groupTop + series.size() * BAR / 2, escape(categories.get(c))));
+      svg.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%d\" y=\"%d\" text-anchor=\"end\""
+                  + " dominant-baseline=\"middle\">%s</text>%n",
+              LEFT - 8,
+              groupTop + series.size() * BAR / 2,
+              escape(categories.get(c))));
       for (int s = 0; s < series.size(); s++) {
         double v = values[c][s];
         int y = groupTop + s * BAR;
         if (Double.isNaN(v)) {
-          svg.append(String.format(Locale.ROOT,
-              "<text x=\"%d\" y=\"%d\" fill=\"#999999\">%s: no result</text>%n", LEFT + 4,
-              y + BAR - 2, escape(series.get(s))));
+          svg.append(
+              String.format(
+                  Locale.ROOT,
+                  "<text x=\"%d\" y=\"%d\" fill=\"#999999\">%s: no result</text>%n",
+                  LEFT + 4,
+                  y + BAR - 2,
+                  escape(series.get(s))));
           continue;
         }
         double w = Math.max(1, axis.position(v) * plotWidth);
-        svg.append(String.format(Locale.ROOT,
-            "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\">"
-                + "<title>%s, %s: %s %s</title></rect>"
-                + "<text x=\"%.1f\" y=\"%d\" font-size=\"9\">%s</text>%n",
-            LEFT, y, w, BAR - 2, COLORS[s % COLORS.length], escape(categories.get(c)),
-            escape(series.get(s)), number(v), escape(unit), LEFT + w + 3, y + BAR - 2,
-            number(v)));
+        svg.append(
+            String.format(
+                Locale.ROOT,
+                "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\">"
+                    + "<title>%s, %s: %s %s</title></rect>"
+                    + "<text x=\"%.1f\" y=\"%d\" font-size=\"9\">%s</text>%n",
+                LEFT,
+                y,
+                w,
+                BAR - 2,
+                COLORS[s % COLORS.length],
+                escape(categories.get(c)),
+                escape(series.get(s)),
+                number(v),
+                escape(unit),
+                LEFT + w + 3,
+                y + BAR - 2,
+                number(v)));
       }
     }
     svg.append("</svg>\n");
@@ -163,7 +215,8 @@ final class Svg {
       return number(v);
     }
     return new java.math.BigDecimal(String.format(Locale.ROOT, "%.6g", v))
-        .stripTrailingZeros().toPlainString();
+        .stripTrailingZeros()
+        .toPlainString();
   }
 
   /** 1,234,567 / 12.3 / 0.042: readable at every magnitude. */
@@ -190,7 +243,9 @@ final class Svg {
   }
 
   static String escape(String text) {
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
         .replace("\"", "&quot;");
   }
 }

@@ -15,9 +15,11 @@ final class LinkCheckerTest {
   void linksToPagesAnchorsAndImagesThatExist_pass_externalOnesAreNotFetched() throws Exception {
     Files.createDirectories(site.resolve("plots"));
     Files.writeString(site.resolve("plots/a.svg"), "<svg/>");
-    Files.writeString(site.resolve("index.html"), "<a href=\"guide.html#setup\">x</a>"
-        + "<a href=\"#top\">top</a><h1 id=\"top\">t</h1><img src=\"plots/a.svg\">"
-        + "<a href=\"https://example.com/nowhere\">ext</a><a href=\"mailto:a@b.c\">m</a>");
+    Files.writeString(
+        site.resolve("index.html"),
+        "<a href=\"guide.html#setup\">x</a>"
+            + "<a href=\"#top\">top</a><h1 id=\"top\">t</h1><img src=\"plots/a.svg\">"
+            + "<a href=\"https://example.com/nowhere\">ext</a><a href=\"mailto:a@b.c\">m</a>");
     Files.writeString(site.resolve("guide.html"), "<h2 id=\"setup\">Setup</h2>");
 
     assertThat(LinkChecker.check(site)).isEmpty();
@@ -26,17 +28,20 @@ final class LinkCheckerTest {
   @Test
   void missingPage_missingAnchor_missingImage_andEscapes_areEachReportedWithTheirPage()
       throws Exception {
-    Files.writeString(site.resolve("index.html"), "<a href=\"gone.html\">a</a>"
-        + "<a href=\"guide.html#nope\">b</a><img src=\"plots/missing.svg\">"
-        + "<a href=\"../outside.html\">c</a><a href=\"#self\">d</a><a href=\"\">e</a>");
+    Files.writeString(
+        site.resolve("index.html"),
+        "<a href=\"gone.html\">a</a>"
+            + "<a href=\"guide.html#nope\">b</a><img src=\"plots/missing.svg\">"
+            + "<a href=\"../outside.html\">c</a><a href=\"#self\">d</a><a href=\"\">e</a>");
     Files.writeString(site.resolve("guide.html"), "<h2 id=\"setup\">Setup</h2>");
 
-    assertThat(LinkChecker.check(site)).containsExactly(
-        "index.html: gone.html (no such file)",
-        "index.html: guide.html#nope (no id \"nope\" in guide.html)",
-        "index.html: plots/missing.svg (no such file)",
-        "index.html: ../outside.html (outside the site)",
-        "index.html: #self (no id \"self\" in index.html)",
-        "index.html:  (empty link)");
+    assertThat(LinkChecker.check(site))
+        .containsExactly(
+            "index.html: gone.html (no such file)",
+            "index.html: guide.html#nope (no id \"nope\" in guide.html)",
+            "index.html: plots/missing.svg (no such file)",
+            "index.html: ../outside.html (outside the site)",
+            "index.html: #self (no id \"self\" in index.html)",
+            "index.html:  (empty link)");
   }
 }

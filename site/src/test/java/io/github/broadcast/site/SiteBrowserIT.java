@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Opens the built site's benchmarks page in headless Chromium (Debian's, driven by
- * playwright-core) and proves the plots render: every image loaded with a real size, no page
- * error, and a full-page screenshot in {@code target/screenshots/benchmarks.png}.
+ * Opens the built site's benchmarks page in headless Chromium (Debian's, driven by playwright-core)
+ * and proves the plots render: every image loaded with a real size, no page error, and a full-page
+ * screenshot in {@code target/screenshots/benchmarks.png}.
  *
  * <p>Skipped, with the reason, where Chromium or the npm packages are missing, except under CI
  * ({@code CI=true}), where that is a failure.
@@ -30,7 +30,8 @@ final class SiteBrowserIT {
   @Test
   void benchmarksPage_rendersEveryPlot() throws Exception {
     Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-    Prerequisites.require(Files.isExecutable(chromium)
+    Prerequisites.require(
+        Files.isExecutable(chromium)
             && Files.isDirectory(SCRIPT_DIR.resolve("node_modules/playwright-core")),
         chromium + " and npm packages in " + SCRIPT_DIR,
         "apt-get install chromium; npm ci --prefix " + SCRIPT_DIR);
@@ -52,14 +53,17 @@ final class SiteBrowserIT {
       assertThat(image.path("height").asDouble()).as(image.toString()).isGreaterThan(100);
     }
     assertThat(screenshot).exists();
-    assertThat(Files.size(screenshot)).as("a real screenshot, not a blank one").isGreaterThan(20_000);
+    assertThat(Files.size(screenshot))
+        .as("a real screenshot, not a blank one")
+        .isGreaterThan(20_000);
   }
 
   private static JsonNode run(String page, String screenshot) throws Exception {
-    Process node = new ProcessBuilder("node", "screenshot.mjs", page, screenshot)
-        .directory(SCRIPT_DIR.toFile())
-        .redirectErrorStream(true)
-        .start();
+    Process node =
+        new ProcessBuilder("node", "screenshot.mjs", page, screenshot)
+            .directory(SCRIPT_DIR.toFile())
+            .redirectErrorStream(true)
+            .start();
     String output;
     try {
       output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -26,7 +26,9 @@ final class SiteBuilderTest {
     Files.writeString(pages.resolve("nav.txt"), "index.md | Home\nguide.md | Guide\n");
     Files.writeString(pages.resolve("style.css"), "body {}");
     Files.writeString(pages.resolve("guide.md"), "# Guide\n\n## Set up\n\nText.\n");
-    Files.writeString(data.resolve("load-test/report.json"), """
+    Files.writeString(
+        data.resolve("load-test/report.json"),
+        """
         {"runs": [
           {"scenario": "orig-5x2x1", "strategy": "sequential", "slow": 0,
            "staleness_ms": {"p99": 7.5}, "frames_per_s_per_client": 10},
@@ -37,9 +39,12 @@ final class SiteBuilderTest {
            "staleness_ms": {"p99": 209}, "frames_per_s_per_client": 5}
         ]}
         """);
-    Files.writeString(data.resolve("load-test/report.md"),
+    Files.writeString(
+        data.resolve("load-test/report.md"),
         "# Load test report\n\nMeasured.\n\n## orig-5x2x1\n\n| a |\n|---|\n| 1 |\n");
-    Files.writeString(data.resolve("jmh/jmh.json"), """
+    Files.writeString(
+        data.resolve("jmh/jmh.json"),
+        """
         [{"benchmark": "x.PublishBenchmark.publish",
           "params": {"clients": "1", "payload": "SMALL", "preset": "BATCHED", "stalled": "0"},
           "primaryMetric": {"score": 24214253.5, "scoreUnit": "ops/s"}},
@@ -48,7 +53,9 @@ final class SiteBuilderTest {
           "primaryMetric": {"score": 54758.2, "scoreUnit": "ops/s"}}]
         """);
     Files.createDirectories(data.resolve("redis"));
-    Files.writeString(data.resolve("redis/jmh-threads8.json"), """
+    Files.writeString(
+        data.resolve("redis/jmh-threads8.json"),
+        """
         [{"benchmark": "x.RedisStoreBenchmark.apply",
           "params": {"nodes": "3", "payload": "SMALL"},
           "primaryMetric": {"score": 8919.79, "scoreUnit": "ops/s"}}]
@@ -56,9 +63,10 @@ final class SiteBuilderTest {
   }
 
   @Test
-  void pagesRender_withNavigation_dataTables_plots_andMarkdownLinksTurnedToHtml()
-      throws Exception {
-    Files.writeString(pages.resolve("index.md"), """
+  void pagesRender_withNavigation_dataTables_plots_andMarkdownLinksTurnedToHtml() throws Exception {
+    Files.writeString(
+        pages.resolve("index.md"),
+        """
         # Home
 
         See the [guide](guide.md#set-up).
@@ -86,11 +94,14 @@ final class SiteBuilderTest {
     assertThat(index)
         .contains("<a href=\"guide.html#set-up\">guide</a>")
         .contains("<a href=\"index.html\" class=\"current\" aria-current=\"page\">Home</a>")
-        .contains("<td>orig-5x2x1</td>", "<td align=\"right\">7.50</td>",
-            "<td align=\"right\">208</td>", "<td align=\"right\">failed</td>")
+        .contains(
+            "<td>orig-5x2x1</td>",
+            "<td align=\"right\">7.50</td>",
+            "<td align=\"right\">208</td>",
+            "<td align=\"right\">failed</td>")
         .contains("<img src=\"plots/load-p99.svg\"", "<img src=\"plots/jmh-publish.svg\"")
-        .contains("<td align=\"right\">24,214,254</td>", "<td align=\"right\">54,758</td>",
-            "Unit: ops/s")
+        .contains(
+            "<td align=\"right\">24,214,254</td>", "<td align=\"right\">54,758</td>", "Unit: ops/s")
         .contains("<th align=\"right\">nodes</th>", "<td align=\"right\">8,920</td>")
         .contains("<h3 id=\"orig-5x2x1\">orig-5x2x1</h3>") // Included, one level down.
         .doesNotContain("Load test report")
@@ -103,14 +114,17 @@ final class SiteBuilderTest {
 
   @Test
   void brokenLinks_areReturned_andMainFailsNamingThem() throws Exception {
-    Files.writeString(pages.resolve("index.md"),
+    Files.writeString(
+        pages.resolve("index.md"),
         "# Home\n\n[a](guide.md#no-such-heading) and [b](missing.md).\n");
 
-    assertThat(new SiteBuilder(pages, data, out).build()).containsExactly(
-        "index.html: guide.html#no-such-heading (no id \"no-such-heading\" in guide.html)",
-        "index.html: missing.html (no such file)");
-    assertThatThrownBy(() -> SiteBuilder.main(new String[] {
-        pages.toString(), data.toString(), out.toString()}))
+    assertThat(new SiteBuilder(pages, data, out).build())
+        .containsExactly(
+            "index.html: guide.html#no-such-heading (no id \"no-such-heading\" in guide.html)",
+            "index.html: missing.html (no such file)");
+    assertThatThrownBy(
+            () ->
+                SiteBuilder.main(new String[] {pages.toString(), data.toString(), out.toString()}))
         .hasMessageContaining("broken links")
         .hasMessageContaining("missing.html");
   }

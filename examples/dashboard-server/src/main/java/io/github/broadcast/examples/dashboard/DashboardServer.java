@@ -51,25 +51,29 @@ public final class DashboardServer implements AutoCloseable {
     if (options.strategy == Broadcasters.Preset.SEQUENTIAL) {
       // The sequential baseline blocks its publisher; hook requests must not wait for it, so
       // it publishes from one thread of its own, as the original asyncio loop did.
-      sequentialPublisher = Executors.newSingleThreadExecutor(task -> {
-        Thread thread = new Thread(task, "sequential-publisher");
-        thread.setDaemon(true);
-        return thread;
-      });
+      sequentialPublisher =
+          Executors.newSingleThreadExecutor(
+              task -> {
+                Thread thread = new Thread(task, "sequential-publisher");
+                thread.setDaemon(true);
+                return thread;
+              });
     } else {
       sequentialPublisher = null;
     }
     Function<ObjectNode, Duration> expiry =
-        state -> "ended".equals(state.path(SessionModel.STATUS).asText())
-            ? options.endedTtl
-            : options.idleTtl;
+        state ->
+            "ended".equals(state.path(SessionModel.STATUS).asText())
+                ? options.endedTtl
+                : options.idleTtl;
     try {
-      this.store = options.redis == null
-          ? SessionStore.inMemory().expireAfter(expiry).build()
-          : RedisSessionStore.newBuilder(options.redis)
-              .prefix(options.redisPrefix)
-              .expireAfter(expiry)
-              .build();
+      this.store =
+          options.redis == null
+              ? SessionStore.inMemory().expireAfter(expiry).build()
+              : RedisSessionStore.newBuilder(options.redis)
+                  .prefix(options.redisPrefix)
+                  .expireAfter(expiry)
+                  .build();
       store.subscribe(this::publish); // The sessions already there, then every change.
     } catch (RuntimeException e) {
       stopPublishing();
@@ -98,8 +102,8 @@ public final class DashboardServer implements AutoCloseable {
               .httpHandler("/api/hooks", Handlers.hooks(this, options.token))
               .httpHandler("/api/sessions", Handlers.sessions(this))
               .httpHandler("/api/metrics", Handlers.metrics(this))
-              .httpHandler("/", new CLStaticHttpHandler(
-                  DashboardServer.class.getClassLoader(), "/web/"))
+              .httpHandler(
+                  "/", new CLStaticHttpHandler(DashboardServer.class.getClassLoader(), "/web/"))
               .start();
       if (options.transcripts != null) {
         startedWatcher =
@@ -142,8 +146,8 @@ public final class DashboardServer implements AutoCloseable {
     }
     if (options.strategy.isBounded()) {
       builder
-          .outboxLimits(new OutboxLimits(options.maxOutboxBytes, options.maxOutboxFrames,
-              options.grace))
+          .outboxLimits(
+              new OutboxLimits(options.maxOutboxBytes, options.maxOutboxFrames, options.grace))
           .overflowPolicy(options.overflowPolicy)
           .sendTimeout(options.grace);
     } else {
@@ -162,37 +166,43 @@ public final class DashboardServer implements AutoCloseable {
   }
 
   /**
-   * Applies one validated hook payload under {@code changeId} (a retried hook carries the same
-   * one, so it counts once), without blocking: the stage completes with the session's update.
+   * Applies one validated hook payload under {@code changeId} (a retried hook carries the same one,
+   * so it counts once), without blocking: the stage completes with the session's update.
    */
   CompletionStage<SessionUpdate> ingest(JsonNode hook, String changeId) {
     String sessionId = hook.get("session_id").asText();
-    return store.applyAsync(sessionId, changeId,
+    return store.applyAsync(
+        sessionId,
+        changeId,
         state -> SessionModel.apply(state, hook, clock.instant(), options.taskMax));
   }
 
   /** Applies one validated hook payload and waits for it (the simulator's path). */
   void ingest(JsonNode hook) {
-    store.apply(hook.get("session_id").asText(),
+    store.apply(
+        hook.get("session_id").asText(),
         state -> SessionModel.apply(state, hook, clock.instant(), options.taskMax));
   }
 
   /** Applies what a transcript gained. */
   private void ingest(TranscriptWatcher.Appended appended) {
-    store.apply(appended.sessionId(), state -> {
-      state.put("transcript_path", appended.file().toString());
-      state.put("transcript_lines", state.path("transcript_lines").asLong(0) + appended.lines());
-      state.put("updated_at", clock.instant().toString());
-      if (!state.has(SessionModel.STATUS)) {
-        state.put(SessionModel.STATUS, "idle");
-        state.put("started_at", clock.instant().toString());
-        state.put("event_count", 0);
-      }
-      if (appended.lastType() != null) {
-        state.put("last_transcript_entry", appended.lastType());
-      }
-      return state;
-    });
+    store.apply(
+        appended.sessionId(),
+        state -> {
+          state.put("transcript_path", appended.file().toString());
+          state.put(
+              "transcript_lines", state.path("transcript_lines").asLong(0) + appended.lines());
+          state.put("updated_at", clock.instant().toString());
+          if (!state.has(SessionModel.STATUS)) {
+            state.put(SessionModel.STATUS, "idle");
+            state.put("started_at", clock.instant().toString());
+            state.put("event_count", 0);
+          }
+          if (appended.lastType() != null) {
+            state.put("last_transcript_entry", appended.lastType());
+          }
+          return state;
+        });
   }
 
   Options options() {
@@ -250,24 +260,37 @@ public final class DashboardServer implements AutoCloseable {
     try {
       dashboard = start(options);
     } catch (IOException e) {
-      System.err.println("dashboard-server: cannot start on " + options.host + ":" + options.port
-          + ": " + e.getMessage());
+      System.err.println(
+          "dashboard-server: cannot start on "
+              + options.host
+              + ":"
+              + options.port
+              + ": "
+              + e.getMessage());
       System.exit(1);
       return;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      dashboard.close();
-      stopped.countDown();
-    }, "dashboard-shutdown"));
-    System.out.printf("dashboard: %s (strategy %s%s)%n", dashboard.uri("/"),
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  dashboard.close();
+                  stopped.countDown();
+                },
+                "dashboard-shutdown"));
+    System.out.printf(
+        "dashboard: %s (strategy %s%s)%n",
+        dashboard.uri("/"),
         options.strategy.name().toLowerCase(java.util.Locale.ROOT),
         options.simulatedSessions > 0
-            ? ", simulating " + options.simulatedSessions + " sessions at "
-                + options.simulatedRate + " events/s each"
+            ? ", simulating "
+                + options.simulatedSessions
+                + " sessions at "
+                + options.simulatedRate
+                + " events/s each"
             : "");
     logger.log(System.Logger.Level.DEBUG, "started with ping interval " + options.pingInterval);
     stopped.await();
   }
-
 }

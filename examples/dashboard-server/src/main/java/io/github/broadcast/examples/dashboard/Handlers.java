@@ -4,26 +4,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.BroadcastStats;
-
 import io.github.broadcast.ChangeOutcomeUnknownException;
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.MessageCodec;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.StoreUnavailableException;
 import io.github.broadcast.redis.RedisSessionStore;
-
 import io.github.broadcast.tyrus.EndpointStats;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.UUID;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
 import org.glassfish.grizzly.http.server.Response;
@@ -50,14 +48,14 @@ final class Handlers {
   }
 
   /**
-   * {@code POST /api/hooks}: one Claude Code hook payload. 202 with the session's new version;
-   * 400, 401, 405 or 413 with a JSON error, and 503 when the cluster's Redis is unreachable; then
+   * {@code POST /api/hooks}: one Claude Code hook payload. 202 with the session's new version; 400,
+   * 401, 405 or 413 with a JSON error, and 503 when the cluster's Redis is unreachable; then
    * nothing has changed. 504 when Redis did not answer: the hook may or may not have been applied;
    * posting it again with the same {@code Idempotency-Key} is safe (the store drops a repeat).
    *
-   * <p>The change is applied asynchronously: the worker thread is released while the store
-   * (Redis, for a cluster) works, and the response completes from the store's thread. Never
-   * waits for the broadcast.
+   * <p>The change is applied asynchronously: the worker thread is released while the store (Redis,
+   * for a cluster) works, and the response completes from the store's thread. Never waits for the
+   * broadcast.
    */
   static HttpHandler hooks(DashboardServer server, String token) {
     return new JsonHandler() {
@@ -80,15 +78,16 @@ final class Handlers {
           return;
         }
         response.suspend();
-        applied.whenComplete((update, error) -> {
-          try {
-            answer(response, applied);
-          } catch (IOException e) {
-            logger.log(Level.DEBUG, () -> "could not answer a hook: " + e);
-          } finally {
-            response.resume();
-          }
-        });
+        applied.whenComplete(
+            (update, error) -> {
+              try {
+                answer(response, applied);
+              } catch (IOException e) {
+                logger.log(Level.DEBUG, () -> "could not answer a hook: " + e);
+              } finally {
+                response.resume();
+              }
+            });
       }
     };
   }
@@ -104,30 +103,37 @@ final class Handlers {
       if (cause instanceof StoreUnavailableException) {
         // Not made, and said so: the producer may retry. Clients keep the last view.
         response.setHeader("Retry-After", "1");
-        Http.error(response, 503, "the cluster's Redis is unreachable; retry: "
-            + cause.getMessage());
+        Http.error(
+            response, 503, "the cluster's Redis is unreachable; retry: " + cause.getMessage());
       } else if (cause instanceof ChangeOutcomeUnknownException) {
         response.setHeader("Retry-After", "1");
-        Http.error(response, 504, "the cluster's Redis did not answer: the hook may or may"
-            + " not have been applied; post it again with the same Idempotency-Key header"
-            + " and it counts once");
+        Http.error(
+            response,
+            504,
+            "the cluster's Redis did not answer: the hook may or may"
+                + " not have been applied; post it again with the same Idempotency-Key header"
+                + " and it counts once");
       } else {
         logger.log(Level.WARNING, "a hook failed", cause);
         Http.error(response, 500, "the hook could not be applied: " + cause);
       }
       return;
     }
-    Http.send(response, 202, Http.MAPPER.createObjectNode()
-        .put("ok", true)
-        .put("session_id", update.sessionId())
-        .put("version", update.version()));
+    Http.send(
+        response,
+        202,
+        Http.MAPPER
+            .createObjectNode()
+            .put("ok", true)
+            .put("session_id", update.sessionId())
+            .put("version", update.version()));
   }
 
   /**
    * The hook's change id: its {@code Idempotency-Key} header, so that a producer that posts the
    * same hook again after a 504 or a lost answer (curl's {@code --retry} resends the same header)
-   * has it counted once; without the header, a fresh id, since two hooks with identical bodies
-   * (two {@code Stop}s in a minute) are two events.
+   * has it counted once; without the header, a fresh id, since two hooks with identical bodies (two
+   * {@code Stop}s in a minute) are two events.
    */
   static String changeId(Request request) throws Http.Refusal {
     String key = request.getHeader("Idempotency-Key");
@@ -155,8 +161,9 @@ final class Handlers {
       void handle(Request request, Response response) throws IOException, Http.Refusal {
         Http.requireMethod(request, "GET");
         List<SessionUpdate> live = server.store().snapshot();
-        live.sort(Comparator.comparing(
-            (SessionUpdate u) -> u.state().path("updated_at").asText()).reversed());
+        live.sort(
+            Comparator.comparing((SessionUpdate u) -> u.state().path("updated_at").asText())
+                .reversed());
         ObjectNode body = Http.MAPPER.createObjectNode();
         ArrayNode sessions = body.putArray("sessions");
         for (SessionUpdate update : live) {
@@ -235,7 +242,8 @@ final class Handlers {
 
   /** The Redis store's state, for a node of a cluster. */
   private static void describe(RedisSessionStore.Stats stats, String prefix, ObjectNode metrics) {
-    metrics.putObject("redis")
+    metrics
+        .putObject("redis")
         .put("prefix", prefix)
         .put("connected", stats.connected())
         .put("disconnects", stats.disconnects())

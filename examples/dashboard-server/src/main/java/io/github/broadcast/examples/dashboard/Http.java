@@ -17,6 +17,7 @@ final class Http {
 
   /** The largest request body accepted: 1 MiB. */
   static final int MAX_BODY_BYTES = 1024 * 1024;
+
   /** The deepest JSON nesting accepted; a hook payload needs far less. */
   static final int MAX_DEPTH = 64;
 
@@ -48,8 +49,8 @@ final class Http {
   static byte[] body(Request request) throws IOException, Refusal {
     long declared = request.getContentLengthLong();
     if (declared > MAX_BODY_BYTES) {
-      throw new Refusal(413, "body of " + declared + " bytes is over the limit of "
-          + MAX_BODY_BYTES);
+      throw new Refusal(
+          413, "body of " + declared + " bytes is over the limit of " + MAX_BODY_BYTES);
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] chunk = new byte[8192];
@@ -76,8 +77,8 @@ final class Http {
     } catch (IOException e) {
       String message = e.getMessage() == null ? "malformed JSON" : e.getMessage();
       int newline = message.indexOf('\n');
-      throw new Refusal(400, "invalid JSON: "
-          + (newline > 0 ? message.substring(0, newline) : message));
+      throw new Refusal(
+          400, "invalid JSON: " + (newline > 0 ? message.substring(0, newline) : message));
     }
   }
 

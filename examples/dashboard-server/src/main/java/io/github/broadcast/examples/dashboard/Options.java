@@ -15,10 +15,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The dashboard's options, from command-line flags ({@code --port 8765} or {@code --port=8765})
- * and environment variables ({@code DASHBOARD_PORT}); a flag wins over the environment. Every
- * value is checked when read; a bad one stops start-up with a message naming the option.
- * Immutable once parsed.
+ * The dashboard's options, from command-line flags ({@code --port 8765} or {@code --port=8765}) and
+ * environment variables ({@code DASHBOARD_PORT}); a flag wins over the environment. Every value is
+ * checked when read; a bad one stops start-up with a message naming the option. Immutable once
+ * parsed.
  */
 final class Options {
 
@@ -29,29 +29,71 @@ final class Options {
     }
   }
 
-  private static final List<Spec> SPECS = List.of(
-      new Spec("host", "127.0.0.1", "address to bind; 0.0.0.0 exposes the dashboard to the network"),
-      new Spec("port", "8765", "port for HTTP and WebSocket; 0 picks a free one"),
-      new Spec("strategy", "production",
-          "sequential | concurrent | batched | backpressure | production"),
-      new Spec("flush-interval", "200ms", "batch flush interval (batched strategies)"),
-      new Spec("max-outbox-bytes", "1MiB", "per-client outbox limit in bytes (backpressure strategies)"),
-      new Spec("max-outbox-frames", "1024", "per-client outbox limit in frames (backpressure strategies)"),
-      new Spec("overflow-policy", "conflate", "conflate | drop-and-resync | disconnect (backpressure strategies)"),
-      new Spec("grace", "30s", "how long a client may stay behind, or a send stay in flight (backpressure strategies)"),
-      new Spec("socket-send-buffer", "0", "SO_SNDBUF per connection in bytes (64KiB, say); 0 = the OS default"),
-      new Spec("send-timeout", "5s", "how long a send may stay in flight (sequential, concurrent, batched)"),
-      new Spec("ping-interval", "15s", "WebSocket ping interval; a client silent for 3 intervals is closed"),
-      new Spec("origins", "", "comma-separated allowed page origins; empty = same-origin only; * = any"),
-      new Spec("token", "", "shared secret required on /api/hooks (Bearer) and the WebSocket (?token=)"),
-      new Spec("transcripts", "", "folder of *.jsonl transcripts to watch; empty = off"),
-      new Spec("transcript-debounce", "1s", "quiet time per transcript file before it is read"),
-      new Spec("ended-ttl", "5m", "how long an ended session stays listed"),
-      new Spec("idle-ttl", "2h", "how long a session with no event stays listed"),
-      new Spec("task-max", "2048", "longest task_description kept, in characters"),
-      new Spec("redis", "", "redis://[:password@]host:port to join a cluster of dashboards; empty = this process only"),
-      new Spec("redis-prefix", "dashboard", "prefix of the Redis keys and channel (one per cluster)"),
-      new Spec("simulate", "", "N:R = N simulated sessions, R hook events a second each; empty = off"));
+  private static final List<Spec> SPECS =
+      List.of(
+          new Spec(
+              "host", "127.0.0.1", "address to bind; 0.0.0.0 exposes the dashboard to the network"),
+          new Spec("port", "8765", "port for HTTP and WebSocket; 0 picks a free one"),
+          new Spec(
+              "strategy",
+              "production",
+              "sequential | concurrent | batched | backpressure | production"),
+          new Spec("flush-interval", "200ms", "batch flush interval (batched strategies)"),
+          new Spec(
+              "max-outbox-bytes",
+              "1MiB",
+              "per-client outbox limit in bytes (backpressure strategies)"),
+          new Spec(
+              "max-outbox-frames",
+              "1024",
+              "per-client outbox limit in frames (backpressure strategies)"),
+          new Spec(
+              "overflow-policy",
+              "conflate",
+              "conflate | drop-and-resync | disconnect (backpressure strategies)"),
+          new Spec(
+              "grace",
+              "30s",
+              "how long a client may stay behind, or a send stay in flight (backpressure"
+                  + " strategies)"),
+          new Spec(
+              "socket-send-buffer",
+              "0",
+              "SO_SNDBUF per connection in bytes (64KiB, say); 0 = the OS default"),
+          new Spec(
+              "send-timeout",
+              "5s",
+              "how long a send may stay in flight (sequential, concurrent, batched)"),
+          new Spec(
+              "ping-interval",
+              "15s",
+              "WebSocket ping interval; a client silent for 3 intervals is closed"),
+          new Spec(
+              "origins",
+              "",
+              "comma-separated allowed page origins; empty = same-origin only; * = any"),
+          new Spec(
+              "token",
+              "",
+              "shared secret required on /api/hooks (Bearer) and the WebSocket (?token=)"),
+          new Spec("transcripts", "", "folder of *.jsonl transcripts to watch; empty = off"),
+          new Spec("transcript-debounce", "1s", "quiet time per transcript file before it is read"),
+          new Spec("ended-ttl", "5m", "how long an ended session stays listed"),
+          new Spec("idle-ttl", "2h", "how long a session with no event stays listed"),
+          new Spec("task-max", "2048", "longest task_description kept, in characters"),
+          new Spec(
+              "redis",
+              "",
+              "redis://[:password@]host:port to join a cluster of dashboards; empty = this process"
+                  + " only"),
+          new Spec(
+              "redis-prefix",
+              "dashboard",
+              "prefix of the Redis keys and channel (one per cluster)"),
+          new Spec(
+              "simulate",
+              "",
+              "N:R = N simulated sessions, R hook events a second each; empty = off"));
 
   final String host;
   final int port;
@@ -137,7 +179,9 @@ final class Options {
       Matcher m = Pattern.compile("(\\d+):(\\d+(?:\\.\\d+)?)").matcher(simulate);
       if (!m.matches()) {
         throw new IllegalArgumentException(
-            "--simulate : " + simulate + " (expected: N:R, e.g. 10:3 for 10 sessions at 3 events/s)");
+            "--simulate : "
+                + simulate
+                + " (expected: N:R, e.g. 10:3 for 10 sessions at 3 events/s)");
       }
       simulatedSessions = integer("simulate sessions", m.group(1), 1, 100_000);
       simulatedRate = Double.parseDouble(m.group(2));
@@ -191,14 +235,21 @@ final class Options {
 
   /** The text {@code --help} prints. */
   static String usage() {
-    StringBuilder out = new StringBuilder(
-        "Usage: java -jar dashboard-server.jar [options]\n\n"
-            + "Claude Code hook events in (POST /api/hooks), live session cards out (WebSocket).\n"
-            + "Every option may also come from the environment variable shown.\n\n");
+    StringBuilder out =
+        new StringBuilder(
+            "Usage: java -jar dashboard-server.jar [options]\n\n"
+                + "Claude Code hook events in (POST /api/hooks), live session cards out"
+                + " (WebSocket).\n"
+                + "Every option may also come from the environment variable shown.\n\n");
     for (Spec spec : SPECS) {
-      out.append(String.format("  --%-21s %s%n  %-23s env %s, default: %s%n",
-          spec.flag, spec.help, "", spec.env(),
-          spec.defaultValue.isEmpty() ? "(none)" : spec.defaultValue));
+      out.append(
+          String.format(
+              "  --%-21s %s%n  %-23s env %s, default: %s%n",
+              spec.flag,
+              spec.help,
+              "",
+              spec.env(),
+              spec.defaultValue.isEmpty() ? "(none)" : spec.defaultValue));
     }
     return out.toString();
   }
@@ -232,12 +283,13 @@ final class Options {
           "--" + name + " : " + value + " (expected: a duration such as 250ms, 5s, 2m or 1h)");
     }
     long amount = Long.parseLong(m.group(1));
-    Duration parsed = switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(amount);
-      case "s" -> Duration.ofSeconds(amount);
-      case "m" -> Duration.ofMinutes(amount);
-      default -> Duration.ofHours(amount);
-    };
+    Duration parsed =
+        switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(amount);
+          case "s" -> Duration.ofSeconds(amount);
+          case "m" -> Duration.ofMinutes(amount);
+          default -> Duration.ofHours(amount);
+        };
     if (parsed.isZero()) {
       throw new IllegalArgumentException("--" + name + " : " + value + " (expected: > 0)");
     }
@@ -252,8 +304,10 @@ final class Options {
           "--" + name + " : " + value + " (expected: bytes such as 65536, 64KiB or 1MiB)");
     }
     long amount = Long.parseLong(m.group(1));
-    long parsed = m.group(2) == null ? amount
-        : m.group(2).equals("KiB") ? amount * 1024 : amount * 1024 * 1024;
+    long parsed =
+        m.group(2) == null
+            ? amount
+            : m.group(2).equals("KiB") ? amount * 1024 : amount * 1024 * 1024;
     if (parsed <= 0) {
       throw new IllegalArgumentException("--" + name + " : " + value + " (expected: > 0)");
     }
@@ -264,8 +318,11 @@ final class Options {
     try {
       return Broadcasters.Preset.valueOf(value.strip().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--strategy : " + value
-          + " (expected: sequential, concurrent, batched, backpressure or production)", e);
+      throw new IllegalArgumentException(
+          "--strategy : "
+              + value
+              + " (expected: sequential, concurrent, batched, backpressure or production)",
+          e);
     }
   }
 
@@ -273,8 +330,9 @@ final class Options {
     try {
       return OverflowPolicy.valueOf(value.strip().toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--overflow-policy : " + value
-          + " (expected: conflate, drop-and-resync or disconnect)", e);
+      throw new IllegalArgumentException(
+          "--overflow-policy : " + value + " (expected: conflate, drop-and-resync or disconnect)",
+          e);
     }
   }
 }

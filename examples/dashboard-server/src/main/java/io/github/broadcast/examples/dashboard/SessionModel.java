@@ -1,8 +1,8 @@
 package io.github.broadcast.examples.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.github.broadcast.SessionStore;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.broadcast.SessionStore;
 import java.time.Instant;
 
 /**

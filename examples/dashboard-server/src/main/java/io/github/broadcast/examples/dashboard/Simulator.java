@@ -8,15 +8,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Plays N Claude Code sessions, each sending R hook events a second, through the same path as
- * real hooks: a demo without Claude Code. Each session loops through a prompt, a few tool
- * calls and a stop. One thread; the schedule is open-loop (a slow server does not slow it).
+ * Plays N Claude Code sessions, each sending R hook events a second, through the same path as real
+ * hooks: a demo without Claude Code. Each session loops through a prompt, a few tool calls and a
+ * stop. One thread; the schedule is open-loop (a slow server does not slow it).
  */
 final class Simulator implements AutoCloseable {
 
   private static final String[] PROJECTS = {
-    "api-gateway", "billing", "dashboard", "data-pipeline", "docs", "infra", "mobile-app",
-    "search", "auth-service", "ml-models"
+    "api-gateway",
+    "billing",
+    "dashboard",
+    "data-pipeline",
+    "docs",
+    "infra",
+    "mobile-app",
+    "search",
+    "auth-service",
+    "ml-models"
   };
   private static final String[] TOOLS = {"Bash", "Read", "Edit", "Grep", "Write", "Glob"};
   private static final String[] PROMPTS = {
@@ -41,11 +49,13 @@ final class Simulator implements AutoCloseable {
     this.perSecond = perSecond;
     this.sink = sink;
     this.steps = new long[sessions];
-    this.thread = Executors.newSingleThreadScheduledExecutor(task -> {
-      Thread t = new Thread(task, "simulator");
-      t.setDaemon(true);
-      return t;
-    });
+    this.thread =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread t = new Thread(task, "simulator");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   void start() {
@@ -70,10 +80,12 @@ final class Simulator implements AutoCloseable {
   /** Event {@code step} of session {@code session}: start, then prompt, 3 tool calls, stop. */
   static ObjectNode event(int session, long step) {
     ObjectNode hook = Http.MAPPER.createObjectNode();
-    String project = PROJECTS[session % PROJECTS.length] + (session < PROJECTS.length ? "" : "-" + session);
+    String project =
+        PROJECTS[session % PROJECTS.length] + (session < PROJECTS.length ? "" : "-" + session);
     hook.put("session_id", String.format("sim-%04d", session));
     hook.put("cwd", "/home/demo/" + project);
-    hook.put("transcript_path", "/home/demo/.claude/projects/" + project + "/sim-" + session + ".jsonl");
+    hook.put(
+        "transcript_path", "/home/demo/.claude/projects/" + project + "/sim-" + session + ".jsonl");
     ThreadLocalRandom random = ThreadLocalRandom.current();
     if (step == 0) {
       hook.put("hook_event_name", "SessionStart");
@@ -97,7 +109,8 @@ final class Simulator implements AutoCloseable {
         if (tool.equals("Bash")) {
           input.put("command", "mvn -q test -Dtest=Case" + random.nextInt(100));
         } else {
-          input.put("file_path", "/home/demo/" + project + "/src/File" + random.nextInt(50) + ".java");
+          input.put(
+              "file_path", "/home/demo/" + project + "/src/File" + random.nextInt(50) + ".java");
         }
         break;
     }

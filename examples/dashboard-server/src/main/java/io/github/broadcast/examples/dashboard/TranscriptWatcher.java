@@ -28,12 +28,12 @@ import java.util.function.Consumer;
 
 /**
  * Watches a folder of Claude Code {@code *.jsonl} transcripts and reports what was appended:
- * debounced per file (a burst of writes is read once, after the file is quiet), reading only
- * the new bytes, keeping a torn last line until its newline arrives, and starting over when a
- * file is truncated or replaced (rotation).
+ * debounced per file (a burst of writes is read once, after the file is quiet), reading only the
+ * new bytes, keeping a torn last line until its newline arrives, and starting over when a file is
+ * truncated or replaced (rotation).
  *
- * <p>Files present at start are read from their end: only what is appended later counts. New
- * files are read from their start.
+ * <p>Files present at start are read from their end: only what is appended later counts. New files
+ * are read from their start.
  *
  * <p>Threads: one thread takes file events; one scheduler thread runs the debounced reads, so
  * per-file state is touched by that thread only.
@@ -66,13 +66,15 @@ final class TranscriptWatcher implements AutoCloseable {
     this.debounce = debounce;
     this.sink = sink;
     this.watcher = folder.getFileSystem().newWatchService();
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(task -> {
-      Thread thread = new Thread(task, "transcript-reader");
-      thread.setDaemon(true);
-      return thread;
-    });
-    this.folder.register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
-        StandardWatchEventKinds.ENTRY_MODIFY);
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread thread = new Thread(task, "transcript-reader");
+              thread.setDaemon(true);
+              return thread;
+            });
+    this.folder.register(
+        watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
     try (DirectoryStream<Path> existing = Files.newDirectoryStream(this.folder, "*.jsonl")) {
       for (Path file : existing) {
         Cursor cursor = new Cursor();
@@ -115,12 +117,14 @@ final class TranscriptWatcher implements AutoCloseable {
 
   /** (Re)starts the quiet period of {@code file}: the last event wins. */
   private void schedule(Path file) {
-    pending.compute(file, (path, previous) -> {
-      if (previous != null) {
-        previous.cancel(false);
-      }
-      return scheduler.schedule(() -> read(path), debounce.toNanos(), TimeUnit.NANOSECONDS);
-    });
+    pending.compute(
+        file,
+        (path, previous) -> {
+          if (previous != null) {
+            previous.cancel(false);
+          }
+          return scheduler.schedule(() -> read(path), debounce.toNanos(), TimeUnit.NANOSECONDS);
+        });
   }
 
   /** Reads what was appended to {@code file} since the last read. Scheduler thread only. */

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The page in headless Chromium (Debian's {@code chromium}, driven by {@code playwright-core}
- * from npm; {@code .ci/run} installs both): cards follow posted hooks, the page reconnects to a
- * restarted server and shows its state, and a burst of 200 updates a second is drawn no more
- * often than the frame rate. Saves {@code target/browser/dashboard.png}.
+ * The page in headless Chromium (Debian's {@code chromium}, driven by {@code playwright-core} from
+ * npm; {@code .ci/run} installs both): cards follow posted hooks, the page reconnects to a
+ * restarted server and shows its state, and a burst of 200 updates a second is drawn no more often
+ * than the frame rate. Saves {@code target/browser/dashboard.png}.
  *
  * <p>Skipped, with the reason, where Chromium or the npm packages are missing, except under CI
  * ({@code CI=true}), where that is a failure.
@@ -34,7 +34,8 @@ final class BrowserIT {
   @Test
   void page_followsHooks_reconnectsAfterARestart_andDrawsAtMostOncePerFrame() throws Exception {
     Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-    Prerequisites.require(Files.isExecutable(chromium)
+    Prerequisites.require(
+        Files.isExecutable(chromium)
             && Files.isDirectory(SCRIPT_DIR.resolve("node_modules/playwright-core")),
         chromium + " and npm packages in " + SCRIPT_DIR,
         "apt-get install chromium; npm ci --prefix " + SCRIPT_DIR);
@@ -43,21 +44,27 @@ final class BrowserIT {
     try (ServerSocket probe = new ServerSocket(0)) {
       port = probe.getLocalPort();
     }
-    Options options = Options.parse(
-        new String[] {"--port", String.valueOf(port), "--strategy", "concurrent"}, Map.of());
+    Options options =
+        Options.parse(
+            new String[] {"--port", String.valueOf(port), "--strategy", "concurrent"}, Map.of());
     Path screenshot = Path.of("target/browser/dashboard.png");
     Files.createDirectories(screenshot.getParent());
     Files.deleteIfExists(screenshot);
 
     DashboardServer server = DashboardServer.start(options);
-    Process node = new ProcessBuilder("node", "browser-test.mjs",
-        "http://127.0.0.1:" + port, screenshot.toAbsolutePath().toString())
-        .directory(SCRIPT_DIR.toFile())
-        .redirectErrorStream(true)
-        .start();
+    Process node =
+        new ProcessBuilder(
+                "node",
+                "browser-test.mjs",
+                "http://127.0.0.1:" + port,
+                screenshot.toAbsolutePath().toString())
+            .directory(SCRIPT_DIR.toFile())
+            .redirectErrorStream(true)
+            .start();
     List<String> output = new ArrayList<>();
-    try (BufferedReader in = new BufferedReader(
-            new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+    try (BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
         PrintWriter out = new PrintWriter(node.getOutputStream(), true, StandardCharsets.UTF_8)) {
       String line;
       while ((line = in.readLine()) != null) {

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 final class ClusterIT {
 
   @TempDir Path dir;
-  private final HttpClient http = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private RedisServer redis;
   private DashboardServer a;
   private DashboardServer b;
@@ -44,8 +44,19 @@ final class ClusterIT {
   }
 
   private DashboardServer node() throws Exception {
-    return DashboardServer.start(Options.parse(new String[] {"--port", "0", "--strategy",
-        "concurrent", "--redis", redis.uri(), "--redis-prefix", "cluster-it"}, Map.of()));
+    return DashboardServer.start(
+        Options.parse(
+            new String[] {
+              "--port",
+              "0",
+              "--strategy",
+              "concurrent",
+              "--redis",
+              redis.uri(),
+              "--redis-prefix",
+              "cluster-it"
+            },
+            Map.of()));
   }
 
   private int post(DashboardServer server, String session) throws Exception {
@@ -54,59 +65,72 @@ final class ClusterIT {
 
   /** Posts one hook, with an {@code Idempotency-Key} if {@code key} is not null. */
   private int post(DashboardServer server, String session, String key) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(server.uri("/api/hooks"))
-        .timeout(Duration.ofSeconds(30))
-        .header("Content-Type", "application/json");
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(server.uri("/api/hooks"))
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/json");
     if (key != null) {
       request.header("Idempotency-Key", key);
     }
-    return http.send(request
-            .POST(HttpRequest.BodyPublishers.ofString("{\"session_id\":\"" + session
-                + "\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\"}"))
-            .build(),
-        HttpResponse.BodyHandlers.ofString()).statusCode();
+    return http.send(
+            request
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"session_id\":\""
+                            + session
+                            + "\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .statusCode();
   }
 
   private JsonNode get(DashboardServer server, String path) throws Exception {
-    return Http.MAPPER.readTree(http.send(HttpRequest.newBuilder(server.uri(path)).build(),
-        HttpResponse.BodyHandlers.ofString()).body());
+    return Http.MAPPER.readTree(
+        http.send(
+                HttpRequest.newBuilder(server.uri(path)).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body());
   }
 
   /** Session id to event_count, as a browser connected to {@code server} holds it. */
   private Map<String, Long> watch(DashboardServer server) {
     Map<String, Long> counts = new ConcurrentHashMap<>();
     URI ws = URI.create("ws://127.0.0.1:" + server.port() + "/ws/dashboard");
-    http.newWebSocketBuilder().buildAsync(ws, new WebSocket.Listener() {
-      private final StringBuilder text = new StringBuilder();
+    http.newWebSocketBuilder()
+        .buildAsync(
+            ws,
+            new WebSocket.Listener() {
+              private final StringBuilder text = new StringBuilder();
 
-      @Override
-      public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-        text.append(data);
-        if (last) {
-          try {
-            JsonNode message = Http.MAPPER.readTree(text.toString());
-            JsonNode sessions = message.has("session")
-                ? Http.MAPPER.createArrayNode().add(message.get("session"))
-                : message.path("sessions");
-            for (JsonNode s : sessions) {
-              counts.merge(s.path("session_id").asText(), s.path("event_count").asLong(),
-                  Math::max);
-            }
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-          text.setLength(0);
-        }
-        socket.request(1);
-        return null;
-      }
-    }).join();
+              @Override
+              public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                text.append(data);
+                if (last) {
+                  try {
+                    JsonNode message = Http.MAPPER.readTree(text.toString());
+                    JsonNode sessions =
+                        message.has("session")
+                            ? Http.MAPPER.createArrayNode().add(message.get("session"))
+                            : message.path("sessions");
+                    for (JsonNode s : sessions) {
+                      counts.merge(
+                          s.path("session_id").asText(), s.path("event_count").asLong(), Math::max);
+                    }
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                  text.setLength(0);
+                }
+                socket.request(1);
+                return null;
+              }
+            })
+        .join();
     return counts;
   }
 
   @Test
-  void hooksPostedToEitherNode_reachTheBrowsersOfBoth_andSurviveARedisRestart()
-      throws Exception {
+  void hooksPostedToEitherNode_reachTheBrowsersOfBoth_andSurviveARedisRestart() throws Exception {
     redis = RedisServer.start(dir, null);
     a = node();
     b = node();
@@ -116,25 +140,28 @@ final class ClusterIT {
     for (int i = 0; i < 20; i++) {
       assertThat(post(i % 2 == 0 ? a : b, "s" + (i % 4))).isEqualTo(202);
     }
-    await().atMost(Duration.ofSeconds(20)).until(
-        () -> Map.of("s0", 5L, "s1", 5L, "s2", 5L, "s3", 5L).equals(onA)
-            && onA.equals(onB));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Map.of("s0", 5L, "s1", 5L, "s2", 5L, "s3", 5L).equals(onA) && onA.equals(onB));
     assertThat(get(a, "/api/sessions")).isEqualTo(get(b, "/api/sessions"));
     assertThat(get(b, "/api/metrics").path("redis").path("connected").asBoolean()).isTrue();
 
     redis.stop();
-    await().atMost(Duration.ofSeconds(20)).until(
-        () -> !get(a, "/api/metrics").path("redis").path("connected").asBoolean());
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> !get(a, "/api/metrics").path("redis").path("connected").asBoolean());
     assertThat(post(a, "s0")).as("refused, not lost silently").isEqualTo(503);
 
     redis.start();
-    await().atMost(Duration.ofSeconds(30)).until(
-        () -> get(a, "/api/metrics").path("redis").path("connected").asBoolean()
-            && get(b, "/api/metrics").path("redis").path("resyncs").asLong() >= 2);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                get(a, "/api/metrics").path("redis").path("connected").asBoolean()
+                    && get(b, "/api/metrics").path("redis").path("resyncs").asLong() >= 2);
     // Refused (503, not made) while the nodes write back what Redis lost, then accepted.
     await().atMost(Duration.ofSeconds(30)).until(() -> post(b, "s0") == 202);
-    await().atMost(Duration.ofSeconds(20)).until(
-        () -> onA.get("s0") == 6L && onB.get("s0") == 6L);
+    await().atMost(Duration.ofSeconds(20)).until(() -> onA.get("s0") == 6L && onB.get("s0") == 6L);
     assertThat(get(a, "/api/sessions")).isEqualTo(get(b, "/api/sessions"));
   }
 

@@ -41,9 +41,10 @@ final class HttpEndpointsIT {
   }
 
   private HttpResponse<String> post(String body, String... headers) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(server.uri("/api/hooks"))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(server.uri("/api/hooks"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     for (int i = 0; i < headers.length; i += 2) {
       request.header(headers[i], headers[i + 1]);
     }
@@ -51,8 +52,8 @@ final class HttpEndpointsIT {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(server.uri(path)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(server.uri(path)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private JsonNode sessions() throws Exception {
@@ -60,7 +61,11 @@ final class HttpEndpointsIT {
   }
 
   private static String hook(String sessionId, String event) {
-    return "{\"session_id\":\"" + sessionId + "\",\"hook_event_name\":\"" + event + "\","
+    return "{\"session_id\":\""
+        + sessionId
+        + "\",\"hook_event_name\":\""
+        + event
+        + "\","
         + "\"cwd\":\"/home/me/billing\",\"transcript_path\":\"/tmp/t.jsonl\","
         + "\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"ls\"},\"prompt\":\"do it\"}";
   }
@@ -70,14 +75,18 @@ final class HttpEndpointsIT {
     start();
     List<String> messages = new CopyOnWriteArrayList<>();
     URI ws = URI.create("ws://127.0.0.1:" + server.port() + "/ws/dashboard");
-    http.newWebSocketBuilder().buildAsync(ws, new WebSocket.Listener() {
-      @Override
-      public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-        messages.add(data.toString());
-        socket.request(1);
-        return null;
-      }
-    }).join();
+    http.newWebSocketBuilder()
+        .buildAsync(
+            ws,
+            new WebSocket.Listener() {
+              @Override
+              public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                messages.add(data.toString());
+                socket.request(1);
+                return null;
+              }
+            })
+        .join();
 
     HttpResponse<String> response = post(hook("s1", "UserPromptSubmit"));
     assertThat(response.statusCode()).isEqualTo(202);
@@ -89,8 +98,11 @@ final class HttpEndpointsIT {
     assertThat(sessions.get(0).get("status").asText()).isEqualTo("working");
     assertThat(sessions.get(0).get("project").asText()).isEqualTo("billing");
     assertThat(sessions.get(0).get("task_description").asText()).isEqualTo("do it");
-    await().until(() -> messages.stream().anyMatch(m -> m.contains("\"batch_update\"")
-        && m.contains("\"s1\"")));
+    await()
+        .until(
+            () ->
+                messages.stream()
+                    .anyMatch(m -> m.contains("\"batch_update\"") && m.contains("\"s1\"")));
     assertThat(messages.get(0)).startsWith("{\"type\":\"initial_state\"");
   }
 
@@ -106,10 +118,21 @@ final class HttpEndpointsIT {
     assertError(post("{\"hook_event_name\":\"Stop\"}"), 400, "session_id");
     assertError(post("{\"session_id\":7,\"hook_event_name\":\"Stop\"}"), 400, "session_id");
     assertError(post("{\"session_id\":\"s1\"}"), 400, "hook_event_name");
-    assertError(post("{\"session_id\":\"s1\",\"hook_event_name\":\"Stop\",\"x\":"
-        + "[".repeat(200) + "]".repeat(200) + "}"), 400, "nesting");
-    assertError(post("{\"session_id\":\"s1\",\"hook_event_name\":\"Stop\",\"x\":\""
-        + "a".repeat(Http.MAX_BODY_BYTES) + "\"}"), 413, "limit");
+    assertError(
+        post(
+            "{\"session_id\":\"s1\",\"hook_event_name\":\"Stop\",\"x\":"
+                + "[".repeat(200)
+                + "]".repeat(200)
+                + "}"),
+        400,
+        "nesting");
+    assertError(
+        post(
+            "{\"session_id\":\"s1\",\"hook_event_name\":\"Stop\",\"x\":\""
+                + "a".repeat(Http.MAX_BODY_BYTES)
+                + "\"}"),
+        413,
+        "limit");
     assertError(get("/api/hooks"), 405, "POST");
 
     assertThat(sessions()).isEqualTo(before);
@@ -122,8 +145,7 @@ final class HttpEndpointsIT {
     assertError(post(hook("s1", "Stop"), "Authorization", "Bearer wrong"), 401, "token");
     assertThat(post(hook("s1", "Stop"), "Authorization", "Bearer s3cret").statusCode())
         .isEqualTo(202);
-    assertThat(post(hook("s2", "Stop"), "X-Dashboard-Token", "s3cret").statusCode())
-        .isEqualTo(202);
+    assertThat(post(hook("s2", "Stop"), "X-Dashboard-Token", "s3cret").statusCode()).isEqualTo(202);
     assertThat(sessions()).hasSize(2);
   }
 

@@ -37,10 +37,16 @@ final class OptionsTest {
 
   @Test
   void flags_winOverTheEnvironment_inBothSpellings() {
-    Options options = Options.parse(
-        new String[] {"--port=9000", "--strategy", "batched", "--simulate", "10:2.5"},
-        Map.of("DASHBOARD_PORT", "7000", "DASHBOARD_FLUSH_INTERVAL", "50ms",
-            "DASHBOARD_ORIGINS", "https://a.example, https://b.example"));
+    Options options =
+        Options.parse(
+            new String[] {"--port=9000", "--strategy", "batched", "--simulate", "10:2.5"},
+            Map.of(
+                "DASHBOARD_PORT",
+                "7000",
+                "DASHBOARD_FLUSH_INTERVAL",
+                "50ms",
+                "DASHBOARD_ORIGINS",
+                "https://a.example, https://b.example"));
     assertThat(options.port).isEqualTo(9000);
     assertThat(options.strategy).isEqualTo(Broadcasters.Preset.BATCHED);
     assertThat(options.flushInterval).isEqualTo(Duration.ofMillis(50));
@@ -55,21 +61,23 @@ final class OptionsTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "--port|70000|--port",
-      "--port|eighty|--port",
-      "--strategy|fastest|--strategy",
-      "--flush-interval|0ms|--flush-interval",
-      "--flush-interval|soon|--flush-interval",
-      "--max-outbox-bytes|1GB|--max-outbox-bytes",
-      "--socket-send-buffer|-1|--socket-send-buffer",
-      "--socket-send-buffer|65MiB|--socket-send-buffer",
-      "--overflow-policy|ignore|--overflow-policy",
-      "--simulate|ten|--simulate",
-      "--simulate|10:0|--simulate",
-      "--transcripts|/no/such/folder|--transcripts",
-      "--bogus|1|--bogus",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--port|70000|--port",
+        "--port|eighty|--port",
+        "--strategy|fastest|--strategy",
+        "--flush-interval|0ms|--flush-interval",
+        "--flush-interval|soon|--flush-interval",
+        "--max-outbox-bytes|1GB|--max-outbox-bytes",
+        "--socket-send-buffer|-1|--socket-send-buffer",
+        "--socket-send-buffer|65MiB|--socket-send-buffer",
+        "--overflow-policy|ignore|--overflow-policy",
+        "--simulate|ten|--simulate",
+        "--simulate|10:0|--simulate",
+        "--transcripts|/no/such/folder|--transcripts",
+        "--bogus|1|--bogus",
+      })
   void badValue_stopsWithAMessageNamingTheOption(String flag, String value, String named) {
     assertThatThrownBy(() -> parse(flag, value))
         .isInstanceOf(IllegalArgumentException.class)
@@ -85,8 +93,16 @@ final class OptionsTest {
   void help_listsEveryOptionWithItsEnvironmentVariableAndDefault() {
     assertThat(parse("--help").help).isTrue();
     String usage = Options.usage();
-    assertThat(usage).contains("--port", "DASHBOARD_PORT", "default: 8765", "--simulate",
-        "--strategy", "sequential | concurrent", "--token", "--transcripts");
+    assertThat(usage)
+        .contains(
+            "--port",
+            "DASHBOARD_PORT",
+            "default: 8765",
+            "--simulate",
+            "--strategy",
+            "sequential | concurrent",
+            "--token",
+            "--transcripts");
   }
 
   @Test

@@ -13,7 +13,8 @@ final class SessionModelTest {
   private static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
 
   private static ObjectNode hook(String event) {
-    return Http.MAPPER.createObjectNode()
+    return Http.MAPPER
+        .createObjectNode()
         .put("session_id", "abc")
         .put("hook_event_name", event)
         .put("cwd", "/home/me/projects/billing/")
@@ -26,15 +27,15 @@ final class SessionModelTest {
 
   @ParameterizedTest
   @CsvSource({
-      "SessionStart, idle",
-      "UserPromptSubmit, working",
-      "PreToolUse, working",
-      "PostToolUse, working",
-      "Notification, waiting",
-      "Stop, idle",
-      "SubagentStop, working",
-      "PreCompact, compacting",
-      "SessionEnd, ended",
+    "SessionStart, idle",
+    "UserPromptSubmit, working",
+    "PreToolUse, working",
+    "PostToolUse, working",
+    "Notification, waiting",
+    "Stop, idle",
+    "SubagentStop, working",
+    "PreCompact, compacting",
+    "SessionEnd, ended",
   })
   void eachEvent_setsItsStatus(String event, String status) {
     ObjectNode state = apply(Http.MAPPER.createObjectNode(), hook(event));
@@ -48,8 +49,10 @@ final class SessionModelTest {
 
   @Test
   void prompt_becomesTheTask_cutAtTheLimit() {
-    ObjectNode state = apply(Http.MAPPER.createObjectNode(),
-        hook("UserPromptSubmit").put("prompt", "Refactor the retry logic everywhere please"));
+    ObjectNode state =
+        apply(
+            Http.MAPPER.createObjectNode(),
+            hook("UserPromptSubmit").put("prompt", "Refactor the retry logic everywhere please"));
     assertThat(state.get("task_description").asText()).isEqualTo("Refactor the retry l");
   }
 
@@ -81,14 +84,21 @@ final class SessionModelTest {
     assertThat(SessionModel.validate(Http.MAPPER.createArrayNode())).contains("JSON object");
     assertThat(SessionModel.validate(Http.MAPPER.createObjectNode().put("hook_event_name", "Stop")))
         .contains("session_id");
-    assertThat(SessionModel.validate(Http.MAPPER.createObjectNode()
-        .put("session_id", 42).put("hook_event_name", "Stop"))).contains("session_id");
+    assertThat(
+            SessionModel.validate(
+                Http.MAPPER
+                    .createObjectNode()
+                    .put("session_id", 42)
+                    .put("hook_event_name", "Stop")))
+        .contains("session_id");
     assertThat(SessionModel.validate(Http.MAPPER.createObjectNode().put("session_id", "a")))
         .contains("hook_event_name");
     assertThat(SessionModel.validate(hook("Stop").put("session_id", "x".repeat(257))))
-        .contains("sessionId").contains("257 chars");
+        .contains("sessionId")
+        .contains("257 chars");
     assertThat(SessionModel.validate(hook("Stop").put("session_id", "a\nb")))
-        .as("the store's rule, the same with Redis").contains("control characters");
+        .as("the store's rule, the same with Redis")
+        .contains("control characters");
   }
 
   @Test

@@ -31,14 +31,18 @@ final class TranscriptWatcherIT {
   }
 
   private void start() throws Exception {
-    server = DashboardServer.start(Options.parse(new String[] {
-        "--port", "0", "--transcripts", folder.toString(), "--transcript-debounce", "50ms"},
-        Map.of()));
+    server =
+        DashboardServer.start(
+            Options.parse(
+                new String[] {
+                  "--port", "0", "--transcripts", folder.toString(), "--transcript-debounce", "50ms"
+                },
+                Map.of()));
   }
 
   private static void append(Path file, String text) throws Exception {
-    Files.writeString(file, text, StandardCharsets.UTF_8,
-        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    Files.writeString(
+        file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
   }
 
   private long lines(String sessionId) {
@@ -56,8 +60,15 @@ final class TranscriptWatcherIT {
     Path file = folder.resolve("one.jsonl");
     append(file, entry("sess-1", "user") + entry("sess-1", "assistant"));
     await().until(() -> lines("sess-1") == 2);
-    assertThat(server.store().get("sess-1").orElseThrow().state()
-        .get("last_transcript_entry").asText()).isEqualTo("assistant");
+    assertThat(
+            server
+                .store()
+                .get("sess-1")
+                .orElseThrow()
+                .state()
+                .get("last_transcript_entry")
+                .asText())
+        .isEqualTo("assistant");
 
     append(file, entry("sess-1", "user"));
     await().until(() -> lines("sess-1") == 3);
@@ -75,8 +86,15 @@ final class TranscriptWatcherIT {
     append(file, whole.substring(10));
     await().until(() -> lines("sess-2") == 2);
     assertThat(server.store().get("sess-2").orElseThrow().version()).isGreaterThan(version);
-    assertThat(server.store().get("sess-2").orElseThrow().state()
-        .get("last_transcript_entry").asText()).isEqualTo("assistant");
+    assertThat(
+            server
+                .store()
+                .get("sess-2")
+                .orElseThrow()
+                .state()
+                .get("last_transcript_entry")
+                .asText())
+        .isEqualTo("assistant");
   }
 
   @Test

@@ -16,9 +16,9 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Posts hook events on an open-loop {@link Schedule}: each post is sent asynchronously when it
- * falls due and nothing waits for its response, so a slow server cannot slow the send rate. How
- * far the sender itself fell behind its schedule is reported (it can, when the load generator runs
- * out of CPU). Records when each event was sent, for the clients' staleness.
+ * falls due and nothing waits for its response, so a slow server cannot slow the send rate. How far
+ * the sender itself fell behind its schedule is reported (it can, when the load generator runs out
+ * of CPU). Records when each event was sent, for the clients' staleness.
  */
 final class HookPoster {
 
@@ -37,8 +37,8 @@ final class HookPoster {
   long lateEvents;
   long sent;
 
-  HookPoster(HttpClient http, List<URI> bases, Scenario scenario, int maxEventsPerSession,
-      String runId) {
+  HookPoster(
+      HttpClient http, List<URI> bases, Scenario scenario, int maxEventsPerSession, String runId) {
     this.http = http;
     this.hooks = new ArrayList<>();
     for (URI base : bases) {
@@ -90,21 +90,24 @@ final class HookPoster {
         log.sent(s, k, sentAt);
       }
       sent++;
-      pending.add(http.sendAsync(
-              HttpRequest.newBuilder(hooks.get((int) (i % hooks.size())))
-                  .header("Content-Type", "application/json")
-                  .timeout(Duration.ofSeconds(30))
-                  .POST(HttpRequest.BodyPublishers.ofString(hook(sessionIds[s], k)))
-                  .build(),
-              HttpResponse.BodyHandlers.discarding())
-          .whenComplete((response, error) -> {
-            if (error != null || response.statusCode() != 202) {
-              failedPosts.incrementAndGet();
-            } else {
-              postLatency.recordValue(Math.min(System.nanoTime() - sentAt,
-                  postLatency.getHighestTrackableValue()));
-            }
-          }));
+      pending.add(
+          http.sendAsync(
+                  HttpRequest.newBuilder(hooks.get((int) (i % hooks.size())))
+                      .header("Content-Type", "application/json")
+                      .timeout(Duration.ofSeconds(30))
+                      .POST(HttpRequest.BodyPublishers.ofString(hook(sessionIds[s], k)))
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding())
+              .whenComplete(
+                  (response, error) -> {
+                    if (error != null || response.statusCode() != 202) {
+                      failedPosts.incrementAndGet();
+                    } else {
+                      postLatency.recordValue(
+                          Math.min(
+                              System.nanoTime() - sentAt, postLatency.getHighestTrackableValue()));
+                    }
+                  }));
       if (pending.size() > 10_000) {
         pending.removeIf(CompletableFuture::isDone);
       }
@@ -131,10 +134,21 @@ final class HookPoster {
   /** A hook payload shaped like Claude Code's: tool calls, with a prompt now and then. */
   static String hook(String sessionId, int k) {
     String event = k % 10 == 1 ? "UserPromptSubmit" : k % 2 == 0 ? "PreToolUse" : "PostToolUse";
-    return "{\"session_id\":\"" + sessionId + "\",\"hook_event_name\":\"" + event + "\","
-        + "\"cwd\":\"/home/load/" + sessionId + "\","
-        + "\"transcript_path\":\"/home/load/.claude/" + sessionId + ".jsonl\","
-        + "\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"mvn -q test -Dtest=Case" + k
-        + "\"},\"prompt\":\"Make the load test pass, step " + k + "\"}";
+    return "{\"session_id\":\""
+        + sessionId
+        + "\",\"hook_event_name\":\""
+        + event
+        + "\","
+        + "\"cwd\":\"/home/load/"
+        + sessionId
+        + "\","
+        + "\"transcript_path\":\"/home/load/.claude/"
+        + sessionId
+        + ".jsonl\","
+        + "\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"mvn -q test -Dtest=Case"
+        + k
+        + "\"},\"prompt\":\"Make the load test pass, step "
+        + k
+        + "\"}";
   }
 }

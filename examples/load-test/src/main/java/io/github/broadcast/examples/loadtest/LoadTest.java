@@ -2,8 +2,6 @@ package io.github.broadcast.examples.loadtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -27,10 +25,10 @@ import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
- * The load test of the original issue: N simulated sessions post hook events at R a second
- * each, M dashboard clients (K of them stalled) watch, and the report gives staleness
- * percentiles, throughput per client, server cost, disconnects and a convergence check, per
- * scenario and per strategy.
+ * The load test of the original issue: N simulated sessions post hook events at R a second each, M
+ * dashboard clients (K of them stalled) watch, and the report gives staleness percentiles,
+ * throughput per client, server cost, disconnects and a convergence check, per scenario and per
+ * strategy.
  *
  * <pre>
  * java -jar examples/load-test/target/load-test.jar --scenario all --out docs/data/load
@@ -71,22 +69,31 @@ public final class LoadTest {
     Duration warmup = Duration.ofSeconds(nonNegative(o, "warmup", "2"));
     double connectRate = positiveDouble(o, "connect-rate", "80");
     Path out = Path.of(o.getOrDefault("out", "target/load-test"));
-    Path jar = Path.of(o.getOrDefault("jar", "examples/dashboard-server/target/dashboard-server.jar"));
+    Path jar =
+        Path.of(o.getOrDefault("jar", "examples/dashboard-server/target/dashboard-server.jar"));
 
     List<Scenario> scenarios = new ArrayList<>();
     String scenarioName = o.get("scenario");
     if (scenarioName == null) {
-      scenarios.add(new Scenario("custom", positive(o, "sessions", "10"),
-          positiveDouble(o, "rate", "3"), positive(o, "clients", "1"),
-          nonNegative(o, "slow", "0")));
+      scenarios.add(
+          new Scenario(
+              "custom",
+              positive(o, "sessions", "10"),
+              positiveDouble(o, "rate", "3"),
+              positive(o, "clients", "1"),
+              nonNegative(o, "slow", "0")));
     } else if (scenarioName.equals("all")) {
       scenarios.addAll(Scenario.PRESETS.values());
     } else {
       for (String name : scenarioName.split(",")) {
         Scenario s = Scenario.PRESETS.get(name.strip());
         if (s == null) {
-          throw new IllegalArgumentException("--scenario : " + name + " (expected: all, or one of "
-              + Scenario.PRESETS.keySet() + ")");
+          throw new IllegalArgumentException(
+              "--scenario : "
+                  + name
+                  + " (expected: all, or one of "
+                  + Scenario.PRESETS.keySet()
+                  + ")");
         }
         scenarios.add(s);
       }
@@ -95,8 +102,8 @@ public final class LoadTest {
       throw new IllegalArgumentException(
           "--strategy : with --url (expected: one of them; --url tests the running server as is)");
     }
-    List<String> strategies = o.containsKey("strategy")
-        ? List.of(o.get("strategy").split(",")) : STRATEGIES;
+    List<String> strategies =
+        o.containsKey("strategy") ? List.of(o.get("strategy").split(",")) : STRATEGIES;
     for (String s : strategies) {
       if (!STRATEGIES.contains(s)) {
         throw new IllegalArgumentException("--strategy : " + s + " (expected: " + STRATEGIES + ")");
@@ -135,30 +142,37 @@ public final class LoadTest {
         System.out.println("  " + (run.failed() ? "error: " + run.error() : summary(run)));
       }
     }
-    LoadTestReport report = new LoadTestReport(
-        Instant.now().toString(),
-        Runtime.getRuntime().availableProcessors(),
-        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-            .getTotalMemorySize(),
-        System.getProperty("java.version"),
-        "java -jar examples/load-test/target/load-test.jar " + String.join(" ", args),
-        String.join(" ", SERVER_ARGS),
-        warmup.toSeconds(),
-        duration.toSeconds(),
-        (System.nanoTime() - started) / 1e9,
-        runs);
+    LoadTestReport report =
+        new LoadTestReport(
+            Instant.now().toString(),
+            Runtime.getRuntime().availableProcessors(),
+            ((com.sun.management.OperatingSystemMXBean)
+                    ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize(),
+            System.getProperty("java.version"),
+            "java -jar examples/load-test/target/load-test.jar " + String.join(" ", args),
+            String.join(" ", SERVER_ARGS),
+            warmup.toSeconds(),
+            duration.toSeconds(),
+            (System.nanoTime() - started) / 1e9,
+            runs);
     report.write(out.resolve("report.json"));
     Files.writeString(out.resolve("report.md"), Report.markdown(report));
     System.out.println("report: " + out.resolve("report.md") + " and report.json");
   }
 
   /** One scenario against running servers (clients and posts spread across them). */
-  static LoadTestReport.Run runOnce(List<URI> bases, Scenario scenario, Duration warmup, Duration duration,
-      double connectRate) throws Exception {
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(10)).build();
+  static LoadTestReport.Run runOnce(
+      List<URI> bases, Scenario scenario, Duration warmup, Duration duration, double connectRate)
+      throws Exception {
+    HttpClient http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     String runId = Long.toString(System.nanoTime() % 1_000_000, 36);
-    int maxEvents = (int) Math.ceil(scenario.rate() * (warmup.toSeconds() + duration.toSeconds())) + 2;
+    int maxEvents =
+        (int) Math.ceil(scenario.rate() * (warmup.toSeconds() + duration.toSeconds())) + 2;
     HookPoster poster = new HookPoster(http, bases, scenario, maxEvents, runId);
     Histogram staleness = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(1), 2);
 
@@ -243,20 +257,27 @@ public final class LoadTest {
 
     double seconds = duration.toMillis() / 1000.0;
     // Several nodes: work (CPU, bytes, closes) is summed over them; memory is the largest node's.
-    long heapBefore = before.stream().mapToLong(m -> m.path("process").path("heap_used_bytes")
-        .asLong()).max().orElse(0);
+    long heapBefore =
+        before.stream()
+            .mapToLong(m -> m.path("process").path("heap_used_bytes").asLong())
+            .max()
+            .orElse(0);
     Map<String, Long> closes = new LinkedHashMap<>();
-    for (Map.Entry<String, JsonNode> e : after.get(0).path("broadcast").path("closes").properties()) {
+    for (Map.Entry<String, JsonNode> e :
+        after.get(0).path("broadcast").path("closes").properties()) {
       long count = delta(before, after, "broadcast", "closes", e.getKey());
       if (count > 0) {
         closes.put(e.getKey(), count);
       }
     }
-    LoadTestReport.RedisCounters redis = !after.get(0).has("redis") ? null
-        : new LoadTestReport.RedisCounters(delta(before, after, "redis", "conflicts"),
-            delta(before, after, "redis", "failed_writes"),
-            delta(before, after, "redis", "disconnects"),
-            delta(before, after, "redis", "received"));
+    LoadTestReport.RedisCounters redis =
+        !after.get(0).has("redis")
+            ? null
+            : new LoadTestReport.RedisCounters(
+                delta(before, after, "redis", "conflicts"),
+                delta(before, after, "redis", "failed_writes"),
+                delta(before, after, "redis", "disconnects"),
+                delta(before, after, "redis", "received"));
     Map<String, Integer> healthyCloses = new LinkedHashMap<>();
     for (WatchingClient client : healthy) {
       if (client.closed.isDone()) {
@@ -265,38 +286,51 @@ public final class LoadTest {
     }
     long bytes = delta(before, after, "broadcast", "bytes_sent");
     long frames = delta(before, after, "broadcast", "frames_sent");
-    LoadTestReport.Run run = new LoadTestReport.Run(
-        scenario.name(), scenario.sessions(), scenario.rate(), scenario.clients(), scenario.slow(),
-        after.get(0).path("strategy").asText("?"), bases.size(),
-        new LoadTestReport.Staleness(staleness.getTotalCount(), undelivered,
-            staleness.getValueAtPercentile(50) / 1e6, staleness.getValueAtPercentile(90) / 1e6,
-            staleness.getValueAtPercentile(99) / 1e6, staleness.getMaxValue() / 1e6),
-        healthy.stream().mapToLong(c -> c.frames.get()).average().orElse(0) / seconds,
-        healthy.stream().mapToLong(c -> c.sessionUpdates.get()).average().orElse(0) / seconds,
-        poster.sent,
-        poster.failedPosts.get(),
-        poster.postLatency.getValueAtPercentile(99) / 1e6,
-        poster.maxLagNanos / 1e6,
-        poster.lateEvents > 0,
-        heapBefore / 1048576.0,
-        sampler.maxHeapUsed / 1048576.0,
-        Math.max(0, sampler.maxHeapUsed - heapBefore) / 1048576.0,
-        sampler.maxQueuedBytes / 1024.0,
-        after.stream().mapToLong(m -> m.path("process").path("rss_bytes").asLong()).max()
-            .orElse(0) / 1048576.0,
-        delta(before, after, "process", "cpu_time_ns") / 1e9 / wallSeconds,
-        loadCpu,
-        closes,
-        redis,
-        new LinkedHashMap<>(refused),
-        healthyCloses,
-        healthy.stream().filter(c -> c.closed.isDone()).count()
-            + refused.values().stream().mapToInt(Integer::intValue).sum(),
-        bytes / 1e6 / wallSeconds,
-        frames == 0 ? 0 : bytes / frames,
-        converged,
-        drainMillis,
-        null);
+    LoadTestReport.Run run =
+        new LoadTestReport.Run(
+            scenario.name(),
+            scenario.sessions(),
+            scenario.rate(),
+            scenario.clients(),
+            scenario.slow(),
+            after.get(0).path("strategy").asText("?"),
+            bases.size(),
+            new LoadTestReport.Staleness(
+                staleness.getTotalCount(),
+                undelivered,
+                staleness.getValueAtPercentile(50) / 1e6,
+                staleness.getValueAtPercentile(90) / 1e6,
+                staleness.getValueAtPercentile(99) / 1e6,
+                staleness.getMaxValue() / 1e6),
+            healthy.stream().mapToLong(c -> c.frames.get()).average().orElse(0) / seconds,
+            healthy.stream().mapToLong(c -> c.sessionUpdates.get()).average().orElse(0) / seconds,
+            poster.sent,
+            poster.failedPosts.get(),
+            poster.postLatency.getValueAtPercentile(99) / 1e6,
+            poster.maxLagNanos / 1e6,
+            poster.lateEvents > 0,
+            heapBefore / 1048576.0,
+            sampler.maxHeapUsed / 1048576.0,
+            Math.max(0, sampler.maxHeapUsed - heapBefore) / 1048576.0,
+            sampler.maxQueuedBytes / 1024.0,
+            after.stream()
+                    .mapToLong(m -> m.path("process").path("rss_bytes").asLong())
+                    .max()
+                    .orElse(0)
+                / 1048576.0,
+            delta(before, after, "process", "cpu_time_ns") / 1e9 / wallSeconds,
+            loadCpu,
+            closes,
+            redis,
+            new LinkedHashMap<>(refused),
+            healthyCloses,
+            healthy.stream().filter(c -> c.closed.isDone()).count()
+                + refused.values().stream().mapToInt(Integer::intValue).sum(),
+            bytes / 1e6 / wallSeconds,
+            frames == 0 ? 0 : bytes / frames,
+            converged,
+            drainMillis,
+            null);
 
     healthy.forEach(WatchingClient::close);
     for (StalledClient client : stalled) {
@@ -306,11 +340,11 @@ public final class LoadTest {
   }
 
   /**
-   * The convergence check: the server holds every session of the run, and every open healthy
-   * client holds exactly the server's view (the same sessions at the same versions).
+   * The convergence check: the server holds every session of the run, and every open healthy client
+   * holds exactly the server's view (the same sessions at the same versions).
    */
-  static boolean converged(List<Map<String, Long>> views, Map<String, Long> truth,
-      Set<String> expected) {
+  static boolean converged(
+      List<Map<String, Long>> views, Map<String, Long> truth, Set<String> expected) {
     if (!truth.keySet().containsAll(expected)) {
       return false;
     }
@@ -324,9 +358,14 @@ public final class LoadTest {
 
   static String summary(LoadTestReport.Run run) {
     LoadTestReport.Staleness st = run.stalenessMs();
-    return String.format(Locale.ROOT,
+    return String.format(
+        Locale.ROOT,
         "staleness p50 %.1f p99 %.1f max %.1f ms; %.1f frames/s/client; converged %s; closes %s",
-        st.p50(), st.p99(), st.max(), run.framesPerSPerClient(), run.converged(),
+        st.p50(),
+        st.p99(),
+        st.max(),
+        run.framesPerSPerClient(),
+        run.converged(),
         run.serverCloses());
   }
 
@@ -357,10 +396,13 @@ public final class LoadTest {
   /** The server's /api/metrics, or an empty object if it does not answer (it may have died). */
   static JsonNode metrics(HttpClient http, URI base) throws InterruptedException {
     try {
-      return mapper.readTree(http.send(
-          HttpRequest.newBuilder(base.resolve("/api/metrics")).timeout(Duration.ofSeconds(10))
-              .build(),
-          HttpResponse.BodyHandlers.ofString()).body());
+      return mapper.readTree(
+          http.send(
+                  HttpRequest.newBuilder(base.resolve("/api/metrics"))
+                      .timeout(Duration.ofSeconds(10))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body());
     } catch (IOException e) {
       return mapper.createObjectNode().put("error", String.valueOf(e.getMessage()));
     }
@@ -369,10 +411,14 @@ public final class LoadTest {
   private static Map<String, Long> sessions(HttpClient http, URI base) throws Exception {
     JsonNode body;
     try {
-      body = mapper.readTree(http.send(
-          HttpRequest.newBuilder(base.resolve("/api/sessions")).timeout(Duration.ofSeconds(10))
-              .build(),
-          HttpResponse.BodyHandlers.ofString()).body());
+      body =
+          mapper.readTree(
+              http.send(
+                      HttpRequest.newBuilder(base.resolve("/api/sessions"))
+                          .timeout(Duration.ofSeconds(10))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .body());
     } catch (IOException e) {
       return Map.of();
     }
@@ -384,26 +430,42 @@ public final class LoadTest {
   }
 
   private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean)
-        ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
-  static final String USAGE = String.join("\n",
-      "Usage: java -jar load-test.jar [options]",
-      "  --strategy NAME[,NAME]  start the dashboard (--jar) per run with these strategies;",
-      "                          default: all of " + STRATEGIES,
-      "  --url URL[,URL]         or test running servers (clients and posts spread across them)",
-      "  --scenario NAME|all     preset scenarios: " + Scenario.PRESETS.keySet(),
-      "  --sessions N --rate R --clients M --slow K   a custom scenario (default 10, 3, 1, 0)",
-      "  --duration S            measured seconds per run (default 5)",
-      "  --warmup S              unmeasured seconds before (default 2)",
-      "  --connect-rate R        client connections a second, per server (default 80; the",
-      "                          dashboard admits 100/s)",
-      "  --out DIR               where report.md and report.json go (default target/load-test)",
-      "  --jar PATH              the dashboard jar (default examples/dashboard-server/target/dashboard-server.jar)");
+  static final String USAGE =
+      String.join(
+          "\n",
+          "Usage: java -jar load-test.jar [options]",
+          "  --strategy NAME[,NAME]  start the dashboard (--jar) per run with these strategies;",
+          "                          default: all of " + STRATEGIES,
+          "  --url URL[,URL]         or test running servers (clients and posts spread across"
+              + " them)",
+          "  --scenario NAME|all     preset scenarios: " + Scenario.PRESETS.keySet(),
+          "  --sessions N --rate R --clients M --slow K   a custom scenario (default 10, 3, 1, 0)",
+          "  --duration S            measured seconds per run (default 5)",
+          "  --warmup S              unmeasured seconds before (default 2)",
+          "  --connect-rate R        client connections a second, per server (default 80; the",
+          "                          dashboard admits 100/s)",
+          "  --out DIR               where report.md and report.json go (default target/load-test)",
+          "  --jar PATH              the dashboard jar (default"
+              + " examples/dashboard-server/target/dashboard-server.jar)");
 
-  private static final List<String> KNOWN = List.of("strategy", "url", "scenario", "sessions",
-      "rate", "clients", "slow", "duration", "warmup", "connect-rate", "out", "jar");
+  private static final List<String> KNOWN =
+      List.of(
+          "strategy",
+          "url",
+          "scenario",
+          "sessions",
+          "rate",
+          "clients",
+          "slow",
+          "duration",
+          "warmup",
+          "connect-rate",
+          "out",
+          "jar");
 
   static Map<String, String> parse(String[] args) {
     Map<String, String> o = new LinkedHashMap<>();

@@ -18,10 +18,10 @@ import java.util.Optional;
 
 /**
  * The load test's report, as {@code report.json} holds it: where and how it ran, and one {@link
- * Run} per scenario and strategy. The load test writes it; {@link Report} and the site read it
- * back through these records, so a field has one name and one type everywhere. JSON names are
- * the snake_case of the components ({@code framesPerSPerClient} is {@code
- * frames_per_s_per_client}); unknown fields are ignored, so older reports still read.
+ * Run} per scenario and strategy. The load test writes it; {@link Report} and the site read it back
+ * through these records, so a field has one name and one type everywhere. JSON names are the
+ * snake_case of the components ({@code framesPerSPerClient} is {@code frames_per_s_per_client});
+ * unknown fields are ignored, so older reports still read.
  *
  * @param date when the run started (ISO-8601)
  * @param cores the machine's cores
@@ -62,8 +62,8 @@ public record LoadTestReport(
   }
 
   /**
-   * One run: a scenario under one strategy (on one or several servers), or the error that ended
-   * it, with every other figure absent.
+   * One run: a scenario under one strategy (on one or several servers), or the error that ended it,
+   * with every other figure absent.
    *
    * @param scenario the scenario's name
    * @param sessions simulated sessions
@@ -138,9 +138,39 @@ public record LoadTestReport(
 
     /** A run that ended in {@code error}: the scenario, the strategy and why. */
     static Run failed(Scenario scenario, String strategy, String error) {
-      return new Run(scenario.name(), scenario.sessions(), scenario.rate(), scenario.clients(),
-          scenario.slow(), strategy, null, null, 0, 0, 0, 0, 0, 0, false, 0, 0, 0, 0, 0, 0, 0,
-          null, null, null, null, 0, 0, 0, false, 0, error);
+      return new Run(
+          scenario.name(),
+          scenario.sessions(),
+          scenario.rate(),
+          scenario.clients(),
+          scenario.slow(),
+          strategy,
+          null,
+          null,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          false,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          null,
+          null,
+          null,
+          null,
+          0,
+          0,
+          0,
+          false,
+          0,
+          error);
     }
 
     /** Whether the run failed instead of measuring. */
@@ -182,16 +212,16 @@ public record LoadTestReport(
    * Staleness percentiles, in milliseconds.
    *
    * @param samples events measured
-   * @param undelivered events some open client never received by the end (counted as stale
-   *     until then: the percentiles are lower bounds when this is not zero)
+   * @param undelivered events some open client never received by the end (counted as stale until
+   *     then: the percentiles are lower bounds when this is not zero)
    * @param p50 median
    * @param p90 90th percentile
    * @param p99 99th percentile
    * @param max the largest
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Staleness(long samples, long undelivered, double p50, double p90, double p99,
-      double max) {}
+  public record Staleness(
+      long samples, long undelivered, double p50, double p90, double p99, double max) {}
 
   /**
    * What the servers' Redis store counted during a run, summed over the nodes.
@@ -203,6 +233,5 @@ public record LoadTestReport(
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record RedisCounters(long conflicts, long failedWrites, long disconnects,
-      long received) {}
+  public record RedisCounters(long conflicts, long failedWrites, long disconnects, long received) {}
 }

@@ -6,9 +6,9 @@ import java.net.http.HttpClient;
 import java.util.List;
 
 /**
- * Reads every node's {@code /api/metrics} every 250 ms during a run and keeps the highest heap
- * use of any node and the highest number of bytes queued for clients on all nodes together: what
- * a stalled client costs the servers shows at its peak, not after the drain.
+ * Reads every node's {@code /api/metrics} every 250 ms during a run and keeps the highest heap use
+ * of any node and the highest number of bytes queued for clients on all nodes together: what a
+ * stalled client costs the servers shows at its peak, not after the drain.
  */
 final class MetricsSampler {
 
@@ -41,8 +41,8 @@ final class MetricsSampler {
       try {
         long queued = 0;
         for (JsonNode metrics : LoadTest.metrics(http, bases)) {
-          maxHeapUsed = Math.max(maxHeapUsed,
-              metrics.path("process").path("heap_used_bytes").asLong());
+          maxHeapUsed =
+              Math.max(maxHeapUsed, metrics.path("process").path("heap_used_bytes").asLong());
           queued += metrics.path("broadcast").path("queued_bytes").asLong();
         }
         maxQueuedBytes = Math.max(maxQueuedBytes, queued);

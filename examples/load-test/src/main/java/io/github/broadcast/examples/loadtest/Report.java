@@ -16,8 +16,10 @@ final class Report {
 
   /** The dashboard's default flush interval (its --flush-interval), for the batched targets. */
   static final double FLUSH_MS = 200;
+
   /** The dashboard's default per-client outbox limit (its --max-outbox-bytes). */
   static final double OUTBOX_LIMIT_KB = 1024;
+
   /** Allowance over limit x stalled clients: the healthy clients' own queues. */
   static final double QUEUED_SLACK_KB = 512;
 
@@ -26,16 +28,25 @@ final class Report {
   static String markdown(LoadTestReport report) {
     StringBuilder md = new StringBuilder();
     md.append("# Load test report\n\n");
-    md.append(String.format(Locale.ROOT,
-        "%s, %d cores, %.0f GiB, Java %s; %d s warm-up and %d s measured per run; %.0f s in all.%n%n",
-        report.date(), report.cores(), report.memoryBytes() / (double) (1L << 30), report.java(),
-        report.warmupS(), report.durationS(), report.wallS()));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%s, %d cores, %.0f GiB, Java %s; %d s warm-up and %d s measured per run; %.0f s in"
+                + " all.%n%n",
+            report.date(),
+            report.cores(),
+            report.memoryBytes() / (double) (1L << 30),
+            report.java(),
+            report.warmupS(),
+            report.durationS(),
+            report.wallS()));
     md.append("Command: `").append(report.command()).append("`\n\n");
     md.append("Staleness: event k of a session sent at t; for a healthy client, the first moment ")
         .append("it holds event_count >= k, minus t. An event a client never received counts as ")
         .append("stale until the end of the run (marked &ge;: a lower bound). Stalled clients are ")
         .append("left out of it and show under closes. Servers started with `")
-        .append(report.serverArgs()).append("`.\n");
+        .append(report.serverArgs())
+        .append("`.\n");
 
     Map<String, List<Run>> byScenario = new LinkedHashMap<>();
     for (Run run : report.runs()) {
@@ -43,44 +54,69 @@ final class Report {
     }
     for (Map.Entry<String, List<Run>> entry : byScenario.entrySet()) {
       Run first = entry.getValue().get(0);
-      md.append(String.format(Locale.ROOT,
-          "%n## %s: %d sessions x %s events/s, %d client%s%s%n%n", entry.getKey(),
-          first.sessions(), num(first.rate()), first.clients(), first.clients() == 1 ? "" : "s",
-          first.slow() > 0 ? ", " + first.slow() + " stalled" : ""));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "%n## %s: %d sessions x %s events/s, %d client%s%s%n%n",
+              entry.getKey(),
+              first.sessions(),
+              num(first.rate()),
+              first.clients(),
+              first.clients() == 1 ? "" : "s",
+              first.slow() > 0 ? ", " + first.slow() + " stalled" : ""));
       md.append("| strategy | p50 ms | p90 ms | p99 ms | max ms | frames/s/client | ")
-          .append("updates/s/client | MB/s out | POST p99 ms | heap max MB | queued max KB | RSS MB | ")
+          .append(
+              "updates/s/client | MB/s out | POST p99 ms | heap max MB | queued max KB | RSS MB | ")
           .append("server CPU | loadgen CPU | closes | converged |\n");
       md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
       for (Run run : entry.getValue()) {
         if (run.failed()) {
-          md.append("| ").append(run.strategy()).append(" | run failed: ")
+          md.append("| ")
+              .append(run.strategy())
+              .append(" | run failed: ")
               .append(run.error().replace('|', '/'))
               .append(" |||||||||||||| no |\n");
           continue;
         }
         Staleness st = run.stalenessMs();
-        md.append(String.format(Locale.ROOT,
-            "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f | %s | %s%s |%n",
-            run.label(), atLeast(st, st.p50()),
-            atLeast(st, st.p90()), atLeast(st, st.p99()), atLeast(st, st.max()),
-            num(run.framesPerSPerClient()),
-            num(run.updatesPerSPerClient()),
-            num(run.serverMbSentPerS()),
-            num(run.postP99Ms()), run.serverHeapMaxMb(),
-            run.serverQueuedMaxKb(), run.serverRssMb(), run.serverCpuCores(),
-            run.loadgenCpuCores(), closes(run),
-            run.converged() ? "yes" : "**no**",
-            run.posterFellBehind() ? " (poster behind)" : ""));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f |"
+                    + " %s | %s%s |%n",
+                run.label(),
+                atLeast(st, st.p50()),
+                atLeast(st, st.p90()),
+                atLeast(st, st.p99()),
+                atLeast(st, st.max()),
+                num(run.framesPerSPerClient()),
+                num(run.updatesPerSPerClient()),
+                num(run.serverMbSentPerS()),
+                num(run.postP99Ms()),
+                run.serverHeapMaxMb(),
+                run.serverQueuedMaxKb(),
+                run.serverRssMb(),
+                run.serverCpuCores(),
+                run.loadgenCpuCores(),
+                closes(run),
+                run.converged() ? "yes" : "**no**",
+                run.posterFellBehind() ? " (poster behind)" : ""));
       }
       for (Run run : entry.getValue()) {
         if (run.redis() != null) {
           LoadTestReport.RedisCounters redis = run.redis();
-          md.append(String.format(Locale.ROOT,
-              "%n%s: %d nodes on one Redis; CPU, MB/s and closes are summed over the nodes, heap "
-                  + "and RSS are the largest node's. Redis: %d updates received over pub/sub, "
-                  + "%d conflicts retried, %d writes failed, %d disconnects.%n",
-              run.label(), run.nodeCount(), redis.received(), redis.conflicts(),
-              redis.failedWrites(), redis.disconnects()));
+          md.append(
+              String.format(
+                  Locale.ROOT,
+                  "%n%s: %d nodes on one Redis; CPU, MB/s and closes are summed over the nodes,"
+                      + " heap and RSS are the largest node's. Redis: %d updates received over"
+                      + " pub/sub, %d conflicts retried, %d writes failed, %d disconnects.%n",
+                  run.label(),
+                  run.nodeCount(),
+                  redis.received(),
+                  redis.conflicts(),
+                  redis.failedWrites(),
+                  redis.disconnects()));
         }
       }
     }
@@ -107,12 +143,21 @@ final class Report {
           double p99 = run.stalenessMs().p99();
           if (original) {
             worst = Math.max(worst, p99);
-            slow.append(String.format(Locale.ROOT, "%s%s %s ms",
-                slow.length() == 0 ? "" : ", ", run.scenario(), num(p99)));
+            slow.append(
+                String.format(
+                    Locale.ROOT,
+                    "%s%s %s ms",
+                    slow.length() == 0 ? "" : ", ",
+                    run.scenario(),
+                    num(p99)));
           } else {
-            scaled.append(String.format(Locale.ROOT, "%s%s %s ms",
-                scaled.length() == 0 ? "" : ", ", run.scenario(),
-                atLeast(run.stalenessMs(), run.stalenessMs().p99())));
+            scaled.append(
+                String.format(
+                    Locale.ROOT,
+                    "%s%s %s ms",
+                    scaled.length() == 0 ? "" : ", ",
+                    run.scenario(),
+                    atLeast(run.stalenessMs(), run.stalenessMs().p99())));
           }
         }
         if (strategy.equals("sequential") || strategy.equals("production")) {
@@ -121,8 +166,14 @@ final class Report {
             highestRate = Math.max(highestRate, rate);
           }
           if (run.scenario().startsWith("orig-")) {
-            rates.append(String.format(Locale.ROOT, "%s%s %s %s", rates.length() == 0 ? "" : ", ",
-                run.scenario(), strategy, num(rate)));
+            rates.append(
+                String.format(
+                    Locale.ROOT,
+                    "%s%s %s %s",
+                    rates.length() == 0 ? "" : ", ",
+                    run.scenario(),
+                    strategy,
+                    num(rate)));
           }
         }
       }
@@ -132,19 +183,26 @@ final class Report {
     }
     md.append("\n## The original issue's decision rules\n\n");
     if (slow.length() > 0) {
-      md.append(String.format(Locale.ROOT,
-          "- Does sequential broadcast exceed 50 ms at 10+ sessions? On the original issue's "
-              + "table, **%s** (p99 staleness: %s).%n",
-          worst > 50 ? "yes" : "no", slow));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "- Does sequential broadcast exceed 50 ms at 10+ sessions? On the original issue's "
+                  + "table, **%s** (p99 staleness: %s).%n",
+              worst > 50 ? "yes" : "no",
+              slow));
       if (scaled.length() > 0) {
         md.append("  Past it, with more clients: ").append(scaled).append(".\n");
       }
     }
     if (rates.length() > 0) {
-      md.append(String.format(Locale.ROOT,
-          "- Does the message rate exceed 30 messages/s/client? Unbatched, **%s** (up to %s "
-              + "frames/s/client); frames/s/client per row: %s.%n",
-          highestRate > 30 ? "yes" : "no", num(highestRate), rates));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "- Does the message rate exceed 30 messages/s/client? Unbatched, **%s** (up to %s "
+                  + "frames/s/client); frames/s/client per row: %s.%n",
+              highestRate > 30 ? "yes" : "no",
+              num(highestRate),
+              rates));
     }
   }
 
@@ -163,42 +221,84 @@ final class Report {
         boolean converged = run.converged();
         if (scenario.startsWith("orig-") && !strategy.equals("sequential")) {
           double limit = run.batched() ? FLUSH_MS + 20 : 20;
-          rows.append(row(scenario, run.label(), "p99 staleness", "<= " + num(limit) + " ms",
-              num(p99) + " ms", p99 <= limit));
-          rows.append(row(scenario, run.label(), "converged", "yes", converged ? "yes" : "no",
-              converged));
+          rows.append(
+              row(
+                  scenario,
+                  run.label(),
+                  "p99 staleness",
+                  "<= " + num(limit) + " ms",
+                  num(p99) + " ms",
+                  p99 <= limit));
+          rows.append(
+              row(scenario, run.label(), "converged", "yes", converged ? "yes" : "no", converged));
         }
         if (run.slow() > 0) {
           Run base = baseline(byScenario, run);
           if (base != null && !strategy.equals("sequential")) {
             double limit = 1.5 * base.stalenessMs().p99();
-            rows.append(row(scenario, run.label(), "healthy p99 vs " + base.scenario(),
-                "<= " + num(limit) + " ms (1.5x)", num(p99) + " ms", p99 <= limit));
+            rows.append(
+                row(
+                    scenario,
+                    run.label(),
+                    "healthy p99 vs " + base.scenario(),
+                    "<= " + num(limit) + " ms (1.5x)",
+                    num(p99) + " ms",
+                    p99 <= limit));
           }
           if (strategy.equals("sequential") && base != null) {
             double before = base.stalenessMs().p99();
-            rows.append(row(scenario, run.label(), "shows the stall",
-                "p99 > 1.5x " + num(before) + " ms", num(p99) + " ms", p99 > 1.5 * before));
+            rows.append(
+                row(
+                    scenario,
+                    run.label(),
+                    "shows the stall",
+                    "p99 > 1.5x " + num(before) + " ms",
+                    num(p99) + " ms",
+                    p99 > 1.5 * before));
           }
           if (run.bounded()) {
             double limit = OUTBOX_LIMIT_KB * run.slow() + QUEUED_SLACK_KB;
             double queued = run.serverQueuedMaxKb();
-            rows.append(row(scenario, run.label(), "queued bytes", "<= " + num(limit) + " KB",
-                num(queued) + " KB", queued <= limit));
+            rows.append(
+                row(
+                    scenario,
+                    run.label(),
+                    "queued bytes",
+                    "<= " + num(limit) + " KB",
+                    num(queued) + " KB",
+                    queued <= limit));
           }
         }
         if ((scenario.equals("scale-50x10x500") || scenario.equals("scale-100x10x1000"))
             && strategy.equals("production")) {
           boolean onTime = !run.posterFellBehind();
-          rows.append(row(scenario, run.label(), "posting on schedule", "yes",
-              onTime ? "yes" : "no (max lag " + num(run.posterMaxLagMs()) + " ms)", onTime));
-          rows.append(row(scenario, run.label(), "p99 staleness", "<= 250 ms", num(p99) + " ms",
-              p99 <= 250));
-          rows.append(row(scenario, run.label(), "converged", "yes", converged ? "yes" : "no",
-              converged));
+          rows.append(
+              row(
+                  scenario,
+                  run.label(),
+                  "posting on schedule",
+                  "yes",
+                  onTime ? "yes" : "no (max lag " + num(run.posterMaxLagMs()) + " ms)",
+                  onTime));
+          rows.append(
+              row(
+                  scenario,
+                  run.label(),
+                  "p99 staleness",
+                  "<= 250 ms",
+                  num(p99) + " ms",
+                  p99 <= 250));
+          rows.append(
+              row(scenario, run.label(), "converged", "yes", converged ? "yes" : "no", converged));
           long dropped = run.healthyClientsClosed();
-          rows.append(row(scenario, run.label(), "healthy clients dropped", "0",
-              Long.toString(dropped), dropped == 0));
+          rows.append(
+              row(
+                  scenario,
+                  run.label(),
+                  "healthy clients dropped",
+                  "0",
+                  Long.toString(dropped),
+                  dropped == 0));
         }
       }
     }
@@ -215,7 +315,8 @@ final class Report {
   private static Run baseline(Map<String, List<Run>> byScenario, Run slowRun) {
     for (List<Run> runs : byScenario.values()) {
       for (Run run : runs) {
-        if (!run.failed() && run.slow() == 0
+        if (!run.failed()
+            && run.slow() == 0
             && run.sessions() == slowRun.sessions()
             && run.rate() == slowRun.rate()
             && run.clients() == slowRun.clients()
@@ -227,10 +328,21 @@ final class Report {
     return null;
   }
 
-  private static String row(String scenario, String strategy, String check, String target,
-      String measured, boolean met) {
-    return "| " + scenario + " | " + strategy + " | " + check + " | " + target + " | "
-        + measured + " | " + (met ? "yes" : "**no**") + " |\n";
+  private static String row(
+      String scenario, String strategy, String check, String target, String measured, boolean met) {
+    return "| "
+        + scenario
+        + " | "
+        + strategy
+        + " | "
+        + check
+        + " | "
+        + target
+        + " | "
+        + measured
+        + " | "
+        + (met ? "yes" : "**no**")
+        + " |\n";
   }
 
   /** A staleness figure, marked as a lower bound when some events were never delivered. */
@@ -245,12 +357,18 @@ final class Report {
       out.append(out.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue());
     }
     for (Map.Entry<String, Integer> e : orEmpty(run.clientsRefused()).entrySet()) {
-      out.append(out.length() == 0 ? "" : ", ").append("refused (").append(e.getKey())
-          .append(") ").append(e.getValue());
+      out.append(out.length() == 0 ? "" : ", ")
+          .append("refused (")
+          .append(e.getKey())
+          .append(") ")
+          .append(e.getValue());
     }
     for (Map.Entry<String, Integer> e : orEmpty(run.healthyCloses()).entrySet()) {
-      out.append(out.length() == 0 ? "" : ", ").append("healthy closed (").append(e.getKey())
-          .append(") ").append(e.getValue());
+      out.append(out.length() == 0 ? "" : ", ")
+          .append("healthy closed (")
+          .append(e.getKey())
+          .append(") ")
+          .append(e.getValue());
     }
     return out.length() == 0 ? "-" : out.toString().replace('|', '/');
   }

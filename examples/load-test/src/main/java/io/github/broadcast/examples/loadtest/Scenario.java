@@ -4,17 +4,26 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One load: {@code sessions} Claude Code sessions posting {@code rate} hook events a second
- * each, watched by {@code clients} dashboard clients of which {@code slow} stall (they stop
- * reading their socket after {@code initial_state}).
+ * One load: {@code sessions} Claude Code sessions posting {@code rate} hook events a second each,
+ * watched by {@code clients} dashboard clients of which {@code slow} stall (they stop reading their
+ * socket after {@code initial_state}).
  */
 record Scenario(String name, int sessions, double rate, int clients, int slow) {
 
   Scenario {
     if (sessions <= 0 || rate <= 0 || clients <= 0 || slow < 0 || slow >= clients) {
-      throw new IllegalArgumentException("scenario " + name + " : sessions " + sessions
-          + ", rate " + rate + ", clients " + clients + ", slow " + slow
-          + " (expected: all positive, and fewer slow clients than clients)");
+      throw new IllegalArgumentException(
+          "scenario "
+              + name
+              + " : sessions "
+              + sessions
+              + ", rate "
+              + rate
+              + ", clients "
+              + clients
+              + ", slow "
+              + slow
+              + " (expected: all positive, and fewer slow clients than clients)");
     }
   }
 
@@ -46,7 +55,15 @@ record Scenario(String name, int sessions, double rate, int clients, int slow) {
 
   @Override
   public String toString() {
-    return name + " (" + sessions + " sessions x " + rate + " events/s, " + clients + " clients"
-        + (slow > 0 ? ", " + slow + " stalled" : "") + ")";
+    return name
+        + " ("
+        + sessions
+        + " sessions x "
+        + rate
+        + " events/s, "
+        + clients
+        + " clients"
+        + (slow > 0 ? ", " + slow + " stalled" : "")
+        + ")";
   }
 }

@@ -8,8 +8,8 @@ package io.github.broadcast.examples.loadtest;
 record Schedule(long startNanos, long intervalNanos, int sessions) {
 
   static Schedule of(long startNanos, Scenario scenario) {
-    return new Schedule(startNanos, Math.max(1, Math.round(1e9 / scenario.eventsPerSecond())),
-        scenario.sessions());
+    return new Schedule(
+        startNanos, Math.max(1, Math.round(1e9 / scenario.eventsPerSecond())), scenario.sessions());
   }
 
   long due(long i) {

@@ -15,8 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The example dashboard in a JVM of its own, on a free loopback port, so that each run starts
- * from a clean heap and the server's CPU and memory are its own.
+ * The example dashboard in a JVM of its own, on a free loopback port, so that each run starts from
+ * a clean heap and the server's CPU and memory are its own.
  */
 final class ServerProcess implements AutoCloseable {
 
@@ -32,30 +32,44 @@ final class ServerProcess implements AutoCloseable {
 
   static ServerProcess start(Path jar, String strategy, List<String> extra) throws IOException {
     if (!Files.isRegularFile(jar)) {
-      throw new IOException("no dashboard jar at " + jar
-          + " (build it: mvn -B -q package -DskipTests -pl examples/dashboard-server -am)");
+      throw new IOException(
+          "no dashboard jar at "
+              + jar
+              + " (build it: mvn -B -q package -DskipTests -pl examples/dashboard-server -am)");
     }
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "-jar", jar.toString(), "--port", "0", "--strategy", strategy));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-jar",
+                jar.toString(),
+                "--port",
+                "0",
+                "--strategy",
+                strategy));
     command.addAll(extra);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     CompletableFuture<URI> base = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          Matcher m = STARTED.matcher(line);
-          if (m.find()) {
-            base.complete(URI.create(m.group(1)));
-          }
-        }
-      } catch (IOException e) {
-        base.completeExceptionally(e);
-      }
-      base.completeExceptionally(new IOException("the dashboard exited before it started"));
-    }, "dashboard-output");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                  Matcher m = STARTED.matcher(line);
+                  if (m.find()) {
+                    base.complete(URI.create(m.group(1)));
+                  }
+                }
+              } catch (IOException e) {
+                base.completeExceptionally(e);
+              }
+              base.completeExceptionally(new IOException("the dashboard exited before it started"));
+            },
+            "dashboard-output");
     reader.setDaemon(true);
     reader.start();
     try {

@@ -8,9 +8,9 @@ import org.HdrHistogram.Histogram;
 /**
  * Staleness of one client: event k of session s was sent at t(s, k); the first moment this client
  * holds event_count >= k for s, minus t(s, k), is that event's staleness. A coalesced or batched
- * update that jumps from count 4 to 10 therefore records events 5..10 at once, each against its
- * own send time, so strategies that skip intermediate states are measured as honestly as those
- * that send every one.
+ * update that jumps from count 4 to 10 therefore records events 5..10 at once, each against its own
+ * send time, so strategies that skip intermediate states are measured as honestly as those that
+ * send every one.
  *
  * <p>The send times are shared by every client (written by the poster, read by the clients'
  * listener threads, hence atomic arrays); what a client holds is its own, touched by one listener
@@ -79,7 +79,8 @@ final class Staleness {
     }
     int measuredFrom = log.measuredFrom(s);
     long last = Math.min(count, log.sent[s].length() - 1L);
-    for (long k = Math.max(from, measuredFrom == 0 ? Long.MAX_VALUE : measuredFrom); k <= last;
+    for (long k = Math.max(from, measuredFrom == 0 ? Long.MAX_VALUE : measuredFrom);
+        k <= last;
         k++) {
       long sentAt = log.sentAt(s, (int) k);
       if (sentAt != 0) {

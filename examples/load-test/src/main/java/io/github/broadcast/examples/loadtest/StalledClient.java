@@ -9,9 +9,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A dashboard client that completes the handshake, reads {@code initial_state}'s first bytes,
- * and then never reads again: a browser tab on a dead link. A raw socket with a small receive
- * buffer is the honest way to make one; a WebSocket library would keep reading.
+ * A dashboard client that completes the handshake, reads {@code initial_state}'s first bytes, and
+ * then never reads again: a browser tab on a dead link. A raw socket with a small receive buffer is
+ * the honest way to make one; a WebSocket library would keep reading.
  */
 final class StalledClient implements AutoCloseable {
 
@@ -23,10 +23,19 @@ final class StalledClient implements AutoCloseable {
     socket.connect(new InetSocketAddress(ws.getHost(), ws.getPort()), 10_000);
     socket.setSoTimeout(10_000);
     OutputStream out = socket.getOutputStream();
-    out.write(("GET " + ws.getPath() + " HTTP/1.1\r\nHost: " + ws.getHost() + ":" + ws.getPort()
-        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-        .getBytes(StandardCharsets.US_ASCII));
+    out.write(
+        ("GET "
+                + ws.getPath()
+                + " HTTP/1.1\r\nHost: "
+                + ws.getHost()
+                + ":"
+                + ws.getPort()
+                + "\r\n"
+                + "Upgrade: websocket\r\n"
+                + "Connection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
     out.flush();
     InputStream in = socket.getInputStream();
     StringBuilder head = new StringBuilder();

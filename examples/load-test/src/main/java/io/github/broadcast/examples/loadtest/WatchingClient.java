@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 
 /**
- * A dashboard client on the JDK's WebSocket (many share one HttpClient: no thread per client).
- * It keeps the version it holds of every session (its view, for the convergence check) and
- * measures {@link Staleness} from the event counts it receives.
+ * A dashboard client on the JDK's WebSocket (many share one HttpClient: no thread per client). It
+ * keeps the version it holds of every session (its view, for the convergence check) and measures
+ * {@link Staleness} from the event counts it receives.
  */
 final class WatchingClient implements WebSocket.Listener {
 
@@ -32,10 +32,13 @@ final class WatchingClient implements WebSocket.Listener {
   private final Map<String, Long> versions = new HashMap<>();
   final AtomicLong frames = new AtomicLong();
   final AtomicLong sessionUpdates = new AtomicLong();
+
   /** The close code (or -1 for a transport error) and reason, when the connection ends. */
   final CompletableFuture<String> closed = new CompletableFuture<>();
+
   /** Completes on the first initial_state: the client is then fully connected. */
   final CompletableFuture<Void> ready = new CompletableFuture<>();
+
   private volatile boolean measuring;
   private WebSocket socket;
 
@@ -76,8 +79,8 @@ final class WatchingClient implements WebSocket.Listener {
   private record Entry(String id, long version, long eventCount, boolean removed) {}
 
   /**
-   * Reads a frame with Jackson's streaming parser (no tree): at 1,000 clients the load
-   * generator parses tens of megabytes a second, on the same two cores as the server.
+   * Reads a frame with Jackson's streaming parser (no tree): at 1,000 clients the load generator
+   * parses tens of megabytes a second, on the same two cores as the server.
    */
   void handle(String text, long now) {
     String type = null;
@@ -167,8 +170,8 @@ final class WatchingClient implements WebSocket.Listener {
   }
 
   /**
-   * Ends this client's measurement (see {@link Staleness#finish}); returns how many measured
-   * events it never received.
+   * Ends this client's measurement (see {@link Staleness#finish}); returns how many measured events
+   * it never received.
    */
   long finish(long now) {
     return staleness.finish(now);

@@ -20,10 +20,27 @@ final class LoadTestIT {
   @Test
   void smallRun_withAStalledClient_reportsStalenessAndConverges(@TempDir Path out)
       throws Exception {
-    LoadTest.run(new String[] {
-        "--strategy", "production,backpressure", "--sessions", "5", "--rate", "4",
-        "--clients", "3", "--slow", "1", "--warmup", "1", "--duration", "2",
-        "--out", out.toString(), "--jar", JAR.toString()});
+    LoadTest.run(
+        new String[] {
+          "--strategy",
+          "production,backpressure",
+          "--sessions",
+          "5",
+          "--rate",
+          "4",
+          "--clients",
+          "3",
+          "--slow",
+          "1",
+          "--warmup",
+          "1",
+          "--duration",
+          "2",
+          "--out",
+          out.toString(),
+          "--jar",
+          JAR.toString()
+        });
 
     JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
     assertThat(report.path("runs")).hasSize(2);

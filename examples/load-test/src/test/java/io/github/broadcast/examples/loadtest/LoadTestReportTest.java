@@ -15,14 +15,19 @@ final class LoadTestReportTest {
 
   static Stream<Path> reports() {
     Path data = Path.of("../../site/data");
-    return Stream.of("load-test/report.json", "cluster/report.json", "cluster/one-node/report.json",
-        "cluster/no-redis/report.json").map(data::resolve).filter(p -> p.toFile().isFile());
+    return Stream.of(
+            "load-test/report.json",
+            "cluster/report.json",
+            "cluster/one-node/report.json",
+            "cluster/no-redis/report.json")
+        .map(data::resolve)
+        .filter(p -> p.toFile().isFile());
   }
 
   @ParameterizedTest
   @MethodSource("reports")
-  void committedReport_readsThroughTheRecord_andWritesBackTheSameJson(Path file,
-      @TempDir Path dir) throws Exception {
+  void committedReport_readsThroughTheRecord_andWritesBackTheSameJson(Path file, @TempDir Path dir)
+      throws Exception {
     LoadTestReport report = LoadTestReport.read(file);
     assertThat(report.runs()).isNotEmpty();
     for (LoadTestReport.Run run : report.runs()) {

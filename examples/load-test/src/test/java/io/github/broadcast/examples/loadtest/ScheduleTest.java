@@ -27,8 +27,10 @@ final class ScheduleTest {
     assertThat(schedule.intervalNanos()).isEqualTo(50_000_000L);
     assertThat(schedule.due(0)).isEqualTo(1_000);
     assertThat(schedule.due(20)).isEqualTo(1_000 + 1_000_000_000L);
-    assertThat(List.of(schedule.session(0), schedule.session(1), schedule.session(4),
-        schedule.session(7))).containsExactly(0, 1, 0, 3);
+    assertThat(
+            List.of(
+                schedule.session(0), schedule.session(1), schedule.session(4), schedule.session(7)))
+        .containsExactly(0, 1, 0, 3);
   }
 
   @Test
@@ -42,8 +44,8 @@ final class ScheduleTest {
   }
 
   /**
-   * Open loop: a server that answers nothing until the poster is done still receives every post
-   * of the schedule; the poster never waits for a response before sending the next.
+   * Open loop: a server that answers nothing until the poster is done still receives every post of
+   * the schedule; the poster never waits for a response before sending the next.
    */
   @Test
   @Timeout(60)
@@ -53,27 +55,35 @@ final class ScheduleTest {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     ExecutorService threads = Executors.newCachedThreadPool();
     server.setExecutor(threads);
-    server.createContext("/api/hooks", exchange -> {
-      exchange.getRequestBody().readAllBytes();
-      received.incrementAndGet();
-      try {
-        answer.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      exchange.sendResponseHeaders(202, -1);
-      exchange.close();
-    });
+    server.createContext(
+        "/api/hooks",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          received.incrementAndGet();
+          try {
+            answer.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          exchange.sendResponseHeaders(202, -1);
+          exchange.close();
+        });
     server.start();
     try {
       URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
-      HookPoster poster = new HookPoster(HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1).build(), List.of(base), scenario, 10, "t");
+      HookPoster poster =
+          new HookPoster(
+              HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(),
+              List.of(base),
+              scenario,
+              10,
+              "t");
 
       List<Long> measuringFrom = new java.util.ArrayList<>();
       poster.post(Duration.ZERO, Duration.ofSeconds(1), () -> measuringFrom.add(poster.sent));
 
-      assertThat(measuringFrom).as("measuring starts once, before the first measured post")
+      assertThat(measuringFrom)
+          .as("measuring starts once, before the first measured post")
           .containsExactly(0L);
       assertThat(poster.sent).isEqualTo(20); // All sent, none answered yet.
       assertThat(poster.postLatency.getTotalCount()).isZero();

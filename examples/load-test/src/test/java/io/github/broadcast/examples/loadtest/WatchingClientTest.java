@@ -16,8 +16,13 @@ final class WatchingClientTest {
 
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
-  private final HookPoster poster = new HookPoster(HttpClient.newHttpClient(),
-      List.of(URI.create("http://127.0.0.1:1/")), new Scenario("t", 2, 1, 1, 0), 10, "t");
+  private final HookPoster poster =
+      new HookPoster(
+          HttpClient.newHttpClient(),
+          List.of(URI.create("http://127.0.0.1:1/")),
+          new Scenario("t", 2, 1, 1, 0),
+          10,
+          "t");
   private final Histogram histogram = new Histogram(TimeUnit.MINUTES.toNanos(1), 3);
   private final WatchingClient client = new WatchingClient(poster, histogram);
   private final String a = poster.sessionIds[0];
@@ -25,25 +30,43 @@ final class WatchingClientTest {
 
   @Test
   void initialState_thenUpdates_thenABatch_buildTheViewByVersion() {
-    client.handle("{\"type\":\"initial_state\",\"sessions\":[{\"session_id\":\"" + a
-        + "\",\"version\":3,\"event_count\":1,\"tool_detail\":{\"nested\":[1,2]}}]}", MS);
-    client.handle("{\"type\":\"session_update\",\"session\":{\"session_id\":\"" + b
-        + "\",\"version\":4,\"event_count\":1}}", 2 * MS);
-    client.handle("{\"type\":\"batch_update\",\"sessions\":[{\"session_id\":\"" + a
-        + "\",\"version\":6,\"event_count\":3},{\"session_id\":\"" + b
-        + "\",\"version\":7,\"removed\":true}]}", 3 * MS);
-    client.handle("{\"type\":\"session_update\",\"session\":{\"session_id\":\"" + a
-        + "\",\"version\":5,\"event_count\":2}}", 4 * MS); // Older: the view keeps 6.
+    client.handle(
+        "{\"type\":\"initial_state\",\"sessions\":[{\"session_id\":\""
+            + a
+            + "\",\"version\":3,\"event_count\":1,\"tool_detail\":{\"nested\":[1,2]}}]}",
+        MS);
+    client.handle(
+        "{\"type\":\"session_update\",\"session\":{\"session_id\":\""
+            + b
+            + "\",\"version\":4,\"event_count\":1}}",
+        2 * MS);
+    client.handle(
+        "{\"type\":\"batch_update\",\"sessions\":[{\"session_id\":\""
+            + a
+            + "\",\"version\":6,\"event_count\":3},{\"session_id\":\""
+            + b
+            + "\",\"version\":7,\"removed\":true}]}",
+        3 * MS);
+    client.handle(
+        "{\"type\":\"session_update\",\"session\":{\"session_id\":\""
+            + a
+            + "\",\"version\":5,\"event_count\":2}}",
+        4 * MS); // Older: the view keeps 6.
 
     assertThat(client.view()).isEqualTo(Map.of(a, 6L));
   }
 
   @Test
   void aResync_replacesTheView() {
-    client.handle("{\"type\":\"session_update\",\"session\":{\"session_id\":\"gone\","
-        + "\"version\":2,\"event_count\":1}}", MS);
-    client.handle("{\"type\":\"initial_state\",\"sessions\":[{\"session_id\":\"" + a
-        + "\",\"version\":9,\"event_count\":4}]}", 2 * MS);
+    client.handle(
+        "{\"type\":\"session_update\",\"session\":{\"session_id\":\"gone\","
+            + "\"version\":2,\"event_count\":1}}",
+        MS);
+    client.handle(
+        "{\"type\":\"initial_state\",\"sessions\":[{\"session_id\":\""
+            + a
+            + "\",\"version\":9,\"event_count\":4}]}",
+        2 * MS);
 
     assertThat(client.view()).isEqualTo(Map.of(a, 9L));
   }
@@ -58,8 +81,11 @@ final class WatchingClientTest {
 
     client.handle("{\"type\":\"pong\"}", 0);
     client.handle("not json", 0);
-    client.handle("{\"type\":\"batch_update\",\"sessions\":[{\"session_id\":\"" + a
-        + "\",\"version\":6,\"event_count\":4}]}", 450 * MS);
+    client.handle(
+        "{\"type\":\"batch_update\",\"sessions\":[{\"session_id\":\""
+            + a
+            + "\",\"version\":6,\"event_count\":4}]}",
+        450 * MS);
 
     assertThat(histogram.getTotalCount()).isEqualTo(4);
     // Event 4 was sent at 400 ms, event 1 at 100 ms; the histogram keeps 3 digits.
