@@ -8,6 +8,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Scheduler;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,8 +66,7 @@ final class InMemorySessionStore implements SessionStore {
     if (builder.expiry != null) {
       caffeine = caffeine.expireAfter(new StateExpiry(builder.expiry));
       if (builder.proactiveExpiry) {
-        caffeine =
-            caffeine.scheduler(com.github.benmanes.caffeine.cache.Scheduler.systemScheduler());
+        caffeine = caffeine.scheduler(Scheduler.systemScheduler());
       }
     }
     this.sessions = caffeine.build();

@@ -15,7 +15,8 @@ import java.util.Collection;
  * <pre>{@code
  * {"type":"initial_state","sessions":[{"session_id":"a","version":3,...state}, ...]}
  * {"type":"session_update","session":{"session_id":"a","version":4,...state}}
- * {"type":"batch_update","sessions":[{"session_id":"a","version":5,...}, {"session_id":"b","version":9,"removed":true}]}
+ * {"type":"batch_update","sessions":[{"session_id":"a","version":5,...},
+ *                                   {"session_id":"b","version":9,"removed":true}]}
  * {"type":"pong"}
  * }</pre>
  *

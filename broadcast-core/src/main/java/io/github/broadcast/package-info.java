@@ -9,7 +9,7 @@
  *   -&gt; {@link io.github.broadcast.SessionStore#apply}   latest state + version per session
  *        (in this process, or shared by several nodes through Redis: broadcast-redis)
  *   -&gt; every subscriber: {@link io.github.broadcast.Broadcaster#publish}   the strategy decides
- *        -&gt; {@link io.github.broadcast.MessageCodec}     encoded once: one {@link io.github.broadcast.Frame} for all
+ *        -&gt; {@link io.github.broadcast.MessageCodec}     encoded once: one Frame for all
  *        -&gt; {@link io.github.broadcast.Client#send}       one send in flight per client
  * </pre>
  *

@@ -3,6 +3,7 @@ package io.github.broadcast;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.testing.FakeTicker;
 import io.github.broadcast.testing.ManualScheduler;
@@ -277,7 +278,7 @@ final class BroadcasterContractTest {
   }
 
   static SessionUpdate update(String id, long version) {
-    ObjectNode state = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    ObjectNode state = new ObjectMapper().createObjectNode();
     state.put("n", version);
     return SessionUpdate.of(id, version, state);
   }

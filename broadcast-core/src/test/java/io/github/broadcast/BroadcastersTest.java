@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -64,7 +65,7 @@ final class BroadcastersTest {
     assertThat(broadcaster.stats().clients()).isZero();
     assertThat(schedulerThreads()).isEqualTo(before + 1);
     broadcaster.close();
-    org.awaitility.Awaitility.await().until(() -> schedulerThreads() == before);
+    Awaitility.await().until(() -> schedulerThreads() == before);
   }
 
   @ParameterizedTest

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -64,11 +65,10 @@ final class JsonCodecTest {
     ObjectNode state = mapper.createObjectNode();
     state.put("cwd", "/home/zoë/项目/🚀");
     Frame frame = codec.sessionUpdate(SessionUpdate.of("a", 1, state));
-    assertThat(frame.bytes())
-        .isEqualTo(frame.text().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    assertThat(frame.bytes()).isEqualTo(frame.text().getBytes(StandardCharsets.UTF_8).length);
     assertThat(Frame.utf8Length("a\uD800b"))
         .as("a lone surrogate encodes as '?'")
-        .isEqualTo("a\uD800b".getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        .isEqualTo("a\uD800b".getBytes(StandardCharsets.UTF_8).length);
   }
 
   @Test

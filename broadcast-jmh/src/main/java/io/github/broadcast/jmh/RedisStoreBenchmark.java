@@ -38,8 +38,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>
  * redis-server --port 6399 --save '' --appendonly no --daemonize yes
- * java -jar broadcast-jmh/target/benchmarks.jar RedisStoreBenchmark -p uri=redis://127.0.0.1:6399 -t 1
- * java -jar broadcast-jmh/target/benchmarks.jar RedisStoreBenchmark -p uri=redis://127.0.0.1:6399 -t 16
+ * java -jar broadcast-jmh/target/benchmarks.jar RedisStoreBenchmark \
+ *     -p uri=redis://127.0.0.1:6399 -t 1   # one writer: the round trip
+ * java -jar broadcast-jmh/target/benchmarks.jar RedisStoreBenchmark \
+ *     -p uri=redis://127.0.0.1:6399 -t 16  # many: throughput
  * </pre>
  *
  * <p>Needs Debian's {@code redis-server} ({@code apt-get install redis-server}), or its path in

@@ -61,15 +61,16 @@ final class Readiness {
     return ready;
   }
 
-  /** The subscription came up (schedules a recovery) or went down (a loss). */
+  /**
+   * The subscription came up (schedules a recovery) or went down. Going down is a loss, which the
+   * caller reports through {@link #lost()} once, so that it is counted and logged once.
+   */
   void subscribed(boolean up) {
     synchronized (this) {
       subscribed = up;
     }
     if (up) {
       scheduleRecovery();
-    } else {
-      lost();
     }
   }
 

@@ -31,7 +31,7 @@ import java.util.function.UnaryOperator;
  *
  * <pre>{@code
  * RedisSessionStore store = RedisSessionStore.newBuilder("redis://127.0.0.1:6379").build();
- * store.subscribe(broadcaster::publish);              // the sessions already there, then every change
+ * store.subscribe(broadcaster::publish);  // the sessions already there, then every change
  * store.apply("session-1", state -> state.put("status", "working"));  // every node's clients
  * }</pre>
  *

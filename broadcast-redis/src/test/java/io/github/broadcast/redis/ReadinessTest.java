@@ -44,6 +44,16 @@ final class ReadinessTest {
   }
 
   @Test
+  void subscriptionDown_thenTheLoss_isReportedOnceAsTheLossOfAReadyNode() {
+    readiness.subscribed(true);
+    readiness.endRecovery(readiness.beginRecovery());
+    readiness.subscribed(false);
+    assertThat(readiness.lost()).as("the loss of a ready node: counted and logged").isTrue();
+    assertThat(readiness.lost()).isFalse();
+    assertThat(readiness.beginRecovery()).as("no round until subscribed again").isNegative();
+  }
+
+  @Test
   void notSubscribed_noRoundRuns_andTheNodeStaysNotReady() {
     assertThat(readiness.beginRecovery()).isNegative();
     readiness.subscribed(true);

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -201,7 +202,7 @@ final class RedisFaultsIT {
   }
 
   /** Retries while the change is refused (not made). */
-  private static SessionUpdate retry(java.util.function.Supplier<SessionUpdate> change) {
+  private static SessionUpdate retry(Supplier<SessionUpdate> change) {
     while (true) {
       try {
         return change.get();

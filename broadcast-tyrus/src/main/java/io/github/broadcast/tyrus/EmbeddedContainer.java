@@ -3,6 +3,7 @@ package io.github.broadcast.tyrus;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
+import java.util.Set;
 import org.glassfish.tyrus.core.TyrusWebSocketEngine;
 import org.glassfish.tyrus.server.TyrusServerContainer;
 import org.glassfish.tyrus.spi.WebSocketEngine;
@@ -18,7 +19,7 @@ final class EmbeddedContainer extends TyrusServerContainer {
   private final WebSocketEngine engine;
 
   EmbeddedContainer(int incomingBufferSize) {
-    super((java.util.Set<Class<?>>) null);
+    super((Set<Class<?>>) null);
     this.engine = TyrusWebSocketEngine.builder(this).incomingBufferSize(incomingBufferSize).build();
   }
 

@@ -1,6 +1,7 @@
 package io.github.broadcast.tyrus;
 
 import java.io.IOException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import org.glassfish.grizzly.Buffer;
 import org.glassfish.grizzly.CompletionHandler;
@@ -19,6 +20,7 @@ import org.glassfish.grizzly.http.HttpHeader;
 import org.glassfish.grizzly.http.HttpRequestPacket;
 import org.glassfish.grizzly.http.HttpResponsePacket;
 import org.glassfish.grizzly.http.server.AddOn;
+import org.glassfish.grizzly.http.server.HttpServerFilter;
 import org.glassfish.grizzly.memory.Buffers;
 
 /**
@@ -57,7 +59,7 @@ final class HandshakeFilter extends BaseFilter {
   /** The add-on that puts this filter in front of Grizzly's HTTP server filter. */
   AddOn addOn() {
     return (listener, builder) -> {
-      int index = builder.indexOfType(org.glassfish.grizzly.http.server.HttpServerFilter.class);
+      int index = builder.indexOfType(HttpServerFilter.class);
       if (index >= 0) {
         builder.add(index, this);
       }
@@ -127,7 +129,7 @@ final class HandshakeFilter extends BaseFilter {
     }
     for (String pair : query.split("&")) {
       if (pair.startsWith("token=")) {
-        return java.net.URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8);
+        return URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8);
       }
     }
     return null;

@@ -3,6 +3,7 @@ package io.github.broadcast.tyrus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.SessionUpdate;
@@ -38,10 +39,7 @@ final class ChurnIT {
 
     for (int i = 0; i < 1_000; i++) {
       broadcaster.publish(
-          SessionUpdate.of(
-              "s",
-              i + 1,
-              new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("n", i)));
+          SessionUpdate.of("s", i + 1, new ObjectMapper().createObjectNode().put("n", i)));
       switch (i % 3) {
         case 0:
           RawWebSocket.handshake(server.webSocketUri()).abort(); // TCP reset, no close frame.

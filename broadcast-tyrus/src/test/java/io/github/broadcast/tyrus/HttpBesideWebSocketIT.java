@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
+import io.github.broadcast.testing.WsTestClient;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import org.awaitility.Awaitility;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
 import org.glassfish.grizzly.http.server.Response;
@@ -75,9 +77,7 @@ final class HttpBesideWebSocketIT {
                     HttpResponse.BodyHandlers.ofString())
                 .statusCode())
         .isEqualTo(404);
-    io.github.broadcast.testing.WsTestClient client =
-        io.github.broadcast.testing.WsTestClient.connect(http, server.webSocketUri(), "c", null);
-    org.awaitility.Awaitility.await()
-        .until(() -> client.recorder().types().contains("initial_state"));
+    WsTestClient client = WsTestClient.connect(http, server.webSocketUri(), "c", null);
+    Awaitility.await().until(() -> client.recorder().types().contains("initial_state"));
   }
 }

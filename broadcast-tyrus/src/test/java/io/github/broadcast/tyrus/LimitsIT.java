@@ -8,6 +8,7 @@ import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.testing.FakeTicker;
 import io.github.broadcast.testing.WsTestClient;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
@@ -148,7 +149,7 @@ final class LimitsIT {
   @Test
   void requiredToken_missingOrWrongIsRefusedWith401_rightOneAccepted() throws Exception {
     start(builder -> builder.requiredToken("s3cret"));
-    java.net.URI base = server.webSocketUri();
+    URI base = server.webSocketUri();
     assertThatThrownBy(() -> WsTestClient.connect(http, base, "none", null))
         .cause()
         .isInstanceOf(WebSocketHandshakeException.class)
@@ -157,10 +158,10 @@ final class LimitsIT {
                 assertThat(((WebSocketHandshakeException) e).getResponse().statusCode())
                     .isEqualTo(401));
     assertThatThrownBy(
-            () -> WsTestClient.connect(http, java.net.URI.create(base + "?token=nope"), "x", null))
+            () -> WsTestClient.connect(http, URI.create(base + "?token=nope"), "x", null))
         .hasCauseInstanceOf(WebSocketHandshakeException.class);
     WsTestClient good =
-        WsTestClient.connect(http, java.net.URI.create(base + "?token=s3cret"), "good", null);
+        WsTestClient.connect(http, URI.create(base + "?token=s3cret"), "good", null);
     await().until(() -> good.recorder().types().contains("initial_state"));
     assertThat(server.endpointStats().refusedToken()).isEqualTo(2);
   }

@@ -11,6 +11,7 @@ import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -116,7 +117,7 @@ final class SessionClientTest {
   @Test
   void everyCloseReasonPhrase_fitsInACloseFrame() {
     for (CloseReason reason : CloseReason.values()) {
-      assertThat(reason.phrase().getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+      assertThat(reason.phrase().getBytes(StandardCharsets.UTF_8).length)
           .as(reason.name())
           .isLessThanOrEqualTo(123);
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -92,9 +93,7 @@ public final class SiteBuilder {
       Files.writeString(out.resolve(page.html()), layout(nav, page, body), StandardCharsets.UTF_8);
     }
     Files.copy(
-        pages.resolve("style.css"),
-        out.resolve("style.css"),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        pages.resolve("style.css"), out.resolve("style.css"), StandardCopyOption.REPLACE_EXISTING);
     return LinkChecker.check(out);
   }
 

@@ -1,5 +1,7 @@
 package io.github.broadcast.site;
 
+import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -187,7 +189,7 @@ final class Svg {
     }
 
     List<Double> ticks() {
-      List<Double> ticks = new java.util.ArrayList<>();
+      List<Double> ticks = new ArrayList<>();
       if (log) {
         for (double t = low; t <= high * 1.0001; t *= 10) {
           ticks.add(t);
@@ -214,7 +216,7 @@ final class Svg {
     if (v >= 1e4) {
       return number(v);
     }
-    return new java.math.BigDecimal(String.format(Locale.ROOT, "%.6g", v))
+    return new BigDecimal(String.format(Locale.ROOT, "%.6g", v))
         .stripTrailingZeros()
         .toPlainString();
   }

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import javax.xml.parsers.DocumentBuilderFactory;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
@@ -30,7 +32,7 @@ final class SvgTest {
             .newDocumentBuilder()
             .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
     NodeList rects = doc.getElementsByTagName("rect");
-    List<Double> widths = new java.util.ArrayList<>();
+    List<Double> widths = new ArrayList<>();
     for (int i = 0; i < rects.getLength(); i++) {
       Element rect = (Element) rects.item(i);
       if (rect.getAttribute("class").equals("bar")) {
@@ -40,8 +42,7 @@ final class SvgTest {
     assertThat(widths).hasSize(3);
     // 1, 10, 100 on a log axis from 1 to 100: 0, half, all of the plot width (at least 1 px).
     assertThat(widths.get(0)).isEqualTo(1.0);
-    assertThat(widths.get(1))
-        .isCloseTo(widths.get(2) / 2, org.assertj.core.data.Offset.offset(1.0));
+    assertThat(widths.get(1)).isCloseTo(widths.get(2) / 2, Offset.offset(1.0));
     assertThat(svg).contains("y: no result", "p99 &lt;staleness&gt;", "(log scale)");
   }
 

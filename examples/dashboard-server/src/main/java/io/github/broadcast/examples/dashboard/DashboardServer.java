@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -282,7 +283,7 @@ public final class DashboardServer implements AutoCloseable {
     System.out.printf(
         "dashboard: %s (strategy %s%s)%n",
         dashboard.uri("/"),
-        options.strategy.name().toLowerCase(java.util.Locale.ROOT),
+        options.strategy.name().toLowerCase(Locale.ROOT),
         options.simulatedSessions > 0
             ? ", simulating "
                 + options.simulatedSessions

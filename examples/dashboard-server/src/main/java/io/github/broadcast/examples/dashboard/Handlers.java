@@ -3,6 +3,7 @@ package io.github.broadcast.examples.dashboard;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.management.OperatingSystemMXBean;
 import io.github.broadcast.BroadcastStats;
 import io.github.broadcast.ChangeOutcomeUnknownException;
 import io.github.broadcast.CloseReason;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -192,7 +194,7 @@ final class Handlers {
 
   static ObjectNode metricsJson(DashboardServer server) {
     ObjectNode body = Http.MAPPER.createObjectNode();
-    body.put("strategy", server.options().strategy.name().toLowerCase(java.util.Locale.ROOT));
+    body.put("strategy", server.options().strategy.name().toLowerCase(Locale.ROOT));
     body.put("sessions", server.store().size());
     if (server.store() instanceof RedisSessionStore) {
       describe(((RedisSessionStore) server.store()).stats(), server.options().redisPrefix, body);
@@ -216,7 +218,7 @@ final class Handlers {
     broadcast.put("latency_max_ms", stats.latencyMax().toNanos() / 1e6);
     ObjectNode closes = broadcast.putObject("closes");
     for (CloseReason reason : CloseReason.values()) {
-      closes.put(reason.name().toLowerCase(java.util.Locale.ROOT), stats.closed(reason));
+      closes.put(reason.name().toLowerCase(Locale.ROOT), stats.closed(reason));
     }
 
     EndpointStats endpoint = server.endpointStats();
@@ -273,9 +275,8 @@ final class Handlers {
 
   /** CPU time of the whole process, all threads; -1 where the JVM does not say. */
   static long cpuTimeNanos() {
-    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-    if (os instanceof com.sun.management.OperatingSystemMXBean) {
-      return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
+      return os.getProcessCpuTime(); // com.sun.management's: HotSpot and OpenJ9 both have it.
     }
     return -1;
   }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardWatchEventKinds;
@@ -17,6 +18,7 @@ import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -134,7 +136,7 @@ final class TranscriptWatcher implements AutoCloseable {
       BasicFileAttributes attributes;
       try {
         attributes = Files.readAttributes(file, BasicFileAttributes.class);
-      } catch (java.nio.file.NoSuchFileException gone) {
+      } catch (NoSuchFileException gone) {
         cursors.remove(file);
         return;
       }
@@ -196,7 +198,7 @@ final class TranscriptWatcher implements AutoCloseable {
         logger.log(Level.DEBUG, () -> "skipping a line that is not JSON in " + file);
       }
     }
-    cursor.torn = java.util.Arrays.copyOfRange(text, start, text.length);
+    cursor.torn = Arrays.copyOfRange(text, start, text.length);
     if (lines > 0) {
       if (sessionId == null) {
         String name = file.getFileName().toString();

@@ -2,6 +2,7 @@ package io.github.broadcast.examples.loadtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -19,8 +20,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -31,8 +34,9 @@ import org.HdrHistogram.Histogram;
  * strategy.
  *
  * <pre>
- * java -jar examples/load-test/target/load-test.jar --scenario all --out docs/data/load
- * java -jar examples/load-test/target/load-test.jar --url http://127.0.0.1:8765/ --sessions 10 --rate 3 --clients 3
+ * java -jar examples/load-test/target/load-test.jar --scenario all --out site/data/load-test
+ * java -jar examples/load-test/target/load-test.jar --url http://127.0.0.1:8765/ \
+ *     --sessions 10 --rate 3 --clients 3
  * </pre>
  */
 public final class LoadTest {
@@ -146,8 +150,7 @@ public final class LoadTest {
         new LoadTestReport(
             Instant.now().toString(),
             Runtime.getRuntime().availableProcessors(),
-            ((com.sun.management.OperatingSystemMXBean)
-                    ManagementFactory.getOperatingSystemMXBean())
+            ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getTotalMemorySize(),
             System.getProperty("java.version"),
             "java -jar examples/load-test/target/load-test.jar " + String.join(" ", args),
@@ -198,11 +201,11 @@ public final class LoadTest {
         client.connect(http, ws);
       }
     }
-    Map<String, Integer> refused = new java.util.TreeMap<>();
+    Map<String, Integer> refused = new TreeMap<>();
     for (WatchingClient client : healthy) {
       try {
         CompletableFuture.anyOf(client.ready, client.closed).get(60, TimeUnit.SECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
+      } catch (TimeoutException e) {
         client.closed.complete("no initial_state in 60 s");
       }
       if (!client.ready.isDone()) {
@@ -430,7 +433,7 @@ public final class LoadTest {
   }
 
   private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+    return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
   }
 

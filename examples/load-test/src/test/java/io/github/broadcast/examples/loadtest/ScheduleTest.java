@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -79,7 +80,7 @@ final class ScheduleTest {
               10,
               "t");
 
-      List<Long> measuringFrom = new java.util.ArrayList<>();
+      List<Long> measuringFrom = new ArrayList<>();
       poster.post(Duration.ZERO, Duration.ofSeconds(1), () -> measuringFrom.add(poster.sent));
 
       assertThat(measuringFrom)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
+import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -89,8 +90,8 @@ final class StalenessTest {
     assertThat(staleness.held(1)).isEqualTo(3);
   }
 
-  private static org.assertj.core.data.Percentage within() {
-    return org.assertj.core.data.Percentage.withPercentage(0.1); // The histogram's 3 digits.
+  private static Percentage within() {
+    return Percentage.withPercentage(0.1); // The histogram's 3 digits.
   }
 
   @Test
