@@ -5,6 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -28,11 +29,15 @@ public final class WsTestClient implements WebSocket.Listener {
   /** Connects to {@code uri}, sending {@code origin} if non-null; waits for the handshake. */
   public static WsTestClient connect(HttpClient http, URI uri, String id, String origin)
       throws Exception {
+    return connectWith(http, uri, id, origin == null ? Map.of() : Map.of("Origin", origin));
+  }
+
+  /** Connects to {@code uri} with extra handshake headers ({@code Cookie}, {@code Origin}). */
+  public static WsTestClient connectWith(
+      HttpClient http, URI uri, String id, Map<String, String> headers) throws Exception {
     WsTestClient client = new WsTestClient(id);
     WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
-    if (origin != null) {
-      builder.header("Origin", origin);
-    }
+    headers.forEach(builder::header);
     client.socket = builder.buildAsync(uri, client).get(10, TimeUnit.SECONDS);
     return client;
   }

@@ -10,6 +10,8 @@ import jakarta.websocket.Session;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The JSR-356 endpoint that puts a {@link Broadcaster} on real sockets. One instance serves every
@@ -25,7 +27,9 @@ import java.nio.ByteBuffer;
  *   <li>a transport pong: a sign of life for the broadcaster's heartbeat;
  *   <li>a binary message, or more text messages than the inbound rate allows: close 1008;
  *   <li>a text message over the size limit: the container closes with 1009;
- *   <li>close or error: the client is unregistered.
+ *   <li>close or error: the client is unregistered;
+ *   <li>shutdown ({@link BroadcastEndpointConfig#shutdown()}): every client is closed with 1001,
+ *       and so is any connection after it.
  * </ul>
  *
  * <p>Threads: the container calls every method, from its own threads (Grizzly's worker threads in
@@ -46,6 +50,8 @@ public final class BroadcastEndpoint extends Endpoint {
   private final double inboundPerSecond;
   private final int inboundBurst;
   private HandshakePolicy policy; // Set once, before the endpoint is deployed.
+  private final Set<SessionClient> open = ConcurrentHashMap.newKeySet();
+  private volatile boolean shuttingDown;
 
   BroadcastEndpoint(BroadcastEndpointConfig.Builder builder) {
     this.broadcaster = builder.broadcaster;
@@ -62,9 +68,13 @@ public final class BroadcastEndpoint extends Endpoint {
 
   @Override
   public void onOpen(Session session, EndpointConfig config) {
-    if (!policy.checkToken(HandshakeFilter.tokenOf(session.getQueryString()))) {
+    if (!policy.checkToken(RequestGuard.queryParameter(session.getQueryString(), "token"))) {
       logger.log(Level.INFO, () -> "refused connection " + session.getId() + ": bad token");
       closeQuietly(session, CloseReason.POLICY_VIOLATION);
+      return;
+    }
+    if (shuttingDown) {
+      closeQuietly(session, CloseReason.SHUTDOWN);
       return;
     }
     String refusal = policy.admit();
@@ -82,7 +92,25 @@ public final class BroadcastEndpoint extends Endpoint {
     session.addMessageHandler(String.class, text -> onText(client, text));
     session.addMessageHandler(ByteBuffer.class, data -> violation(client, "a binary message"));
     session.addMessageHandler(PongMessage.class, pong -> broadcaster.onPong(client));
+    open.add(client);
     broadcaster.register(client);
+    if (shuttingDown
+        && open.remove(client)) { // Raced with shutdown(): it may have missed this one.
+      client.close(CloseReason.SHUTDOWN);
+    }
+  }
+
+  /**
+   * Closes every open connection with 1001 (going away) and every later one at once: the first step
+   * of a graceful shutdown. Returns without waiting for the close frames to leave.
+   */
+  void shutdown() {
+    shuttingDown = true;
+    for (SessionClient client : open) {
+      if (open.remove(client)) {
+        client.close(CloseReason.SHUTDOWN);
+      }
+    }
   }
 
   private void onText(SessionClient client, String text) {
@@ -107,6 +135,7 @@ public final class BroadcastEndpoint extends Endpoint {
   public void onClose(Session session, jakarta.websocket.CloseReason closeReason) {
     Object client = session.getUserProperties().remove(CLIENT);
     if (client instanceof SessionClient) {
+      open.remove(client);
       broadcaster.unregister((SessionClient) client);
       policy.release();
     }

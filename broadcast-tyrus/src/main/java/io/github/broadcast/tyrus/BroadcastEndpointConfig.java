@@ -9,7 +9,6 @@ import jakarta.websocket.server.ServerEndpointConfig;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -26,9 +25,9 @@ import java.util.Set;
  * serverContainer.addEndpoint(endpoint.serverEndpointConfig());
  * }</pre>
  *
- * <p>The embedded server ({@link EmbeddedServer}) takes the builder instead, and when no origin is
- * given it allows its own origins only (same-origin). Every option has a safe default; each is
- * validated when set, naming the option. Thread-safe once built.
+ * <p>The embedded server ({@link EmbeddedServer}) takes the builder instead, and allows its own
+ * origins (same-origin) besides any listed. Every option has a safe default; each is validated when
+ * set, naming the option. Thread-safe once built.
  */
 public final class BroadcastEndpointConfig {
 
@@ -37,7 +36,8 @@ public final class BroadcastEndpointConfig {
   private final HandshakePolicy policy;
   private final ServerEndpointConfig serverEndpointConfig;
 
-  private BroadcastEndpointConfig(Builder builder, Set<String> origins, boolean anyOrigin) {
+  private BroadcastEndpointConfig(
+      Builder builder, Set<String> origins, boolean anyOrigin, boolean embedded) {
     this.path = builder.path;
     this.endpoint = new BroadcastEndpoint(builder);
     this.policy =
@@ -49,7 +49,8 @@ public final class BroadcastEndpointConfig {
             builder.ticker,
             builder.connectionsPerSecond,
             builder.connectionBurst,
-            builder.token);
+            builder.token,
+            embedded);
     endpoint.policy(policy);
     this.serverEndpointConfig =
         ServerEndpointConfig.Builder.create(BroadcastEndpoint.class, path)
@@ -70,6 +71,16 @@ public final class BroadcastEndpointConfig {
   /** Returns the configuration to deploy in a JSR-356 container. */
   public ServerEndpointConfig serverEndpointConfig() {
     return serverEndpointConfig;
+  }
+
+  /**
+   * Closes every open client with 1001 (going away), and from now on closes each new connection the
+   * same way: the first step of a graceful shutdown, before the container stops (which would drop
+   * them with no close frame, 1006 at the browser). Returns at once; the close frames leave
+   * asynchronously. {@link EmbeddedServer#close()} does this itself.
+   */
+  public void shutdown() {
+    endpoint.shutdown();
   }
 
   HandshakePolicy policy() {
@@ -118,7 +129,8 @@ public final class BroadcastEndpointConfig {
 
     /**
      * Allows handshakes whose Origin is one of {@code origins} ({@code scheme://host[:port]},
-     * compared without case). Default: none, which the embedded server reads as same-origin.
+     * compared without case). Default: none. The embedded server always allows its own origins
+     * (those of the names it answers to) and adds these.
      */
     public Builder allowedOrigins(String... origins) {
       for (String origin : origins) {
@@ -185,13 +197,12 @@ public final class BroadcastEndpointConfig {
      * Requires every handshake to carry {@code ?token=<token>} in its URI (browsers cannot set
      * headers on a WebSocket). A missing or wrong token is refused: 401 in the embedded server,
      * close 1008 elsewhere. Compared in constant time. Default: no token.
+     *
+     * <p>In the embedded server, prefer {@link EmbeddedServer.Builder#requiredToken}, which guards
+     * every HTTP path as well and also accepts a Bearer header or the page's cookie.
      */
     public Builder requiredToken(String token) {
-      requireNonNull(token, "requiredToken : null (expected: a non-blank secret)");
-      if (token.isBlank()) {
-        throw new IllegalArgumentException("requiredToken : blank (expected: a non-blank secret)");
-      }
-      this.token = token;
+      this.token = Secret.check(token);
       return this;
     }
 
@@ -213,18 +224,17 @@ public final class BroadcastEndpointConfig {
             "allowedOrigins : none (expected: the origin of the page that connects, for example"
                 + " https://dashboard.example.com, or allowAnyOrigin())");
       }
-      return new BroadcastEndpointConfig(this, Set.copyOf(origins), anyOrigin);
+      return new BroadcastEndpointConfig(this, Set.copyOf(origins), anyOrigin, false);
     }
 
-    /** Builds with {@code sameOrigins} when no origin was given: the embedded server's own. */
-    BroadcastEndpointConfig build(List<String> sameOrigins) {
-      Set<String> allowed = new LinkedHashSet<>(origins);
-      if (!anyOrigin && allowed.isEmpty()) {
-        for (String origin : sameOrigins) {
-          allowed.add(checkOrigin(origin));
-        }
-      }
-      return new BroadcastEndpointConfig(this, Set.copyOf(allowed), anyOrigin);
+    /**
+     * Builds for the embedded server: its own origins ({@code ownOrigins}) are allowed besides the
+     * listed ones, and its {@link RequestGuard} checks the token before the handshake.
+     */
+    BroadcastEndpointConfig buildEmbedded(Set<String> ownOrigins) {
+      Set<String> allowed = new LinkedHashSet<>(ownOrigins);
+      allowed.addAll(origins);
+      return new BroadcastEndpointConfig(this, Set.copyOf(allowed), anyOrigin, true);
     }
 
     private static String checkOrigin(String origin) {

@@ -2,24 +2,38 @@ package io.github.broadcast.tyrus;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.broadcast.Checks;
 import jakarta.websocket.DeploymentException;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.lang.reflect.Constructor;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.StandardSocketOptions;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
 import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.grizzly.nio.ChannelConfigurator;
 import org.glassfish.grizzly.nio.NIOTransport;
+import org.glassfish.grizzly.ssl.SSLEngineConfigurator;
 import org.glassfish.grizzly.strategies.WorkerThreadIOStrategy;
 import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
 import org.glassfish.tyrus.spi.ServerContainer;
@@ -27,7 +41,7 @@ import org.glassfish.tyrus.spi.ServerContainer;
 /**
  * Tyrus on Grizzly, embedded: one port serving the broadcast WebSocket endpoint and any plain HTTP
  * handlers beside it. Binds 127.0.0.1 by default; port 0 picks a free port, which {@link #port()}
- * reports. {@link #close()} stops every thread and socket it started.
+ * reports. {@link #close()} shuts down gracefully and stops every thread and socket it started.
  *
  * <pre>{@code
  * try (EmbeddedServer server = EmbeddedServer.newBuilder()
@@ -38,13 +52,35 @@ import org.glassfish.tyrus.spi.ServerContainer;
  * }
  * }</pre>
  *
+ * <h2>What it refuses, before any handler runs</h2>
+ *
+ * Every HTTP request and WebSocket handshake is checked on its head, and refused with a JSON error
+ * and a closed connection:
+ *
+ * <ul>
+ *   <li>a {@code Host} the server does not answer to (403): its bind address; {@code localhost},
+ *       {@code 127.0.0.1} and {@code [::1]} when bound to loopback or to every address; the
+ *       machine's names and addresses when bound to every address; the {@link Builder#publicUrl
+ *       public URLs} given. A page whose name an attacker points at this machine (DNS rebinding)
+ *       sends its own name, and is refused;
+ *   <li>an {@code Origin} that is not one of the origins of those names, or of the endpoint's
+ *       {@code allowedOrigins} (403). A request without {@code Origin} (curl, a script) passes;
+ *   <li>with {@link Builder#requiredToken}, a request without the token (401);
+ *   <li>a body over {@link Builder#maxRequestBodyBytes} (413), or not complete within {@link
+ *       Builder#requestBodyTimeout} (408, and never handled). Bodies are gathered without a thread,
+ *       so slow senders pin no worker, and a handler's blocking read never waits on the network.
+ * </ul>
+ *
+ * No CORS header is ever sent. {@link #httpStats()} counts the refusals.
+ *
  * <p>Grizzly runs endpoint and handler code on its worker threads (the worker-thread I/O strategy,
- * as Tyrus' own container sets), never on its selector threads. An endpoint built without allowed
- * origins accepts only this server's own origins (same-origin).
+ * as Tyrus' own container sets), never on its selector threads.
  *
  * <p>Thread-safe once started.
  */
 public final class EmbeddedServer implements AutoCloseable {
+
+  private static final System.Logger logger = System.getLogger(EmbeddedServer.class.getName());
 
   /** Tyrus' default incoming buffer: frames up to 4 MiB are read, then judged by size. */
   private static final int INCOMING_BUFFER_BYTES = 4 * 1024 * 1024 + 11;
@@ -52,20 +88,26 @@ public final class EmbeddedServer implements AutoCloseable {
   private final HttpServer http;
   private final EmbeddedContainer container;
   private final BroadcastEndpointConfig endpoint;
+  private final RequestFilter filter;
+  private final RequestGuard guard;
+  private final ScheduledExecutorService timer;
   private final String host;
   private final int port;
+  private final boolean tls;
+  private final Duration shutdownGrace;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EmbeddedServer(
-      HttpServer http,
-      EmbeddedContainer container,
-      BroadcastEndpointConfig endpoint,
-      String host,
-      int port) {
-    this.http = http;
-    this.container = container;
-    this.endpoint = endpoint;
-    this.host = host;
-    this.port = port;
+  private EmbeddedServer(Builder builder, Started started) {
+    this.http = started.http;
+    this.container = started.container;
+    this.endpoint = started.endpoint;
+    this.filter = started.filter;
+    this.guard = started.guard;
+    this.timer = started.timer;
+    this.host = builder.host;
+    this.port = started.port;
+    this.tls = builder.sslContext != null;
+    this.shutdownGrace = builder.shutdownGrace;
   }
 
   /** Returns a builder: 127.0.0.1, port 0. */
@@ -78,14 +120,17 @@ public final class EmbeddedServer implements AutoCloseable {
     return port;
   }
 
-  /** Returns the {@code http://} address of {@code path} on this server. */
+  /**
+   * Returns the {@code http://} (or, with TLS, {@code https://}) address of {@code path} on this
+   * server; bound to every address, the loopback one.
+   */
   public URI uri(String path) {
-    return URI.create("http://" + hostForUri() + ":" + port + path);
+    return URI.create((tls ? "https://" : "http://") + hostForUri() + ":" + port + path);
   }
 
-  /** Returns the {@code ws://} address of the broadcast endpoint. */
+  /** Returns the {@code ws://} (or {@code wss://}) address of the broadcast endpoint. */
   public URI webSocketUri() {
-    return URI.create("ws://" + hostForUri() + ":" + port + endpoint.path());
+    return URI.create((tls ? "wss://" : "ws://") + hostForUri() + ":" + port + endpoint.path());
   }
 
   /** Returns the endpoint's connection counters. */
@@ -93,19 +138,72 @@ public final class EmbeddedServer implements AutoCloseable {
     return endpoint.stats();
   }
 
-  private String hostForUri() {
-    return host.contains(":") ? "[" + host + "]" : host;
+  /** Returns the counters of requests refused before any handler saw them. */
+  public HttpStats httpStats() {
+    return filter.stats();
   }
 
-  /** Stops accepting, closes every connection, and stops Grizzly's and Tyrus' threads. */
+  private String hostForUri() {
+    try {
+      InetAddress bind = InetAddress.getByName(host);
+      if (bind.isAnyLocalAddress()) {
+        return bind instanceof Inet6Address ? "[::1]" : "127.0.0.1";
+      }
+    } catch (UnknownHostException e) {
+      // It was resolved at start; keep the name as given.
+    }
+    return ServerNames.uriHost(host);
+  }
+
+  /**
+   * Shuts down gracefully, within the {@link Builder#shutdownGrace grace period}: new requests and
+   * handshakes are refused (503); every WebSocket client is closed with 1001 (going away) and its
+   * close frame is given time to leave; requests already in handlers finish; then the listener
+   * stops, whatever is left is dropped, and Grizzly's and Tyrus' threads stop. Idempotent.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    long deadline = System.nanoTime() + shutdownGrace.toNanos();
     try {
-      http.shutdownNow();
+      guard.shutDown();
+      endpoint.shutdown();
+      if (!filter.awaitUpgradedClosed(deadline)) {
+        logger.log(
+            Level.INFO,
+            () ->
+                "shutdown: WebSocket connections still open after the grace period: "
+                    + filter.upgraded().size());
+      }
+      long left = Math.max(0, deadline - System.nanoTime());
+      try {
+        http.shutdown(left, TimeUnit.NANOSECONDS).get(left + 1_000_000_000L, TimeUnit.NANOSECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        logger.log(Level.INFO, () -> "shutdown: requests cut off: " + e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     } finally {
-      container.stop();
+      try {
+        http.shutdownNow();
+      } finally {
+        container.stop();
+        timer.shutdownNow();
+      }
     }
   }
+
+  /** What {@link Builder#start()} made. */
+  private record Started(
+      HttpServer http,
+      EmbeddedContainer container,
+      BroadcastEndpointConfig endpoint,
+      RequestFilter filter,
+      RequestGuard guard,
+      ScheduledExecutorService timer,
+      int port) {}
 
   /** Builds and starts an {@link EmbeddedServer}. Not thread-safe. */
   public static final class Builder {
@@ -115,6 +213,12 @@ public final class EmbeddedServer implements AutoCloseable {
     private int socketSendBuffer;
     private BroadcastEndpointConfig.Builder endpoint;
     private final Map<String, HttpHandler> handlers = new LinkedHashMap<>();
+    private final List<URI> publicUrls = new ArrayList<>();
+    private String token;
+    private int maxRequestBodyBytes = 1024 * 1024;
+    private Duration requestBodyTimeout = Duration.ofSeconds(10);
+    private Duration shutdownGrace = Duration.ofSeconds(5);
+    private SSLContext sslContext;
 
     private Builder() {}
 
@@ -130,6 +234,74 @@ public final class EmbeddedServer implements AutoCloseable {
         throw new IllegalArgumentException("port : " + port + " (expected: 0 to 65535)");
       }
       this.port = port;
+      return this;
+    }
+
+    /**
+     * Adds a public address of this server, such as {@code https://dash.example.com} for a proxy in
+     * front of it: requests with that {@code Host} are served, and pages with that origin may use
+     * the API and the WebSocket. May be called more than once.
+     *
+     * @throws IllegalArgumentException unless {@code http[s]://name[:port]}, with no path or query
+     */
+    public Builder publicUrl(String url) {
+      publicUrls.add(ServerNames.checkPublicUrl(url));
+      return this;
+    }
+
+    /**
+     * Requires {@code token} on every request: HTTP handlers and the WebSocket alike, as {@code
+     * Authorization: Bearer <token>}, as the cookie this server sets, or, on a WebSocket handshake,
+     * as {@code ?token=}. A page opened once as {@code /?token=<token>} is redirected to its bare
+     * address with the token in an {@code HttpOnly; SameSite=Strict} cookie (plus {@code Secure}
+     * over TLS), so the token does not stay in the address bar, history, logs or Referer. Compared
+     * in constant time. Default: no token.
+     */
+    public Builder requiredToken(String token) {
+      this.token = Secret.check(token);
+      return this;
+    }
+
+    /** Sets the largest request body accepted, in bytes; larger gets 413. Default 1 MiB. */
+    public Builder maxRequestBodyBytes(int bytes) {
+      this.maxRequestBodyBytes = (int) Checks.requirePositive("maxRequestBodyBytes", bytes);
+      return this;
+    }
+
+    /**
+     * Sets how long a request's whole body may take to arrive, from the end of its head; a body
+     * still incomplete then gets 408 and its request never reaches a handler. Default 10 s.
+     */
+    public Builder requestBodyTimeout(Duration timeout) {
+      this.requestBodyTimeout = Checks.requirePositive("requestBodyTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Sets how long {@link EmbeddedServer#close()} waits for WebSocket close frames to leave and
+     * for requests in handlers to finish, before it drops what is left. Default 5 s.
+     */
+    public Builder shutdownGrace(Duration grace) {
+      this.shutdownGrace = Checks.requirePositive("shutdownGrace", grace);
+      return this;
+    }
+
+    /**
+     * Serves TLS (https and wss) with a PEM certificate chain (the server's certificate first) and
+     * its unencrypted PKCS#8 private key, as certbot or mkcert write them. Read and checked now.
+     *
+     * @throws IOException if a file cannot be read, is not PEM, or the key does not match
+     */
+    public Builder tls(Path certificateChainPem, Path privateKeyPem) throws IOException {
+      requireNonNull(certificateChainPem, "tls certificateChainPem : null (expected: a PEM file)");
+      requireNonNull(privateKeyPem, "tls privateKeyPem : null (expected: a PEM file)");
+      this.sslContext = Pem.serverContext(certificateChainPem, privateKeyPem);
+      return this;
+    }
+
+    /** Serves TLS (https and wss) with a ready server {@link SSLContext}. */
+    public Builder tls(SSLContext serverContext) {
+      this.sslContext = requireNonNull(serverContext, "tls : null (expected: an SSLContext)");
       return this;
     }
 
@@ -160,7 +332,8 @@ public final class EmbeddedServer implements AutoCloseable {
 
     /**
      * Serves {@code path} with a Grizzly {@link HttpHandler}: an exact path ({@code /api/hooks}),
-     * or a prefix ending in {@code /*}. The handler runs on a worker thread.
+     * or a prefix ending in {@code /*}. The handler runs on a worker thread, once the request's
+     * whole body has arrived.
      */
     public Builder httpHandler(String path, HttpHandler handler) {
       requireNonNull(path, "httpHandler path : null (expected: /something)");
@@ -179,11 +352,17 @@ public final class EmbeddedServer implements AutoCloseable {
      * Binds, starts Grizzly and deploys the endpoint.
      *
      * @throws IOException if the address cannot be bound
-     * @throws IllegalStateException if no endpoint was set
+     * @throws IllegalStateException if no endpoint was set, or the endpoint's token differs from
+     *     the server's
      */
     public EmbeddedServer start() throws IOException {
       if (endpoint == null) {
         throw new IllegalStateException("endpoint : not set (expected: endpoint(...))");
+      }
+      if (token != null && endpoint.token != null && !token.equals(endpoint.token)) {
+        throw new IllegalStateException(
+            "requiredToken : the endpoint's differs from the server's (expected: one token, set on"
+                + " the server)");
       }
       HttpServer http = new HttpServer();
       NetworkListener listener = new NetworkListener("broadcast", host, port);
@@ -195,32 +374,59 @@ public final class EmbeddedServer implements AutoCloseable {
             .setChannelConfigurator(
                 sendBuffer(listener.getTransport().getChannelConfigurator(), socketSendBuffer));
       }
+      if (sslContext != null) {
+        listener.setSecure(true);
+        listener.setSSLEngineConfig(new SSLEngineConfigurator(sslContext, false, false, false));
+      }
       // Upgraded connections live long; Tyrus' own container turns the keep-alive timeout off too.
       listener.getKeepAlive().setIdleTimeoutInSeconds(-1);
       http.addListener(listener);
       handlers.forEach(
           (path, handler) -> http.getServerConfiguration().addHttpHandler(handler, path));
 
+      ScheduledThreadPoolExecutor timer =
+          new ScheduledThreadPoolExecutor(
+              1,
+              task -> {
+                Thread thread = new Thread(task, "broadcast-http-deadlines");
+                thread.setDaemon(true);
+                return thread;
+              });
+      timer.setRemoveOnCancelPolicy(true);
       EmbeddedContainer container = new EmbeddedContainer(INCOMING_BUFFER_BYTES);
-      HandshakeFilter origins = new HandshakeFilter(endpoint.path);
-      listener.registerAddOn(origins.addOn()); // First: it must run before Tyrus' filter.
+      RequestFilter filter =
+          new RequestFilter(maxRequestBodyBytes, requestBodyTimeout.toNanos(), timer);
+      listener.registerAddOn(filter.addOn()); // First: it must run before Tyrus' filter.
       listener.registerAddOn(webSocketAddOn(container));
       boolean started = false;
       try {
         http.start();
         int boundPort = listener.getPort();
-        BroadcastEndpointConfig config = endpoint.build(sameOrigins(host, boundPort));
-        origins.policy(config.policy());
+        boolean secure = sslContext != null;
+        ServerNames names = ServerNames.of(host, boundPort, secure, publicUrls);
+        BroadcastEndpointConfig config = endpoint.buildEmbedded(names.origins());
+        RequestGuard guard =
+            new RequestGuard(
+                names,
+                config.policy()::originAllowed,
+                token != null ? token : endpoint.token,
+                token != null,
+                endpoint.path,
+                "broadcast-token-" + boundPort,
+                secure);
+        filter.start(guard, config.policy());
         container.addEndpoint(config.serverEndpointConfig());
         container.start("", boundPort);
         started = true;
-        return new EmbeddedServer(http, container, config, host, boundPort);
+        return new EmbeddedServer(
+            this, new Started(http, container, config, filter, guard, timer, boundPort));
       } catch (DeploymentException e) {
         throw new IOException("could not deploy the endpoint at " + endpoint.path, e);
       } finally {
         if (!started) {
           http.shutdownNow();
           container.stop();
+          timer.shutdownNow();
         }
       }
     }
@@ -243,19 +449,6 @@ public final class EmbeddedServer implements AutoCloseable {
           base.postConfigure(transport, channel);
         }
       };
-    }
-
-    /** The origins a page served by this server has: same-origin for the endpoint. */
-    private static List<String> sameOrigins(String host, int port) throws IOException {
-      List<String> origins = new ArrayList<>();
-      String uriHost = host.contains(":") ? "[" + host + "]" : host;
-      origins.add("http://" + uriHost + ":" + port);
-      origins.add("https://" + uriHost + ":" + port);
-      if (InetAddress.getByName(host).isLoopbackAddress()) {
-        origins.add("http://localhost:" + port);
-        origins.add("http://127.0.0.1:" + port);
-      }
-      return origins;
     }
 
     /**

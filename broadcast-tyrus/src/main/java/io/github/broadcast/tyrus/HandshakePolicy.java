@@ -2,8 +2,6 @@ package io.github.broadcast.tyrus;
 
 import io.github.broadcast.Ticker;
 import jakarta.websocket.server.ServerEndpointConfig;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,7 +24,8 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
   private final boolean anyOrigin;
   private final int maxClients;
   private final TokenBucket connectionRate;
-  private final byte[] token; // Null when no token is required.
+  private final Secret token; // Null when no token is required.
+  private final boolean tokenCheckedUpstream; // The embedded server's RequestGuard checked it.
 
   private final AtomicInteger open = new AtomicInteger();
   private final LongAdder admitted = new LongAdder();
@@ -44,9 +43,11 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
       Ticker ticker,
       double connectionsPerSecond,
       int connectionBurst,
-      String token) {
+      String token,
+      boolean tokenCheckedUpstream) {
     this.endpoint = endpoint;
-    this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+    this.token = Secret.of(token);
+    this.tokenCheckedUpstream = tokenCheckedUpstream;
     this.allowedOrigins = allowedOrigins;
     this.anyOrigin = anyOrigin;
     this.maxClients = maxClients;
@@ -59,20 +60,34 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
    */
   @Override
   public boolean checkOrigin(String origin) {
-    if (origin == null || anyOrigin || allowedOrigins.contains(origin.toLowerCase(Locale.ROOT))) {
+    if (originAllowed(origin)) {
       return true;
     }
     refusedOrigin.increment();
     return false;
   }
 
-  /** Checks the handshake's token, in constant time; true when no token is required. */
+  /** The same rule as {@link #checkOrigin}, without counting a refusal. */
+  boolean originAllowed(String origin) {
+    return origin == null || anyOrigin || allowedOrigins.contains(origin.toLowerCase(Locale.ROOT));
+  }
+
+  /** Counts a handshake refused for its origin before it reached the container. */
+  void countRefusedOrigin() {
+    refusedOrigin.increment();
+  }
+
+  /** Counts a handshake refused for its token before it reached the container. */
+  void countRefusedToken() {
+    refusedToken.increment();
+  }
+
+  /**
+   * Checks the handshake's {@code ?token=}, in constant time; true when no token is required, or
+   * when the embedded server has already checked it (there, a cookie or a header may carry it).
+   */
   boolean checkToken(String presented) {
-    if (token == null) {
-      return true;
-    }
-    if (presented != null
-        && MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8))) {
+    if (token == null || tokenCheckedUpstream || token.matches(presented)) {
       return true;
     }
     refusedToken.increment();

@@ -25,6 +25,14 @@
  *       with 1011.
  *   <li>Tyrus' refusal of a foreign Origin leaves the connection open after a 403 head with no
  *       length; the embedded server refuses it first, with a complete response, and closes.
+ *   <li>Grizzly calls an HTTP handler as soon as a request's head has arrived, and a blocking read
+ *       of its body then holds a worker thread (there are two per core) until the body comes; the
+ *       embedded server gathers bodies in its filter chain first (Grizzly appends each chunk to the
+ *       stored remainder), under a size limit and a deadline.
+ *   <li>A server-side {@code Session.close} makes Tyrus call {@code onClose} at once and close the
+ *       TCP connection once the close frame is written; stopping Grizzly before that drops the
+ *       frame (the browser sees 1006), so the embedded server's shutdown waits for the connections
+ *       to close.
  *   <li>No permessage-deflate: Tyrus negotiates no extension unless one is configured.
  * </ul>
  *

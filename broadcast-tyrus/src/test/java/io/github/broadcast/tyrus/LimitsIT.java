@@ -82,10 +82,12 @@ final class LimitsIT {
   }
 
   @Test
-  void allowList_acceptsOnlyTheListedOrigins() throws Exception {
+  void allowList_addsToTheServersOwnOrigins() throws Exception {
     start(builder -> builder.allowedOrigins("https://dashboard.example"));
     connect("listed", "https://DASHBOARD.example");
-    assertThatThrownBy(() -> connect("own", "http://127.0.0.1:" + server.port()))
+    connect("own", "http://127.0.0.1:" + server.port());
+    connect("own by name", "http://localhost:" + server.port());
+    assertThatThrownBy(() -> connect("foreign", "https://dashboard.example.evil"))
         .hasCauseInstanceOf(WebSocketHandshakeException.class);
     assertThat(server.endpointStats().refusedOrigin()).isEqualTo(1);
   }

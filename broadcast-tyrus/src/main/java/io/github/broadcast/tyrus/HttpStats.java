@@ -1,0 +1,23 @@
+package io.github.broadcast.tyrus;
+
+/**
+ * An immutable snapshot of the requests the embedded server refused before any handler or the
+ * endpoint saw them, from {@link EmbeddedServer#httpStats()}. HTTP requests and WebSocket
+ * handshakes both count here; the endpoint's own {@link EndpointStats} counts its handshakes again
+ * by reason.
+ *
+ * @param refusedHost refused with 403: a Host header the server does not answer to (DNS rebinding),
+ *     or none
+ * @param refusedOrigin refused with 403: an Origin header that is not allowed
+ * @param refusedToken refused with 401: a required token missing or wrong
+ * @param refusedShuttingDown refused with 503 while the server was starting or shutting down
+ * @param bodiesTooLarge refused with 413: a body over the size limit
+ * @param bodiesTimedOut answered 408: a body that did not arrive within its deadline, never handled
+ */
+public record HttpStats(
+    long refusedHost,
+    long refusedOrigin,
+    long refusedToken,
+    long refusedShuttingDown,
+    long bodiesTooLarge,
+    long bodiesTimedOut) {}

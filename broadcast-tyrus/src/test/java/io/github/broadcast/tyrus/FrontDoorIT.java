@@ -1,0 +1,426 @@
+package io.github.broadcast.tyrus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.github.broadcast.Broadcaster;
+import io.github.broadcast.Broadcasters;
+import io.github.broadcast.testing.RawHttp;
+import io.github.broadcast.testing.SelfSigned;
+import io.github.broadcast.testing.WsTestClient;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.Request;
+import org.glassfish.grizzly.http.server.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the embedded server refuses before any handler runs (foreign Host, foreign Origin, missing
+ * token, bodies too big or too slow), how a token moves from the address to a cookie, graceful
+ * shutdown, and TLS. Every refusal asserts that the handler never ran.
+ */
+@Timeout(120) // A guard against a hang, not a speed assertion.
+final class FrontDoorIT {
+
+  @TempDir Path dir;
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final Broadcaster broadcaster = Broadcasters.concurrent();
+  private final AtomicInteger handled = new AtomicInteger();
+  private final List<String> bodies = new ArrayList<>();
+  private EmbeddedServer server;
+
+  /** Reads the whole body with a blocking read, as a simple handler does, and echoes its size. */
+  private final HttpHandler echo =
+      new HttpHandler() {
+        @Override
+        public void service(Request request, Response response) throws Exception {
+          String body = new String(request.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+          synchronized (bodies) {
+            bodies.add(body);
+          }
+          handled.incrementAndGet();
+          response.setContentType("text/plain");
+          response.getWriter().write("got " + body.length());
+        }
+      };
+
+  private EmbeddedServer start(UnaryOperator<EmbeddedServer.Builder> configure) throws Exception {
+    server =
+        configure
+            .apply(
+                EmbeddedServer.newBuilder()
+                    .endpoint(BroadcastEndpointConfig.newBuilder("/ws", broadcaster))
+                    .httpHandler("/echo", echo))
+            .start();
+    return server;
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (server != null) {
+      server.close();
+    }
+    broadcaster.close();
+  }
+
+  private String own() {
+    return "127.0.0.1:" + server.port();
+  }
+
+  private static String upgrade(String host, String origin, String extra) {
+    return "GET /ws HTTP/1.1\r\nHost: "
+        + host
+        + "\r\n"
+        + (origin == null ? "" : "Origin: " + origin + "\r\n")
+        + extra
+        + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  }
+
+  private static void assertJsonError(RawHttp.Response response, int status, String message) {
+    assertThat(response.status()).as(response.body()).isEqualTo(status);
+    assertThat(response.header("Content-Type")).isEqualTo("application/json");
+    assertThat(response.body()).contains("\"status\":" + status).containsIgnoringCase(message);
+    assertThat(response.header("Access-Control-Allow-Origin")).isNull();
+  }
+
+  @Test
+  void foreignHost_isRefusedOnHttpAndHandshakes_beforeAnyHandler() throws Exception {
+    start(b -> b);
+    String evil = "evil.example:" + server.port();
+
+    assertJsonError(RawHttp.get(server.port(), evil, "/echo"), 403, "host");
+    assertJsonError(RawHttp.exchange(server.port(), upgrade(evil, null, "")), 403, "host");
+    assertJsonError(
+        RawHttp.exchange(server.port(), "GET /echo HTTP/1.0\r\n\r\n"), 403, "Host header");
+    assertThat(handled).hasValue(0);
+    assertThat(broadcaster.stats().clients()).isZero();
+    assertThat(server.httpStats().refusedHost()).isEqualTo(3);
+
+    assertThat(RawHttp.get(server.port(), own(), "/echo").status()).isEqualTo(200);
+    assertThat(RawHttp.get(server.port(), "localhost:" + server.port(), "/echo").status())
+        .isEqualTo(200);
+    assertThat(RawHttp.exchange(server.port(), upgrade(own(), null, "")).status()).isEqualTo(101);
+    assertThat(handled).hasValue(2);
+  }
+
+  @Test
+  void foreignOrigin_isRefusedOnHttp_whileNoOriginAndTheOwnOneAreServed() throws Exception {
+    start(b -> b);
+    HttpRequest.Builder post =
+        HttpRequest.newBuilder(server.uri("/echo")).POST(HttpRequest.BodyPublishers.ofString("x"));
+
+    HttpResponse<String> foreign =
+        http.send(
+            post.copy().header("Origin", "http://evil.example").build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(foreign.statusCode()).isEqualTo(403);
+    assertThat(foreign.body()).contains("origin not allowed");
+    assertThat(handled).hasValue(0);
+    assertThat(server.httpStats().refusedOrigin()).isEqualTo(1);
+
+    assertThat(http.send(post.build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(200);
+    assertThat(
+            http.send(
+                    post.copy().header("Origin", "http://" + own()).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(handled).hasValue(2);
+  }
+
+  @Test
+  void token_guardsEveryPath_andMovesFromTheAddressToAnHttpOnlyCookie() throws Exception {
+    start(b -> b.requiredToken("s3cret"));
+    RawHttp.Response missing = RawHttp.get(server.port(), own(), "/echo");
+    assertJsonError(missing, 401, "token");
+    assertThat(missing.header("WWW-Authenticate")).isEqualTo("Bearer");
+    assertJsonError(
+        RawHttp.get(server.port(), own(), "/echo", "Authorization: Bearer nope"), 401, "token");
+    assertThat(handled).hasValue(0);
+
+    assertThat(RawHttp.get(server.port(), own(), "/echo", "Authorization: Bearer s3cret").status())
+        .isEqualTo(200);
+
+    RawHttp.Response redirect = RawHttp.get(server.port(), own(), "/echo?a=1&token=s3cret");
+    assertThat(redirect.status()).isEqualTo(303);
+    assertThat(redirect.header("Location")).isEqualTo("/echo?a=1");
+    String cookie = redirect.header("Set-Cookie");
+    assertThat(cookie).contains("HttpOnly", "SameSite=Strict", "Path=/").doesNotContain("Secure");
+    String pair = cookie.substring(0, cookie.indexOf(';'));
+    assertThat(RawHttp.get(server.port(), own(), "/echo", "Cookie: " + pair).status())
+        .isEqualTo(200);
+    assertThat(handled).as("the redirect itself ran no handler").hasValue(2);
+
+    assertThat(RawHttp.get(server.port(), own(), "//evil.example/?token=s3cret").header("Location"))
+        .isEqualTo("/");
+
+    assertThatThrownBy(() -> WsTestClient.connect(http, server.webSocketUri(), "none", null))
+        .hasCauseInstanceOf(WebSocketHandshakeException.class);
+    WsTestClient byCookie =
+        WsTestClient.connectWith(http, server.webSocketUri(), "cookie", Map.of("Cookie", pair));
+    WsTestClient byQuery =
+        WsTestClient.connect(
+            http, URI.create(server.webSocketUri() + "?token=s3cret"), "query", null);
+    await().until(() -> byCookie.recorder().types().contains("initial_state"));
+    await().until(() -> byQuery.recorder().types().contains("initial_state"));
+    assertThat(server.endpointStats().refusedToken()).isEqualTo(1);
+    assertThat(server.httpStats().refusedToken()).isEqualTo(3);
+  }
+
+  @Test
+  void stalledBodies_pinNoWorker_soANormalRequestIsServedMeanwhile() throws Exception {
+    start(b -> b.requestBodyTimeout(Duration.ofSeconds(60)));
+    List<Socket> stalled = new ArrayList<>();
+    try {
+      for (int i = 0; i < 300; i++) {
+        Socket socket = RawHttp.connect(server.port());
+        stalled.add(socket);
+        OutputStream out = socket.getOutputStream();
+        out.write(
+            ("POST /echo HTTP/1.1\r\nHost: "
+                    + own()
+                    + "\r\nContent-Length: 100\r\n\r\n"
+                    + "x".repeat(50))
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+      }
+      HttpResponse<String> normal =
+          http.send(
+              HttpRequest.newBuilder(server.uri("/echo"))
+                  .timeout(Duration.ofSeconds(10)) // Before: no answer until a body came in.
+                  .POST(HttpRequest.BodyPublishers.ofString("hello"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(normal.statusCode()).isEqualTo(200);
+      assertThat(normal.body()).isEqualTo("got 5");
+      assertThat(handled).as("no stalled request reached its handler").hasValue(1);
+    } finally {
+      for (Socket socket : stalled) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
+  void bodyPastItsDeadline_gets408_andIsNeverHandled_evenIfItCompletesLater() throws Exception {
+    start(b -> b.requestBodyTimeout(Duration.ofMillis(300)));
+    try (Socket socket = RawHttp.connect(server.port())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /echo HTTP/1.1\r\nHost: " + own() + "\r\nContent-Length: 10\r\n\r\nhalf.")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      RawHttp.Response late = RawHttp.read(socket.getInputStream());
+      assertJsonError(late, 408, "not applied");
+      assertThat(late.header("Connection")).isEqualTo("close");
+      try {
+        out.write("done!".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+      } catch (IOException closed) {
+        // The server closed the connection after its 408: the rest has nowhere to go.
+      }
+    }
+    assertThat(RawHttp.get(server.port(), own(), "/echo").status()).isEqualTo(200);
+    assertThat(bodies).as("only the GET's empty body was handled").containsExactly("");
+    assertThat(server.httpStats().bodiesTimedOut()).isEqualTo(1);
+  }
+
+  @Test
+  void bodyOverTheLimit_gets413_whetherDeclaredOrStreamed() throws Exception {
+    start(b -> b.maxRequestBodyBytes(1000));
+    assertJsonError(
+        RawHttp.exchange(
+            server.port(),
+            "POST /echo HTTP/1.1\r\nHost: " + own() + "\r\nContent-Length: 2000\r\n\r\n"),
+        413,
+        "limit");
+    String chunk = "x".repeat(600);
+    assertJsonError(
+        RawHttp.exchange(
+            server.port(),
+            "POST /echo HTTP/1.1\r\nHost: "
+                + own()
+                + "\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n"
+                + chunk
+                + "\r\n258\r\n"
+                + chunk
+                + "\r\n0\r\n\r\n"),
+        413,
+        "limit");
+    assertThat(server.httpStats().bodiesTooLarge()).isEqualTo(2);
+    assertThat(
+            http.send(
+                    HttpRequest.newBuilder(server.uri("/echo"))
+                        .POST(HttpRequest.BodyPublishers.ofString("y".repeat(1000)))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body())
+        .isEqualTo("got 1000");
+    assertThat(bodies)
+        .as("neither refused request, nor what followed it, reached the handler")
+        .containsExactly("y".repeat(1000));
+  }
+
+  @Test
+  void expect100Continue_isAnsweredBeforeTheBodyIsGathered() throws Exception {
+    start(b -> b);
+    try (Socket socket = RawHttp.connect(server.port())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /echo HTTP/1.1\r\nHost: "
+                  + own()
+                  + "\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(100);
+      out.write("hello".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      RawHttp.Response response = RawHttp.read(socket.getInputStream());
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo("got 5");
+    }
+  }
+
+  @Test
+  void close_saysGoingAwayToEveryClient_andLetsARequestInHandFinish() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    HttpHandler slow =
+        new HttpHandler() {
+          @Override
+          public void service(Request request, Response response) throws Exception {
+            response.suspend();
+            entered.countDown();
+            CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    release.await();
+                    response.getWriter().write("finished");
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  } finally {
+                    response.resume();
+                  }
+                });
+          }
+        };
+    start(b -> b.httpHandler("/slow", slow).shutdownGrace(Duration.ofSeconds(30)));
+    List<WsTestClient> clients = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      clients.add(WsTestClient.connect(http, server.webSocketUri(), "c" + i, null));
+    }
+    await().until(() -> broadcaster.stats().clients() == 3);
+    CompletableFuture<HttpResponse<String>> inHand =
+        http.sendAsync(
+            HttpRequest.newBuilder(server.uri("/slow")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+
+    Thread closing = new Thread(server::close, "closing");
+    closing.start();
+    for (WsTestClient client : clients) {
+      assertThat(client.closeCode().get(10, TimeUnit.SECONDS)).isEqualTo(1001);
+    }
+    assertThat(closing.isAlive()).as("close waits for the request in hand").isTrue();
+    release.countDown();
+    assertThat(inHand.get(10, TimeUnit.SECONDS).body()).isEqualTo("finished");
+    closing.join(10_000);
+    assertThat(closing.isAlive()).isFalse();
+    server = null;
+  }
+
+  @Test
+  void tls_servesHttpsAndWss_andTheHttpsOriginsFollow() throws Exception {
+    SelfSigned certificate = SelfSigned.create(dir);
+    start(b -> tls(b, certificate));
+    HttpClient https =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .sslContext(certificate.clientContext())
+            .build();
+    assertThat(server.uri("/echo").getScheme()).isEqualTo("https");
+    HttpResponse<String> response =
+        https.send(
+            HttpRequest.newBuilder(server.uri("/echo"))
+                .POST(HttpRequest.BodyPublishers.ofString("over tls"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.body()).isEqualTo("got 8");
+
+    WsTestClient page =
+        WsTestClient.connect(
+            https, server.webSocketUri(), "page", "https://localhost:" + server.port());
+    await().until(() -> page.recorder().types().contains("initial_state"));
+    assertThatThrownBy(
+            () ->
+                WsTestClient.connect(https, server.webSocketUri(), "evil", "https://evil.example"))
+        .hasCauseInstanceOf(WebSocketHandshakeException.class);
+  }
+
+  private static EmbeddedServer.Builder tls(EmbeddedServer.Builder builder, SelfSigned cert) {
+    try {
+      return builder.tls(cert.certificate(), cert.privateKey());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void tls_refusesAKeyThatIsNotTheCertificates() throws Exception {
+    SelfSigned one = SelfSigned.create(mkdir("one"));
+    SelfSigned two = SelfSigned.create(mkdir("two"));
+    assertThatThrownBy(() -> EmbeddedServer.newBuilder().tls(one.certificate(), two.privateKey()))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("does not belong");
+    assertThatThrownBy(() -> EmbeddedServer.newBuilder().tls(one.privateKey(), one.privateKey()))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("CERTIFICATE");
+  }
+
+  private Path mkdir(String name) throws IOException {
+    return Files.createDirectories(dir.resolve(name));
+  }
+
+  @Test
+  void publicUrl_isANameAndAnOrigin_forAProxyInFront() throws Exception {
+    start(b -> b.publicUrl("https://dash.example.com"));
+    assertThat(RawHttp.get(server.port(), "dash.example.com", "/echo").status()).isEqualTo(200);
+    assertThat(
+            RawHttp.exchange(
+                    server.port(), upgrade("dash.example.com", "https://dash.example.com", ""))
+                .status())
+        .isEqualTo(101);
+    assertThat(
+            RawHttp.exchange(
+                    server.port(), upgrade("dash.example.com", "http://dash.example.com", ""))
+                .status())
+        .as("the public URL's scheme, not another")
+        .isEqualTo(403);
+  }
+}
