@@ -2,11 +2,15 @@
 // talk over stdin/stdout: this script prints STOP and waits for STOPPED, prints START and waits
 // for STARTED, and ends with a line starting with OK or FAIL.
 //
-// usage: node browser-test.mjs <base-url> <screenshot.png>
+// The server requires a token: the page is opened once as /?token=..., must land on the bare
+// address with the token in an HttpOnly cookie that scripts cannot read, and its WebSocket must
+// authenticate with that cookie alone. Hooks carry the token as a Bearer header.
+//
+// usage: node browser-test.mjs <base-url> <screenshot.png> <token>
 import { chromium } from 'playwright-core';
 import readline from 'node:readline';
 
-const [base, screenshot] = process.argv.slice(2);
+const [base, screenshot, token] = process.argv.slice(2);
 const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 
 async function expectLine(word) {
@@ -16,7 +20,9 @@ async function expectLine(word) {
 
 async function post(hook) {
   const response = await fetch(base + '/api/hooks', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(hook),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify(hook),
   });
   if (response.status !== 202) throw new Error(`hook refused: ${response.status} ${await response.text()}`);
 }
@@ -37,8 +43,12 @@ async function main() {
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-    await page.goto(base);
+    await page.goto(`${base}/?token=${encodeURIComponent(token)}`);
     await page.waitForFunction(() => window.__dashboard.connected && window.__dashboard.initialStates >= 1);
+    if (page.url() !== `${base}/`) throw new Error(`the token stayed in the address: ${page.url()}`);
+    if ((await page.evaluate(() => document.cookie)).includes(token)) {
+      throw new Error('the token cookie is readable by scripts');
+    }
 
     // Posted hooks change the cards.
     await post(hook('browser-1', 'UserPromptSubmit', { prompt: 'Make the page keep up' }));

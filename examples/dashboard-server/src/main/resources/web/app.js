@@ -163,10 +163,11 @@
   let socket = null;
   let heartbeat = null;
 
+  // Same origin: with --token, the cookie the server set when the page was opened with ?token=
+  // goes along with the handshake, so the token never sits in this page's address.
   function socketUrl() {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const token = new URLSearchParams(location.search).get('token');
-    return scheme + '//' + location.host + '/ws/dashboard' + (token ? '?token=' + encodeURIComponent(token) : '');
+    return scheme + '//' + location.host + '/ws/dashboard';
   }
 
   function setConnection(state) {

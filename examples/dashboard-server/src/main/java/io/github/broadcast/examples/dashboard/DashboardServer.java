@@ -11,6 +11,7 @@ import io.github.broadcast.redis.RedisSessionStore;
 import io.github.broadcast.tyrus.BroadcastEndpointConfig;
 import io.github.broadcast.tyrus.EmbeddedServer;
 import io.github.broadcast.tyrus.EndpointStats;
+import io.github.broadcast.tyrus.HttpStats;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
@@ -82,30 +83,39 @@ public final class DashboardServer implements AutoCloseable {
     }
 
     BroadcastEndpointConfig.Builder endpoint =
-        BroadcastEndpointConfig.newBuilder("/ws/dashboard", broadcaster);
+        BroadcastEndpointConfig.newBuilder("/ws/dashboard", broadcaster)
+            .maxClients(options.maxClients)
+            .connectionRate(options.connectionRate, options.connectionBurst);
     if (options.anyOrigin) {
       endpoint.allowAnyOrigin();
     } else if (!options.origins.isEmpty()) {
       endpoint.allowedOrigins(options.origins.toArray(String[]::new));
     }
-    if (options.token != null) {
-      endpoint.requiredToken(options.token);
-    }
     EmbeddedServer started = null;
     TranscriptWatcher startedWatcher = null;
     try {
-      started =
+      EmbeddedServer.Builder builder =
           EmbeddedServer.newBuilder()
               .host(options.host)
               .port(options.port)
               .socketSendBuffer(options.socketSendBuffer)
+              .maxRequestBodyBytes(Http.MAX_BODY_BYTES)
+              .requestBodyTimeout(options.bodyTimeout)
+              .shutdownGrace(options.shutdownGrace)
               .endpoint(endpoint)
-              .httpHandler("/api/hooks", Handlers.hooks(this, options.token))
+              .httpHandler("/api/hooks", Handlers.hooks(this))
               .httpHandler("/api/sessions", Handlers.sessions(this))
               .httpHandler("/api/metrics", Handlers.metrics(this))
               .httpHandler(
-                  "/", new CLStaticHttpHandler(DashboardServer.class.getClassLoader(), "/web/"))
-              .start();
+                  "/", new CLStaticHttpHandler(DashboardServer.class.getClassLoader(), "/web/"));
+      options.publicUrls.forEach(builder::publicUrl);
+      if (options.token != null) {
+        builder.requiredToken(options.token);
+      }
+      if (options.tlsCert != null) {
+        builder.tls(options.tlsCert, options.tlsKey);
+      }
+      started = builder.start();
       if (options.transcripts != null) {
         startedWatcher =
             new TranscriptWatcher(options.transcripts, options.transcriptDebounce, this::ingest);
@@ -222,6 +232,10 @@ public final class DashboardServer implements AutoCloseable {
     return server.endpointStats();
   }
 
+  HttpStats httpStats() {
+    return server.httpStats();
+  }
+
   int port() {
     return server.port();
   }
@@ -282,7 +296,7 @@ public final class DashboardServer implements AutoCloseable {
                 "dashboard-shutdown"));
     System.out.printf(
         "dashboard: %s (strategy %s%s)%n",
-        dashboard.uri("/"),
+        options.publicUrls.isEmpty() ? dashboard.uri("/") : options.publicUrls.get(0),
         options.strategy.name().toLowerCase(Locale.ROOT),
         options.simulatedSessions > 0
             ? ", simulating "

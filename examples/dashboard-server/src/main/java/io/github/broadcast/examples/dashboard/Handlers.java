@@ -12,6 +12,7 @@ import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.StoreUnavailableException;
 import io.github.broadcast.redis.RedisSessionStore;
 import io.github.broadcast.tyrus.EndpointStats;
+import io.github.broadcast.tyrus.HttpStats;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.management.ManagementFactory;
@@ -50,23 +51,24 @@ final class Handlers {
   }
 
   /**
-   * {@code POST /api/hooks}: one Claude Code hook payload. 202 with the session's new version; 400,
-   * 401, 405 or 413 with a JSON error, and 503 when the cluster's Redis is unreachable; then
-   * nothing has changed. 504 when Redis did not answer: the hook may or may not have been applied;
-   * posting it again with the same {@code Idempotency-Key} is safe (the store drops a repeat).
+   * {@code POST /api/hooks}: one Claude Code hook payload, as {@code application/json}. 202 with
+   * the session's new version; 400, 405 or 415 (any other content type: a web page can send {@code
+   * text/plain} or a form cross-site without asking) with a JSON error, and 503 when the cluster's
+   * Redis is unreachable; then nothing has changed. The server refuses a foreign Host or Origin
+   * (403), a missing token (401), a body too big (413) or too slow (408) before this runs. 504 when
+   * Redis did not answer: the hook may or may not have been applied; posting it again with the same
+   * {@code Idempotency-Key} is safe (the store drops a repeat).
    *
    * <p>The change is applied asynchronously: the worker thread is released while the store (Redis,
    * for a cluster) works, and the response completes from the store's thread. Never waits for the
    * broadcast.
    */
-  static HttpHandler hooks(DashboardServer server, String token) {
+  static HttpHandler hooks(DashboardServer server) {
     return new JsonHandler() {
       @Override
       void handle(Request request, Response response) throws IOException, Http.Refusal {
         Http.requireMethod(request, "POST");
-        if (!Http.tokenMatches(token, presentedToken(request))) {
-          throw new Http.Refusal(401, "missing or wrong token");
-        }
+        Http.requireJson(request);
         String changeId = changeId(request);
         JsonNode hook = Http.json(Http.body(request));
         String invalid = SessionModel.validate(hook);
@@ -148,14 +150,6 @@ final class Handlers {
     return "key:" + key;
   }
 
-  private static String presentedToken(Request request) {
-    String authorization = request.getHeader("Authorization");
-    if (authorization != null && authorization.startsWith("Bearer ")) {
-      return authorization.substring("Bearer ".length()).strip();
-    }
-    return request.getHeader("X-Dashboard-Token");
-  }
-
   /** {@code GET /api/sessions}: every live session, newest first, as the WebSocket shows it. */
   static HttpHandler sessions(DashboardServer server) {
     return new JsonHandler() {
@@ -230,6 +224,15 @@ final class Handlers {
     connections.put("refused_capacity", endpoint.refusedCapacity());
     connections.put("refused_rate", endpoint.refusedRate());
     connections.put("policy_closes", endpoint.policyCloses());
+
+    HttpStats http = server.httpStats();
+    ObjectNode requests = body.putObject("requests");
+    requests.put("refused_host", http.refusedHost());
+    requests.put("refused_origin", http.refusedOrigin());
+    requests.put("refused_token", http.refusedToken());
+    requests.put("refused_shutting_down", http.refusedShuttingDown());
+    requests.put("bodies_too_large", http.bodiesTooLarge());
+    requests.put("bodies_timed_out", http.bodiesTimedOut());
 
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     ObjectNode process = body.putObject("process");

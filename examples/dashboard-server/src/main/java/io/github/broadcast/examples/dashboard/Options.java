@@ -32,7 +32,10 @@ final class Options {
   private static final List<Spec> SPECS =
       List.of(
           new Spec(
-              "host", "127.0.0.1", "address to bind; 0.0.0.0 exposes the dashboard to the network"),
+              "host",
+              "127.0.0.1",
+              "address to bind; 0.0.0.0 exposes the dashboard to the network (it then answers to"
+                  + " the machine's names and addresses)"),
           new Spec("port", "8765", "port for HTTP and WebSocket; 0 picks a free one"),
           new Spec(
               "strategy",
@@ -69,13 +72,39 @@ final class Options {
               "15s",
               "WebSocket ping interval; a client silent for 3 intervals is closed"),
           new Spec(
+              "public-url",
+              "",
+              "comma-separated public addresses behind a proxy (https://dash.example.com): their"
+                  + " names are served and their pages allowed"),
+          new Spec(
               "origins",
               "",
-              "comma-separated allowed page origins; empty = same-origin only; * = any"),
+              "comma-separated extra page origins allowed, beside the server's own; * = any"),
           new Spec(
               "token",
               "",
-              "shared secret required on /api/hooks (Bearer) and the WebSocket (?token=)"),
+              "shared secret required on every endpoint: the API (Authorization: Bearer), the"
+                  + " page (open it once as /?token=...), the WebSocket"),
+          new Spec(
+              "tls-cert",
+              "",
+              "PEM certificate chain: serve https and wss (with --tls-key); empty = plain http"),
+          new Spec("tls-key", "", "PEM private key (unencrypted PKCS#8) of --tls-cert"),
+          new Spec(
+              "max-clients", "10000", "most WebSocket clients at once; more are closed with 1013"),
+          new Spec(
+              "connection-rate",
+              "100:200",
+              "R:B = new WebSocket connections a second, with bursts of B; more are closed with"
+                  + " 1013"),
+          new Spec(
+              "body-timeout",
+              "10s",
+              "how long a request body may take to arrive; later gets 408 and is not applied"),
+          new Spec(
+              "shutdown-grace",
+              "5s",
+              "on stop, how long clients get to receive 1001 and requests to finish"),
           new Spec("transcripts", "", "folder of *.jsonl transcripts to watch; empty = off"),
           new Spec("transcript-debounce", "1s", "quiet time per transcript file before it is read"),
           new Spec("ended-ttl", "5m", "how long an ended session stays listed"),
@@ -106,9 +135,17 @@ final class Options {
   final Duration sendTimeout;
   final int socketSendBuffer;
   final Duration pingInterval;
+  final List<String> publicUrls;
   final List<String> origins;
   final boolean anyOrigin;
   final String token;
+  final Path tlsCert;
+  final Path tlsKey;
+  final int maxClients;
+  final double connectionRate;
+  final int connectionBurst;
+  final Duration bodyTimeout;
+  final Duration shutdownGrace;
   final Path transcripts;
   final Duration transcriptDebounce;
   final Duration endedTtl;
@@ -142,14 +179,35 @@ final class Options {
     pingInterval = duration("ping-interval", get.apply("ping-interval"));
     String originList = get.apply("origins").strip();
     anyOrigin = originList.equals("*");
-    origins = new ArrayList<>();
-    if (!anyOrigin && !originList.isEmpty()) {
-      for (String origin : originList.split(",")) {
-        origins.add(origin.strip());
+    origins = anyOrigin ? List.of() : list(originList);
+    publicUrls = list(get.apply("public-url"));
+    for (String url : publicUrls) {
+      if (!url.matches("(?i)https?://[^/?#@\\s]+/?")) {
+        throw new IllegalArgumentException(
+            "--public-url : " + url + " (expected: http[s]://name[:port], no path)");
       }
     }
     String tokenValue = get.apply("token");
     token = tokenValue.isBlank() ? null : tokenValue;
+    tlsCert = file("tls-cert", get.apply("tls-cert"));
+    tlsKey = file("tls-key", get.apply("tls-key"));
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException(
+          "--tls-cert and --tls-key : only one given (expected: both, or neither)");
+    }
+    maxClients = integer("max-clients", get.apply("max-clients"), 1, 1_000_000);
+    String rate = get.apply("connection-rate").strip();
+    Matcher rateMatch = Pattern.compile("(\\d+(?:\\.\\d+)?):(\\d+)").matcher(rate);
+    if (!rateMatch.matches() || Double.parseDouble(rateMatch.group(1)) <= 0) {
+      throw new IllegalArgumentException(
+          "--connection-rate : "
+              + rate
+              + " (expected: R:B, e.g. 100:200 for 100 a second with bursts of 200)");
+    }
+    connectionRate = Double.parseDouble(rateMatch.group(1));
+    connectionBurst = integer("connection-rate burst", rateMatch.group(2), 1, 1_000_000);
+    bodyTimeout = duration("body-timeout", get.apply("body-timeout"));
+    shutdownGrace = duration("shutdown-grace", get.apply("shutdown-grace"));
     String folder = get.apply("transcripts").strip();
     transcripts = folder.isEmpty() ? null : Path.of(folder);
     if (transcripts != null && !Files.isDirectory(transcripts)) {
@@ -233,6 +291,11 @@ final class Options {
     return new Options(values, help);
   }
 
+  /** Every option's flag, without the dashes. */
+  static List<String> flags() {
+    return SPECS.stream().map(Spec::flag).toList();
+  }
+
   /** The text {@code --help} prints. */
   static String usage() {
     StringBuilder out =
@@ -252,6 +315,30 @@ final class Options {
               spec.defaultValue.isEmpty() ? "(none)" : spec.defaultValue));
     }
     return out.toString();
+  }
+
+  /** A comma-separated list, blanks dropped. */
+  private static List<String> list(String value) {
+    List<String> items = new ArrayList<>();
+    for (String item : value.split(",")) {
+      if (!item.isBlank()) {
+        items.add(item.strip());
+      }
+    }
+    return List.copyOf(items);
+  }
+
+  /** An existing readable file, or null when blank. */
+  private static Path file(String name, String value) {
+    if (value.isBlank()) {
+      return null;
+    }
+    Path path = Path.of(value.strip());
+    if (!Files.isReadable(path) || Files.isDirectory(path)) {
+      throw new IllegalArgumentException(
+          "--" + name + " : " + value + " (expected: a readable file)");
+    }
+    return path;
   }
 
   private static String nonBlank(String name, String value) {

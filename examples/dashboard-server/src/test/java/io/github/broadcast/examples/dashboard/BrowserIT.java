@@ -19,9 +19,11 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The page in headless Chromium (Debian's {@code chromium}, driven by {@code playwright-core} from
- * npm; {@code .ci/run} installs both): cards follow posted hooks, the page reconnects to a
- * restarted server and shows its state, and a burst of 200 updates a second is drawn no more often
- * than the frame rate. Saves {@code target/browser/dashboard.png}.
+ * npm; {@code .ci/run} installs both), behind a token: opened once with {@code ?token=}, it lands
+ * on its bare address with the token in an HttpOnly cookie and connects with that alone; cards
+ * follow posted hooks, the page reconnects to a restarted server and shows its state, and a burst
+ * of 200 updates a second is drawn no more often than the frame rate. Saves {@code
+ * target/browser/dashboard.png}.
  *
  * <p>Skipped, with the reason, where Chromium or the npm packages are missing, except under CI
  * ({@code CI=true}), where that is a failure.
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.Timeout;
 final class BrowserIT {
 
   private static final Path SCRIPT_DIR = Path.of("src/test/js");
+  private static final String TOKEN = "t0ken with spaces & symbols;=";
 
   @Test
   void page_followsHooks_reconnectsAfterARestart_andDrawsAtMostOncePerFrame() throws Exception {
@@ -46,7 +49,10 @@ final class BrowserIT {
     }
     Options options =
         Options.parse(
-            new String[] {"--port", String.valueOf(port), "--strategy", "concurrent"}, Map.of());
+            new String[] {
+              "--port", String.valueOf(port), "--strategy", "concurrent", "--token", TOKEN
+            },
+            Map.of());
     Path screenshot = Path.of("target/browser/dashboard.png");
     Files.createDirectories(screenshot.getParent());
     Files.deleteIfExists(screenshot);
@@ -57,7 +63,8 @@ final class BrowserIT {
                 "node",
                 "browser-test.mjs",
                 "http://127.0.0.1:" + port,
-                screenshot.toAbsolutePath().toString())
+                screenshot.toAbsolutePath().toString(),
+                TOKEN)
             .directory(SCRIPT_DIR.toFile())
             .redirectErrorStream(true)
             .start();

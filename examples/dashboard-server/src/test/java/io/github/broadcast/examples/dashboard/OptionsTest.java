@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.OverflowPolicy;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -76,12 +78,39 @@ final class OptionsTest {
         "--simulate|ten|--simulate",
         "--simulate|10:0|--simulate",
         "--transcripts|/no/such/folder|--transcripts",
+        "--public-url|dash.example.com|--public-url",
+        "--public-url|https://dash.example.com/app|--public-url",
+        "--connection-rate|100|--connection-rate",
+        "--connection-rate|0:10|--connection-rate",
+        "--max-clients|0|--max-clients",
+        "--tls-cert|/no/such/cert.pem|--tls-cert",
+        "--body-timeout|0s|--body-timeout",
+        "--shutdown-grace|soon|--shutdown-grace",
         "--bogus|1|--bogus",
       })
   void badValue_stopsWithAMessageNamingTheOption(String flag, String value, String named) {
     assertThatThrownBy(() -> parse(flag, value))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith(named);
+  }
+
+  @Test
+  void tlsCertWithoutKey_isRefused() throws Exception {
+    Path cert = Files.createTempFile("cert", ".pem");
+    try {
+      assertThatThrownBy(() -> parse("--tls-cert", cert.toString()))
+          .hasMessageStartingWith("--tls-cert and --tls-key");
+    } finally {
+      Files.delete(cert);
+    }
+  }
+
+  @Test
+  void everyOption_isDocumentedOnTheConfigurationPage() throws Exception {
+    String page = Files.readString(Path.of("../../site/src/pages/configuration.md"));
+    for (String flag : Options.flags()) {
+      assertThat(page).as("configuration.md documents --" + flag).contains("`--" + flag + "`");
+    }
   }
 
   @Test
