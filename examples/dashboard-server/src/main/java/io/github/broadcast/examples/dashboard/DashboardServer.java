@@ -13,15 +13,18 @@ import io.github.broadcast.tyrus.EmbeddedServer;
 import io.github.broadcast.tyrus.EndpointStats;
 import io.github.broadcast.tyrus.HttpStats;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Function;
 import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
 
 /**
@@ -44,6 +47,7 @@ public final class DashboardServer implements AutoCloseable {
   private final ExecutorService sequentialPublisher; // Null unless the strategy is sequential.
   private final EmbeddedServer server;
   private final TranscriptWatcher watcher;
+  private final SessionDisk disk; // Null with --redis or --data-dir none.
   private final Simulator simulator;
   private final Clock clock = Clock.systemUTC();
 
@@ -54,30 +58,36 @@ public final class DashboardServer implements AutoCloseable {
       // The sequential baseline blocks its publisher; hook requests must not wait for it, so
       // it publishes from one thread of its own, as the original asyncio loop did.
       sequentialPublisher =
-          Executors.newSingleThreadExecutor(
-              task -> {
-                Thread thread = new Thread(task, "sequential-publisher");
-                thread.setDaemon(true);
-                return thread;
-              });
+          Executors.newSingleThreadExecutor(task -> Daemons.thread("sequential-publisher", task));
     } else {
       sequentialPublisher = null;
     }
-    Function<ObjectNode, Duration> expiry =
-        state ->
-            "ended".equals(state.path(SessionModel.STATUS).asText())
-                ? options.endedTtl
-                : options.idleTtl;
+    try {
+      this.disk =
+          options.redis == null && options.dataDir != null
+              ? SessionDisk.open(options.dataDir, Duration.ofSeconds(1))
+              : null;
+    } catch (IOException | RuntimeException e) {
+      stopPublishing();
+      throw e;
+    }
     try {
       this.store =
           options.redis == null
-              ? SessionStore.inMemory().expireAfter(expiry).build()
+              ? SessionStore.inMemory().expireAfter(this::timeToLive).build()
               : RedisSessionStore.newBuilder(options.redis)
                   .prefix(options.redisPrefix)
-                  .expireAfter(expiry)
+                  .expireAfter(this::timeToLive)
                   .build();
+      if (disk != null) {
+        reload(disk.sessions());
+        store.subscribe(disk::changed);
+      }
       store.subscribe(this::publish); // The sessions already there, then every change.
     } catch (RuntimeException e) {
+      if (disk != null) {
+        disk.close();
+      }
       stopPublishing();
       throw e;
     }
@@ -118,20 +128,31 @@ public final class DashboardServer implements AutoCloseable {
       started = builder.start();
       if (options.transcripts != null) {
         startedWatcher =
-            new TranscriptWatcher(options.transcripts, options.transcriptDebounce, this::ingest);
+            new TranscriptWatcher(
+                options.transcripts,
+                options.transcriptDebounce,
+                options.idleTtl,
+                disk == null ? Map.of() : disk.positions(),
+                this::ingest,
+                disk == null ? (file, position) -> {} : disk::consumed);
       }
     } catch (IOException | RuntimeException e) {
       if (started != null) {
         started.close();
       }
       store.close();
+      if (disk != null) {
+        disk.close();
+      }
       stopPublishing();
       throw e;
     }
     this.server = started;
     this.watcher = startedWatcher;
     if (options.simulatedSessions > 0) {
-      simulator = new Simulator(options.simulatedSessions, options.simulatedRate, this::ingest);
+      simulator =
+          new Simulator(
+              options.simulatedSessions, options.simulatedRate, 1, this::ingest, this::ingest);
       simulator.start();
     } else {
       simulator = null;
@@ -195,25 +216,50 @@ public final class DashboardServer implements AutoCloseable {
         state -> SessionModel.apply(state, hook, clock.instant(), options.taskMax));
   }
 
-  /** Applies what a transcript gained. */
-  private void ingest(TranscriptWatcher.Appended appended) {
+  /** Applies what a transcript's new lines said (the watcher's and the simulator's path). */
+  void ingest(TranscriptSummary.Appended appended) {
     store.apply(
         appended.sessionId(),
-        state -> {
-          state.put("transcript_path", appended.file().toString());
-          state.put(
-              "transcript_lines", state.path("transcript_lines").asLong(0) + appended.lines());
-          state.put("updated_at", clock.instant().toString());
-          if (!state.has(SessionModel.STATUS)) {
-            state.put(SessionModel.STATUS, "idle");
-            state.put("started_at", clock.instant().toString());
-            state.put("event_count", 0);
-          }
-          if (appended.lastType() != null) {
-            state.put("last_transcript_entry", appended.lastType());
-          }
-          return state;
-        });
+        state -> SessionModel.applyTranscript(state, appended, clock.instant(), options.taskMax));
+  }
+
+  /**
+   * How long a session stays listed after its last change: {@code --ended-ttl} once ended, else
+   * {@code --idle-ttl}, counted from its {@code updated_at}, so that a session reloaded from disk
+   * expires when it would have without the restart.
+   */
+  private Duration timeToLive(ObjectNode state) {
+    Duration ttl =
+        "ended".equals(state.path(SessionModel.STATUS).asText())
+            ? options.endedTtl
+            : options.idleTtl;
+    try {
+      Instant updated = Instant.parse(state.path("updated_at").asText());
+      Duration left = ttl.minus(Duration.between(updated, clock.instant()));
+      return left.isNegative() ? Duration.ZERO : left;
+    } catch (DateTimeParseException e) {
+      return ttl;
+    }
+  }
+
+  /** Puts back the sessions kept on disk that have not expired meanwhile. */
+  private void reload(Map<String, ObjectNode> kept) {
+    int reloaded = 0;
+    for (Map.Entry<String, ObjectNode> session : kept.entrySet()) {
+      if (timeToLive(session.getValue()).isZero()) {
+        continue;
+      }
+      try {
+        store.apply(session.getKey(), state -> session.getValue().deepCopy());
+        reloaded++;
+      } catch (IllegalArgumentException e) {
+        logger.log(Level.WARNING, "skipping a stored session: " + e.getMessage());
+      }
+    }
+    int count = reloaded;
+    logger.log(
+        Level.INFO,
+        () -> "reloaded " + count + " of " + kept.size() + " sessions from " + options.dataDir);
   }
 
   Options options() {
@@ -253,8 +299,34 @@ public final class DashboardServer implements AutoCloseable {
       watcher.close();
     }
     server.close();
+    if (disk != null) {
+      disk.close(); // Before the store: its last changes are noted by now.
+    }
     store.close();
     stopPublishing();
+  }
+
+  /** Prints or installs the Claude Code hooks; returns the exit status. */
+  private static int hooks(Options options) {
+    try {
+      ObjectNode settings = Hooks.settings(Hooks.url(options), options.token);
+      if (options.printHooks) {
+        System.out.println(
+            Http.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(settings));
+        return 0;
+      }
+      Hooks.Installed installed = Hooks.install(options.installHooks, settings);
+      System.out.printf(
+          "installed hooks for %d events into %s%s%s%n",
+          Hooks.EVENTS.size(),
+          installed.file(),
+          installed.backup() == null ? "" : " (backup: " + installed.backup() + ")",
+          installed.replaced() == 0 ? "" : ", replacing " + installed.replaced() + " earlier");
+      return 0;
+    } catch (IOException | IllegalArgumentException e) {
+      System.err.println("dashboard-server: " + e.getMessage());
+      return 1;
+    }
   }
 
   /** Parses the options, starts, and runs until the process is stopped. */
@@ -269,6 +341,10 @@ public final class DashboardServer implements AutoCloseable {
     }
     if (options.help) {
       System.out.print(Options.usage());
+      return;
+    }
+    if (options.printHooks || options.installHooks != null) {
+      System.exit(hooks(options));
       return;
     }
     DashboardServer dashboard;
@@ -305,7 +381,7 @@ public final class DashboardServer implements AutoCloseable {
                 + options.simulatedRate
                 + " events/s each"
             : "");
-    logger.log(System.Logger.Level.DEBUG, "started with ping interval " + options.pingInterval);
+    logger.log(Level.DEBUG, "started with ping interval " + options.pingInterval);
     stopped.await();
   }
 }

@@ -6,10 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -105,7 +107,17 @@ final class Options {
               "shutdown-grace",
               "5s",
               "on stop, how long clients get to receive 1001 and requests to finish"),
-          new Spec("transcripts", "", "folder of *.jsonl transcripts to watch; empty = off"),
+          new Spec(
+              "transcripts",
+              "",
+              "folder of Claude Code transcripts to watch, recursively (~/.claude/projects);"
+                  + " empty = off"),
+          new Spec(
+              "data-dir",
+              "~/.local/share/broadcast-dashboard",
+              "where sessions are kept between runs ($XDG_DATA_HOME/broadcast-dashboard if set);"
+                  + " none = nowhere; with --simulate, none unless given; with --redis, Redis keeps"
+                  + " them"),
           new Spec("transcript-debounce", "1s", "quiet time per transcript file before it is read"),
           new Spec("ended-ttl", "5m", "how long an ended session stays listed"),
           new Spec("idle-ttl", "2h", "how long a session with no event stays listed"),
@@ -147,6 +159,7 @@ final class Options {
   final Duration bodyTimeout;
   final Duration shutdownGrace;
   final Path transcripts;
+  final Path dataDir; // Null: sessions are not kept on disk.
   final Duration transcriptDebounce;
   final Duration endedTtl;
   final Duration idleTtl;
@@ -156,10 +169,14 @@ final class Options {
   final int simulatedSessions;
   final double simulatedRate;
   final boolean help;
+  final boolean printHooks;
+  final Path installHooks; // Null unless --install-hooks was given.
 
-  private Options(Map<String, String> values, boolean help) {
+  private Options(Map<String, String> values, boolean help, boolean printHooks, Path installHooks) {
     Function<String, String> get = values::get;
     this.help = help;
+    this.printHooks = printHooks;
+    this.installHooks = installHooks;
     host = nonBlank("host", get.apply("host"));
     port = integer("port", get.apply("port"), 0, 65_535);
     strategy = strategy(get.apply("strategy"));
@@ -215,6 +232,12 @@ final class Options {
           "--transcripts : " + folder + " (expected: an existing folder)");
     }
     transcriptDebounce = duration("transcript-debounce", get.apply("transcript-debounce"));
+    String data = get.apply("data-dir").strip();
+    if (data.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--data-dir : blank (expected: a folder, or none to keep nothing)");
+    }
+    dataDir = data.equals("none") ? null : Path.of(data);
     endedTtl = duration("ended-ttl", get.apply("ended-ttl"));
     idleTtl = duration("idle-ttl", get.apply("idle-ttl"));
     taskMax = integer("task-max", get.apply("task-max"), 1, 1 << 20);
@@ -260,11 +283,29 @@ final class Options {
     for (Spec spec : SPECS) {
       values.put(spec.flag, env.getOrDefault(spec.env(), spec.defaultValue));
     }
+    if (!env.containsKey("DASHBOARD_DATA_DIR")) {
+      values.put("data-dir", defaultDataDir(env));
+    }
     boolean help = false;
+    boolean printHooks = false;
+    Path installHooks = null;
+    Set<String> explicit = new HashSet<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("--help") || arg.equals("-h")) {
         help = true;
+        continue;
+      }
+      if (arg.equals("--print-hooks")) {
+        printHooks = true;
+        continue;
+      }
+      if (arg.equals("--install-hooks") || arg.startsWith("--install-hooks=")) {
+        String file = arg.startsWith("--install-hooks=") ? arg.substring(16) : null;
+        if (file == null && i + 1 < args.length && !args[i + 1].startsWith("--")) {
+          file = args[++i];
+        }
+        installHooks = file == null || file.isBlank() ? defaultSettings(env) : Path.of(file);
         continue;
       }
       if (!arg.startsWith("--")) {
@@ -287,8 +328,36 @@ final class Options {
         value = args[++i];
       }
       values.put(name, value);
+      explicit.add(name);
     }
-    return new Options(values, help);
+    if (!explicit.contains("data-dir")
+        && !env.containsKey("DASHBOARD_DATA_DIR")
+        && !values.get("simulate").isBlank()) {
+      values.put("data-dir", "none"); // A demo's sessions are not the user's to keep.
+    }
+    return new Options(values, help, printHooks, installHooks);
+  }
+
+  /**
+   * {@code $XDG_DATA_HOME/broadcast-dashboard}, else {@code ~/.local/share/broadcast-dashboard};
+   * {@code none} in an environment with neither (a test's), so nothing is kept by accident.
+   */
+  static String defaultDataDir(Map<String, String> env) {
+    String xdg = env.get("XDG_DATA_HOME");
+    if (xdg != null && !xdg.isBlank()) {
+      return Path.of(xdg, "broadcast-dashboard").toString();
+    }
+    String home = env.get("HOME");
+    if (home != null && !home.isBlank()) {
+      return Path.of(home, ".local", "share", "broadcast-dashboard").toString();
+    }
+    return "none";
+  }
+
+  /** Claude Code's user settings: {@code ~/.claude/settings.json}. */
+  private static Path defaultSettings(Map<String, String> env) {
+    String home = env.getOrDefault("HOME", System.getProperty("user.home"));
+    return Path.of(home, ".claude", "settings.json");
   }
 
   /** Every option's flag, without the dashes. */
@@ -303,7 +372,15 @@ final class Options {
             "Usage: java -jar dashboard-server.jar [options]\n\n"
                 + "Claude Code hook events in (POST /api/hooks), live session cards out"
                 + " (WebSocket).\n"
-                + "Every option may also come from the environment variable shown.\n\n");
+                + "Every option may also come from the environment variable shown.\n\n"
+                + "  --print-hooks           print the settings.json block of Claude Code hooks"
+                + " that post\n"
+                + "                          to this dashboard (its --port, --token, --public-url),"
+                + " and exit\n"
+                + "  --install-hooks [FILE]  merge that block into FILE (default"
+                + " ~/.claude/settings.json),\n"
+                + "                          keeping every other setting, after a backup; and"
+                + " exit\n\n");
     for (Spec spec : SPECS) {
       out.append(
           String.format(

@@ -4,17 +4,40 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.SessionStore;
 import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
 
 /**
- * Turns Claude Code hook events into a session's state: what a card shows. Pure functions of
- * (state, event, time), so the rules are tested without a server.
+ * Turns Claude Code hook events and transcript lines into a session's state: what a card shows.
+ * Pure functions of (state, event, time), so the rules are tested without a server.
  *
  * <p>Statuses: {@code idle} (waiting for a prompt), {@code working}, {@code waiting} (a
- * notification asks for the user), {@code compacting}, {@code ended}.
+ * notification asks for the user), {@code compacting}, {@code ended}; {@code status_since} says
+ * when the status last changed. {@code attention} names what the user owes a session, or is null:
+ * {@code permission} (a notification asks, usually to allow a tool) or {@code input} (Claude
+ * stopped and waits for the next prompt).
  */
 final class SessionModel {
 
   static final String STATUS = "status";
+  static final String STATUS_SINCE = "status_since";
+  static final String ATTENTION = "attention";
+
+  /**
+   * The events of Claude Code's hooks this model knows, in the order its documentation lists them;
+   * others are counted, not interpreted.
+   */
+  static final List<String> EVENTS =
+      List.of(
+          "SessionStart",
+          "UserPromptSubmit",
+          "PreToolUse",
+          "PostToolUse",
+          "Notification",
+          "Stop",
+          "SubagentStop",
+          "PreCompact",
+          "SessionEnd");
 
   private SessionModel() {}
 
@@ -50,7 +73,7 @@ final class SessionModel {
     state.put("updated_at", now.toString());
     if (!state.has("started_at")) {
       state.put("started_at", now.toString());
-      state.put(STATUS, "idle");
+      status(state, "idle", now);
     }
     String cwd = text(hook, "cwd");
     if (cwd != null) {
@@ -63,52 +86,143 @@ final class SessionModel {
     }
     switch (event) {
       case "SessionStart":
-        state.put(STATUS, "idle");
+        status(state, "idle", now);
         state.putNull("current_tool");
         break;
       case "UserPromptSubmit":
-        state.put(STATUS, "working");
+        status(state, "working", now);
         state.putNull("current_tool");
         String prompt = text(hook, "prompt");
         if (prompt != null) {
           state.put("task_description", cut(prompt, taskMax));
+          state.put("task_source", "hook");
         }
         break;
       case "PreToolUse":
-        state.put(STATUS, "working");
+        status(state, "working", now);
         state.put("current_tool", cut(textOr(hook, "tool_name", "tool"), 100));
         state.put("tool_detail", cut(toolDetail(hook.path("tool_input")), 200));
         break;
       case "PostToolUse":
-        state.put(STATUS, "working");
+        status(state, "working", now);
         state.putNull("current_tool");
         break;
       case "Notification":
-        state.put(STATUS, "waiting");
+        status(state, "waiting", now);
         String message = text(hook, "message");
         if (message != null) {
           state.put("notification", cut(message, 500));
         }
         break;
       case "Stop":
-        state.put(STATUS, "idle");
+        status(state, "idle", now);
         state.putNull("current_tool");
         break;
       case "SubagentStop":
-        state.put(STATUS, "working");
+        status(state, "working", now);
         break;
       case "PreCompact":
-        state.put(STATUS, "compacting");
+        status(state, "compacting", now);
         break;
       case "SessionEnd":
-        state.put(STATUS, "ended");
+        status(state, "ended", now);
         state.putNull("current_tool");
         break;
       default:
         // Unknown events are recorded (event_count, last_event), not rejected.
         break;
     }
+    if (EVENTS.contains(event)) {
+      state.put(ATTENTION, attention(event, text(hook, "message")));
+    }
     return state;
+  }
+
+  /**
+   * Applies what a transcript's new lines said. Hooks, where they come, know the status better: the
+   * transcript's guess (working while a prompt or a tool result is the last entry, idle after an
+   * answer) counts only for a session no hook has reported. A prompt from the transcript becomes
+   * the task only where no hook gave one.
+   */
+  static ObjectNode applyTranscript(
+      ObjectNode state, TranscriptSummary.Appended read, Instant now, int taskMax) {
+    state.put("transcript_path", read.file().toString());
+    state.put("transcript_lines", state.path("transcript_lines").asLong(0) + read.lines());
+    if (read.malformed() > 0) {
+      state.put(
+          "transcript_malformed_lines",
+          state.path("transcript_malformed_lines").asLong(0) + read.malformed());
+    }
+    state.put("updated_at", now.toString());
+    if (!state.has("started_at")) {
+      state.put("started_at", now.toString());
+      state.put("event_count", 0);
+      status(state, "idle", now);
+    }
+    if (read.lastType() != null) {
+      state.put("last_transcript_entry", read.lastType());
+    }
+    if (read.model() != null) {
+      state.put("model", cut(read.model(), 100));
+    }
+    if (read.gitBranch() != null) {
+      state.put("git_branch", cut(read.gitBranch(), 200));
+    }
+    if (read.cwd() != null && !state.has("cwd")) {
+      state.put("cwd", read.cwd());
+      state.put("project", project(read.cwd()));
+    }
+    if (read.summary() != null) {
+      state.put("summary", cut(read.summary(), 500));
+    }
+    if (read.lastPrompt() != null && !"hook".equals(state.path("task_source").asText())) {
+      state.put("task_description", cut(read.lastPrompt(), taskMax));
+      state.put("task_source", "transcript");
+    }
+    if (read.lastActivity() != null) {
+      state.put("last_activity", read.lastActivity().toString());
+    }
+    if (!read.tokens().isZero()) {
+      ObjectNode tokens =
+          state.has("tokens") && state.get("tokens").isObject()
+              ? (ObjectNode) state.get("tokens")
+              : state.putObject("tokens");
+      tokens.put("input", tokens.path("input").asLong(0) + read.tokens().input());
+      tokens.put("output", tokens.path("output").asLong(0) + read.tokens().output());
+      tokens.put("cache_read", tokens.path("cache_read").asLong(0) + read.tokens().cacheRead());
+      tokens.put(
+          "cache_creation",
+          tokens.path("cache_creation").asLong(0) + read.tokens().cacheCreation());
+    }
+    if (read.inferredStatus() != null
+        && state.path("event_count").asLong(0) == 0
+        && !"ended".equals(state.path(STATUS).asText())) {
+      status(state, read.inferredStatus(), now);
+      state.putNull(ATTENTION); // A transcript cannot tell who waits for whom.
+    }
+    return state;
+  }
+
+  /** Sets the status, and when it changed. */
+  private static void status(ObjectNode state, String status, Instant now) {
+    if (!status.equals(state.path(STATUS).asText(null))) {
+      state.put(STATUS, status);
+      state.put(STATUS_SINCE, now.toString());
+    }
+  }
+
+  /**
+   * What the user owes a session after {@code event}, or null: a notification asks for a permission
+   * (its message says so) or for input (Claude Code's "waiting for your input" after a quiet
+   * minute); a stop waits for the next prompt.
+   */
+  static String attention(String event, String message) {
+    if ("Notification".equals(event)) {
+      return message != null && message.toLowerCase(Locale.ROOT).contains("permission")
+          ? "permission"
+          : "input";
+    }
+    return "Stop".equals(event) ? "input" : null;
   }
 
   /** What a tool call is about, in a few words: the command, the file or the pattern. */
@@ -139,7 +253,8 @@ final class SessionModel {
     return text.substring(0, end);
   }
 
-  private static String text(JsonNode hook, String field) {
+  /** A field's text, or null where it is missing or not a string. */
+  static String text(JsonNode hook, String field) {
     JsonNode value = hook.get(field);
     return value != null && value.isTextual() ? value.asText() : null;
   }

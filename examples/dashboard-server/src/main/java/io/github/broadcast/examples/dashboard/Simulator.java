@@ -1,16 +1,24 @@
 package io.github.broadcast.examples.dashboard;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.concurrent.Executors;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Random;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Plays N Claude Code sessions, each sending R hook events a second, through the same path as real
- * hooks: a demo without Claude Code. Each session loops through a prompt, a few tool calls and a
- * stop. One thread; the schedule is open-loop (a slow server does not slow it).
+ * Plays N Claude Code sessions through the same paths as real ones: hook events, and what their
+ * transcripts would add (model, tokens, branch). Each session lives a working day in small: it
+ * starts idle, takes a prompt, runs a few tools, now and then stops to ask for a permission and
+ * waits for it, stops and waits for the next prompt, compacts now and then, and sometimes ends, to
+ * be followed by a new session in its place. So every status and both kinds of attention show.
+ *
+ * <p>Rate: the sessions send {@code N x R} events a second between them (open-loop: a slow server
+ * does not slow it). A session waiting for its user lets its turns pass to the busy ones. One
+ * thread; seeded, so a screenshot shows the same day each time.
  */
 final class Simulator implements AutoCloseable {
 
@@ -26,6 +34,12 @@ final class Simulator implements AutoCloseable {
     "auth-service",
     "ml-models"
   };
+  private static final String[] BRANCHES = {
+    "main", "fix/flaky-payment-test", "feat/pagination", "chore/deps", "feat/audit-log"
+  };
+  private static final String[] MODELS = {
+    "claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5"
+  };
   private static final String[] TOOLS = {"Bash", "Read", "Edit", "Grep", "Write", "Glob"};
   private static final String[] PROMPTS = {
     "Fix the flaky integration test in the payment flow",
@@ -33,29 +47,70 @@ final class Simulator implements AutoCloseable {
     "Refactor the retry logic to use exponential backoff with jitter",
     "Write a migration for the new audit table",
     "Find why the build is slow and speed it up",
+    "Review the open pull request and summarise the risks",
+    "Upgrade the logging library and fix what breaks",
   };
   private static final long TICK_MILLIS = 10;
 
-  private final int sessions;
+  /** Where one session is in its day. */
+  private enum Phase {
+    START,
+    PROMPT,
+    TOOLS,
+    PERMISSION,
+    STOPPED,
+    ENDED
+  }
+
+  /** One simulated session: its id, its place in the day, and how many turns it lets pass. */
+  private static final class Session {
+    final int slot;
+    int generation;
+    Phase phase = Phase.START;
+    int toolsLeft;
+    int dwell;
+    boolean toolOpen; // A PreToolUse waits for its PostToolUse.
+    String tool = "Bash";
+    String model;
+    String branch;
+
+    Session(int slot) {
+      this.slot = slot;
+    }
+
+    String id() {
+      return String.format("sim-%04d", slot) + (generation == 0 ? "" : "-" + generation);
+    }
+
+    String project() {
+      return PROJECTS[slot % PROJECTS.length] + (slot < PROJECTS.length ? "" : "-" + slot);
+    }
+  }
+
+  private final Session[] sessions;
   private final double perSecond;
-  private final Consumer<ObjectNode> sink;
-  private final long[] steps;
+  private final Consumer<ObjectNode> hooks;
+  private final Consumer<TranscriptSummary.Appended> transcripts;
+  private final Random random;
   private final ScheduledExecutorService thread;
   private double owed;
   private int next;
 
-  Simulator(int sessions, double perSecond, Consumer<ObjectNode> sink) {
-    this.sessions = sessions;
+  Simulator(
+      int sessions,
+      double perSecond,
+      long seed,
+      Consumer<ObjectNode> hooks,
+      Consumer<TranscriptSummary.Appended> transcripts) {
+    this.sessions = new Session[sessions];
+    for (int i = 0; i < sessions; i++) {
+      this.sessions[i] = new Session(i);
+    }
     this.perSecond = perSecond;
-    this.sink = sink;
-    this.steps = new long[sessions];
-    this.thread =
-        Executors.newSingleThreadScheduledExecutor(
-            task -> {
-              Thread t = new Thread(task, "simulator");
-              t.setDaemon(true);
-              return t;
-            });
+    this.hooks = hooks;
+    this.transcripts = transcripts;
+    this.random = new Random(seed);
+    this.thread = Daemons.scheduler("simulator");
   }
 
   void start() {
@@ -64,57 +119,150 @@ final class Simulator implements AutoCloseable {
 
   private void tick() {
     try {
-      owed += sessions * perSecond * TICK_MILLIS / 1000.0;
+      owed += sessions.length * perSecond * TICK_MILLIS / 1000.0;
       while (owed >= 1) {
         owed -= 1;
-        int session = next;
-        next = (next + 1) % sessions;
-        sink.accept(event(session, steps[session]++));
+        step();
       }
     } catch (RuntimeException e) {
-      System.getLogger(Simulator.class.getName())
-          .log(System.Logger.Level.WARNING, "simulated event failed", e);
+      System.getLogger(Simulator.class.getName()).log(Level.WARNING, "simulated event failed", e);
     }
   }
 
-  /** Event {@code step} of session {@code session}: start, then prompt, 3 tool calls, stop. */
-  static ObjectNode event(int session, long step) {
-    ObjectNode hook = Http.MAPPER.createObjectNode();
-    String project =
-        PROJECTS[session % PROJECTS.length] + (session < PROJECTS.length ? "" : "-" + session);
-    hook.put("session_id", String.format("sim-%04d", session));
-    hook.put("cwd", "/home/demo/" + project);
-    hook.put(
-        "transcript_path", "/home/demo/.claude/projects/" + project + "/sim-" + session + ".jsonl");
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    if (step == 0) {
-      hook.put("hook_event_name", "SessionStart");
-      hook.put("source", "startup");
-      return hook;
+  /** Gives one event to the next session that is not waiting; waiting ones count down. */
+  void step() {
+    for (int tries = 0; tries < sessions.length; tries++) {
+      Session session = sessions[next];
+      next = (next + 1) % sessions.length;
+      if (session.dwell > 0) {
+        session.dwell--;
+        continue;
+      }
+      advance(session);
+      return;
     }
-    int phase = (int) ((step - 1) % 8);
-    switch (phase) {
-      case 0:
-        hook.put("hook_event_name", "UserPromptSubmit");
-        hook.put("prompt", PROMPTS[random.nextInt(PROMPTS.length)]);
-        break;
-      case 7:
-        hook.put("hook_event_name", "Stop");
-        break;
-      default:
-        String tool = TOOLS[random.nextInt(TOOLS.length)];
-        hook.put("hook_event_name", phase % 2 == 1 ? "PreToolUse" : "PostToolUse");
-        hook.put("tool_name", tool);
-        ObjectNode input = hook.putObject("tool_input");
-        if (tool.equals("Bash")) {
-          input.put("command", "mvn -q test -Dtest=Case" + random.nextInt(100));
+  }
+
+  /** Sends the next event of {@code session}'s day. */
+  private void advance(Session s) {
+    switch (s.phase) {
+      case START -> {
+        s.model = MODELS[random.nextInt(MODELS.length)];
+        s.branch = BRANCHES[random.nextInt(BRANCHES.length)];
+        hooks.accept(hook(s, "SessionStart").put("source", "startup"));
+        s.phase = Phase.PROMPT;
+        s.dwell = random.nextInt(3);
+      }
+      case PROMPT -> {
+        hooks.accept(
+            hook(s, "UserPromptSubmit").put("prompt", PROMPTS[random.nextInt(PROMPTS.length)]));
+        transcript(s, 1_200 + random.nextInt(4_000), 80 + random.nextInt(400));
+        s.phase = Phase.TOOLS;
+        s.toolsLeft = 2 + random.nextInt(6);
+      }
+      case TOOLS -> tools(s);
+      case PERMISSION -> {
+        // The user allowed it: the tool runs and completes.
+        hooks.accept(toolHook(s, "PostToolUse"));
+        s.toolOpen = false;
+        s.phase = Phase.TOOLS;
+      }
+      case STOPPED -> {
+        if (random.nextInt(10) == 0) {
+          hooks.accept(hook(s, "SessionEnd").put("reason", "exit"));
+          s.phase = Phase.ENDED;
+          s.dwell = 20 + random.nextInt(40);
         } else {
-          input.put(
-              "file_path", "/home/demo/" + project + "/src/File" + random.nextInt(50) + ".java");
+          s.phase = Phase.PROMPT;
+          advance(s);
         }
-        break;
+      }
+      case ENDED -> {
+        s.generation++; // A new session takes the slot.
+        s.phase = Phase.START;
+        advance(s);
+      }
+    }
+  }
+
+  private void tools(Session s) {
+    if (s.toolOpen) {
+      hooks.accept(toolHook(s, "PostToolUse"));
+      s.toolOpen = false;
+      transcript(s, 300 + random.nextInt(2_000), 40 + random.nextInt(300));
+      s.toolsLeft--;
+      return;
+    }
+    if (s.toolsLeft <= 0) {
+      if (random.nextInt(8) == 0) {
+        hooks.accept(hook(s, "PreCompact").put("trigger", "auto"));
+        s.toolsLeft = 1;
+        return;
+      }
+      hooks.accept(hook(s, "Stop"));
+      transcript(s, 200, 150 + random.nextInt(600));
+      s.phase = Phase.STOPPED;
+      s.dwell = 10 + random.nextInt(60); // The user reads, thinks, types.
+      return;
+    }
+    s.tool = TOOLS[random.nextInt(TOOLS.length)];
+    hooks.accept(toolHook(s, "PreToolUse"));
+    s.toolOpen = true;
+    boolean risky = s.tool.equals("Bash") || s.tool.equals("Write") || s.tool.equals("Edit");
+    if (risky && random.nextInt(4) == 0) {
+      hooks.accept(
+          hook(s, "Notification").put("message", "Claude needs your permission to use " + s.tool));
+      s.phase = Phase.PERMISSION;
+      s.dwell = 15 + random.nextInt(80); // Until the user looks.
+    }
+  }
+
+  private ObjectNode hook(Session s, String event) {
+    ObjectNode hook = Http.MAPPER.createObjectNode();
+    hook.put("session_id", s.id());
+    hook.put("hook_event_name", event);
+    hook.put("cwd", "/home/demo/" + s.project());
+    hook.put("transcript_path", transcriptPath(s).toString());
+    return hook;
+  }
+
+  private ObjectNode toolHook(Session s, String event) {
+    ObjectNode hook = hook(s, event).put("tool_name", s.tool);
+    ObjectNode input = hook.putObject("tool_input");
+    if (s.tool.equals("Bash")) {
+      input.put("command", "mvn -q test -Dtest=Case" + random.nextInt(100));
+    } else if (s.tool.equals("Grep") || s.tool.equals("Glob")) {
+      input.put("pattern", "retry|backoff");
+    } else {
+      input.put(
+          "file_path", "/home/demo/" + s.project() + "/src/File" + random.nextInt(50) + ".java");
     }
     return hook;
+  }
+
+  /** What the session's transcript would add: a model turn, its tokens, the branch. */
+  private void transcript(Session s, int input, int output) {
+    transcripts.accept(
+        new TranscriptSummary.Appended(
+            s.id(),
+            transcriptPath(s),
+            2,
+            0,
+            "assistant",
+            s.model,
+            s.branch,
+            null,
+            null,
+            null,
+            Instant.now(),
+            new TranscriptSummary.Tokens(input, output, input * 6L, input / 3),
+            null));
+  }
+
+  /** Claude Code's layout: the project's path with / as -, then the session id. */
+  private static Path transcriptPath(Session s) {
+    return Path.of(
+        "/home/demo/.claude/projects/-home-demo-" + s.project() + "/" + s.id() + ".jsonl");
   }
 
   @Override

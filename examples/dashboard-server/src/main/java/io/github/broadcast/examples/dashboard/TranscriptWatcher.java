@@ -1,16 +1,18 @@
 package io.github.broadcast.examples.dashboard;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
@@ -18,24 +20,32 @@ import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Watches a folder of Claude Code {@code *.jsonl} transcripts and reports what was appended:
- * debounced per file (a burst of writes is read once, after the file is quiet), reading only the
- * new bytes, keeping a torn last line until its newline arrives, and starting over when a file is
- * truncated or replaced (rotation).
+ * Watches a folder of Claude Code transcripts, recursively ({@code
+ * ~/.claude/projects/<project>/<session>.jsonl}: the project folders there at start and those
+ * created later), and reports what was appended to each {@code *.jsonl}: debounced per file (a
+ * burst of writes is read once, after the file is quiet), reading only the new bytes, keeping a
+ * torn last line until its newline arrives, and starting over when a file is truncated or replaced
+ * (rotation).
  *
- * <p>Files present at start are read from their end: only what is appended later counts. New files
- * are read from their start.
+ * <p>At start, a file with a saved position (from the dashboard's data directory, same file, not
+ * shorter) is read on from there; one changed within {@code recent} is read from its last {@value
+ * #TAIL_BYTES} bytes, so that its session appears at once; older files count only what is appended
+ * later. New files are read from their start. After each read, {@code positions} is told how far
+ * the file has been consumed (to its last complete line), so that a restart reads on from there.
  *
  * <p>Threads: one thread takes file events; one scheduler thread runs the debounced reads, so
  * per-file state is touched by that thread only.
@@ -44,69 +54,132 @@ final class TranscriptWatcher implements AutoCloseable {
 
   private static final System.Logger logger = System.getLogger(TranscriptWatcher.class.getName());
 
-  /** What one read of one transcript found. */
-  record Appended(String sessionId, Path file, int lines, String lastType) {}
+  /** How much of a recent transcript is read at start. */
+  static final int TAIL_BYTES = 1024 * 1024;
+
+  /** How deep below the root transcripts are looked for. */
+  private static final int MAX_DEPTH = 4;
+
+  /** Where a file was consumed to: its identity (inode) and the offset after its last full line. */
+  record Position(String fileKey, long offset) {}
+
+  /** Told each file's new position after a read. */
+  interface Positions {
+    void consumed(Path file, Position position);
+  }
 
   /** Per-file read position; touched only on the scheduler thread. */
   private static final class Cursor {
     Object fileKey;
     long offset;
+    boolean skipFirstLine; // Started inside the file: the first line is a fragment.
     byte[] torn = new byte[0]; // The last line, still without its newline.
+    TranscriptSummary summary = new TranscriptSummary();
   }
 
-  private final Path folder;
+  private final Path root;
   private final Duration debounce;
-  private final Consumer<Appended> sink;
+  private final Consumer<TranscriptSummary.Appended> sink;
+  private final Positions positions;
   private final WatchService watcher;
   private final ScheduledExecutorService scheduler;
   private final Map<Path, ScheduledFuture<?>> pending = new ConcurrentHashMap<>();
   private final Map<Path, Cursor> cursors = new ConcurrentHashMap<>();
   private final Thread events;
 
-  TranscriptWatcher(Path folder, Duration debounce, Consumer<Appended> sink) throws IOException {
-    this.folder = folder.toAbsolutePath();
+  TranscriptWatcher(
+      Path root,
+      Duration debounce,
+      Duration recent,
+      Map<Path, Position> saved,
+      Consumer<TranscriptSummary.Appended> sink,
+      Positions positions)
+      throws IOException {
+    this.root = root.toAbsolutePath();
     this.debounce = debounce;
     this.sink = sink;
-    this.watcher = folder.getFileSystem().newWatchService();
-    this.scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            task -> {
-              Thread thread = new Thread(task, "transcript-reader");
-              thread.setDaemon(true);
-              return thread;
-            });
-    this.folder.register(
-        watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
-    try (DirectoryStream<Path> existing = Files.newDirectoryStream(this.folder, "*.jsonl")) {
-      for (Path file : existing) {
-        Cursor cursor = new Cursor();
-        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-        cursor.fileKey = attributes.fileKey();
+    this.positions = positions;
+    this.watcher = root.getFileSystem().newWatchService();
+    this.scheduler = Daemons.scheduler("transcript-reader");
+    Instant recentSince = Instant.now().minus(recent);
+    for (Path file : watchTree(this.root)) {
+      BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+      Cursor cursor = new Cursor();
+      cursor.fileKey = attributes.fileKey();
+      Position position = saved.get(file);
+      if (position != null
+          && position.fileKey().equals(String.valueOf(attributes.fileKey()))
+          && position.offset() <= attributes.size()) {
+        cursor.offset = position.offset(); // Read on from where the last run stopped.
+      } else if (attributes.lastModifiedTime().toInstant().isAfter(recentSince)) {
+        cursor.offset = Math.max(0, attributes.size() - TAIL_BYTES);
+        cursor.skipFirstLine = cursor.offset > 0;
+      } else {
         cursor.offset = attributes.size();
-        cursors.put(file, cursor);
+      }
+      cursors.put(file, cursor);
+      if (cursor.offset < attributes.size()) {
+        schedule(file);
       }
     }
-    this.events = new Thread(this::takeEvents, "transcript-watcher");
-    this.events.setDaemon(true);
+    this.events = Daemons.thread("transcript-watcher", this::takeEvents);
     this.events.start();
+  }
+
+  /** Registers {@code dir} and the folders below it; returns the transcripts found there. */
+  private List<Path> watchTree(Path dir) throws IOException {
+    List<Path> transcripts = new ArrayList<>();
+    Files.walkFileTree(
+        dir,
+        EnumSet.noneOf(FileVisitOption.class),
+        MAX_DEPTH,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path folder, BasicFileAttributes attributes)
+              throws IOException {
+            folder.register(
+                watcher,
+                StandardWatchEventKinds.ENTRY_CREATE,
+                StandardWatchEventKinds.ENTRY_MODIFY);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+            if (attributes.isRegularFile() && isTranscript(file)) {
+              transcripts.add(file);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) {
+            logger.log(Level.DEBUG, () -> "cannot look into " + file + ": " + e);
+            return FileVisitResult.CONTINUE;
+          }
+        });
+    return transcripts;
+  }
+
+  private static boolean isTranscript(Path file) {
+    return file.getFileName().toString().endsWith(".jsonl");
   }
 
   private void takeEvents() {
     try {
       while (true) {
         WatchKey key = watcher.take();
+        Path dir = (Path) key.watchable();
         for (WatchEvent<?> event : key.pollEvents()) {
-          if (event.context() instanceof Path) {
-            Path file = folder.resolve((Path) event.context());
-            if (file.getFileName().toString().endsWith(".jsonl")) {
-              schedule(file);
-            }
-          } else if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
-            // Events were lost: look at every transcript.
-            try (DirectoryStream<Path> all = Files.newDirectoryStream(folder, "*.jsonl")) {
-              all.forEach(this::schedule);
-            } catch (IOException e) {
-              logger.log(Level.WARNING, "cannot list " + folder, e);
+          if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
+            rescan(root); // Events were lost: look at everything.
+          } else if (event.context() instanceof Path) {
+            Path path = dir.resolve((Path) event.context());
+            if (event.kind() == StandardWatchEventKinds.ENTRY_CREATE
+                && Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+              rescan(path); // A new project folder, with whatever was written into it already.
+            } else if (isTranscript(path)) {
+              schedule(path);
             }
           }
         }
@@ -114,6 +187,14 @@ final class TranscriptWatcher implements AutoCloseable {
       }
     } catch (InterruptedException | ClosedWatchServiceException e) {
       // Closed: stop.
+    }
+  }
+
+  private void rescan(Path dir) {
+    try {
+      watchTree(dir).forEach(this::schedule);
+    } catch (IOException e) {
+      logger.log(Level.WARNING, "cannot watch " + dir, e);
     }
   }
 
@@ -146,7 +227,9 @@ final class TranscriptWatcher implements AutoCloseable {
         // A new file under this name, or the old one truncated: start over.
         cursor.fileKey = attributes.fileKey();
         cursor.offset = 0;
+        cursor.skipFirstLine = false;
         cursor.torn = new byte[0];
+        cursor.summary = new TranscriptSummary();
       }
       long size = attributes.size();
       if (size == cursor.offset) {
@@ -173,39 +256,24 @@ final class TranscriptWatcher implements AutoCloseable {
     System.arraycopy(cursor.torn, 0, text, 0, cursor.torn.length);
     System.arraycopy(appended, 0, text, cursor.torn.length, appended.length);
     int start = 0;
-    int lines = 0;
-    String sessionId = null;
-    String lastType = null;
     for (int i = 0; i < text.length; i++) {
       if (text[i] != '\n') {
         continue;
       }
-      String line = new String(text, start, i - start, StandardCharsets.UTF_8).strip();
+      if (cursor.skipFirstLine) {
+        cursor.skipFirstLine = false; // The tail began inside this line.
+      } else {
+        cursor.summary.line(new String(text, start, i - start, StandardCharsets.UTF_8));
+      }
       start = i + 1;
-      if (line.isEmpty()) {
-        continue;
-      }
-      lines++;
-      try {
-        JsonNode entry = Http.MAPPER.readTree(line);
-        if (entry.path("sessionId").isTextual()) {
-          sessionId = entry.get("sessionId").asText();
-        }
-        if (entry.path("type").isTextual()) {
-          lastType = entry.get("type").asText();
-        }
-      } catch (IOException e) {
-        logger.log(Level.DEBUG, () -> "skipping a line that is not JSON in " + file);
-      }
     }
     cursor.torn = Arrays.copyOfRange(text, start, text.length);
-    if (lines > 0) {
-      if (sessionId == null) {
-        String name = file.getFileName().toString();
-        sessionId = name.substring(0, name.length() - ".jsonl".length());
-      }
-      sink.accept(new Appended(sessionId, file, lines, lastType));
+    TranscriptSummary.Appended read = cursor.summary.take(file);
+    if (read.lines() > 0) {
+      sink.accept(read);
     }
+    positions.consumed(
+        file, new Position(String.valueOf(cursor.fileKey), cursor.offset - cursor.torn.length));
   }
 
   @Override

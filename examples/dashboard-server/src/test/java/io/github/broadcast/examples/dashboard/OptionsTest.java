@@ -141,4 +141,20 @@ final class OptionsTest {
     assertThat(Options.duration("x", "2m")).isEqualTo(Duration.ofMinutes(2));
     assertThat(Options.duration("x", "1h")).isEqualTo(Duration.ofHours(1));
   }
+
+  @Test
+  void dataDir_defaultsUnderTheUsersHome_butADemoOrATestKeepsNothing() {
+    assertThat(Options.parse(new String[0], Map.of("HOME", "/h")).dataDir)
+        .isEqualTo(Path.of("/h/.local/share/broadcast-dashboard"));
+    assertThat(Options.parse(new String[0], Map.of("HOME", "/h", "XDG_DATA_HOME", "/x")).dataDir)
+        .isEqualTo(Path.of("/x/broadcast-dashboard"));
+    assertThat(Options.parse(new String[0], Map.of()).dataDir).as("no home: a test").isNull();
+    assertThat(Options.parse(new String[] {"--simulate", "5:1"}, Map.of("HOME", "/h")).dataDir)
+        .isNull();
+    assertThat(
+            Options.parse(new String[] {"--simulate", "5:1", "--data-dir", "/d"}, Map.of()).dataDir)
+        .isEqualTo(Path.of("/d"));
+    assertThat(Options.parse(new String[] {"--data-dir", "none"}, Map.of("HOME", "/h")).dataDir)
+        .isNull();
+  }
 }

@@ -3,6 +3,7 @@ package io.github.broadcast.examples.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -105,5 +106,76 @@ final class SessionModelTest {
   void cut_neverSplitsASurrogatePair() {
     assertThat(SessionModel.cut("ab\uD83D\uDE80cd", 3)).isEqualTo("ab");
     assertThat(SessionModel.project("C:\\work\\api\\")).isEqualTo("api");
+  }
+
+  @Test
+  void statusSince_movesOnlyWhenTheStatusChanges() {
+    ObjectNode state =
+        SessionModel.apply(Http.MAPPER.createObjectNode(), hook("UserPromptSubmit"), NOW, 20);
+    assertThat(state.get("status_since").asText()).isEqualTo(NOW.toString());
+    Instant later = NOW.plusSeconds(30);
+    SessionModel.apply(state, hook("PreToolUse"), later, 20);
+    assertThat(state.get("status_since").asText()).as("still working").isEqualTo(NOW.toString());
+    SessionModel.apply(state, hook("Stop"), later, 20);
+    assertThat(state.get("status_since").asText()).isEqualTo(later.toString());
+  }
+
+  @Test
+  void attention_marksAPermissionAsked_andATurnWaitingForItsUser_untilTheyAct() {
+    ObjectNode state = apply(Http.MAPPER.createObjectNode(), hook("UserPromptSubmit"));
+    assertThat(state.get("attention").isNull()).isTrue();
+    apply(state, hook("Notification").put("message", "Claude needs your permission to use Bash"));
+    assertThat(state.get("attention").asText()).isEqualTo("permission");
+    apply(state, hook("PostToolUse"));
+    assertThat(state.get("attention").isNull()).isTrue();
+    apply(state, hook("Stop"));
+    assertThat(state.get("attention").asText()).isEqualTo("input");
+    apply(state, hook("BrandNewEvent"));
+    assertThat(state.get("attention").asText())
+        .as("an unknown event changes nothing")
+        .isEqualTo("input");
+    apply(state, hook("Notification").put("message", "Claude is waiting for your input"));
+    assertThat(state.get("attention").asText()).isEqualTo("input");
+    apply(state, hook("UserPromptSubmit"));
+    assertThat(state.get("attention").isNull()).isTrue();
+  }
+
+  private static TranscriptSummary.Appended read(String prompt, String status) {
+    return new TranscriptSummary.Appended(
+        "abc",
+        Path.of("/t/abc.jsonl"),
+        3,
+        1,
+        "assistant",
+        "claude-opus-4-1",
+        "main",
+        "/home/me/app",
+        prompt,
+        null,
+        NOW,
+        new TranscriptSummary.Tokens(10, 20, 30, 40),
+        status);
+  }
+
+  @Test
+  void transcript_addsModelBranchTokens_andGuessesTheStatusOnlyWithoutHooks() {
+    ObjectNode state = Http.MAPPER.createObjectNode();
+    SessionModel.applyTranscript(state, read("from the transcript", "working"), NOW, 100);
+    SessionModel.applyTranscript(state, read(null, null), NOW, 100);
+    assertThat(state.get("model").asText()).isEqualTo("claude-opus-4-1");
+    assertThat(state.get("git_branch").asText()).isEqualTo("main");
+    assertThat(state.get("project").asText()).isEqualTo("app");
+    assertThat(state.get("tokens").get("output").asLong()).isEqualTo(40);
+    assertThat(state.get("transcript_lines").asLong()).isEqualTo(6);
+    assertThat(state.get("transcript_malformed_lines").asLong()).isEqualTo(2);
+    assertThat(state.get("status").asText()).isEqualTo("working");
+    assertThat(state.get("task_description").asText()).isEqualTo("from the transcript");
+
+    apply(state, hook("UserPromptSubmit").put("prompt", "from the hook"));
+    apply(state, hook("Stop"));
+    SessionModel.applyTranscript(state, read("later in the transcript", "working"), NOW, 100);
+    assertThat(state.get("status").asText()).as("hooks know better").isEqualTo("idle");
+    assertThat(state.get("task_description").asText()).isEqualTo("from the hook");
+    assertThat(state.get("attention").asText()).isEqualTo("input");
   }
 }

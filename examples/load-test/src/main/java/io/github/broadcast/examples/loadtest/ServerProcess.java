@@ -46,6 +46,8 @@ final class ServerProcess implements AutoCloseable {
                 jar.toString(),
                 "--port",
                 "0",
+                "--data-dir",
+                "none", // Each run starts empty, and leaves nothing behind.
                 "--strategy",
                 strategy));
     command.addAll(extra);
