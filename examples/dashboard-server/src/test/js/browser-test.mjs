@@ -71,6 +71,40 @@ async function main() {
     await post(hook('browser-2', 'Notification', { message: 'Needs your approval' }));
     await card(page, 'browser-2').locator('.status', { hasText: 'waiting' }).waitFor();
 
+    // Who needs the user comes first, marked, counted in the title; the rest follow.
+    await post(hook('browser-3', 'UserPromptSubmit', { prompt: 'Keep working' }));
+    await post(hook('browser-4', 'Notification', { message: 'Claude needs your permission to use Bash' }));
+    await page.waitForFunction(() => window.__dashboardRows().join('|')
+      === '# Needs you (2)|browser-4|browser-2|# Everything else (1)|browser-3');
+    await card(page, 'browser-4').locator('.attention', { hasText: 'needs permission' }).waitFor();
+    await card(page, 'browser-2').locator('.attention', { hasText: 'your turn' }).waitFor();
+    if (await page.title() !== '(2) Claude Code sessions') throw new Error(`title: ${await page.title()}`);
+    const label = await card(page, 'browser-4').getAttribute('aria-label');
+    if (!label.startsWith('browser-4-project: needs permission')) throw new Error(`aria-label: ${label}`);
+
+    // From the keyboard: / filters, Escape clears, arrows move between cards.
+    await page.keyboard.press('/');
+    await page.keyboard.type('browser-3');
+    await page.waitForFunction(() => window.__dashboardRows().join('|') === 'browser-3');
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => window.__dashboardRows().length === 5);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    const focused = await page.evaluate(() => document.activeElement.dataset.sessionId);
+    if (focused !== 'browser-2') throw new Error(`arrows focused ${focused}`);
+
+    // The summary filters by status; grouping puts the rest under their projects.
+    await page.click('#summary button[data-status="working"]');
+    await page.waitForFunction(() => window.__dashboardRows().join('|') === 'browser-3');
+    if (await page.getAttribute('#summary button[data-status="working"]', 'aria-pressed') !== 'true') {
+      throw new Error('the status filter is not announced as pressed');
+    }
+    await page.click('#summary button[data-status="working"]');
+    await page.check('#group');
+    await page.waitForFunction(() => window.__dashboardRows().join('|')
+      === '# Needs you (2)|browser-4|browser-2|# browser-3-project (1)|browser-3');
+    await page.uncheck('#group');
+
     // A burst of 200 updates a second for 2 seconds: the page draws at most once a frame.
     const before = await stats(page);
     const started = Date.now();
@@ -85,10 +119,10 @@ async function main() {
     // The list is virtual: only visible cards exist in the DOM, so ask the page's view. Every
     // session's last update, not just the last posted: posts complete out of order, and an
     // update reaches the socket after its post's response.
-    await page.waitForFunction(() => window.__dashboardSessionCount() === 21
+    await page.waitForFunction(() => window.__dashboardSessionCount() === 23
       && Array.from({ length: 20 }, (_, s) => window.__dashboardSession(`burst-${s}`))
         .every((session) => session?.event_count === 20));
-    await page.locator('#stat-sessions', { hasText: '21' }).waitFor();
+    await page.locator('#stat-sessions', { hasText: '23' }).waitFor();
     const drawnCards = await page.locator('article.card').count();
     if (drawnCards >= 21) throw new Error(`all ${drawnCards} cards are in the DOM: not virtual`);
     const after = await stats(page);

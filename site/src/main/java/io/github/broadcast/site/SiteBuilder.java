@@ -2,6 +2,7 @@ package io.github.broadcast.site;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -70,11 +71,15 @@ public final class SiteBuilder {
       };
 
   public static void main(String[] args) throws IOException {
-    if (args.length != 3) {
-      throw new IllegalArgumentException("usage: SiteBuilder PAGES_DIR DATA_DIR OUT_DIR");
+    if (args.length != 3 && args.length != 4) {
+      throw new IllegalArgumentException(
+          "usage: SiteBuilder PAGES_DIR DATA_DIR OUT_DIR [SCREENSHOT_DIR]");
     }
     Path out = Path.of(args[2]);
     List<String> broken = new SiteBuilder(Path.of(args[0]), Path.of(args[1]), out).build();
+    if (args.length == 4) {
+      freshScreenshot(Path.of(args[3]), out);
+    }
     if (!broken.isEmpty()) {
       throw new IllegalStateException(
           "broken links in the site:\n  " + String.join("\n  ", broken));
@@ -94,7 +99,33 @@ public final class SiteBuilder {
     }
     Files.copy(
         pages.resolve("style.css"), out.resolve("style.css"), StandardCopyOption.REPLACE_EXISTING);
+    Path images = pages.resolve("img");
+    if (Files.isDirectory(images)) {
+      Files.createDirectories(out.resolve("img"));
+      try (DirectoryStream<Path> files = Files.newDirectoryStream(images)) {
+        for (Path image : files) {
+          Files.copy(
+              image,
+              out.resolve("img").resolve(image.getFileName().toString()),
+              StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
     return LinkChecker.check(out);
+  }
+
+  /**
+   * Puts the dashboard screenshot the browser test took in this build ({@code simulated.png} in
+   * {@code dir}) in place of the committed one, when there is one: a site built alone keeps the
+   * committed picture.
+   */
+  static void freshScreenshot(Path dir, Path out) throws IOException {
+    Path fresh = dir.resolve("simulated.png");
+    if (Files.isRegularFile(fresh)) {
+      Files.createDirectories(out.resolve("img"));
+      Files.copy(fresh, out.resolve("img/dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
+      System.out.println("site: dashboard screenshot from " + fresh);
+    }
   }
 
   private List<Page> nav() throws IOException {

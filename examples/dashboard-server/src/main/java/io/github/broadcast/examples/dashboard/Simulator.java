@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,9 +18,9 @@ import java.util.function.Consumer;
  * waits for it, stops and waits for the next prompt, compacts now and then, and sometimes ends, to
  * be followed by a new session in its place. So every status and both kinds of attention show.
  *
- * <p>Rate: the sessions send {@code N x R} events a second between them (open-loop: a slow server
- * does not slow it). A session waiting for its user lets its turns pass to the busy ones. One
- * thread; seeded, so a screenshot shows the same day each time.
+ * <p>Rate: a busy session sends {@code R} events a second (open-loop: a slow server does not slow
+ * it); one waiting for its user sends nothing for a few seconds, so all of them together send
+ * somewhat less than {@code N x R}. One thread; seeded.
  */
 final class Simulator implements AutoCloseable {
 
@@ -68,7 +70,7 @@ final class Simulator implements AutoCloseable {
     int generation;
     Phase phase = Phase.START;
     int toolsLeft;
-    int dwell;
+    long nextAt; // System.nanoTime() of its next event.
     boolean toolOpen; // A PreToolUse waits for its PostToolUse.
     String tool = "Bash";
     String model;
@@ -88,13 +90,13 @@ final class Simulator implements AutoCloseable {
   }
 
   private final Session[] sessions;
-  private final double perSecond;
+  private final long periodNanos;
   private final Consumer<ObjectNode> hooks;
   private final Consumer<TranscriptSummary.Appended> transcripts;
   private final Random random;
   private final ScheduledExecutorService thread;
-  private double owed;
-  private int next;
+  private final PriorityQueue<Session> due =
+      new PriorityQueue<>(Comparator.comparingLong((Session s) -> s.nextAt));
 
   Simulator(
       int sessions,
@@ -103,13 +105,17 @@ final class Simulator implements AutoCloseable {
       Consumer<ObjectNode> hooks,
       Consumer<TranscriptSummary.Appended> transcripts) {
     this.sessions = new Session[sessions];
-    for (int i = 0; i < sessions; i++) {
-      this.sessions[i] = new Session(i);
-    }
-    this.perSecond = perSecond;
+    this.periodNanos = (long) (1e9 / perSecond);
     this.hooks = hooks;
     this.transcripts = transcripts;
     this.random = new Random(seed);
+    long now = System.nanoTime();
+    for (int i = 0; i < sessions; i++) {
+      this.sessions[i] = new Session(i);
+      // Spread out over a quarter minute, so the day does not start in lockstep.
+      this.sessions[i].nextAt = now + (long) (random.nextDouble() * Math.max(periodNanos, 15e9));
+      due.add(this.sessions[i]);
+    }
     this.thread = Daemons.scheduler("simulator");
   }
 
@@ -119,28 +125,24 @@ final class Simulator implements AutoCloseable {
 
   private void tick() {
     try {
-      owed += sessions.length * perSecond * TICK_MILLIS / 1000.0;
-      while (owed >= 1) {
-        owed -= 1;
-        step();
+      long now = System.nanoTime();
+      while (!due.isEmpty() && now - due.peek().nextAt >= 0) {
+        Session session = due.poll();
+        session.nextAt += periodNanos;
+        advance(session);
+        if (now - session.nextAt > TimeUnit.SECONDS.toNanos(1)) {
+          session.nextAt = now; // Far behind (a pause): do not make up for it in a burst.
+        }
+        due.add(session);
       }
     } catch (RuntimeException e) {
       System.getLogger(Simulator.class.getName()).log(Level.WARNING, "simulated event failed", e);
     }
   }
 
-  /** Gives one event to the next session that is not waiting; waiting ones count down. */
-  void step() {
-    for (int tries = 0; tries < sessions.length; tries++) {
-      Session session = sessions[next];
-      next = (next + 1) % sessions.length;
-      if (session.dwell > 0) {
-        session.dwell--;
-        continue;
-      }
-      advance(session);
-      return;
-    }
+  /** Makes {@code s} wait between {@code min} and {@code max} seconds before its next event. */
+  private void dwell(Session s, int min, int max) {
+    s.nextAt += TimeUnit.MILLISECONDS.toNanos(1000L * min + random.nextInt(1000 * (max - min)));
   }
 
   /** Sends the next event of {@code session}'s day. */
@@ -151,14 +153,14 @@ final class Simulator implements AutoCloseable {
         s.branch = BRANCHES[random.nextInt(BRANCHES.length)];
         hooks.accept(hook(s, "SessionStart").put("source", "startup"));
         s.phase = Phase.PROMPT;
-        s.dwell = random.nextInt(3);
+        dwell(s, 1, 5);
       }
       case PROMPT -> {
         hooks.accept(
             hook(s, "UserPromptSubmit").put("prompt", PROMPTS[random.nextInt(PROMPTS.length)]));
         transcript(s, 1_200 + random.nextInt(4_000), 80 + random.nextInt(400));
         s.phase = Phase.TOOLS;
-        s.toolsLeft = 2 + random.nextInt(6);
+        s.toolsLeft = 6 + random.nextInt(25);
       }
       case TOOLS -> tools(s);
       case PERMISSION -> {
@@ -171,7 +173,7 @@ final class Simulator implements AutoCloseable {
         if (random.nextInt(10) == 0) {
           hooks.accept(hook(s, "SessionEnd").put("reason", "exit"));
           s.phase = Phase.ENDED;
-          s.dwell = 20 + random.nextInt(40);
+          dwell(s, 5, 30);
         } else {
           s.phase = Phase.PROMPT;
           advance(s);
@@ -202,18 +204,18 @@ final class Simulator implements AutoCloseable {
       hooks.accept(hook(s, "Stop"));
       transcript(s, 200, 150 + random.nextInt(600));
       s.phase = Phase.STOPPED;
-      s.dwell = 10 + random.nextInt(60); // The user reads, thinks, types.
+      dwell(s, 3, 15); // The user reads, thinks, types.
       return;
     }
     s.tool = TOOLS[random.nextInt(TOOLS.length)];
     hooks.accept(toolHook(s, "PreToolUse"));
     s.toolOpen = true;
     boolean risky = s.tool.equals("Bash") || s.tool.equals("Write") || s.tool.equals("Edit");
-    if (risky && random.nextInt(4) == 0) {
+    if (risky && random.nextInt(16) == 0) {
       hooks.accept(
           hook(s, "Notification").put("message", "Claude needs your permission to use " + s.tool));
       s.phase = Phase.PERMISSION;
-      s.dwell = 15 + random.nextInt(80); // Until the user looks.
+      dwell(s, 2, 12); // Until the user looks.
     }
   }
 

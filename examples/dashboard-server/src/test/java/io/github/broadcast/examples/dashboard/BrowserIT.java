@@ -21,9 +21,10 @@ import org.junit.jupiter.api.Timeout;
  * The page in headless Chromium (Debian's {@code chromium}, driven by {@code playwright-core} from
  * npm; {@code .ci/run} installs both), behind a token: opened once with {@code ?token=}, it lands
  * on its bare address with the token in an HttpOnly cookie and connects with that alone; cards
- * follow posted hooks, the page reconnects to a restarted server and shows its state, and a burst
- * of 200 updates a second is drawn no more often than the frame rate. Saves {@code
- * target/browser/dashboard.png}.
+ * follow posted hooks; sessions that need their user come first, marked and counted in the title,
+ * with labels a screen reader reads; the filter, the status buttons, grouping and the arrow keys
+ * work; the page reconnects to a restarted server and shows its state; and a burst of 200 updates a
+ * second is drawn no more often than the frame rate. Saves {@code target/browser/dashboard.png}.
  *
  * <p>Skipped, with the reason, where Chromium or the npm packages are missing, except under CI
  * ({@code CI=true}), where that is a failure.
