@@ -51,6 +51,22 @@ public final class Checks {
     return value;
   }
 
+  /**
+   * Returns {@code value} if it is a secret worth the name: not null, not blank.
+   *
+   * @throws NullPointerException if it is null, naming {@code name}
+   * @throws IllegalArgumentException naming {@code name} if it is blank (the value is not repeated)
+   */
+  public static String requireSecret(String name, String value) {
+    if (value == null) {
+      throw new NullPointerException(name + " : null (expected: a non-blank secret)");
+    }
+    if (value.isBlank()) {
+      throw new IllegalArgumentException(name + " : blank (expected: a non-blank secret)");
+    }
+    return value;
+  }
+
   /** Throws {@link IllegalStateException} with the formatted message unless {@code expression}. */
   public static void requireState(boolean expression, String template, Object... args) {
     if (!expression) {

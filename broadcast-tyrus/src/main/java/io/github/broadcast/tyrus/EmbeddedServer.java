@@ -3,6 +3,8 @@ package io.github.broadcast.tyrus;
 import static java.util.Objects.requireNonNull;
 
 import io.github.broadcast.Checks;
+import io.github.broadcast.jakarta.BroadcastEndpointConfig;
+import io.github.broadcast.jakarta.EndpointStats;
 import jakarta.websocket.DeploymentException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -169,7 +171,7 @@ public final class EmbeddedServer implements AutoCloseable {
     long deadline = System.nanoTime() + shutdownGrace.toNanos();
     try {
       guard.shutDown();
-      endpoint.shutdown();
+      endpoint.shutdown(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
       if (!filter.awaitUpgradedClosed(deadline)) {
         logger.log(
             Level.INFO,
@@ -258,7 +260,7 @@ public final class EmbeddedServer implements AutoCloseable {
      * in constant time. Default: no token.
      */
     public Builder requiredToken(String token) {
-      this.token = Secret.check(token);
+      this.token = Checks.requireSecret("requiredToken", token);
       return this;
     }
 
@@ -352,17 +354,11 @@ public final class EmbeddedServer implements AutoCloseable {
      * Binds, starts Grizzly and deploys the endpoint.
      *
      * @throws IOException if the address cannot be bound
-     * @throws IllegalStateException if no endpoint was set, or the endpoint's token differs from
-     *     the server's
+     * @throws IllegalStateException if no endpoint was set
      */
     public EmbeddedServer start() throws IOException {
       if (endpoint == null) {
         throw new IllegalStateException("endpoint : not set (expected: endpoint(...))");
-      }
-      if (token != null && endpoint.token != null && !token.equals(endpoint.token)) {
-        throw new IllegalStateException(
-            "requiredToken : the endpoint's differs from the server's (expected: one token, set on"
-                + " the server)");
       }
       HttpServer http = new HttpServer();
       NetworkListener listener = new NetworkListener("broadcast", host, port);
@@ -404,24 +400,19 @@ public final class EmbeddedServer implements AutoCloseable {
         int boundPort = listener.getPort();
         boolean secure = sslContext != null;
         ServerNames names = ServerNames.of(host, boundPort, secure, publicUrls);
-        BroadcastEndpointConfig config = endpoint.buildEmbedded(names.origins());
+        BroadcastEndpointConfig config =
+            endpoint.allowedOrigins(names.origins().toArray(String[]::new)).build();
         RequestGuard guard =
             new RequestGuard(
-                names,
-                config.policy()::originAllowed,
-                token != null ? token : endpoint.token,
-                token != null,
-                endpoint.path,
-                "broadcast-token-" + boundPort,
-                secure);
-        filter.start(guard, config.policy());
+                names, config::allowsOrigin, token, "broadcast-token-" + boundPort, secure);
+        filter.start(guard);
         container.addEndpoint(config.serverEndpointConfig());
         container.start("", boundPort);
         started = true;
         return new EmbeddedServer(
             this, new Started(http, container, config, filter, guard, timer, boundPort));
       } catch (DeploymentException e) {
-        throw new IOException("could not deploy the endpoint at " + endpoint.path, e);
+        throw new IOException("could not deploy the endpoint", e);
       } finally {
         if (!started) {
           http.shutdownNow();

@@ -77,7 +77,6 @@ final class RequestFilter extends BaseFilter {
   private final Counters counters = new Counters();
   // Set once the server is bound: the names it answers to need the port.
   private volatile RequestGuard guard;
-  private volatile HandshakePolicy policy;
 
   RequestFilter(int maxBodyBytes, long bodyTimeoutNanos, ScheduledExecutorService timer) {
     this.maxBodyBytes = maxBodyBytes;
@@ -85,8 +84,7 @@ final class RequestFilter extends BaseFilter {
     this.timer = timer;
   }
 
-  void start(RequestGuard guard, HandshakePolicy policy) {
-    this.policy = policy;
+  void start(RequestGuard guard) {
     this.guard = guard;
   }
 
@@ -172,7 +170,7 @@ final class RequestFilter extends BaseFilter {
                   503, "the server is starting", RequestGuard.Refusal.SHUTTING_DOWN, null, null)
               : current.check(head(request));
       if (!verdict.allowed()) {
-        count(verdict.refusal(), isWebSocket(request));
+        count(verdict.refusal());
         answer(connection, request.getMethodDC().toString(), verdict);
         content.recycle();
         return ctx.getStopAction();
@@ -241,24 +239,14 @@ final class RequestFilter extends BaseFilter {
     return ctx.getStopAction();
   }
 
-  private void count(RequestGuard.Refusal refusal, boolean webSocket) {
+  private void count(RequestGuard.Refusal refusal) {
     if (refusal == null) {
       return; // A redirect.
     }
     switch (refusal) {
       case HOST -> counters.refusedHost.increment();
-      case ORIGIN -> {
-        counters.refusedOrigin.increment();
-        if (webSocket && policy != null) {
-          policy.countRefusedOrigin();
-        }
-      }
-      case TOKEN -> {
-        counters.refusedToken.increment();
-        if (webSocket && policy != null) {
-          policy.countRefusedToken();
-        }
-      }
+      case ORIGIN -> counters.refusedOrigin.increment();
+      case TOKEN -> counters.refusedToken.increment();
       case SHUTTING_DOWN -> counters.refusedShuttingDown.increment();
     }
   }

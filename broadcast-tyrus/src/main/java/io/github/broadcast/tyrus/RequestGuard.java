@@ -3,6 +3,7 @@ package io.github.broadcast.tyrus;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.StringJoiner;
 import java.util.function.Predicate;
 
@@ -60,9 +61,7 @@ final class RequestGuard {
 
   private final ServerNames names;
   private final Predicate<String> originAllowed;
-  private final Secret token; // Null: no token anywhere.
-  private final boolean tokenOnEveryPath; // Else only on the WebSocket path.
-  private final String webSocketPath;
+  private final byte[] token; // Null: no token required.
   private final String cookieName;
   private final boolean tls;
   private volatile boolean shuttingDown;
@@ -71,15 +70,11 @@ final class RequestGuard {
       ServerNames names,
       Predicate<String> originAllowed,
       String token,
-      boolean tokenOnEveryPath,
-      String webSocketPath,
       String cookieName,
       boolean tls) {
     this.names = names;
     this.originAllowed = originAllowed;
-    this.token = Secret.of(token);
-    this.tokenOnEveryPath = tokenOnEveryPath;
-    this.webSocketPath = webSocketPath;
+    this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     this.cookieName = cookieName;
     this.tls = tls;
   }
@@ -108,21 +103,19 @@ final class RequestGuard {
     if (head.origin != null && !originAllowed.test(head.origin)) {
       return refuse(403, Refusal.ORIGIN, "origin not allowed: " + head.origin);
     }
-    boolean tokenRequired =
-        token != null && (tokenOnEveryPath || (head.webSocket && webSocketPath.equals(head.path)));
-    if (!tokenRequired) {
+    if (token == null) {
       return Verdict.ALLOW;
     }
     String queryToken = queryParameter(head.query, "token");
     boolean page = !head.webSocket && ("GET".equals(head.method) || "HEAD".equals(head.method));
     if (queryToken != null && page) {
-      return token.matches(queryToken)
+      return matches(queryToken)
           ? new Verdict(303, null, null, withoutToken(head.path, head.query), cookie(head.host))
           : refuse(401, Refusal.TOKEN, "wrong token");
     }
-    if (token.matches(bearer(head.authorization))
-        || token.matches(cookieValue(head.cookie, cookieName))
-        || (head.webSocket && token.matches(queryToken))) {
+    if (matches(bearer(head.authorization))
+        || matches(cookieValue(head.cookie, cookieName))
+        || (head.webSocket && matches(queryToken))) {
       return Verdict.ALLOW;
     }
     return refuse(
@@ -132,6 +125,12 @@ final class RequestGuard {
             + " /?token=<token>");
   }
 
+  /** Compares a presented secret with the token in constant time; false when none presented. */
+  private boolean matches(String presented) {
+    return presented != null
+        && MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8));
+  }
+
   private static Verdict refuse(int status, Refusal refusal, String message) {
     return new Verdict(status, message, refusal, null, null);
   }
@@ -139,7 +138,7 @@ final class RequestGuard {
   private String cookie(String host) {
     return cookieName
         + "="
-        + URLEncoder.encode(token.value(), StandardCharsets.UTF_8)
+        + URLEncoder.encode(new String(token, StandardCharsets.UTF_8), StandardCharsets.UTF_8)
         + "; Path=/; HttpOnly; SameSite=Strict"
         + (tls || names.isSecureHost(host) ? "; Secure" : "");
   }

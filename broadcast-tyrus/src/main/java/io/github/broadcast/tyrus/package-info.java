@@ -1,17 +1,11 @@
 /**
- * Puts a {@link io.github.broadcast.Broadcaster} on Jakarta WebSocket (JSR-356) sockets.
+ * An embedded server for broadcast-jakarta's endpoint: {@link
+ * io.github.broadcast.tyrus.EmbeddedServer} runs Tyrus on Grizzly with the endpoint and plain HTTP
+ * handlers on one port, 127.0.0.1 by default, behind a front door that checks every request's Host,
+ * Origin and token and gathers bodies under a size limit and a deadline, with graceful shutdown and
+ * TLS. In another container (Tomcat, Jetty, Spring Boot), use broadcast-jakarta alone.
  *
- * <h2>Mounting</h2>
- *
- * <ul>
- *   <li><b>Embedded</b>: {@link io.github.broadcast.tyrus.EmbeddedServer} runs Tyrus on Grizzly
- *       with the endpoint and plain HTTP handlers on one port, 127.0.0.1 by default.
- *   <li><b>Any JSR-356 container</b>: build a {@link
- *       io.github.broadcast.tyrus.BroadcastEndpointConfig} and deploy its {@code
- *       serverEndpointConfig()} with {@code ServerContainer.addEndpoint}.
- * </ul>
- *
- * <h2>What the adapter relies on (Tyrus 2.2 on Grizzly 4)</h2>
+ * <h2>What it relies on (Tyrus 2.2 on Grizzly 4)</h2>
  *
  * <ul>
  *   <li>An async send's completion means the frame was written to the socket, or queued in

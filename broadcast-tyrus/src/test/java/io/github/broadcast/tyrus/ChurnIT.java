@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.testing.RawWebSocket;
 import io.github.broadcast.testing.WsTestClient;
 import java.net.http.HttpClient;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
+import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.testing.WsTestClient;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -13,15 +13,12 @@ final class RequestGuardTest {
   private static final String HOST = "127.0.0.1:8765";
   private static final String OWN = "http://127.0.0.1:8765";
 
-  private static RequestGuard guard(String token, boolean everywhere, boolean tls)
-      throws Exception {
+  private static RequestGuard guard(String token, boolean tls) throws Exception {
     ServerNames names = ServerNames.of("127.0.0.1", 8765, tls, List.of());
     return new RequestGuard(
         names,
         origin -> origin == null || names.origins().contains(origin),
         token,
-        everywhere,
-        "/ws",
         "broadcast-token-8765",
         tls);
   }
@@ -32,7 +29,7 @@ final class RequestGuardTest {
 
   @Test
   void ownHostAndOrigin_areServed_andAMissingOriginIsNotABrowser() throws Exception {
-    RequestGuard guard = guard(null, false, false);
+    RequestGuard guard = guard(null, false);
     assertThat(guard.check(get("/api/sessions", null))).isEqualTo(Verdict.ALLOW);
     assertThat(guard.check(new Head("POST", "/api/hooks", null, HOST, OWN, null, null, false)))
         .isEqualTo(Verdict.ALLOW);
@@ -40,7 +37,7 @@ final class RequestGuardTest {
 
   @Test
   void foreignHost_isRefusedBeforeAnythingElse_evenWithTheRightToken() throws Exception {
-    RequestGuard guard = guard("s3cret", true, false);
+    RequestGuard guard = guard("s3cret", false);
     Verdict verdict =
         guard.check(
             new Head(
@@ -61,7 +58,7 @@ final class RequestGuardTest {
 
   @Test
   void foreignOrigin_isRefused_onPostsAndHandshakesAlike() throws Exception {
-    RequestGuard guard = guard(null, false, false);
+    RequestGuard guard = guard(null, false);
     for (boolean webSocket : new boolean[] {false, true}) {
       Verdict verdict =
           guard.check(
@@ -76,7 +73,7 @@ final class RequestGuardTest {
 
   @Test
   void token_isTakenFromBearerOrCookie_onEveryPath() throws Exception {
-    RequestGuard guard = guard("s3 cret;", true, false);
+    RequestGuard guard = guard("s3 cret;", false);
     assertThat(guard.check(get("/api/metrics", null)).status()).isEqualTo(401);
     assertThat(guard.check(get("/api/metrics", null)).refusal()).isEqualTo(Refusal.TOKEN);
     assertThat(
@@ -113,7 +110,7 @@ final class RequestGuardTest {
 
   @Test
   void tokenInTheAddress_isMovedToAnHttpOnlyStrictCookie_byARedirect() throws Exception {
-    RequestGuard guard = guard("s3cret", true, false);
+    RequestGuard guard = guard("s3cret", false);
     Verdict verdict = guard.check(get("/", "token=s3cret"));
     assertThat(verdict.status()).isEqualTo(303);
     assertThat(verdict.location()).isEqualTo("/");
@@ -122,10 +119,10 @@ final class RequestGuardTest {
     assertThat(guard.check(get("/index.html", "a=1&token=s3cret&b=2")).location())
         .isEqualTo("/index.html?a=1&b=2");
     assertThat(guard.check(get("/", "token=wrong")).status()).isEqualTo(401);
-    assertThat(guard(null, false, false).check(get("/", "token=s3cret")))
+    assertThat(guard(null, false).check(get("/", "token=s3cret")))
         .as("no token configured: nothing to move")
         .isEqualTo(Verdict.ALLOW);
-    assertThat(guard("s3cret", true, true).check(get("/", "token=s3cret")).setCookie())
+    assertThat(guard("s3cret", true).check(get("/", "token=s3cret")).setCookie())
         .endsWith("; Secure");
   }
 
@@ -139,21 +136,17 @@ final class RequestGuardTest {
   }
 
   @Test
-  void webSocket_acceptsTheTokenInItsQuery_andAnEndpointOnlyTokenGuardsOnlyItsPath()
-      throws Exception {
-    RequestGuard guard = guard("s3cret", false, false);
+  void webSocket_acceptsTheTokenInItsQuery() throws Exception {
+    RequestGuard guard = guard("s3cret", false);
     assertThat(guard.check(new Head("GET", "/ws", "token=s3cret", HOST, OWN, null, null, true)))
         .isEqualTo(Verdict.ALLOW);
     assertThat(guard.check(new Head("GET", "/ws", null, HOST, OWN, null, null, true)).status())
         .isEqualTo(401);
-    assertThat(guard.check(get("/api/sessions", null)))
-        .as("the endpoint's own token leaves other paths open")
-        .isEqualTo(Verdict.ALLOW);
   }
 
   @Test
   void shuttingDown_refusesEverythingWith503() throws Exception {
-    RequestGuard guard = guard(null, false, false);
+    RequestGuard guard = guard(null, false);
     guard.shutDown();
     Verdict verdict = guard.check(get("/", null));
     assertThat(verdict.status()).isEqualTo(503);

@@ -13,6 +13,7 @@ import io.github.broadcast.CloseReason;
 import io.github.broadcast.OutboxLimits;
 import io.github.broadcast.OverflowPolicy;
 import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.testing.RawWebSocket;
 import io.github.broadcast.testing.WsTestClient;
 import java.net.http.HttpClient;

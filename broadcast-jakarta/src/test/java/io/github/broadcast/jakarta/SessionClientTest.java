@@ -1,4 +1,4 @@
-package io.github.broadcast.tyrus;
+package io.github.broadcast.jakarta;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The adapter's own guarantees, against a scripted jakarta Session. */
@@ -25,8 +26,11 @@ final class SessionClientTest {
   private final List<jakarta.websocket.CloseReason> closes = new ArrayList<>();
   private RuntimeException throwOnSend;
   private final Session session = session();
+  private final AtomicInteger releases = new AtomicInteger();
+  private final List<Long> idleTimeouts = new ArrayList<>();
   private final SessionClient client =
-      new SessionClient(session, new TokenBucket(new FakeTicker(), 2, 1));
+      new SessionClient(
+          session, new TokenBucket(new FakeTicker(), 2, 1), releases::incrementAndGet);
 
   private Session session() {
     RemoteEndpoint.Async async =
@@ -58,6 +62,9 @@ final class SessionClientTest {
                   return closes.isEmpty();
                 case "close":
                   closes.add((jakarta.websocket.CloseReason) args[0]);
+                  return null;
+                case "setMaxIdleTimeout":
+                  idleTimeouts.add((Long) args[0]);
                   return null;
                 default:
                   throw new UnsupportedOperationException(method.getName());
@@ -121,5 +128,18 @@ final class SessionClientTest {
           .as(reason.name())
           .isLessThanOrEqualTo(123);
     }
+  }
+
+  @Test
+  void close_givesBackTheAdmissionSlotOnce_andBoundsHowLongTheConnectionMayLinger() {
+    client.close(CloseReason.SEND_TIMEOUT);
+    assertThat(closes).hasSize(1);
+    assertThat(closes.get(0).getCloseCode().getCode()).isEqualTo(1013);
+    assertThat(releases).hasValue(1);
+    assertThat(idleTimeouts).containsExactly(SessionClient.CLOSE_IDLE_MILLIS);
+
+    client.release(); // The container's onClose, later, or never.
+    client.close(CloseReason.SHUTDOWN);
+    assertThat(releases).as("released once, whichever close came first").hasValue(1);
   }
 }

@@ -1,4 +1,4 @@
-package io.github.broadcast.tyrus;
+package io.github.broadcast.jakarta;
 
 import static java.util.Objects.requireNonNull;
 
@@ -36,8 +36,7 @@ public final class BroadcastEndpointConfig {
   private final HandshakePolicy policy;
   private final ServerEndpointConfig serverEndpointConfig;
 
-  private BroadcastEndpointConfig(
-      Builder builder, Set<String> origins, boolean anyOrigin, boolean embedded) {
+  private BroadcastEndpointConfig(Builder builder, Set<String> origins, boolean anyOrigin) {
     this.path = builder.path;
     this.endpoint = new BroadcastEndpoint(builder);
     this.policy =
@@ -49,8 +48,7 @@ public final class BroadcastEndpointConfig {
             builder.ticker,
             builder.connectionsPerSecond,
             builder.connectionBurst,
-            builder.token,
-            embedded);
+            builder.token);
     endpoint.policy(policy);
     this.serverEndpointConfig =
         ServerEndpointConfig.Builder.create(BroadcastEndpoint.class, path)
@@ -74,17 +72,30 @@ public final class BroadcastEndpointConfig {
   }
 
   /**
-   * Closes every open client with 1001 (going away), and from now on closes each new connection the
-   * same way: the first step of a graceful shutdown, before the container stops (which would drop
-   * them with no close frame, 1006 at the browser). Returns at once; the close frames leave
-   * asynchronously. {@link EmbeddedServer#close()} does this itself.
+   * Closes every connected client with 1001 (going away), and from now on each new connection the
+   * same way, then waits up to {@code grace} until the container has reported each one closed: the
+   * first step of a graceful shutdown, before the container stops (stopping first drops the
+   * connections with no close frame, 1006 at the browser). Call it when the application stops (a
+   * {@code ServletContextListener}'s {@code contextDestroyed}, Spring's {@code SmartLifecycle});
+   * broadcast-tyrus' {@code EmbeddedServer.close()} does it itself.
+   *
+   * @return whether every client was reported closed within {@code grace}
    */
-  public void shutdown() {
-    endpoint.shutdown();
+  public boolean shutdown(Duration grace) {
+    return endpoint.shutdown(Checks.requirePositive("grace", grace));
   }
 
   HandshakePolicy policy() {
     return policy;
+  }
+
+  /**
+   * Returns whether a page from {@code origin} may connect: no origin (not a browser), any origin
+   * when so configured, or one of the allowed ones, compared without case. The embedded server uses
+   * the same rule for its HTTP requests.
+   */
+  public boolean allowsOrigin(String origin) {
+    return policy.originAllowed(origin);
   }
 
   /** Returns a snapshot of the connection counters (refusals by reason, open connections). */
@@ -129,8 +140,8 @@ public final class BroadcastEndpointConfig {
 
     /**
      * Allows handshakes whose Origin is one of {@code origins} ({@code scheme://host[:port]},
-     * compared without case). Default: none. The embedded server always allows its own origins
-     * (those of the names it answers to) and adds these.
+     * compared without case); each call adds to the list. Default: none. broadcast-tyrus' embedded
+     * server adds its own origins (those of the names it answers to) to these.
      */
     public Builder allowedOrigins(String... origins) {
       for (String origin : origins) {
@@ -198,11 +209,13 @@ public final class BroadcastEndpointConfig {
      * headers on a WebSocket). A missing or wrong token is refused: 401 in the embedded server,
      * close 1008 elsewhere. Compared in constant time. Default: no token.
      *
-     * <p>In the embedded server, prefer {@link EmbeddedServer.Builder#requiredToken}, which guards
-     * every HTTP path as well and also accepts a Bearer header or the page's cookie.
+     * <p>In broadcast-tyrus' embedded server, set the token on the server instead ({@code
+     * EmbeddedServer.Builder.requiredToken}): it guards every HTTP path as well and also accepts a
+     * Bearer header or the page's cookie, which this check, seeing only the handshake's URI,
+     * cannot.
      */
     public Builder requiredToken(String token) {
-      this.token = Secret.check(token);
+      this.token = Checks.requireSecret("requiredToken", token);
       return this;
     }
 
@@ -224,17 +237,7 @@ public final class BroadcastEndpointConfig {
             "allowedOrigins : none (expected: the origin of the page that connects, for example"
                 + " https://dashboard.example.com, or allowAnyOrigin())");
       }
-      return new BroadcastEndpointConfig(this, Set.copyOf(origins), anyOrigin, false);
-    }
-
-    /**
-     * Builds for the embedded server: its own origins ({@code ownOrigins}) are allowed besides the
-     * listed ones, and its {@link RequestGuard} checks the token before the handshake.
-     */
-    BroadcastEndpointConfig buildEmbedded(Set<String> ownOrigins) {
-      Set<String> allowed = new LinkedHashSet<>(ownOrigins);
-      allowed.addAll(origins);
-      return new BroadcastEndpointConfig(this, Set.copyOf(allowed), anyOrigin, true);
+      return new BroadcastEndpointConfig(this, Set.copyOf(origins), anyOrigin);
     }
 
     private static String checkOrigin(String origin) {

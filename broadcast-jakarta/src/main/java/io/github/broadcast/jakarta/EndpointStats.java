@@ -1,4 +1,4 @@
-package io.github.broadcast.tyrus;
+package io.github.broadcast.jakarta;
 
 /**
  * An immutable snapshot of an endpoint's connection counters, from {@link

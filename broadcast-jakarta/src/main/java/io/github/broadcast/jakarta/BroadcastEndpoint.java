@@ -1,4 +1,4 @@
-package io.github.broadcast.tyrus;
+package io.github.broadcast.jakarta;
 
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.CloseReason;
@@ -10,8 +10,10 @@ import jakarta.websocket.Session;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The JSR-356 endpoint that puts a {@link Broadcaster} on real sockets. One instance serves every
@@ -28,8 +30,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>a binary message, or more text messages than the inbound rate allows: close 1008;
  *   <li>a text message over the size limit: the container closes with 1009;
  *   <li>close or error: the client is unregistered;
- *   <li>shutdown ({@link BroadcastEndpointConfig#shutdown()}): every client is closed with 1001,
- *       and so is any connection after it.
+ *   <li>shutdown ({@link BroadcastEndpointConfig#shutdown(Duration)}): every client is closed with
+ *       1001, and so is any connection after it.
  * </ul>
  *
  * <p>Threads: the container calls every method, from its own threads (Grizzly's worker threads in
@@ -50,7 +52,8 @@ public final class BroadcastEndpoint extends Endpoint {
   private final double inboundPerSecond;
   private final int inboundBurst;
   private HandshakePolicy policy; // Set once, before the endpoint is deployed.
-  private final Set<SessionClient> open = ConcurrentHashMap.newKeySet();
+  // Admitted clients whose container onClose has not come yet; notified as they leave.
+  private final Set<SessionClient> connected = ConcurrentHashMap.newKeySet();
   private volatile boolean shuttingDown;
 
   BroadcastEndpoint(BroadcastEndpointConfig.Builder builder) {
@@ -68,7 +71,7 @@ public final class BroadcastEndpoint extends Endpoint {
 
   @Override
   public void onOpen(Session session, EndpointConfig config) {
-    if (!policy.checkToken(RequestGuard.queryParameter(session.getQueryString(), "token"))) {
+    if (!policy.checkToken(HandshakePolicy.queryParameter(session.getQueryString(), "token"))) {
       logger.log(Level.INFO, () -> "refused connection " + session.getId() + ": bad token");
       closeQuietly(session, CloseReason.POLICY_VIOLATION);
       return;
@@ -87,30 +90,45 @@ public final class BroadcastEndpoint extends Endpoint {
     session.setMaxBinaryMessageBufferSize(maxMessageBytes);
     session.setMaxIdleTimeout(idleTimeoutMillis);
     SessionClient client =
-        new SessionClient(session, new TokenBucket(ticker, inboundBurst, inboundPerSecond));
+        new SessionClient(
+            session, new TokenBucket(ticker, inboundBurst, inboundPerSecond), policy::release);
     session.getUserProperties().put(CLIENT, client);
     session.addMessageHandler(String.class, text -> onText(client, text));
     session.addMessageHandler(ByteBuffer.class, data -> violation(client, "a binary message"));
     session.addMessageHandler(PongMessage.class, pong -> broadcaster.onPong(client));
-    open.add(client);
+    connected.add(client);
     broadcaster.register(client);
-    if (shuttingDown
-        && open.remove(client)) { // Raced with shutdown(): it may have missed this one.
+    if (shuttingDown) { // Raced with shutdown(): it may have missed this one.
       client.close(CloseReason.SHUTDOWN);
     }
   }
 
   /**
-   * Closes every open connection with 1001 (going away) and every later one at once: the first step
-   * of a graceful shutdown. Returns without waiting for the close frames to leave.
+   * Closes every connected client with 1001 (going away), and every later one at once, then waits
+   * up to {@code grace} for the container to report each closed (its close frame has left and the
+   * peer answered, or the connection dropped); returns whether all were.
    */
-  void shutdown() {
+  boolean shutdown(Duration grace) {
     shuttingDown = true;
-    for (SessionClient client : open) {
-      if (open.remove(client)) {
-        client.close(CloseReason.SHUTDOWN);
+    for (SessionClient client : connected) {
+      client.close(CloseReason.SHUTDOWN);
+    }
+    long deadline = System.nanoTime() + grace.toNanos();
+    synchronized (connected) {
+      while (!connected.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(connected, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
       }
     }
+    return true;
   }
 
   private void onText(SessionClient client, String text) {
@@ -135,9 +153,13 @@ public final class BroadcastEndpoint extends Endpoint {
   public void onClose(Session session, jakarta.websocket.CloseReason closeReason) {
     Object client = session.getUserProperties().remove(CLIENT);
     if (client instanceof SessionClient) {
-      open.remove(client);
-      broadcaster.unregister((SessionClient) client);
-      policy.release();
+      SessionClient sessionClient = (SessionClient) client;
+      broadcaster.unregister(sessionClient);
+      sessionClient.release();
+      synchronized (connected) {
+        connected.remove(sessionClient);
+        connected.notifyAll();
+      }
     }
   }
 

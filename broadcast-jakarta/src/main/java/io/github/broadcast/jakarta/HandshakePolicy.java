@@ -1,7 +1,9 @@
-package io.github.broadcast.tyrus;
+package io.github.broadcast.jakarta;
 
 import io.github.broadcast.Ticker;
 import jakarta.websocket.server.ServerEndpointConfig;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,7 +27,6 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
   private final int maxClients;
   private final TokenBucket connectionRate;
   private final Secret token; // Null when no token is required.
-  private final boolean tokenCheckedUpstream; // The embedded server's RequestGuard checked it.
 
   private final AtomicInteger open = new AtomicInteger();
   private final LongAdder admitted = new LongAdder();
@@ -43,11 +44,9 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
       Ticker ticker,
       double connectionsPerSecond,
       int connectionBurst,
-      String token,
-      boolean tokenCheckedUpstream) {
+      String token) {
     this.endpoint = endpoint;
     this.token = Secret.of(token);
-    this.tokenCheckedUpstream = tokenCheckedUpstream;
     this.allowedOrigins = allowedOrigins;
     this.anyOrigin = anyOrigin;
     this.maxClients = maxClients;
@@ -72,22 +71,9 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
     return origin == null || anyOrigin || allowedOrigins.contains(origin.toLowerCase(Locale.ROOT));
   }
 
-  /** Counts a handshake refused for its origin before it reached the container. */
-  void countRefusedOrigin() {
-    refusedOrigin.increment();
-  }
-
-  /** Counts a handshake refused for its token before it reached the container. */
-  void countRefusedToken() {
-    refusedToken.increment();
-  }
-
-  /**
-   * Checks the handshake's {@code ?token=}, in constant time; true when no token is required, or
-   * when the embedded server has already checked it (there, a cookie or a header may carry it).
-   */
+  /** Checks the handshake's {@code ?token=}, in constant time; true when none is required. */
   boolean checkToken(String presented) {
-    if (token == null || tokenCheckedUpstream || token.matches(presented)) {
+    if (token == null || token.matches(presented)) {
       return true;
     }
     refusedToken.increment();
@@ -121,6 +107,24 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
   /** Releases an admitted connection. */
   void release() {
     open.decrementAndGet();
+  }
+
+  /** Returns the first value of {@code name} in a query string, URL-decoded, or null. */
+  static String queryParameter(String query, String name) {
+    if (query == null) {
+      return null;
+    }
+    String prefix = name + "=";
+    for (String pair : query.split("&")) {
+      if (pair.startsWith(prefix)) {
+        try {
+          return URLDecoder.decode(pair.substring(prefix.length()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+          return null; // Malformed escapes: no value.
+        }
+      }
+    }
+    return null;
   }
 
   EndpointStats stats() {

@@ -1,4 +1,4 @@
-package io.github.broadcast.tyrus;
+package io.github.broadcast.jakarta;
 
 import io.github.broadcast.Client;
 import io.github.broadcast.CloseReason;
@@ -21,6 +21,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * failing a second concurrent send instead of passing it on, since several containers (Tomcat among
  * them) throw when a second async send starts before the first completes.
  *
+ * <p>A client the server closes gives back its admission slot at once ({@link #release}), without
+ * waiting for the container's {@code onClose}: Jetty, with writes stuck behind a stalled peer,
+ * never reports that close, and the slot would stay counted against {@code maxClients}. The close
+ * also sets a short idle timeout, so that the container drops a connection whose close frame cannot
+ * leave.
+ *
  * <p>Threads: {@link #send} is called by the broadcaster's drainer; the completion runs on a
  * container thread; {@link #close} and {@link #ping} may come from any thread.
  */
@@ -29,15 +35,21 @@ final class SessionClient implements Client {
   private static final System.Logger logger = System.getLogger(SessionClient.class.getName());
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
+  /** How long a closed connection may sit without progress before the container drops it. */
+  static final long CLOSE_IDLE_MILLIS = 5_000;
+
   private final Session session;
   private final String id;
   private final TokenBucket inbound;
+  private final Runnable onRelease;
   private final AtomicBoolean inFlight = new AtomicBoolean();
+  private final AtomicBoolean released = new AtomicBoolean();
 
-  SessionClient(Session session, TokenBucket inbound) {
+  SessionClient(Session session, TokenBucket inbound, Runnable onRelease) {
     this.session = session;
     this.id = "ws-" + session.getId();
     this.inbound = inbound;
+    this.onRelease = onRelease;
   }
 
   @Override
@@ -88,6 +100,19 @@ final class SessionClient implements Client {
       session.close(toJakarta(reason));
     } catch (IOException | RuntimeException e) {
       logger.log(Level.DEBUG, () -> "close of " + id + " failed: " + e);
+    }
+    release();
+    try {
+      session.setMaxIdleTimeout(CLOSE_IDLE_MILLIS);
+    } catch (RuntimeException e) {
+      // Closed already: nothing left to time out.
+    }
+  }
+
+  /** Gives back this client's admission slot, once, whichever of its closes comes first. */
+  void release() {
+    if (released.compareAndSet(false, true)) {
+      onRelease.run();
     }
   }
 

@@ -1,4 +1,4 @@
-package io.github.broadcast.tyrus;
+package io.github.broadcast.jakarta;
 
 import io.github.broadcast.Ticker;
 

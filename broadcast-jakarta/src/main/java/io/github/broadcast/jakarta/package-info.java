@@ -1,0 +1,50 @@
+/**
+ * Puts a {@link io.github.broadcast.Broadcaster} on Jakarta WebSocket (JSR-356) sessions, in any
+ * container: build a {@link io.github.broadcast.jakarta.BroadcastEndpointConfig}, deploy its {@code
+ * serverEndpointConfig()} with {@code ServerContainer.addEndpoint}, and call its {@code
+ * shutdown(grace)} when the application stops. The same contract suite runs it on Tyrus, Tomcat 11
+ * and Jetty 12 ({@code EndpointContract} in broadcast-testing).
+ *
+ * <h2>What an async send's completion means, per container</h2>
+ *
+ * The broadcaster keeps one send in flight per client and starts the next from the previous one's
+ * completion, so what "complete" means decides where a slow client's bytes wait:
+ *
+ * <ul>
+ *   <li><b>Tyrus 2.2 on Grizzly 4</b>: the frame was written to the socket, or queued in Grizzly's
+ *       per-connection async write queue (unbounded) and then written. A second send in flight is
+ *       queued too.
+ *   <li><b>Tomcat 11</b> ({@code WsRemoteEndpointImplServer.doWrite}): the whole message was
+ *       written to the socket ({@code SocketWrapperBase.COMPLETE_WRITE_WITH_COMPLETION}); Tomcat
+ *       queues nothing of its own, and a second send while one is in flight throws {@code
+ *       IllegalStateException: ... [TEXT_FULL_WRITING]}, which this adapter never lets happen. Its
+ *       async send timeout is off unless set ({@code RemoteEndpoint.Async.setSendTimeout}); the
+ *       broadcaster's send timeout covers it.
+ *   <li><b>Jetty 12</b> ({@code FrameFlusher}): the frame was flushed to the connection's endpoint;
+ *       before that it waits in the session's frame queue (unbounded unless {@code
+ *       maxOutgoingFrames} is set), and a close frame waits behind the data frames ahead of it. A
+ *       stalled peer therefore never lets a close frame out, and Jetty never calls {@code onClose}.
+ * </ul>
+ *
+ * Past the container, the kernel's socket send buffer absorbs a stalled peer's bytes until it is
+ * full; completions then stop, and the broadcaster's send timeout or grace period closes the
+ * client. Because of Jetty, a client the server closes gives back its place under {@code
+ * maxClients} at once, not when the container reports the close, and its idle timeout drops to 5 s
+ * so that the container tears down a connection whose close frame cannot leave (Jetty's frame
+ * flusher fails entries older than the idle timeout).
+ *
+ * <h2>Shutting down</h2>
+ *
+ * Stopping a container drops its connections; a browser then sees 1006 (abnormal). Call {@code
+ * shutdown(grace)} first: every client is closed with 1001 and the call waits until the container
+ * reports each closed. Where to call it: Tomcat runs a {@code ServletContextListener}'s {@code
+ * contextDestroyed} before it closes connections; Jetty closes connections before its contexts
+ * stop, so use a {@code LifeCycle.Listener}'s {@code lifeCycleStopping}; in Spring Boot, a {@code
+ * SmartLifecycle} that stops before the web server (the starter registers one).
+ *
+ * <h2>Threads</h2>
+ *
+ * The container calls the endpoint on its threads, never two at once for one session; sends start
+ * on the broadcaster's threads and complete on the container's.
+ */
+package io.github.broadcast.jakarta;

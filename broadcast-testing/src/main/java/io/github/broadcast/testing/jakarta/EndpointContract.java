@@ -1,0 +1,363 @@
+package io.github.broadcast.testing.jakarta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.broadcast.BroadcastListener;
+import io.github.broadcast.Broadcaster;
+import io.github.broadcast.Broadcasters;
+import io.github.broadcast.CloseReason;
+import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.jakarta.BroadcastEndpointConfig;
+import io.github.broadcast.testing.FakeTicker;
+import io.github.broadcast.testing.RawWebSocket;
+import io.github.broadcast.testing.WsTestClient;
+import java.lang.reflect.Method;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * What broadcast-jakarta's endpoint promises on any Jakarta WebSocket container, run against each
+ * (a subclass per container supplies {@link #container()}): {@code initial_state} first, then every
+ * update in order with no gap and no duplicate; every preset converges; a stalled reader holds back
+ * no one and its send timeout closes it and frees its place; the message limits (1009, 1008), the
+ * origin check, the token, the connection cap and rate; 1001 at shutdown; churn leaves no
+ * registered ghost. Every test's display name starts with the container's name ({@code [tomcat]}),
+ * so a report shows where it ran.
+ */
+@Timeout(120) // A guard against a hang, not a speed assertion.
+@DisplayNameGeneration(EndpointContract.ContainerNames.class)
+public abstract class EndpointContract {
+
+  /** Prefixes each test's name with its container's: {@code TomcatContractIT} runs "[tomcat]". */
+  public static final class ContainerNames extends DisplayNameGenerator.Standard {
+    @Override
+    public String generateDisplayNameForMethod(
+        List<Class<?>> enclosingInstanceTypes, Class<?> testClass, Method testMethod) {
+      String name = testClass.getSimpleName();
+      int end = name.indexOf("Contract");
+      String container = (end > 0 ? name.substring(0, end) : name).toLowerCase(Locale.ROOT);
+      return "["
+          + container
+          + "] "
+          + super.generateDisplayNameForMethod(enclosingInstanceTypes, testClass, testMethod);
+    }
+  }
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final String TASK = "x".repeat(8 * 1024); // 8 KiB updates fill buffers fast.
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final List<String> closes = new CopyOnWriteArrayList<>();
+  private final List<WsTestClient> clients = new ArrayList<>();
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private Container container;
+  private Broadcaster broadcaster;
+  private URI uri;
+
+  /** A fresh, unstarted container. */
+  protected abstract Container container();
+
+  private URI start(Broadcasters.Builder broadcasterBuilder) throws Exception {
+    return start(broadcasterBuilder, b -> b);
+  }
+
+  private URI start(
+      Broadcasters.Builder broadcasterBuilder,
+      UnaryOperator<BroadcastEndpointConfig.Builder> configure)
+      throws Exception {
+    broadcaster =
+        broadcasterBuilder
+            .listener(
+                new BroadcastListener() {
+                  @Override
+                  public void clientClosed(String clientId, CloseReason reason) {
+                    closes.add(reason.name());
+                  }
+                })
+            .build();
+    container = container();
+    uri =
+        container.start(
+            configure.apply(
+                BroadcastEndpointConfig.newBuilder("/ws/dashboard", broadcaster)
+                    .allowedOrigins("http://localhost")));
+    return uri;
+  }
+
+  private WsTestClient connect(String id) throws Exception {
+    WsTestClient client = WsTestClient.connect(http, uri, id, null);
+    clients.add(client);
+    return client;
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (AutoCloseable resource : resources) {
+      resource.close();
+    }
+    if (container != null) {
+      container.close();
+    }
+    if (broadcaster != null) {
+      broadcaster.close();
+    }
+    clients.forEach(client -> client.recorder().assertConsistent());
+  }
+
+  private static SessionUpdate update(String sessionId, long version, String task) {
+    ObjectNode state = MAPPER.createObjectNode().put("status", "working").put("task", task);
+    return SessionUpdate.of(sessionId, version, state);
+  }
+
+  @Test
+  void initialStateFirst_thenEveryUpdate_inOrder_withNoGapAndNoDuplicate() throws Exception {
+    start(Broadcasters.Preset.CONCURRENT.newBuilder());
+    broadcaster.publish(update("before", 1, "already there"));
+    List<WsTestClient> watching = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      WsTestClient client = connect("c" + i);
+      client.recorder().expectConsecutive();
+      watching.add(client);
+    }
+    await().until(() -> broadcaster.stats().clients() == 5);
+    for (int v = 1; v <= 200; v++) {
+      for (int s = 0; s < 5; s++) {
+        broadcaster.publish(update("s" + s, v, "step " + v));
+      }
+    }
+    Map<String, Long> expected = new HashMap<>(Map.of("before", 1L));
+    for (int s = 0; s < 5; s++) {
+      expected.put("s" + s, 200L);
+    }
+    for (WsTestClient client : watching) {
+      await().untilAsserted(() -> assertThat(client.recorder().view()).isEqualTo(expected));
+      assertThat(client.recorder().types().get(0)).isEqualTo("initial_state");
+      assertThat(client.recorder().types()).filteredOn("initial_state"::equals).hasSize(1);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Broadcasters.Preset.class)
+  void everyPreset_convergesUnderABurstFromFourThreads(Broadcasters.Preset preset)
+      throws Exception {
+    start(preset.newBuilder());
+    for (int i = 0; i < 20; i++) {
+      connect("c" + i);
+    }
+    await().until(() -> broadcaster.stats().clients() == 20);
+    ExecutorService publishers = Executors.newFixedThreadPool(4);
+    resources.add(publishers::shutdownNow);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> work = new ArrayList<>();
+    for (int p = 0; p < 4; p++) {
+      int publisher = p;
+      work.add(
+          publishers.submit(
+              () -> {
+                go.await();
+                for (int v = 1; v <= 100; v++) {
+                  broadcaster.publish(update("p" + publisher + "s" + (v % 5), v, "n" + v));
+                }
+                return null;
+              }));
+    }
+    go.countDown();
+    for (Future<?> future : work) {
+      future.get(60, TimeUnit.SECONDS);
+    }
+    Map<String, Long> expected = new HashMap<>();
+    for (int p = 0; p < 4; p++) {
+      for (int s = 0; s < 5; s++) {
+        expected.put("p" + p + "s" + s, s == 0 ? 100L : 95L + s);
+      }
+    }
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              for (WsTestClient client : clients) {
+                assertThat(client.recorder().view()).as(client.recorder().id()).isEqualTo(expected);
+              }
+            });
+    assertThat(broadcaster.stats().closedTotal()).isZero();
+  }
+
+  @Test
+  void stalledReader_holdsBackNoOne_andItsSendTimeoutClosesIt_andFreesItsPlace() throws Exception {
+    start(
+        Broadcasters.Preset.CONCURRENT.newBuilder().sendTimeout(Duration.ofSeconds(2)),
+        endpoint -> endpoint.maxClients(2));
+    RawWebSocket stalled = RawWebSocket.handshake(uri);
+    resources.add(stalled);
+    assertThat(stalled.response()).startsWith("HTTP/1.1 101");
+    WsTestClient healthy = connect("healthy");
+    await().until(() -> broadcaster.stats().clients() == 2);
+
+    long version = 0;
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (closes.isEmpty() && System.nanoTime() < deadline) {
+      broadcaster.publish(update("s" + (++version % 4), version, TASK));
+      long published = version;
+      if (version % 50 == 0) {
+        // The healthy client keeps up while the other is stalled.
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () ->
+                    healthy.recorder().view().getOrDefault("s" + (published % 4), 0L) == published);
+      }
+    }
+    assertThat(closes).as("the stalled client was closed").containsExactly("SEND_TIMEOUT");
+    await().until(() -> broadcaster.stats().clients() == 1);
+    // Its place is free again, whether or not the container ever reports the close.
+    await().atMost(Duration.ofSeconds(30)).until(() -> container.stats().open() == 1);
+    WsTestClient next = connect("next");
+    await().until(() -> next.recorder().types().contains("initial_state"));
+  }
+
+  @Test
+  void inboundMessageOver64KiB_isClosedWith1009_andTheOthersSeeNothing() throws Exception {
+    start(Broadcasters.Preset.CONCURRENT.newBuilder());
+    WsTestClient other = connect("other");
+    WsTestClient big = connect("big");
+    await().until(() -> broadcaster.stats().clients() == 2);
+    big.sendAsync("x".repeat(65 * 1024)); // May fail to finish: the server closes first.
+    assertThat(big.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1009);
+    await().until(() -> broadcaster.stats().clients() == 1);
+    other.send("ping");
+    await().until(() -> other.recorder().types().contains("pong"));
+    assertThat(other.closeCode()).isNotDone();
+  }
+
+  @Test
+  void binaryMessage_isClosedWith1008() throws Exception {
+    start(Broadcasters.Preset.CONCURRENT.newBuilder());
+    WsTestClient client = connect("binary");
+    client.sendBinary(new byte[] {1, 2, 3});
+    assertThat(client.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1008);
+  }
+
+  @Test
+  void foreignOrigin_isRefusedAtTheHandshake_andAnAllowedOneAccepted() throws Exception {
+    start(Broadcasters.Preset.CONCURRENT.newBuilder());
+    assertThatThrownBy(() -> WsTestClient.connect(http, uri, "evil", "https://evil.example"))
+        .hasCauseInstanceOf(WebSocketHandshakeException.class);
+    WsTestClient page = WsTestClient.connect(http, uri, "page", "http://localhost");
+    clients.add(page);
+    await().until(() -> page.recorder().types().contains("initial_state"));
+    assertThat(broadcaster.stats().clients()).isEqualTo(1);
+  }
+
+  @Test
+  void requiredToken_missingOrWrong_isClosedWith1008_beforeAnyUpdate() throws Exception {
+    start(Broadcasters.Preset.CONCURRENT.newBuilder(), e -> e.requiredToken("s3cret"));
+    WsTestClient none = WsTestClient.connect(http, uri, "none", null);
+    WsTestClient wrong = WsTestClient.connect(http, URI.create(uri + "?token=nope"), "x", null);
+    assertThat(none.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1008);
+    assertThat(wrong.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1008);
+    assertThat(none.recorder().frames()).isEmpty();
+    WsTestClient good = connect0(URI.create(uri + "?token=s3cret"), "good");
+    await().until(() -> good.recorder().types().contains("initial_state"));
+    assertThat(container.stats().refusedToken()).isEqualTo(2);
+  }
+
+  private WsTestClient connect0(URI target, String id) throws Exception {
+    WsTestClient client = WsTestClient.connect(http, target, id, null);
+    clients.add(client);
+    return client;
+  }
+
+  @Test
+  void pastTheConnectionCapOrRate_isClosedWith1013_andCounted() throws Exception {
+    FakeTicker ticker = new FakeTicker();
+    start(
+        Broadcasters.Preset.CONCURRENT.newBuilder(),
+        e -> e.maxClients(3).connectionRate(1, 2).ticker(ticker));
+    connect("a");
+    connect("b");
+    WsTestClient third = WsTestClient.connect(http, uri, "c", null);
+    assertThat(third.closeCode().get(30, TimeUnit.SECONDS)).as("over the rate").isEqualTo(1013);
+    ticker.advance(Duration.ofSeconds(10));
+    connect("d");
+    WsTestClient fourth = WsTestClient.connect(http, uri, "e", null);
+    assertThat(fourth.closeCode().get(30, TimeUnit.SECONDS)).as("over the cap").isEqualTo(1013);
+    assertThat(container.stats().refusedRate()).isEqualTo(1);
+    assertThat(container.stats().refusedCapacity()).isEqualTo(1);
+    await().until(() -> broadcaster.stats().clients() == 3);
+  }
+
+  @Test
+  void textPing_isAnsweredWithPong_andAFloodOfMessagesIsClosedWith1008() throws Exception {
+    start(Broadcasters.Preset.CONCURRENT.newBuilder());
+    WsTestClient polite = connect("polite");
+    polite.send("ping");
+    await().until(() -> polite.recorder().types().contains("pong"));
+    assertThat(polite.recorder().types()).startsWith("initial_state", "pong");
+    WsTestClient flood = connect("flood");
+    for (int i = 0; i < 25 && !flood.closeCode().isDone(); i++) {
+      flood.sendAsync("ping");
+    }
+    assertThat(flood.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1008);
+    assertThat(polite.closeCode()).isNotDone();
+  }
+
+  @Test
+  void stoppingTheContainer_tellsEveryClient1001() throws Exception {
+    start(Broadcasters.Preset.CONCURRENT.newBuilder());
+    List<WsTestClient> open = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      open.add(connect("c" + i));
+    }
+    await().until(() -> broadcaster.stats().clients() == 5);
+    container.close();
+    container = null;
+    for (WsTestClient client : open) {
+      assertThat(client.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1001);
+    }
+  }
+
+  @Test
+  void churn_connectionsOpenedAndDropped_leaveNoGhostBehind() throws Exception {
+    start(Broadcasters.Preset.PRODUCTION.newBuilder(), e -> e.connectionRate(10_000, 10_000));
+    AtomicLong published = new AtomicLong();
+    for (int i = 0; i < 300; i++) {
+      broadcaster.publish(update("s", published.incrementAndGet(), "n" + i));
+      switch (i % 3) {
+        case 0 -> RawWebSocket.handshake(uri).abort(); // TCP reset, no close frame.
+        case 1 -> WsTestClient.connect(http, uri, "a" + i, null).abort();
+        default -> WsTestClient.connect(http, uri, "c" + i, null).close();
+      }
+    }
+    await().atMost(Duration.ofSeconds(60)).until(() -> broadcaster.stats().clients() == 0);
+    await().atMost(Duration.ofSeconds(60)).until(() -> container.stats().open() == 0);
+    assertThat(container.stats().admitted()).isEqualTo(300);
+    WsTestClient fresh = connect("fresh");
+    await().until(() -> fresh.recorder().view().getOrDefault("s", 0L) == published.get());
+  }
+}
