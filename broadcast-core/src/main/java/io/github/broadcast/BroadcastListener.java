@@ -30,4 +30,12 @@ public interface BroadcastListener {
    * more than the slow-broadcast threshold; {@code slowestClientId} was that last client.
    */
   default void slowBroadcast(String slowestClientId, Duration took, int clients) {}
+
+  /**
+   * A frame carrying updates reached a client's socket (its send completed), {@code latencyNanos}
+   * after the oldest of those updates was published. Called once per client per frame, the
+   * broadcaster's hottest path: record and return (a Micrometer {@code Timer} or an HdrHistogram
+   * {@code Recorder} will do). Control frames (pongs, pings) are not reported.
+   */
+  default void delivered(long latencyNanos) {}
 }

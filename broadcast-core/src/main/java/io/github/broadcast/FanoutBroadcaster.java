@@ -576,6 +576,18 @@ final class FanoutBroadcaster implements Broadcaster {
     }
   }
 
+  /** Counts a completed send, and tells the listener how long an update took to reach it. */
+  void sent(Outbox outbox, Frame frame, long latencyNanos) {
+    stats.sent(frame, latencyNanos);
+    if (latencyNanos >= 0) {
+      try {
+        listener.delivered(latencyNanos);
+      } catch (RuntimeException e) {
+        fault("BroadcastListener.delivered", outbox.client, e);
+      }
+    }
+  }
+
   void updatesDropped(Client client, int updates) {
     stats.dropped(updates);
     try {

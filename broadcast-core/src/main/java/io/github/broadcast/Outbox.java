@@ -493,8 +493,8 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       drainHere = !draining;
     }
     if (error == null) {
-      engine.stats.sent(
-          sending.frame, sending.originNanos == NO_ORIGIN ? -1 : now - sending.originNanos);
+      engine.sent(
+          this, sending.frame, sending.originNanos == NO_ORIGIN ? -1 : now - sending.originNanos);
     }
     if (sending.broadcast != null && sending.broadcast.release()) {
       engine.broadcastDone(sending.broadcast, now, client.id());

@@ -137,6 +137,36 @@ final class BroadcasterContractTest {
 
   @ParameterizedTest
   @EnumSource(Variant.class)
+  void listener_hearsEachDeliveryOfAnUpdate_withItsLatency_andNoControlFrame(Variant variant) {
+    List<Long> delivered = new ArrayList<>();
+    build(
+        variant
+            .builder()
+            .listener(
+                new BroadcastListener() {
+                  @Override
+                  public void delivered(long latencyNanos) {
+                    synchronized (delivered) {
+                      delivered.add(latencyNanos);
+                    }
+                  }
+                }));
+    RecordingClient a = client("a");
+    RecordingClient b = client("b");
+    broadcaster.register(a);
+    broadcaster.register(b);
+    broadcaster.onPing(a); // A pong: a control frame, not reported.
+    assertThat(delivered).as("initial_state and pong are not deliveries").isEmpty();
+
+    broadcaster.publish(update("s", 1));
+    ticker.advance(Duration.ofMillis(7));
+    flush();
+    assertThat(delivered).as("one per client").hasSize(2);
+    assertThat(delivered).allSatisfy(nanos -> assertThat(nanos).isNotNegative());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Variant.class)
   void publish_notNewerThanLastForItsSession_isDiscardedAndCounted(Variant variant) {
     build(variant);
     RecordingClient client = client("c1");

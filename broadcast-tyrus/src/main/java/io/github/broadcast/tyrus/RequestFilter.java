@@ -70,6 +70,9 @@ final class RequestFilter extends BaseFilter {
       Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(RequestFilter.class.getName() + ".pending");
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** How long a refused request's body may keep arriving before the connection is closed. */
+  static final long LINGER_MILLIS = 2_000;
+
   private final int maxBodyBytes;
   private final long bodyTimeoutNanos;
   private final ScheduledExecutorService timer;
@@ -154,6 +157,11 @@ final class RequestFilter extends BaseFilter {
     }
     HttpContent content = ctx.getMessage();
     if (ENDED.isSet(connection)) {
+      // The rest of a refused request: read and dropped, so that closing the connection sends no
+      // reset (which can destroy the answer before the client reads it); its end closes it.
+      if (content.isLast()) {
+        connection.closeSilently();
+      }
       content.recycle();
       return ctx.getStopAction();
     }
@@ -171,7 +179,7 @@ final class RequestFilter extends BaseFilter {
               : current.check(head(request));
       if (!verdict.allowed()) {
         count(verdict.refusal());
-        answer(connection, request.getMethodDC().toString(), verdict);
+        answer(connection, request.getMethodDC().toString(), verdict, !content.isLast());
         content.recycle();
         return ctx.getStopAction();
       }
@@ -234,7 +242,8 @@ final class RequestFilter extends BaseFilter {
         connection,
         "POST",
         new RequestGuard.Verdict(
-            413, "request body is over the limit of " + maxBodyBytes + " bytes", null, null, null));
+            413, "request body is over the limit of " + maxBodyBytes + " bytes", null, null, null),
+        !content.isLast());
     content.recycle();
     return ctx.getStopAction();
   }
@@ -271,7 +280,7 @@ final class RequestFilter extends BaseFilter {
    * Writes a complete answer (a JSON error, or a redirect) and closes the connection once it has
    * left. Written as bytes through the connection, so the timer can answer too.
    */
-  static void answer(Connection<?> connection, String method, RequestGuard.Verdict verdict) {
+  void answer(Connection<?> connection, String method, RequestGuard.Verdict verdict, boolean more) {
     ENDED.set(connection, Boolean.TRUE);
     byte[] body = new byte[0];
     StringBuilder head =
@@ -309,7 +318,7 @@ final class RequestFilter extends BaseFilter {
     System.arraycopy(headBytes, 0, bytes, 0, headBytes.length);
     System.arraycopy(body, 0, bytes, headBytes.length, body.length);
     Buffer buffer = Buffers.wrap(connection.getMemoryManager(), bytes);
-    write(connection, buffer, closeAfter(connection));
+    write(connection, buffer, lingerThenClose(connection, more));
   }
 
   @SuppressWarnings({"rawtypes", "unchecked"}) // Grizzly's write is generic in its peer address.
@@ -318,12 +327,21 @@ final class RequestFilter extends BaseFilter {
     connection.write(buffer, handler);
   }
 
+  /**
+   * Closes the connection once the answer has left: at once if the request was complete ({@code
+   * !more}), else when the rest of its body has been read and dropped, or {@value #LINGER_MILLIS}
+   * ms later at the latest (a client that keeps sending after a refusal does not keep it open).
+   */
   @SuppressWarnings("rawtypes") // Grizzly's Connection.write takes a raw WriteResult handler.
-  private static CompletionHandler<WriteResult> closeAfter(Connection<?> connection) {
+  private CompletionHandler<WriteResult> lingerThenClose(Connection<?> connection, boolean more) {
     return new EmptyCompletionHandler<WriteResult>() {
       @Override
       public void completed(WriteResult result) {
-        connection.closeSilently();
+        if (more) {
+          timer.schedule(connection::closeSilently, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        } else {
+          connection.closeSilently();
+        }
       }
 
       @Override
@@ -380,7 +398,8 @@ final class RequestFilter extends BaseFilter {
                     + " ms; it was not applied",
                 null,
                 null,
-                null));
+                null),
+            true);
       }
     }
   }

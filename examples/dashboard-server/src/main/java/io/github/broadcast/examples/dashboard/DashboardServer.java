@@ -9,9 +9,16 @@ import io.github.broadcast.SessionStore;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.jakarta.EndpointStats;
+import io.github.broadcast.micrometer.BroadcastMetrics;
 import io.github.broadcast.redis.RedisSessionStore;
 import io.github.broadcast.tyrus.EmbeddedServer;
 import io.github.broadcast.tyrus.HttpStats;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -50,10 +57,18 @@ public final class DashboardServer implements AutoCloseable {
   private final SessionDisk disk; // Null with --redis or --data-dir none.
   private final Simulator simulator;
   private final Clock clock = Clock.systemUTC();
+  private final BroadcastMetrics metrics = new BroadcastMetrics();
+  private final PrometheusMeterRegistry prometheus =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
   private DashboardServer(Options options) throws IOException {
     this.options = options;
-    this.broadcaster = broadcaster(options);
+    this.broadcaster = broadcaster(options, metrics);
+    metrics.monitor(broadcaster).bindTo(prometheus);
+    new JvmMemoryMetrics().bindTo(prometheus);
+    new JvmThreadMetrics().bindTo(prometheus);
+    new ProcessorMetrics().bindTo(prometheus);
+    new UptimeMetrics().bindTo(prometheus);
     if (options.strategy == Broadcasters.Preset.SEQUENTIAL) {
       // The sequential baseline blocks its publisher; hook requests must not wait for it, so
       // it publishes from one thread of its own, as the original asyncio loop did.
@@ -116,6 +131,7 @@ public final class DashboardServer implements AutoCloseable {
               .httpHandler("/api/hooks", Handlers.hooks(this))
               .httpHandler("/api/sessions", Handlers.sessions(this))
               .httpHandler("/api/metrics", Handlers.metrics(this))
+              .httpHandler("/metrics", Handlers.prometheus(this))
               .httpHandler(
                   "/", new CLStaticHttpHandler(DashboardServer.class.getClassLoader(), "/web/"));
       options.publicUrls.forEach(builder::publicUrl);
@@ -171,8 +187,8 @@ public final class DashboardServer implements AutoCloseable {
     return new DashboardServer(options);
   }
 
-  private static Broadcaster broadcaster(Options options) {
-    Broadcasters.Builder builder = options.strategy.newBuilder();
+  private static Broadcaster broadcaster(Options options, BroadcastMetrics metrics) {
+    Broadcasters.Builder builder = options.strategy.newBuilder().listener(metrics);
     if (options.strategy.isBatched()) {
       builder.batchInterval(options.flushInterval);
     }
@@ -276,6 +292,10 @@ public final class DashboardServer implements AutoCloseable {
 
   EndpointStats endpointStats() {
     return server.endpointStats();
+  }
+
+  PrometheusMeterRegistry prometheus() {
+    return prometheus;
   }
 
   HttpStats httpStats() {

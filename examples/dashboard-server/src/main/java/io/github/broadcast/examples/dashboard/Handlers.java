@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -182,6 +183,26 @@ final class Handlers {
       void handle(Request request, Response response) throws IOException, Http.Refusal {
         Http.requireMethod(request, "GET");
         Http.send(response, 200, metricsJson(server));
+      }
+    };
+  }
+
+  /**
+   * {@code GET /metrics}: the broadcaster's meters ({@code broadcast_*}) and the JVM's, in
+   * Prometheus' text format, for a scraper. Behind the same Host, Origin and token rules as every
+   * other data endpoint (a scraper sends the token as a Bearer header).
+   */
+  static HttpHandler prometheus(DashboardServer server) {
+    return new JsonHandler() {
+      @Override
+      void handle(Request request, Response response) throws IOException, Http.Refusal {
+        Http.requireMethod(request, "GET");
+        byte[] text = server.prometheus().scrape().getBytes(StandardCharsets.UTF_8);
+        response.setStatus(200);
+        response.setContentType("text/plain; version=0.0.4; charset=utf-8");
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentLength(text.length);
+        response.getOutputStream().write(text);
       }
     };
   }

@@ -180,6 +180,20 @@ final class HttpEndpointsIT {
   }
 
   @Test
+  void prometheusMetrics_showTheBroadcasterAndTheJvm() throws Exception {
+    start();
+    post(hook("s1", "Stop"));
+    HttpResponse<String> scrape = get("/metrics");
+    assertThat(scrape.statusCode()).isEqualTo(200);
+    assertThat(scrape.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain");
+    assertThat(scrape.body())
+        .contains("broadcast_updates_published_total 1.0")
+        .contains("broadcast_delivery_latency_seconds_bucket")
+        .contains("broadcast_closes_total{reason=\"too_slow\"} 0.0")
+        .contains("jvm_memory_used_bytes");
+  }
+
+  @Test
   void page_isServedFromTheJar() throws Exception {
     start();
     HttpResponse<String> page = get("/");

@@ -160,7 +160,7 @@ final class SecurityIT {
     assertThat(postJson(hook("secret")).statusCode()).isEqualTo(202);
     String evil = "evil.example:" + server.port();
 
-    for (String path : new String[] {"/api/sessions", "/api/metrics", "/", "/app.js"}) {
+    for (String path : new String[] {"/api/sessions", "/api/metrics", "/metrics", "/", "/app.js"}) {
       RawHttp.Response response = RawHttp.get(server.port(), evil, path);
       assertThat(response.status()).as(path).isEqualTo(403);
       assertThat(response.body()).doesNotContain("secret");
@@ -187,10 +187,13 @@ final class SecurityIT {
   @Test
   void finding3_withATokenEveryDataEndpointRequiresIt() throws Exception {
     start("--token", "s3cret");
-    for (String path : new String[] {"/api/sessions", "/api/metrics", "/"}) {
+    for (String path : new String[] {"/api/sessions", "/api/metrics", "/metrics", "/"}) {
       RawHttp.Response response = RawHttp.get(server.port(), own(), path);
       assertThat(response.status()).as(path).isEqualTo(401);
     }
+    assertThat(RawHttp.get(server.port(), own(), "/metrics", "Authorization: Bearer s3cret").body())
+        .as("a scraper with the token")
+        .contains("broadcast_clients");
     String bearer = "Authorization: Bearer s3cret";
     assertThat(RawHttp.get(server.port(), own(), "/api/sessions", bearer).status()).isEqualTo(200);
     assertThat(RawHttp.get(server.port(), own(), "/api/metrics", bearer).status()).isEqualTo(200);

@@ -1,0 +1,192 @@
+package io.github.broadcast.micrometer;
+
+import io.github.broadcast.BroadcastListener;
+import io.github.broadcast.BroadcastStats;
+import io.github.broadcast.Broadcaster;
+import io.github.broadcast.Checks;
+import io.github.broadcast.CloseReason;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Micrometer meters for one {@link Broadcaster}, named {@code broadcast.*} (Prometheus shows {@code
+ * broadcast_...}). It is both the broadcaster's {@link BroadcastListener}, for what only events
+ * tell (each delivery's latency, each slow broadcast), and a {@link MeterBinder}, for what the
+ * broadcaster's {@link BroadcastStats} already counts:
+ *
+ * <pre>{@code
+ * BroadcastMetrics metrics = new BroadcastMetrics(Tags.of("endpoint", "/ws/dashboard"));
+ * Broadcaster broadcaster = Broadcasters.Preset.PRODUCTION.newBuilder().listener(metrics).build();
+ * metrics.monitor(broadcaster).bindTo(registry);
+ * }</pre>
+ *
+ * <table>
+ *   <caption>The meters</caption>
+ *   <tr><th>name</th><th>type</th><th>what it counts</th></tr>
+ *   <tr><td>{@code broadcast.clients}</td><td>gauge</td><td>clients registered now</td></tr>
+ *   <tr><td>{@code broadcast.queued.bytes}</td><td>gauge</td>
+ *       <td>bytes waiting in every client's outbox</td></tr>
+ *   <tr><td>{@code broadcast.updates.published}</td><td>counter</td>
+ *       <td>updates accepted by {@code publish}</td></tr>
+ *   <tr><td>{@code broadcast.updates.stale}</td><td>counter</td>
+ *       <td>updates discarded: a newer version was already out</td></tr>
+ *   <tr><td>{@code broadcast.updates.coalesced}</td><td>counter</td>
+ *       <td>updates a batch replaced before flushing</td></tr>
+ *   <tr><td>{@code broadcast.updates.dropped}</td><td>counter</td>
+ *       <td>updates an overflow policy dropped (the client is resynced later)</td></tr>
+ *   <tr><td>{@code broadcast.frames.encoded}</td><td>counter</td><td>frames encoded</td></tr>
+ *   <tr><td>{@code broadcast.frames.sent}</td><td>counter</td>
+ *       <td>frames that reached a client's socket</td></tr>
+ *   <tr><td>{@code broadcast.sent.bytes}</td><td>counter</td><td>their bytes</td></tr>
+ *   <tr><td>{@code broadcast.resyncs}</td><td>counter</td><td>clients brought back to the true
+ *       state after a drop</td></tr>
+ *   <tr><td>{@code broadcast.faults}</td><td>counter</td><td>exceptions contained (a bug to
+ *       chase)</td></tr>
+ *   <tr><td>{@code broadcast.closes}</td><td>counter, tag {@code reason}</td>
+ *       <td>clients closed by the broadcaster, by {@link CloseReason}</td></tr>
+ *   <tr><td>{@code broadcast.slow.broadcasts}</td><td>counter</td>
+ *       <td>broadcasts slower than the slow-broadcast threshold</td></tr>
+ *   <tr><td>{@code broadcast.delivery.latency}</td><td>timer, percentile histogram</td>
+ *       <td>from publish until a client's socket has the update</td></tr>
+ * </table>
+ *
+ * <p>Order does not matter: {@link #monitor} and {@link #bindTo} may come in either order (a Spring
+ * context binds meters when it likes); until both have happened the gauges and counters read 0.
+ * Thread-safe.
+ */
+public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
+
+  private final Tags tags;
+  private volatile Broadcaster broadcaster; // Null until monitor().
+  private volatile Timer latency; // Null until bindTo().
+  private volatile Counter slowBroadcasts; // Null until bindTo().
+
+  /** Meters with no extra tags. */
+  public BroadcastMetrics() {
+    this(Tags.empty());
+  }
+
+  /** Meters carrying {@code tags} (to tell several broadcasters apart). */
+  public BroadcastMetrics(Iterable<Tag> tags) {
+    this.tags = Tags.of(Checks.requireNonNull("tags", tags));
+  }
+
+  /** Reads {@code broadcaster}'s stats for the gauges and counters; returns this. */
+  public BroadcastMetrics monitor(Broadcaster broadcaster) {
+    this.broadcaster = Checks.requireNonNull("broadcaster", broadcaster);
+    return this;
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    gauge(registry, "broadcast.clients", "clients registered now", null, BroadcastStats::clients);
+    gauge(
+        registry,
+        "broadcast.queued.bytes",
+        "bytes waiting in every client's outbox",
+        "bytes",
+        BroadcastStats::queuedBytes);
+    counter(registry, "broadcast.updates.published", "updates accepted", BroadcastStats::published);
+    counter(
+        registry,
+        "broadcast.updates.stale",
+        "updates discarded because a newer version was already out",
+        BroadcastStats::staleUpdates);
+    counter(
+        registry,
+        "broadcast.updates.coalesced",
+        "updates a batch replaced before flushing",
+        BroadcastStats::updatesCoalesced);
+    counter(
+        registry,
+        "broadcast.updates.dropped",
+        "updates an overflow policy dropped",
+        BroadcastStats::updatesDropped);
+    counter(registry, "broadcast.frames.encoded", "frames encoded", BroadcastStats::framesEncoded);
+    counter(
+        registry,
+        "broadcast.frames.sent",
+        "frames that reached a socket",
+        BroadcastStats::framesSent);
+    counter(
+        registry, "broadcast.sent.bytes", "bytes of the frames sent", BroadcastStats::bytesSent);
+    counter(
+        registry,
+        "broadcast.resyncs",
+        "clients brought back after a drop",
+        BroadcastStats::resyncs);
+    counter(registry, "broadcast.faults", "exceptions contained", BroadcastStats::faults);
+    for (CloseReason reason : CloseReason.values()) {
+      FunctionCounter.builder("broadcast.closes", this, m -> m.read(s -> s.closed(reason)))
+          .description("clients closed by the broadcaster")
+          .tags(tags)
+          .tag("reason", reason.name().toLowerCase(Locale.ROOT))
+          .register(registry);
+    }
+    slowBroadcasts =
+        Counter.builder("broadcast.slow.broadcasts")
+            .description("broadcasts slower than the slow-broadcast threshold")
+            .tags(tags)
+            .register(registry);
+    latency =
+        Timer.builder("broadcast.delivery.latency")
+            .description("from publish until a client's socket has the update")
+            .tags(tags)
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofMinutes(1))
+            .register(registry);
+  }
+
+  private void gauge(
+      MeterRegistry registry,
+      String name,
+      String description,
+      String unit,
+      ToDoubleFunction<BroadcastStats> value) {
+    Gauge.builder(name, this, m -> m.read(value))
+        .description(description)
+        .baseUnit(unit)
+        .tags(tags)
+        .register(registry);
+  }
+
+  private void counter(
+      MeterRegistry registry, String name, String description, ToDoubleFunction<BroadcastStats> f) {
+    FunctionCounter.builder(name, this, m -> m.read(f))
+        .description(description)
+        .tags(tags)
+        .register(registry);
+  }
+
+  private double read(ToDoubleFunction<BroadcastStats> value) {
+    Broadcaster monitored = broadcaster;
+    return monitored == null ? 0 : value.applyAsDouble(monitored.stats());
+  }
+
+  @Override
+  public void delivered(long latencyNanos) {
+    Timer timer = latency;
+    if (timer != null) {
+      timer.record(latencyNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  @Override
+  public void slowBroadcast(String slowestClientId, Duration took, int clients) {
+    Counter counter = slowBroadcasts;
+    if (counter != null) {
+      counter.increment();
+    }
+  }
+}

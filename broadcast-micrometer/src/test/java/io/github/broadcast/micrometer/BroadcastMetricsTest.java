@@ -1,0 +1,103 @@
+package io.github.broadcast.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.broadcast.Broadcaster;
+import io.github.broadcast.Broadcasters;
+import io.github.broadcast.CloseReason;
+import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.testing.FakeTicker;
+import io.github.broadcast.testing.ManualScheduler;
+import io.github.broadcast.testing.RecordingClient;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+final class BroadcastMetricsTest {
+
+  private final FakeTicker ticker = new FakeTicker();
+  private final ManualScheduler scheduler = new ManualScheduler(ticker);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final BroadcastMetrics metrics = new BroadcastMetrics(Tags.of("endpoint", "/ws"));
+  private Broadcaster broadcaster;
+
+  @AfterEach
+  void tearDown() {
+    if (broadcaster != null) {
+      broadcaster.close();
+    }
+  }
+
+  private static SessionUpdate update(String id, long version) {
+    return SessionUpdate.of(id, version, new ObjectMapper().createObjectNode().put("n", version));
+  }
+
+  private double value(String name, String... tags) {
+    return registry.get(name).tags(tags).meter().measure().iterator().next().getValue();
+  }
+
+  @Test
+  void meters_followTheBroadcaster_boundBeforeItIsEvenMonitored() {
+    metrics.bindTo(registry); // A Spring context may bind first.
+    assertThat(value("broadcast.clients")).isZero();
+    broadcaster =
+        Broadcasters.Preset.CONCURRENT
+            .newBuilder()
+            .ticker(ticker)
+            .scheduler(scheduler)
+            .listener(metrics)
+            .slowBroadcastThreshold(Duration.ofMillis(5))
+            .build();
+    metrics.monitor(broadcaster);
+    RecordingClient fast = new RecordingClient("fast");
+    RecordingClient slow = new RecordingClient("slow").stall();
+    broadcaster.register(fast);
+    broadcaster.register(slow);
+    slow.completeNext(); // Its initial_state.
+
+    broadcaster.publish(update("s", 1));
+    ticker.advance(Duration.ofMillis(20));
+    slow.completeNext(); // 20 ms late: a slow broadcast.
+    broadcaster.publish(update("s", 1)); // Stale.
+    broadcaster.unregister(slow);
+    RecordingClient gone = new RecordingClient("gone");
+    broadcaster.register(gone);
+    gone.close(CloseReason.POLICY_VIOLATION); // A close the broadcaster did not make: not counted.
+
+    assertThat(value("broadcast.clients", "endpoint", "/ws")).isEqualTo(2);
+    assertThat(value("broadcast.updates.published")).isEqualTo(2);
+    assertThat(value("broadcast.updates.stale")).isEqualTo(1);
+    assertThat(value("broadcast.frames.sent")).isEqualTo(5); // 3 initial_state, 2 updates.
+    assertThat(value("broadcast.slow.broadcasts")).isEqualTo(1);
+    assertThat(registry.get("broadcast.delivery.latency").timer().count()).isEqualTo(2);
+    assertThat(registry.get("broadcast.delivery.latency").timer().max(TimeUnit.MILLISECONDS))
+        .isEqualTo(20);
+
+    broadcaster.close();
+    assertThat(value("broadcast.closes", "reason", "shutdown")).isEqualTo(2);
+    assertThat(value("broadcast.closes", "reason", "too_slow")).isZero();
+  }
+
+  @Test
+  void prometheus_showsBroadcastUnderscoreNames_andTheLatencyHistogram() {
+    broadcaster = Broadcasters.Preset.CONCURRENT.newBuilder().listener(metrics).build();
+    metrics.monitor(broadcaster).bindTo(registry);
+    broadcaster.register(new RecordingClient("c"));
+    broadcaster.publish(update("s", 1));
+
+    String scrape = registry.scrape();
+    assertThat(scrape)
+        .contains("broadcast_clients{endpoint=\"/ws\"} 1.0")
+        .contains("broadcast_queued_bytes")
+        .contains("broadcast_updates_published_total{endpoint=\"/ws\"} 1.0")
+        .contains("broadcast_closes_total{endpoint=\"/ws\",reason=\"send_timeout\"} 0.0")
+        .contains("broadcast_delivery_latency_seconds_bucket")
+        .contains("broadcast_delivery_latency_seconds_count{endpoint=\"/ws\"} 1");
+  }
+}
