@@ -146,7 +146,7 @@ public final class BroadcastEndpoint extends Endpoint {
   private void violation(SessionClient client, String what) {
     policy.policyCloses.increment();
     logger.log(Level.INFO, () -> "closing " + client.id() + " (1008): it sent " + what);
-    client.close(CloseReason.POLICY_VIOLATION);
+    client.closeFromOwnThread(CloseReason.POLICY_VIOLATION);
   }
 
   @Override

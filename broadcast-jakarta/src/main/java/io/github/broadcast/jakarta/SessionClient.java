@@ -38,6 +38,13 @@ final class SessionClient implements Client {
   /** How long a closed connection may sit without progress before the container drops it. */
   static final long CLOSE_IDLE_MILLIS = 5_000;
 
+  /** Tomcat's per-session limit on how long a close other than 1000 waits for a send in flight. */
+  static final String TOMCAT_CLOSE_SEND_TIMEOUT =
+      "org.apache.tomcat.websocket.ABNORMAL_SESSION_CLOSE_SEND_TIMEOUT";
+
+  /** How long a close from the client's own read thread may wait for its send in flight. */
+  static final long OWN_THREAD_CLOSE_WAIT_MILLIS = 2_000;
+
   private final Session session;
   private final String id;
   private final TokenBucket inbound;
@@ -107,6 +114,17 @@ final class SessionClient implements Client {
     } catch (RuntimeException e) {
       // Closed already: nothing left to time out.
     }
+  }
+
+  /**
+   * Closes from a thread that serves this client only (its message handler). Tomcat writes a close
+   * other than 1000 with a blocking send that waits just 50 ms for a message in flight (a pong,
+   * say) and otherwise drops the connection, so the peer sees 1006 instead of the code; here,
+   * waiting longer holds back no one else. Other containers ignore the property.
+   */
+  void closeFromOwnThread(CloseReason reason) {
+    session.getUserProperties().put(TOMCAT_CLOSE_SEND_TIMEOUT, OWN_THREAD_CLOSE_WAIT_MILLIS);
+    close(reason);
   }
 
   /** Gives back this client's admission slot, once, whichever of its closes comes first. */

@@ -19,7 +19,11 @@
  *       queues nothing of its own, and a second send while one is in flight throws {@code
  *       IllegalStateException: ... [TEXT_FULL_WRITING]}, which this adapter never lets happen. Its
  *       async send timeout is off unless set ({@code RemoteEndpoint.Async.setSendTimeout}); the
- *       broadcaster's send timeout covers it.
+ *       broadcaster's send timeout covers it. A close other than 1000 is a blocking write that
+ *       waits at most 50 ms for a message in flight ({@code
+ *       org.apache.tomcat.websocket.ABNORMAL_SESSION_CLOSE_SEND_TIMEOUT}), then drops the
+ *       connection, so the peer sees 1006; the endpoint raises it to 2 s for the closes it makes on
+ *       a client's own thread (1008), and leaves it for the rest, whose caller must not block.
  *   <li><b>Jetty 12</b> ({@code FrameFlusher}): the frame was flushed to the connection's endpoint;
  *       before that it waits in the session's frame queue (unbounded unless {@code
  *       maxOutgoingFrames} is set), and a close frame waits behind the data frames ahead of it. A
