@@ -7,6 +7,9 @@ import io.github.broadcast.Broadcasters;
 import io.github.broadcast.OutboxLimits;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.examples.dashboard.core.Json;
+import io.github.broadcast.examples.dashboard.core.SessionModel;
+import io.github.broadcast.examples.dashboard.core.TranscriptSummary;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.jakarta.EndpointStats;
 import io.github.broadcast.micrometer.BroadcastMetrics;
@@ -24,8 +27,6 @@ import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -124,7 +125,7 @@ public final class DashboardServer implements AutoCloseable {
               .host(options.host)
               .port(options.port)
               .socketSendBuffer(options.socketSendBuffer)
-              .maxRequestBodyBytes(Http.MAX_BODY_BYTES)
+              .maxRequestBodyBytes(Json.MAX_BODY_BYTES)
               .requestBodyTimeout(options.bodyTimeout)
               .shutdownGrace(options.shutdownGrace)
               .endpoint(endpoint)
@@ -239,23 +240,9 @@ public final class DashboardServer implements AutoCloseable {
         state -> SessionModel.applyTranscript(state, appended, clock.instant(), options.taskMax));
   }
 
-  /**
-   * How long a session stays listed after its last change: {@code --ended-ttl} once ended, else
-   * {@code --idle-ttl}, counted from its {@code updated_at}, so that a session reloaded from disk
-   * expires when it would have without the restart.
-   */
+  /** {@code --ended-ttl} once ended, else {@code --idle-ttl}, from the session's last change. */
   private Duration timeToLive(ObjectNode state) {
-    Duration ttl =
-        "ended".equals(state.path(SessionModel.STATUS).asText())
-            ? options.endedTtl
-            : options.idleTtl;
-    try {
-      Instant updated = Instant.parse(state.path("updated_at").asText());
-      Duration left = ttl.minus(Duration.between(updated, clock.instant()));
-      return left.isNegative() ? Duration.ZERO : left;
-    } catch (DateTimeParseException e) {
-      return ttl;
-    }
+    return SessionModel.timeToLive(state, options.endedTtl, options.idleTtl, clock.instant());
   }
 
   /** Puts back the sessions kept on disk that have not expired meanwhile. */
@@ -332,7 +319,7 @@ public final class DashboardServer implements AutoCloseable {
       ObjectNode settings = Hooks.settings(Hooks.url(options), options.token);
       if (options.printHooks) {
         System.out.println(
-            Http.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(settings));
+            Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(settings));
         return 0;
       }
       Hooks.Installed installed = Hooks.install(options.installHooks, settings);

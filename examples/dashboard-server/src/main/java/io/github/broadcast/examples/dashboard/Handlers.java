@@ -1,27 +1,19 @@
 package io.github.broadcast.examples.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.management.OperatingSystemMXBean;
-import io.github.broadcast.BroadcastStats;
 import io.github.broadcast.ChangeOutcomeUnknownException;
-import io.github.broadcast.CloseReason;
-import io.github.broadcast.MessageCodec;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.StoreUnavailableException;
+import io.github.broadcast.examples.dashboard.core.DashboardMetrics;
+import io.github.broadcast.examples.dashboard.core.Json;
+import io.github.broadcast.examples.dashboard.core.SessionModel;
 import io.github.broadcast.jakarta.EndpointStats;
 import io.github.broadcast.redis.RedisSessionStore;
 import io.github.broadcast.tyrus.HttpStats;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -127,7 +119,7 @@ final class Handlers {
     Http.send(
         response,
         202,
-        Http.MAPPER
+        Json.MAPPER
             .createObjectNode()
             .put("ok", true)
             .put("session_id", update.sessionId())
@@ -157,23 +149,9 @@ final class Handlers {
       @Override
       void handle(Request request, Response response) throws IOException, Http.Refusal {
         Http.requireMethod(request, "GET");
-        List<SessionUpdate> live = server.store().snapshot();
-        live.sort(
-            Comparator.comparing((SessionUpdate u) -> u.state().path("updated_at").asText())
-                .reversed());
-        ObjectNode body = Http.MAPPER.createObjectNode();
-        ArrayNode sessions = body.putArray("sessions");
-        for (SessionUpdate update : live) {
-          sessions.add(sessionJson(update));
-        }
-        Http.send(response, 200, body);
+        Http.send(response, 200, SessionModel.sessionsJson(server.store().snapshot()));
       }
     };
-  }
-
-  /** The session object of the wire protocol, as the WebSocket carries it. */
-  static ObjectNode sessionJson(SessionUpdate update) {
-    return MessageCodec.sessionJson(update);
   }
 
   /** {@code GET /api/metrics}: the broadcaster's stats, the endpoint's, and the process's. */
@@ -208,32 +186,13 @@ final class Handlers {
   }
 
   static ObjectNode metricsJson(DashboardServer server) {
-    ObjectNode body = Http.MAPPER.createObjectNode();
-    body.put("strategy", server.options().strategy.name().toLowerCase(Locale.ROOT));
-    body.put("sessions", server.store().size());
+    ObjectNode body =
+        DashboardMetrics.of(
+            server.options().strategy.name().toLowerCase(Locale.ROOT),
+            server.store().size(),
+            server.broadcaster().stats());
     if (server.store() instanceof RedisSessionStore) {
       describe(((RedisSessionStore) server.store()).stats(), server.options().redisPrefix, body);
-    }
-
-    BroadcastStats stats = server.broadcaster().stats();
-    ObjectNode broadcast = body.putObject("broadcast");
-    broadcast.put("clients", stats.clients());
-    broadcast.put("published", stats.published());
-    broadcast.put("stale_updates", stats.staleUpdates());
-    broadcast.put("updates_coalesced", stats.updatesCoalesced());
-    broadcast.put("frames_encoded", stats.framesEncoded());
-    broadcast.put("frames_sent", stats.framesSent());
-    broadcast.put("bytes_sent", stats.bytesSent());
-    broadcast.put("updates_dropped", stats.updatesDropped());
-    broadcast.put("resyncs", stats.resyncs());
-    broadcast.put("faults", stats.faults());
-    broadcast.put("queued_bytes", stats.queuedBytes());
-    broadcast.put("latency_p50_ms", stats.latencyP50().toNanos() / 1e6);
-    broadcast.put("latency_p99_ms", stats.latencyP99().toNanos() / 1e6);
-    broadcast.put("latency_max_ms", stats.latencyMax().toNanos() / 1e6);
-    ObjectNode closes = broadcast.putObject("closes");
-    for (CloseReason reason : CloseReason.values()) {
-      closes.put(reason.name().toLowerCase(Locale.ROOT), stats.closed(reason));
     }
 
     EndpointStats endpoint = server.endpointStats();
@@ -254,15 +213,6 @@ final class Handlers {
     requests.put("refused_shutting_down", http.refusedShuttingDown());
     requests.put("bodies_too_large", http.bodiesTooLarge());
     requests.put("bodies_timed_out", http.bodiesTimedOut());
-
-    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    ObjectNode process = body.putObject("process");
-    process.put("heap_used_bytes", memory.getHeapMemoryUsage().getUsed());
-    process.put("heap_committed_bytes", memory.getHeapMemoryUsage().getCommitted());
-    process.put("rss_bytes", rssBytes());
-    process.put("cpu_time_ns", cpuTimeNanos());
-    process.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
-    process.put("uptime_ms", ManagementFactory.getRuntimeMXBean().getUptime());
     return body;
   }
 
@@ -281,27 +231,5 @@ final class Handlers {
         .put("unknown_outcomes", stats.unknownOutcomes())
         .put("duplicates", stats.duplicates())
         .put("received", stats.received());
-  }
-
-  /** Resident set size from /proc (Linux); -1 where there is none. */
-  static long rssBytes() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
-    return -1;
-  }
-
-  /** CPU time of the whole process, all threads; -1 where the JVM does not say. */
-  static long cpuTimeNanos() {
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
-      return os.getProcessCpuTime(); // com.sun.management's: HotSpot and OpenJ9 both have it.
-    }
-    return -1;
   }
 }

@@ -3,6 +3,8 @@ package io.github.broadcast.examples.dashboard;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.broadcast.examples.dashboard.core.Json;
+import io.github.broadcast.examples.dashboard.core.SessionModel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,7 +55,7 @@ final class Hooks {
 
   /** The {@code {"hooks": {...}}} block for {@code settings.json}. */
   static ObjectNode settings(String url, String token) {
-    ObjectNode settings = Http.MAPPER.createObjectNode();
+    ObjectNode settings = Json.MAPPER.createObjectNode();
     ObjectNode hooks = settings.putObject("hooks");
     String command = command(url, token);
     for (String event : EVENTS) {
@@ -100,12 +102,12 @@ final class Hooks {
     if (Files.exists(file)) {
       JsonNode existing;
       try {
-        existing = Http.MAPPER.readTree(Files.readAllBytes(file));
+        existing = Json.MAPPER.readTree(Files.readAllBytes(file));
       } catch (IOException e) {
         throw new IOException(file + " is not valid JSON, so it was left alone: " + e.getMessage());
       }
       if (existing == null || existing.isMissingNode()) {
-        settings = Http.MAPPER.createObjectNode();
+        settings = Json.MAPPER.createObjectNode();
       } else if (!existing.isObject()) {
         throw new IOException(file + " is not a JSON object, so it was left alone");
       } else {
@@ -118,7 +120,7 @@ final class Hooks {
       backup = file.resolveSibling(file.getFileName() + ".bak-" + stamp);
       Files.copy(file, backup, StandardCopyOption.REPLACE_EXISTING);
     } else {
-      settings = Http.MAPPER.createObjectNode();
+      settings = Json.MAPPER.createObjectNode();
       if (file.toAbsolutePath().getParent() != null) {
         Files.createDirectories(file.toAbsolutePath().getParent());
       }
@@ -142,7 +144,7 @@ final class Hooks {
     Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
     Files.write(
         temporary,
-        Http.MAPPER
+        Json.MAPPER
             .writerWithDefaultPrettyPrinter()
             .writeValueAsString(settings)
             .concat("\n")

@@ -1,9 +1,7 @@
 package io.github.broadcast.examples.dashboard;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.broadcast.examples.dashboard.core.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import org.glassfish.grizzly.http.server.Request;
@@ -11,23 +9,6 @@ import org.glassfish.grizzly.http.server.Response;
 
 /** JSON in and out of Grizzly requests, with the limits every handler shares. */
 final class Http {
-
-  /** The largest request body accepted: 1 MiB. */
-  static final int MAX_BODY_BYTES = 1024 * 1024;
-
-  /** The deepest JSON nesting accepted; a hook payload needs far less. */
-  static final int MAX_DEPTH = 64;
-
-  /** A mapper that refuses deep nesting and huge strings while parsing, not after. */
-  static final ObjectMapper MAPPER =
-      new ObjectMapper(
-          JsonFactory.builder()
-              .streamReadConstraints(
-                  StreamReadConstraints.builder()
-                      .maxNestingDepth(MAX_DEPTH)
-                      .maxStringLength(MAX_BODY_BYTES)
-                      .build())
-              .build());
 
   private Http() {}
 
@@ -44,7 +25,7 @@ final class Http {
 
   /**
    * Reads the body. The server has gathered it whole before the handler runs, within {@link
-   * #MAX_BODY_BYTES} and its deadline, so this never waits on the network.
+   * Json#MAX_BODY_BYTES} and its deadline, so this never waits on the network.
    */
   static byte[] body(Request request) throws IOException {
     try (InputStream in = request.getInputStream()) {
@@ -82,16 +63,9 @@ final class Http {
   /** Parses JSON, refusing malformed or too deeply nested input with 400. */
   static JsonNode json(byte[] body) throws Refusal {
     try {
-      JsonNode node = MAPPER.readTree(body);
-      if (node == null || node.isMissingNode()) {
-        throw new Refusal(400, "body is empty; expected a JSON object");
-      }
-      return node;
-    } catch (IOException e) {
-      String message = e.getMessage() == null ? "malformed JSON" : e.getMessage();
-      int newline = message.indexOf('\n');
-      throw new Refusal(
-          400, "invalid JSON: " + (newline > 0 ? message.substring(0, newline) : message));
+      return Json.parse(body);
+    } catch (IllegalArgumentException e) {
+      throw new Refusal(400, e.getMessage());
     }
   }
 
@@ -103,7 +77,7 @@ final class Http {
   }
 
   static void send(Response response, int status, JsonNode body) throws IOException {
-    byte[] bytes = MAPPER.writeValueAsBytes(body);
+    byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
     response.setStatus(status);
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");
@@ -113,6 +87,6 @@ final class Http {
   }
 
   static void error(Response response, int status, String message) throws IOException {
-    send(response, status, MAPPER.createObjectNode().put("error", message).put("status", status));
+    send(response, status, Json.error(status, message));
   }
 }

@@ -3,6 +3,7 @@ package io.github.broadcast.examples.dashboard;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.examples.dashboard.core.Json;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -85,7 +86,7 @@ final class SessionDisk implements AutoCloseable {
     Map<String, ObjectNode> loaded = new LinkedHashMap<>();
     for (Map.Entry<String, String> entry : sessions.entrySet()) {
       try {
-        JsonNode state = Http.MAPPER.readTree(entry.getValue());
+        JsonNode state = Json.MAPPER.readTree(entry.getValue());
         if (state != null && state.isObject()) {
           loaded.put(entry.getKey(), (ObjectNode) state);
         }

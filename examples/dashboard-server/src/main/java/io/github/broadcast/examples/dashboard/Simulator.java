@@ -1,6 +1,8 @@
 package io.github.broadcast.examples.dashboard;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.broadcast.examples.dashboard.core.Json;
+import io.github.broadcast.examples.dashboard.core.TranscriptSummary;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -220,7 +222,7 @@ final class Simulator implements AutoCloseable {
   }
 
   private ObjectNode hook(Session s, String event) {
-    ObjectNode hook = Http.MAPPER.createObjectNode();
+    ObjectNode hook = Json.MAPPER.createObjectNode();
     hook.put("session_id", s.id());
     hook.put("hook_event_name", event);
     hook.put("cwd", "/home/demo/" + s.project());

@@ -1,5 +1,6 @@
 package io.github.broadcast.examples.dashboard;
 
+import io.github.broadcast.examples.dashboard.core.TranscriptSummary;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;

@@ -3,6 +3,7 @@ package io.github.broadcast.examples.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.testing.Prerequisites;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,7 +69,7 @@ final class BrowserScaleIT {
     String last = output.strip().substring(output.strip().lastIndexOf('\n') + 1);
     System.out.println(script + ": " + last);
     assertThat(last).as(output).startsWith("OK ");
-    return Http.MAPPER.readTree(last.substring(3));
+    return Json.MAPPER.readTree(last.substring(3));
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.testing.RedisServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -85,7 +86,7 @@ final class ClusterIT {
   }
 
   private JsonNode get(DashboardServer server, String path) throws Exception {
-    return Http.MAPPER.readTree(
+    return Json.MAPPER.readTree(
         http.send(
                 HttpRequest.newBuilder(server.uri(path)).build(),
                 HttpResponse.BodyHandlers.ofString())
@@ -107,10 +108,10 @@ final class ClusterIT {
                 text.append(data);
                 if (last) {
                   try {
-                    JsonNode message = Http.MAPPER.readTree(text.toString());
+                    JsonNode message = Json.MAPPER.readTree(text.toString());
                     JsonNode sessions =
                         message.has("session")
-                            ? Http.MAPPER.createArrayNode().add(message.get("session"))
+                            ? Json.MAPPER.createArrayNode().add(message.get("session"))
                             : message.path("sessions");
                     for (JsonNode s : sessions) {
                       counts.merge(

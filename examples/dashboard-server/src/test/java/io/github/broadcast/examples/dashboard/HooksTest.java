@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.broadcast.examples.dashboard.core.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +76,7 @@ final class HooksTest {
     Hooks.Installed first = Hooks.install(settings, ours);
     assertThat(first.backup()).isNotNull();
     assertThat(Files.readString(first.backup())).isEqualTo(original);
-    JsonNode merged = Http.MAPPER.readTree(Files.readString(settings));
+    JsonNode merged = Json.MAPPER.readTree(Files.readString(settings));
     assertThat(merged.get("model").asText()).isEqualTo("opus");
     assertThat(merged.get("permissions").get("allow").get(0).asText()).isEqualTo("Bash(ls)");
     assertThat(merged.get("hooks").get("Custom")).hasSize(1);
@@ -87,7 +88,7 @@ final class HooksTest {
 
     Hooks.Installed second = Hooks.install(settings, ours);
     assertThat(second.replaced()).isEqualTo(Hooks.EVENTS.size());
-    JsonNode again = Http.MAPPER.readTree(Files.readString(settings));
+    JsonNode again = Json.MAPPER.readTree(Files.readString(settings));
     assertThat(again.get("hooks").get("Stop")).as("no duplicate").hasSize(2);
     assertThat(again.get("hooks").get("SessionEnd")).hasSize(1);
   }
@@ -98,7 +99,7 @@ final class HooksTest {
     Hooks.Installed installed =
         Hooks.install(settings, Hooks.settings("http://127.0.0.1:8765/api/hooks", null));
     assertThat(installed.backup()).isNull();
-    assertThat(Http.MAPPER.readTree(Files.readString(settings)).get("hooks").size())
+    assertThat(Json.MAPPER.readTree(Files.readString(settings)).get("hooks").size())
         .isEqualTo(Hooks.EVENTS.size());
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.broadcast.examples.dashboard.core.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,7 +58,7 @@ final class HttpEndpointsIT {
   }
 
   private JsonNode sessions() throws Exception {
-    return Http.MAPPER.readTree(get("/api/sessions").body()).get("sessions");
+    return Json.MAPPER.readTree(get("/api/sessions").body()).get("sessions");
   }
 
   private static String hook(String sessionId, String event) {
@@ -90,7 +91,7 @@ final class HttpEndpointsIT {
 
     HttpResponse<String> response = post(hook("s1", "UserPromptSubmit"));
     assertThat(response.statusCode()).isEqualTo(202);
-    assertThat(Http.MAPPER.readTree(response.body()).get("version").asLong()).isPositive();
+    assertThat(Json.MAPPER.readTree(response.body()).get("version").asLong()).isPositive();
 
     JsonNode sessions = sessions();
     assertThat(sessions).hasSize(1);
@@ -129,7 +130,7 @@ final class HttpEndpointsIT {
     assertError(
         post(
             "{\"session_id\":\"s1\",\"hook_event_name\":\"Stop\",\"x\":\""
-                + "a".repeat(Http.MAX_BODY_BYTES)
+                + "a".repeat(Json.MAX_BODY_BYTES)
                 + "\"}"),
         413,
         "limit");
@@ -168,7 +169,7 @@ final class HttpEndpointsIT {
   void metrics_reportTheBroadcasterTheConnectionsAndTheProcess() throws Exception {
     start("--strategy", "backpressure");
     post(hook("s1", "Stop"));
-    JsonNode metrics = Http.MAPPER.readTree(get("/api/metrics").body());
+    JsonNode metrics = Json.MAPPER.readTree(get("/api/metrics").body());
     assertThat(metrics.get("strategy").asText()).isEqualTo("backpressure");
     assertThat(metrics.get("sessions").asLong()).isEqualTo(1);
     assertThat(metrics.get("broadcast").get("published").asLong()).isEqualTo(1);
@@ -205,7 +206,7 @@ final class HttpEndpointsIT {
   private static void assertError(HttpResponse<String> response, int status, String message)
       throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-    JsonNode body = Http.MAPPER.readTree(response.body());
+    JsonNode body = Json.MAPPER.readTree(response.body());
     assertThat(body.get("error").asText()).containsIgnoringCase(message);
     assertThat(body.get("status").asInt()).isEqualTo(status);
   }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.testing.Prerequisites;
 import io.github.broadcast.testing.WsTestClient;
 import java.io.BufferedReader;
@@ -86,7 +87,7 @@ final class PersistenceIT {
 
   private Set<String> sessionIds(URI base) throws Exception {
     JsonNode body =
-        Http.MAPPER.readTree(
+        Json.MAPPER.readTree(
             http.send(
                     HttpRequest.newBuilder(base.resolve("/api/sessions")).build(),
                     HttpResponse.BodyHandlers.ofString())
@@ -128,7 +129,7 @@ final class PersistenceIT {
     try (MVStore store =
         new MVStore.Builder().fileName(data.resolve("sessions.mv.db").toString()).open()) {
       MVMap<String, String> sessions = store.openMap("sessions");
-      ObjectNode state = (ObjectNode) Http.MAPPER.readTree(sessions.get("stale"));
+      ObjectNode state = (ObjectNode) Json.MAPPER.readTree(sessions.get("stale"));
       state.put("updated_at", Instant.now().minus(Duration.ofHours(3)).toString());
       sessions.put("stale", state.toString());
       store.commit();

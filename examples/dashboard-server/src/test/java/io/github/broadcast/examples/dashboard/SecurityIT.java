@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.testing.RawHttp;
 import io.github.broadcast.testing.RedisServer;
 import io.github.broadcast.testing.SelfSigned;
@@ -91,7 +92,7 @@ final class SecurityIT {
     for (int i = 0; i < headers.length; i += 2) {
       request.header(headers[i], headers[i + 1]);
     }
-    return Http.MAPPER
+    return Json.MAPPER
         .readTree(http.send(request.build(), HttpResponse.BodyHandlers.ofString()).body())
         .get("sessions");
   }
@@ -115,7 +116,7 @@ final class SecurityIT {
 
   private static void assertRefused(HttpResponse<String> response, int status) throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-    assertThat(Http.MAPPER.readTree(response.body()).get("status").asInt()).isEqualTo(status);
+    assertThat(Json.MAPPER.readTree(response.body()).get("status").asInt()).isEqualTo(status);
     assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
   }
 
@@ -286,7 +287,7 @@ final class SecurityIT {
     assertThat(late.recorder().view()).containsOnlyKeys("marker");
     assertThat(client.recorder().view()).containsOnlyKeys("normal");
     assertThat(
-            Http.MAPPER
+            Json.MAPPER
                 .readTree(RawHttp.get(server.port(), own(), "/api/metrics").body())
                 .path("requests")
                 .path("bodies_timed_out")
@@ -335,7 +336,7 @@ final class SecurityIT {
       HttpResponse<String> response =
           postJson("{\"session_id\":\"" + bad + "\",\"hook_event_name\":\"Stop\"}");
       assertRefused(response, 400);
-      assertThat(Http.MAPPER.readTree(response.body()).get("error").asText())
+      assertThat(Json.MAPPER.readTree(response.body()).get("error").asText())
           .containsIgnoringCase("session");
     }
     assertThat(sessions()).isEmpty();
@@ -354,7 +355,7 @@ final class SecurityIT {
     assertThat(third.closeCode().get()).isEqualTo(1013);
     RawHttp.get(server.port(), "evil.example", "/");
     JsonNode metrics =
-        Http.MAPPER.readTree(RawHttp.get(server.port(), own(), "/api/metrics").body());
+        Json.MAPPER.readTree(RawHttp.get(server.port(), own(), "/api/metrics").body());
     assertThat(metrics.path("connections").path("refused_capacity").asLong()).isEqualTo(1);
     assertThat(metrics.path("requests").path("refused_host").asLong()).isEqualTo(1);
 
@@ -362,7 +363,7 @@ final class SecurityIT {
     watch();
     WsTestClient second = WsTestClient.connect(http, ws(), "second", null);
     assertThat(second.closeCode().get()).isEqualTo(1013);
-    metrics = Http.MAPPER.readTree(RawHttp.get(server.port(), own(), "/api/metrics").body());
+    metrics = Json.MAPPER.readTree(RawHttp.get(server.port(), own(), "/api/metrics").body());
     assertThat(metrics.path("connections").path("refused_rate").asLong()).isEqualTo(1);
   }
 

@@ -161,11 +161,16 @@ final class TranscriptWatcherIT {
     start();
     append(
         project("app").resolve("abc.jsonl"),
-        TranscriptSummaryTest.user("\"Fix the login bug\"", "2026-11-27T10:00:00Z")
-            + "\n"
-            + TranscriptSummaryTest.assistant(
-                "msg_1", "{\"type\":\"text\",\"text\":\"Done.\"}", 10, 5, "2026-11-27T10:00:04Z")
-            + "\n");
+        // Two lines as Claude Code writes them: a prompt, then an answer with its usage.
+        """
+        {"cwd":"/home/me/app","sessionId":"abc","gitBranch":"feat/x","type":"user",\
+        "message":{"role":"user","content":"Fix the login bug"},\
+        "timestamp":"2026-11-27T10:00:00Z"}
+        {"cwd":"/home/me/app","sessionId":"abc","gitBranch":"feat/x","type":"assistant",\
+        "message":{"id":"msg_1","role":"assistant","model":"claude-sonnet-4-5",\
+        "content":[{"type":"text","text":"Done."}],\
+        "usage":{"input_tokens":10,"output_tokens":5}},"timestamp":"2026-11-27T10:00:04Z"}
+        """);
     await().until(() -> lines("abc") == 2);
     JsonNode state = state("abc");
     assertThat(state.get("model").asText()).isEqualTo("claude-sonnet-4-5");

@@ -1,9 +1,16 @@
-package io.github.broadcast.examples.dashboard;
+package io.github.broadcast.examples.dashboard.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.broadcast.MessageCodec;
 import io.github.broadcast.SessionStore;
+import io.github.broadcast.SessionUpdate;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -17,17 +24,17 @@ import java.util.Locale;
  * {@code permission} (a notification asks, usually to allow a tool) or {@code input} (Claude
  * stopped and waits for the next prompt).
  */
-final class SessionModel {
+public final class SessionModel {
 
-  static final String STATUS = "status";
-  static final String STATUS_SINCE = "status_since";
-  static final String ATTENTION = "attention";
+  public static final String STATUS = "status";
+  public static final String STATUS_SINCE = "status_since";
+  public static final String ATTENTION = "attention";
 
   /**
    * The events of Claude Code's hooks this model knows, in the order its documentation lists them;
    * others are counted, not interpreted.
    */
-  static final List<String> EVENTS =
+  public static final List<String> EVENTS =
       List.of(
           "SessionStart",
           "UserPromptSubmit",
@@ -42,7 +49,7 @@ final class SessionModel {
   private SessionModel() {}
 
   /** Validates a hook payload; returns the reason it is unusable, or null. */
-  static String validate(JsonNode hook) {
+  public static String validate(JsonNode hook) {
     if (hook == null || !hook.isObject()) {
       return "body must be a JSON object";
     }
@@ -66,7 +73,7 @@ final class SessionModel {
   }
 
   /** Applies one validated hook event to {@code state} (a private copy) and returns it. */
-  static ObjectNode apply(ObjectNode state, JsonNode hook, Instant now, int taskMax) {
+  public static ObjectNode apply(ObjectNode state, JsonNode hook, Instant now, int taskMax) {
     String event = hook.get("hook_event_name").asText();
     state.put("event_count", state.path("event_count").asLong(0) + 1);
     state.put("last_event", event);
@@ -144,7 +151,7 @@ final class SessionModel {
    * answer) counts only for a session no hook has reported. A prompt from the transcript becomes
    * the task only where no hook gave one.
    */
-  static ObjectNode applyTranscript(
+  public static ObjectNode applyTranscript(
       ObjectNode state, TranscriptSummary.Appended read, Instant now, int taskMax) {
     state.put("transcript_path", read.file().toString());
     state.put("transcript_lines", state.path("transcript_lines").asLong(0) + read.lines());
@@ -203,6 +210,40 @@ final class SessionModel {
     return state;
   }
 
+  /**
+   * How long a session stays listed after its last change: {@code endedTtl} once ended, else {@code
+   * idleTtl}, counted from its {@code updated_at} (so a session reloaded after a restart expires
+   * when it would have without it); zero when that time has passed.
+   */
+  public static Duration timeToLive(
+      ObjectNode state, Duration endedTtl, Duration idleTtl, Instant now) {
+    Duration ttl = "ended".equals(state.path(STATUS).asText()) ? endedTtl : idleTtl;
+    try {
+      Instant updated = Instant.parse(state.path("updated_at").asText());
+      Duration left = ttl.minus(Duration.between(updated, now));
+      return left.isNegative() ? Duration.ZERO : left;
+    } catch (DateTimeParseException e) {
+      return ttl;
+    }
+  }
+
+  /**
+   * {@code GET /api/sessions}' body: {@code {"sessions": [...]}}, every live session as the
+   * WebSocket carries it, the most recently updated first.
+   */
+  public static ObjectNode sessionsJson(List<SessionUpdate> live) {
+    List<SessionUpdate> sorted = new ArrayList<>(live);
+    sorted.sort(
+        Comparator.comparing((SessionUpdate u) -> u.state().path("updated_at").asText())
+            .reversed());
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    ArrayNode sessions = body.putArray("sessions");
+    for (SessionUpdate update : sorted) {
+      sessions.add(MessageCodec.sessionJson(update));
+    }
+    return body;
+  }
+
   /** Sets the status, and when it changed. */
   private static void status(ObjectNode state, String status, Instant now) {
     if (!status.equals(state.path(STATUS).asText(null))) {
@@ -216,7 +257,7 @@ final class SessionModel {
    * (its message says so) or for input (Claude Code's "waiting for your input" after a quiet
    * minute); a stop waits for the next prompt.
    */
-  static String attention(String event, String message) {
+  public static String attention(String event, String message) {
     if ("Notification".equals(event)) {
       return message != null && message.toLowerCase(Locale.ROOT).contains("permission")
           ? "permission"
@@ -226,7 +267,7 @@ final class SessionModel {
   }
 
   /** What a tool call is about, in a few words: the command, the file or the pattern. */
-  static String toolDetail(JsonNode input) {
+  public static String toolDetail(JsonNode input) {
     for (String field : new String[] {"command", "file_path", "path", "pattern", "url", "query"}) {
       JsonNode value = input.get(field);
       if (value != null && value.isTextual()) {
@@ -237,7 +278,7 @@ final class SessionModel {
   }
 
   /** The last element of a path: the project folder a card is titled with. */
-  static String project(String cwd) {
+  public static String project(String cwd) {
     String trimmed = cwd.replaceAll("[/\\\\]+$", "");
     int slash = Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\'));
     String name = slash >= 0 ? trimmed.substring(slash + 1) : trimmed;
@@ -245,7 +286,7 @@ final class SessionModel {
   }
 
   /** Cuts {@code text} to at most {@code max} characters, never inside a surrogate pair. */
-  static String cut(String text, int max) {
+  public static String cut(String text, int max) {
     if (text.length() <= max) {
       return text;
     }
@@ -254,7 +295,7 @@ final class SessionModel {
   }
 
   /** A field's text, or null where it is missing or not a string. */
-  static String text(JsonNode hook, String field) {
+  public static String text(JsonNode hook, String field) {
     JsonNode value = hook.get(field);
     return value != null && value.isTextual() ? value.asText() : null;
   }

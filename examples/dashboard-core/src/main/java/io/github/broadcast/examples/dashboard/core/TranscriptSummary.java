@@ -1,4 +1,4 @@
-package io.github.broadcast.examples.dashboard;
+package io.github.broadcast.examples.dashboard.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -18,13 +18,13 @@ import java.util.Deque;
  *
  * <p>Not thread-safe: one per file, on the reader's thread.
  */
-final class TranscriptSummary {
+public final class TranscriptSummary {
 
   /** How many recent message ids are remembered, so that a message's usage counts once. */
   private static final int RECENT_MESSAGES = 64;
 
   /** What a run of lines said. Fields are null where the lines said nothing of it. */
-  record Appended(
+  public record Appended(
       String sessionId,
       Path file,
       int lines,
@@ -40,8 +40,8 @@ final class TranscriptSummary {
       String inferredStatus) {}
 
   /** Token counts, summed over distinct assistant messages. */
-  record Tokens(long input, long output, long cacheRead, long cacheCreation) {
-    static final Tokens NONE = new Tokens(0, 0, 0, 0);
+  public record Tokens(long input, long output, long cacheRead, long cacheCreation) {
+    public static final Tokens NONE = new Tokens(0, 0, 0, 0);
 
     Tokens plus(JsonNode usage) {
       return new Tokens(
@@ -51,7 +51,7 @@ final class TranscriptSummary {
           cacheCreation + usage.path("cache_creation_input_tokens").asLong(0));
     }
 
-    boolean isZero() {
+    public boolean isZero() {
       return input == 0 && output == 0 && cacheRead == 0 && cacheCreation == 0;
     }
   }
@@ -71,7 +71,7 @@ final class TranscriptSummary {
   private String inferredStatus;
 
   /** Reads one line; a line that is not a JSON object is counted as malformed and skipped. */
-  void line(String text) {
+  public void line(String text) {
     String line = text.strip();
     if (line.isEmpty()) {
       return;
@@ -79,7 +79,7 @@ final class TranscriptSummary {
     lines++;
     JsonNode entry;
     try {
-      entry = Http.MAPPER.readTree(line);
+      entry = Json.MAPPER.readTree(line);
     } catch (IOException e) {
       malformed++;
       return;
@@ -163,7 +163,7 @@ final class TranscriptSummary {
    * Returns what the lines read since the last call said, and starts over (the recent message ids
    * are kept: a message's lines may span two reads). The session id falls back to the file's name.
    */
-  Appended take(Path file) {
+  public Appended take(Path file) {
     String id = sessionId;
     if (id == null) {
       String name = file.getFileName().toString();

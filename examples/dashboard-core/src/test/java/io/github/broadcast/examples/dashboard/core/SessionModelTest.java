@@ -1,4 +1,4 @@
-package io.github.broadcast.examples.dashboard;
+package io.github.broadcast.examples.dashboard.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,7 +14,7 @@ final class SessionModelTest {
   private static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
 
   private static ObjectNode hook(String event) {
-    return Http.MAPPER
+    return Json.MAPPER
         .createObjectNode()
         .put("session_id", "abc")
         .put("hook_event_name", event)
@@ -39,7 +39,7 @@ final class SessionModelTest {
     "SessionEnd, ended",
   })
   void eachEvent_setsItsStatus(String event, String status) {
-    ObjectNode state = apply(Http.MAPPER.createObjectNode(), hook(event));
+    ObjectNode state = apply(Json.MAPPER.createObjectNode(), hook(event));
     assertThat(state.get("status").asText()).isEqualTo(status);
     assertThat(state.get("last_event").asText()).isEqualTo(event);
     assertThat(state.get("event_count").asLong()).isEqualTo(1);
@@ -52,7 +52,7 @@ final class SessionModelTest {
   void prompt_becomesTheTask_cutAtTheLimit() {
     ObjectNode state =
         apply(
-            Http.MAPPER.createObjectNode(),
+            Json.MAPPER.createObjectNode(),
             hook("UserPromptSubmit").put("prompt", "Refactor the retry logic everywhere please"));
     assertThat(state.get("task_description").asText()).isEqualTo("Refactor the retry l");
   }
@@ -61,7 +61,7 @@ final class SessionModelTest {
   void toolUse_showsTheToolAndWhatItWorksOn_thenClearsIt() {
     ObjectNode pre = hook("PreToolUse").put("tool_name", "Bash");
     pre.putObject("tool_input").put("command", "mvn test");
-    ObjectNode state = apply(Http.MAPPER.createObjectNode(), pre);
+    ObjectNode state = apply(Json.MAPPER.createObjectNode(), pre);
     assertThat(state.get("current_tool").asText()).isEqualTo("Bash");
     assertThat(state.get("tool_detail").asText()).isEqualTo("mvn test");
 
@@ -72,7 +72,7 @@ final class SessionModelTest {
 
   @Test
   void unknownEvent_isRecorded_notRejected_andKeepsTheStatus() {
-    ObjectNode state = apply(Http.MAPPER.createObjectNode(), hook("UserPromptSubmit"));
+    ObjectNode state = apply(Json.MAPPER.createObjectNode(), hook("UserPromptSubmit"));
     state = apply(state, hook("SomethingNew"));
     assertThat(SessionModel.validate(hook("SomethingNew"))).isNull();
     assertThat(state.get("status").asText()).isEqualTo("working");
@@ -82,17 +82,17 @@ final class SessionModelTest {
 
   @Test
   void validate_namesWhatIsWrong() {
-    assertThat(SessionModel.validate(Http.MAPPER.createArrayNode())).contains("JSON object");
-    assertThat(SessionModel.validate(Http.MAPPER.createObjectNode().put("hook_event_name", "Stop")))
+    assertThat(SessionModel.validate(Json.MAPPER.createArrayNode())).contains("JSON object");
+    assertThat(SessionModel.validate(Json.MAPPER.createObjectNode().put("hook_event_name", "Stop")))
         .contains("session_id");
     assertThat(
             SessionModel.validate(
-                Http.MAPPER
+                Json.MAPPER
                     .createObjectNode()
                     .put("session_id", 42)
                     .put("hook_event_name", "Stop")))
         .contains("session_id");
-    assertThat(SessionModel.validate(Http.MAPPER.createObjectNode().put("session_id", "a")))
+    assertThat(SessionModel.validate(Json.MAPPER.createObjectNode().put("session_id", "a")))
         .contains("hook_event_name");
     assertThat(SessionModel.validate(hook("Stop").put("session_id", "x".repeat(257))))
         .contains("sessionId")
@@ -111,7 +111,7 @@ final class SessionModelTest {
   @Test
   void statusSince_movesOnlyWhenTheStatusChanges() {
     ObjectNode state =
-        SessionModel.apply(Http.MAPPER.createObjectNode(), hook("UserPromptSubmit"), NOW, 20);
+        SessionModel.apply(Json.MAPPER.createObjectNode(), hook("UserPromptSubmit"), NOW, 20);
     assertThat(state.get("status_since").asText()).isEqualTo(NOW.toString());
     Instant later = NOW.plusSeconds(30);
     SessionModel.apply(state, hook("PreToolUse"), later, 20);
@@ -122,7 +122,7 @@ final class SessionModelTest {
 
   @Test
   void attention_marksAPermissionAsked_andATurnWaitingForItsUser_untilTheyAct() {
-    ObjectNode state = apply(Http.MAPPER.createObjectNode(), hook("UserPromptSubmit"));
+    ObjectNode state = apply(Json.MAPPER.createObjectNode(), hook("UserPromptSubmit"));
     assertThat(state.get("attention").isNull()).isTrue();
     apply(state, hook("Notification").put("message", "Claude needs your permission to use Bash"));
     assertThat(state.get("attention").asText()).isEqualTo("permission");
@@ -159,7 +159,7 @@ final class SessionModelTest {
 
   @Test
   void transcript_addsModelBranchTokens_andGuessesTheStatusOnlyWithoutHooks() {
-    ObjectNode state = Http.MAPPER.createObjectNode();
+    ObjectNode state = Json.MAPPER.createObjectNode();
     SessionModel.applyTranscript(state, read("from the transcript", "working"), NOW, 100);
     SessionModel.applyTranscript(state, read(null, null), NOW, 100);
     assertThat(state.get("model").asText()).isEqualTo("claude-opus-4-1");

@@ -1,4 +1,4 @@
-package io.github.broadcast.examples.dashboard;
+package io.github.broadcast.examples.dashboard.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,0 +1,137 @@
+package io.github.broadcast.spring;
+
+import io.github.broadcast.Broadcaster;
+import io.github.broadcast.Broadcasters;
+import io.github.broadcast.OutboxLimits;
+import io.github.broadcast.jakarta.BroadcastEndpointConfig;
+import io.github.broadcast.micrometer.BroadcastMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.websocket.server.ServerContainer;
+import java.time.Duration;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Auto-configures a {@link Broadcaster} from {@code broadcast.*} ({@link BroadcastProperties}), its
+ * endpoint at {@code broadcast.path} on the servlet container's Jakarta WebSocket {@code
+ * ServerContainer} (Tomcat's, Jetty's), its meters when Micrometer is present, and a lifecycle that
+ * closes every client with 1001 before the web server stops. Your own {@code Broadcaster} or {@code
+ * BroadcastEndpointConfig} bean replaces ours.
+ *
+ * <p>Publish with the {@code Broadcaster} bean; it is closed with the context.
+ */
+@AutoConfiguration
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass(ServerContainer.class)
+@ConditionalOnProperty(prefix = "broadcast", name = "enabled", matchIfMissing = true)
+@EnableConfigurationProperties(BroadcastProperties.class)
+public class BroadcastAutoConfiguration {
+
+  /** The broadcaster: the preset, then every property that is set. */
+  @Bean
+  @ConditionalOnMissingBean
+  public Broadcaster broadcaster(
+      BroadcastProperties properties, ObjectProvider<BroadcastMetrics> metrics) {
+    Broadcasters.Builder builder = properties.getPreset().newBuilder();
+    if (properties.getFlushInterval() != null) {
+      builder.batchInterval(properties.getFlushInterval());
+    }
+    if (properties.getSendTimeout() != null) {
+      builder.sendTimeout(properties.getSendTimeout());
+    }
+    if (properties.getOverflowPolicy() != null) {
+      builder.overflowPolicy(properties.getOverflowPolicy());
+    }
+    BroadcastProperties.Outbox outbox = properties.getOutbox();
+    if (outbox.getMaxBytes() != null
+        || outbox.getMaxFrames() != null
+        || outbox.getGrace() != null) {
+      OutboxLimits base = OutboxLimits.DEFAULT;
+      builder.outboxLimits(
+          new OutboxLimits(
+              outbox.getMaxBytes() == null ? base.maxBytes() : outbox.getMaxBytes().toBytes(),
+              outbox.getMaxFrames() == null ? base.maxFrames() : outbox.getMaxFrames(),
+              outbox.getGrace() == null ? base.grace() : outbox.getGrace()));
+    }
+    BroadcastProperties.Heartbeat heartbeat = properties.getHeartbeat();
+    if (heartbeat.getInterval() != null && !heartbeat.getInterval().isZero()) {
+      builder.heartbeat(heartbeat.getInterval(), heartbeat.getTimeout());
+    }
+    metrics.ifAvailable(builder::listener);
+    Broadcaster broadcaster = builder.build();
+    metrics.ifAvailable(m -> m.monitor(broadcaster));
+    return broadcaster;
+  }
+
+  /** The endpoint's configuration: path, origins, limits. */
+  @Bean
+  @ConditionalOnMissingBean
+  public BroadcastEndpointConfig broadcastEndpointConfig(
+      Broadcaster broadcaster, BroadcastProperties properties) {
+    BroadcastEndpointConfig.Builder builder =
+        BroadcastEndpointConfig.newBuilder(properties.getPath(), broadcaster)
+            .maxMessageBytes(Math.toIntExact(properties.getMaxMessageSize().toBytes()))
+            .maxClients(properties.getMaxClients())
+            .connectionRate(
+                properties.getConnectionRate().getPerSecond(),
+                properties.getConnectionRate().getBurst());
+    if (properties.isAllowAnyOrigin()) {
+      builder.allowAnyOrigin();
+    } else if (properties.getAllowedOrigins().isEmpty()) {
+      throw new IllegalStateException(
+          "broadcast.allowed-origins : none (expected: the origin of the pages that connect, such"
+              + " as https://dashboard.example.com, or broadcast.allow-any-origin=true)");
+    } else {
+      builder.allowedOrigins(properties.getAllowedOrigins().toArray(String[]::new));
+    }
+    if (properties.getRequiredToken() != null) {
+      builder.requiredToken(properties.getRequiredToken());
+    }
+    return builder.build();
+  }
+
+  /** Adds the endpoint to the servlet container's {@code ServerContainer}. */
+  @Bean
+  public BroadcastEndpointRegistrar broadcastEndpointRegistrar(BroadcastEndpointConfig endpoint) {
+    return new BroadcastEndpointRegistrar(endpoint);
+  }
+
+  /** A servlet over the endpoint's path, so that the container routes upgrades to it. */
+  @Bean
+  public ServletRegistrationBean<HttpServlet> broadcastUpgradeServlet(
+      BroadcastEndpointConfig endpoint) {
+    ServletRegistrationBean<HttpServlet> servlet =
+        new ServletRegistrationBean<>(new UpgradeRequiredServlet(), endpoint.path());
+    servlet.setName("broadcast-upgrade");
+    return servlet;
+  }
+
+  /** Closes every client with 1001 before the web server stops. */
+  @Bean
+  public BroadcastShutdown broadcastShutdown(
+      BroadcastEndpointConfig endpoint, BroadcastProperties properties) {
+    Duration grace = properties.getShutdownGrace();
+    return new BroadcastShutdown(endpoint, grace);
+  }
+
+  /** Micrometer meters ({@code broadcast.*}), bound by Spring Boot to every registry. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(MeterRegistry.class)
+  static class Metrics {
+    @Bean
+    @ConditionalOnMissingBean
+    BroadcastMetrics broadcastMetrics(BroadcastProperties properties) {
+      return new BroadcastMetrics(Tags.of("path", properties.getPath()));
+    }
+  }
+}

@@ -1,0 +1,257 @@
+package io.github.broadcast.spring;
+
+import io.github.broadcast.Broadcasters;
+import io.github.broadcast.OverflowPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The {@code broadcast.*} properties of the auto-configured broadcaster and endpoint. Unset values
+ * keep the chosen preset's defaults (see {@code Broadcasters.Preset}); every value is checked when
+ * the beans are built, and a bad one fails start-up naming the option.
+ */
+@ConfigurationProperties("broadcast")
+public class BroadcastProperties {
+
+  /** Whether to auto-configure the broadcaster and its endpoint. */
+  private boolean enabled = true;
+
+  /** The WebSocket path of the endpoint. */
+  private String path = "/ws/broadcast";
+
+  /** The delivery strategy: sequential, concurrent, batched, backpressure or production. */
+  private Broadcasters.Preset preset = Broadcasters.Preset.PRODUCTION;
+
+  /** How often batched presets flush; unset: the preset's (200 ms). */
+  private Duration flushInterval;
+
+  /** How long a send may stay in flight before its client is closed; unset: the preset's. */
+  private Duration sendTimeout;
+
+  /** What a backpressure preset does when a client's outbox is full; unset: conflate. */
+  private OverflowPolicy overflowPolicy;
+
+  /** Per-client outbox limits (backpressure presets). */
+  private final Outbox outbox = new Outbox();
+
+  /** Liveness: a ping every interval; a client silent for the timeout is closed (1001). */
+  private final Heartbeat heartbeat = new Heartbeat();
+
+  /** The largest message a client may send; larger is closed with 1009. */
+  private DataSize maxMessageSize = DataSize.ofKilobytes(64);
+
+  /** Page origins allowed to connect (scheme://host[:port]); required unless allow-any-origin. */
+  private List<String> allowedOrigins = new ArrayList<>();
+
+  /** Allow connections from any origin: an explicit opt-out of the origin check. */
+  private boolean allowAnyOrigin;
+
+  /** The most clients connected at once; more are closed with 1013. */
+  private int maxClients = 10_000;
+
+  /** New connections a second, and in a burst; more are closed with 1013. */
+  private final ConnectionRate connectionRate = new ConnectionRate();
+
+  /** A shared secret every handshake must carry as ?token=; unset: none. */
+  private String requiredToken;
+
+  /** On shutdown, how long clients get to receive 1001 before the web server stops. */
+  private Duration shutdownGrace = Duration.ofSeconds(5);
+
+  /** Per-client outbox limits. */
+  public static class Outbox {
+    /** The most bytes waiting for one client; unset: the preset's (1 MB). */
+    private DataSize maxBytes;
+
+    /** The most frames waiting for one client; unset: the preset's (1,024). */
+    private Integer maxFrames;
+
+    /** How long a client may stay behind before it is closed; unset: the preset's (30 s). */
+    private Duration grace;
+
+    public DataSize getMaxBytes() {
+      return maxBytes;
+    }
+
+    public void setMaxBytes(DataSize maxBytes) {
+      this.maxBytes = maxBytes;
+    }
+
+    public Integer getMaxFrames() {
+      return maxFrames;
+    }
+
+    public void setMaxFrames(Integer maxFrames) {
+      this.maxFrames = maxFrames;
+    }
+
+    public Duration getGrace() {
+      return grace;
+    }
+
+    public void setGrace(Duration grace) {
+      this.grace = grace;
+    }
+  }
+
+  /** Liveness settings. */
+  public static class Heartbeat {
+    /** How often to ping each client; zero turns the heartbeat off. */
+    private Duration interval = Duration.ofSeconds(15);
+
+    /** How long a client may stay silent before it is closed. */
+    private Duration timeout = Duration.ofSeconds(45);
+
+    public Duration getInterval() {
+      return interval;
+    }
+
+    public void setInterval(Duration interval) {
+      this.interval = interval;
+    }
+
+    public Duration getTimeout() {
+      return timeout;
+    }
+
+    public void setTimeout(Duration timeout) {
+      this.timeout = timeout;
+    }
+  }
+
+  /** The connection-rate limit. */
+  public static class ConnectionRate {
+    /** New connections a second, on average. */
+    private double perSecond = 100;
+
+    /** New connections in a burst. */
+    private int burst = 200;
+
+    public double getPerSecond() {
+      return perSecond;
+    }
+
+    public void setPerSecond(double perSecond) {
+      this.perSecond = perSecond;
+    }
+
+    public int getBurst() {
+      return burst;
+    }
+
+    public void setBurst(int burst) {
+      this.burst = burst;
+    }
+  }
+
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  public String getPath() {
+    return path;
+  }
+
+  public void setPath(String path) {
+    this.path = path;
+  }
+
+  public Broadcasters.Preset getPreset() {
+    return preset;
+  }
+
+  public void setPreset(Broadcasters.Preset preset) {
+    this.preset = preset;
+  }
+
+  public Duration getFlushInterval() {
+    return flushInterval;
+  }
+
+  public void setFlushInterval(Duration flushInterval) {
+    this.flushInterval = flushInterval;
+  }
+
+  public Duration getSendTimeout() {
+    return sendTimeout;
+  }
+
+  public void setSendTimeout(Duration sendTimeout) {
+    this.sendTimeout = sendTimeout;
+  }
+
+  public OverflowPolicy getOverflowPolicy() {
+    return overflowPolicy;
+  }
+
+  public void setOverflowPolicy(OverflowPolicy overflowPolicy) {
+    this.overflowPolicy = overflowPolicy;
+  }
+
+  public Outbox getOutbox() {
+    return outbox;
+  }
+
+  public Heartbeat getHeartbeat() {
+    return heartbeat;
+  }
+
+  public DataSize getMaxMessageSize() {
+    return maxMessageSize;
+  }
+
+  public void setMaxMessageSize(DataSize maxMessageSize) {
+    this.maxMessageSize = maxMessageSize;
+  }
+
+  public List<String> getAllowedOrigins() {
+    return allowedOrigins;
+  }
+
+  public void setAllowedOrigins(List<String> allowedOrigins) {
+    this.allowedOrigins = allowedOrigins;
+  }
+
+  public boolean isAllowAnyOrigin() {
+    return allowAnyOrigin;
+  }
+
+  public void setAllowAnyOrigin(boolean allowAnyOrigin) {
+    this.allowAnyOrigin = allowAnyOrigin;
+  }
+
+  public int getMaxClients() {
+    return maxClients;
+  }
+
+  public void setMaxClients(int maxClients) {
+    this.maxClients = maxClients;
+  }
+
+  public ConnectionRate getConnectionRate() {
+    return connectionRate;
+  }
+
+  public String getRequiredToken() {
+    return requiredToken;
+  }
+
+  public void setRequiredToken(String requiredToken) {
+    this.requiredToken = requiredToken;
+  }
+
+  public Duration getShutdownGrace() {
+    return shutdownGrace;
+  }
+
+  public void setShutdownGrace(Duration shutdownGrace) {
+    this.shutdownGrace = shutdownGrace;
+  }
+}

@@ -1,0 +1,57 @@
+package io.github.broadcast.examples.dashboard.core;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+
+/** JSON in and out of both dashboards (Grizzly and Spring Boot), with the limits they share. */
+public final class Json {
+
+  /** The largest request body accepted: 1 MiB. */
+  public static final int MAX_BODY_BYTES = 1024 * 1024;
+
+  /** The deepest JSON nesting accepted; a hook payload needs far less. */
+  public static final int MAX_DEPTH = 64;
+
+  /** A mapper that refuses deep nesting and huge strings while parsing, not after. */
+  public static final ObjectMapper MAPPER =
+      new ObjectMapper(
+          JsonFactory.builder()
+              .streamReadConstraints(
+                  StreamReadConstraints.builder()
+                      .maxNestingDepth(MAX_DEPTH)
+                      .maxStringLength(MAX_BODY_BYTES)
+                      .build())
+              .build());
+
+  private Json() {}
+
+  /**
+   * Parses a request body.
+   *
+   * @throws IllegalArgumentException saying what is wrong (empty, malformed, too deep), for a 400
+   */
+  public static JsonNode parse(byte[] body) {
+    try {
+      JsonNode node = MAPPER.readTree(body);
+      if (node == null || node.isMissingNode()) {
+        throw new IllegalArgumentException("body is empty; expected a JSON object");
+      }
+      return node;
+    } catch (IOException e) {
+      String message = e.getMessage() == null ? "malformed JSON" : e.getMessage();
+      int newline = message.indexOf('\n');
+      throw new IllegalArgumentException(
+          "invalid JSON: " + (newline > 0 ? message.substring(0, newline) : message), e);
+    }
+  }
+
+  /**
+   * The error body both dashboards answer a refusal with: {@code {"error": ..., "status": ...}}.
+   */
+  public static JsonNode error(int status, String message) {
+    return MAPPER.createObjectNode().put("error", message).put("status", status);
+  }
+}
