@@ -31,7 +31,14 @@ import java.util.function.ToDoubleFunction;
  *       per client, one row per scenario, one column per strategy;
  *   <li>{@code {{jmh-table Benchmark.method key=value ...}}}: a table of a JMH benchmark's scores,
  *       one column per preset, one row per other parameter combination; from {@code jmh/jmh.json},
- *       or from the JMH JSON file that {@code data=FILE} names.
+ *       or from the JMH JSON file that {@code data=FILE} names;
+ *   <li>{@code {{servers-table DIR DIR ...}}}: the load-test reports in those data folders side by
+ *       side (each ran one server, the same rows): p50 and p99 staleness, frames per second per
+ *       client, server CPU and RSS, one row per scenario and strategy;
+ *   <li>{@code {{snippet PATH NAME}}}: the lines of the repository's file {@code PATH} between a
+ *       {@code snippet:NAME} comment and the next {@code snippet:end} ({@code //}, {@code #} or
+ *       {@code <!-- -->}), common indentation removed, as a fenced code block. Snippets come from
+ *       compiled and tested sources, so the site cannot show code that no longer builds.
  * </ul>
  */
 final class Fragments {
@@ -42,10 +49,13 @@ final class Fragments {
 
   private final Path data;
   private final Path out;
+  private final Path root;
 
-  Fragments(Path data, Path out) {
+  /** Reads measured data from {@code data} and snippets from the repository {@code root}. */
+  Fragments(Path data, Path out, Path root) {
     this.data = data;
     this.out = out;
+    this.root = root.toAbsolutePath().normalize();
   }
 
   /** The Markdown (or HTML block) a directive line stands for. */
@@ -56,6 +66,10 @@ final class Fragments {
         return plot(arg(words, 1, directive, page));
       case "include":
         return include(arg(words, 1, directive, page));
+      case "servers-table":
+        return serversTable(List.of(words).subList(1, words.length), directive, page);
+      case "snippet":
+        return snippet(arg(words, 1, directive, page), arg(words, 2, directive, page), page);
       case "load-table":
         return loadTable(arg(words, 1, directive, page));
       case "jmh-table":
@@ -71,7 +85,11 @@ final class Fragments {
         return jmhTable(arg(words, 1, directive, page), filter);
       default:
         throw new IllegalArgumentException(
-            page + ": {{" + directive + "}} (expected: plot, include, load-table or jmh-table)");
+            page
+                + ": {{"
+                + directive
+                + "}} (expected: plot, include, snippet, servers-table,"
+                + " load-table or jmh-table)");
     }
   }
 
@@ -97,6 +115,117 @@ final class Fragments {
               + "benchmarks.md for the commands)");
     }
     return path;
+  }
+
+  private String serversTable(List<String> dirs, String directive, String page) throws IOException {
+    if (dirs.size() < 2) {
+      throw new IllegalArgumentException(
+          page + ": {{" + directive + "}}: expected two or more report folders");
+    }
+    List<LoadTestReport> reports = new ArrayList<>();
+    for (String dir : dirs) {
+      reports.add(LoadTestReport.read(existing(dir + "/report.json")));
+    }
+    StringBuilder md = new StringBuilder("| scenario | strategy | server | p50 ms | p99 ms |");
+    md.append(" frames/s/client | server CPU cores | server RSS MB | healthy clients closed |\n");
+    md.append("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+    for (Run first : reports.get(0).runs()) {
+      for (LoadTestReport report : reports) {
+        for (Run run : report.runs()) {
+          if (!run.scenario().equals(first.scenario())
+              || !run.strategy().equals(first.strategy())) {
+            continue;
+          }
+          md.append("| ")
+              .append(run.scenario())
+              .append(" | ")
+              .append(run.strategy())
+              .append(" | ")
+              .append(report.server() == null ? "grizzly" : report.server());
+          if (run.failed()) {
+            md.append(" | failed | | | | | |\n");
+            continue;
+          }
+          md.append(" | ")
+              .append(Svg.number(run.stalenessMs().p50()))
+              .append(" | ")
+              .append(Svg.number(run.stalenessMs().p99()))
+              .append(" | ")
+              .append(Svg.number(run.framesPerSPerClient()))
+              .append(" | ")
+              .append(Svg.number(run.serverCpuCores()))
+              .append(" | ")
+              .append(Svg.number(run.serverRssMb()))
+              .append(" | ")
+              .append(run.healthyClientsClosed())
+              .append(" |\n");
+        }
+      }
+    }
+    return md.toString();
+  }
+
+  private String snippet(String file, String name, String page) throws IOException {
+    Path path = root.resolve(file).normalize();
+    if (!path.startsWith(root) || !Files.isRegularFile(path)) {
+      throw new IOException(page + ": snippet: no file " + path);
+    }
+    List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+    int start = -1;
+    int end = -1;
+    for (int i = 0; i < lines.size(); i++) {
+      String marker = snippetMarker(lines.get(i));
+      if (start < 0 && name.equals(marker)) {
+        start = i + 1;
+      } else if (start >= 0 && "end".equals(marker)) {
+        end = i;
+        break;
+      }
+    }
+    if (start < 0 || end < 0) {
+      throw new IOException(
+          page + ": snippet: no lines between snippet:" + name + " and snippet:end in " + path);
+    }
+    while (start < end && lines.get(start).isBlank()) {
+      start++;
+    }
+    while (end > start && lines.get(end - 1).isBlank()) {
+      end--;
+    }
+    List<String> body = lines.subList(start, end);
+    int indent = Integer.MAX_VALUE;
+    for (String line : body) {
+      if (!line.isBlank()) {
+        indent = Math.min(indent, line.length() - line.stripLeading().length());
+      }
+    }
+    String language =
+        file.endsWith(".java")
+            ? "java"
+            : file.endsWith(".xml") ? "xml" : file.endsWith(".properties") ? "properties" : "";
+    StringBuilder md = new StringBuilder("```").append(language).append('\n');
+    for (String line : body) {
+      md.append(line.isBlank() ? "" : line.substring(indent)).append('\n');
+    }
+    return md.append("```\n\n<p class=\"source\">From <code>")
+        .append(file)
+        .append("</code>, compiled and run by the build.</p>\n")
+        .toString();
+  }
+
+  /** The NAME of a {@code snippet:NAME} comment line, or null for any other line. */
+  static String snippetMarker(String line) {
+    String text = line.strip();
+    for (String prefix : new String[] {"//", "#", "<!--"}) {
+      if (text.startsWith(prefix)) {
+        text = text.substring(prefix.length()).strip();
+        if (text.endsWith("-->")) {
+          text = text.substring(0, text.length() - 3).strip();
+        }
+        return text.startsWith("snippet:") ? text.substring("snippet:".length()).strip() : null;
+      }
+    }
+    return null;
   }
 
   private String include(String file) throws IOException {

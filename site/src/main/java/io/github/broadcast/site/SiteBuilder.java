@@ -46,10 +46,15 @@ public final class SiteBuilder {
   private final Parser parser;
   private final HtmlRenderer renderer;
 
+  /** A builder for this repository's layout: snippets come from {@code data}'s grandparent. */
   SiteBuilder(Path pages, Path data, Path out) {
+    this(pages, data, out, data.toAbsolutePath().normalize().getParent().getParent());
+  }
+
+  SiteBuilder(Path pages, Path data, Path out, Path sources) {
     this.pages = pages;
     this.out = out;
-    this.fragments = new Fragments(data, out);
+    this.fragments = new Fragments(data, out, sources);
     List<Extension> extensions = List.of(TablesExtension.create(), HeadingAnchorExtension.create());
     this.parser = Parser.builder().extensions(extensions).build();
     this.renderer =

@@ -144,6 +144,48 @@ final class SiteBuilderTest {
   }
 
   @Test
+  void snippets_comeFromTheMarkedLinesOfSourceFiles_andAMissingMarkerFails() throws Exception {
+    Files.createDirectories(root.resolve("src"));
+    Files.writeString(
+        root.resolve("src/Example.java"),
+        """
+        class Example {
+          void run() {
+            setUp();
+            // snippet:usage
+            Broadcaster b = build();
+            b.publish(update);
+            // snippet:end
+          }
+        }
+        """);
+    Files.writeString(
+        root.resolve("src/pom.xml"),
+        "<deps>\n  <!-- snippet:dep -->\n  <dependency/>\n  <!-- snippet:end -->\n</deps>\n");
+    Files.writeString(
+        pages.resolve("index.md"),
+        "# Home\n\n{{snippet src/Example.java usage}}\n\n{{snippet src/pom.xml dep}}\n");
+
+    assertThat(new SiteBuilder(pages, data, out, root).build()).isEmpty();
+    assertThat(Files.readString(out.resolve("index.html")))
+        .contains(
+            "<pre><code class=\"language-java\">Broadcaster b = build();\nb.publish(update);\n"
+                + "</code></pre>")
+        .contains("<code class=\"language-xml\">&lt;dependency/&gt;\n</code>")
+        .contains("From <code>src/Example.java</code>")
+        .doesNotContain("setUp()")
+        .doesNotContain("snippet:");
+
+    Files.writeString(pages.resolve("index.md"), "# Home\n\n{{snippet src/Example.java gone}}\n");
+    assertThatThrownBy(() -> new SiteBuilder(pages, data, out, root).build())
+        .hasMessageContaining("index.md")
+        .hasMessageContaining("snippet:gone");
+    Files.writeString(pages.resolve("index.md"), "# Home\n\n{{snippet ../../etc/passwd x}}\n");
+    assertThatThrownBy(() -> new SiteBuilder(pages, data, out, root).build())
+        .hasMessageContaining("no file");
+  }
+
+  @Test
   void navThatDoesNotStartAtIndex_orNamesAMissingPage_isRefused() throws Exception {
     Files.writeString(pages.resolve("index.md"), "# Home\n");
     Files.writeString(pages.resolve("nav.txt"), "guide.md | Guide\nindex.md | Home\n");

@@ -6,6 +6,7 @@ import io.github.broadcast.ChangeOutcomeUnknownException;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.StoreUnavailableException;
 import io.github.broadcast.examples.dashboard.core.DashboardMetrics;
+import io.github.broadcast.examples.dashboard.core.HookRequests;
 import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.examples.dashboard.core.SessionModel;
 import io.github.broadcast.jakarta.EndpointStats;
@@ -15,7 +16,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.glassfish.grizzly.http.server.HttpHandler;
@@ -116,31 +116,16 @@ final class Handlers {
       }
       return;
     }
-    Http.send(
-        response,
-        202,
-        Json.MAPPER
-            .createObjectNode()
-            .put("ok", true)
-            .put("session_id", update.sessionId())
-            .put("version", update.version()));
+    Http.send(response, 202, Json.accepted(update));
   }
 
-  /**
-   * The hook's change id: its {@code Idempotency-Key} header, so that a producer that posts the
-   * same hook again after a 504 or a lost answer (curl's {@code --retry} resends the same header)
-   * has it counted once; without the header, a fresh id, since two hooks with identical bodies (two
-   * {@code Stop}s in a minute) are two events.
-   */
+  /** The hook's change id ({@link HookRequests#changeId}); a malformed key is a 400. */
   static String changeId(Request request) throws Http.Refusal {
-    String key = request.getHeader("Idempotency-Key");
-    if (key == null) {
-      return UUID.randomUUID().toString();
+    try {
+      return HookRequests.changeId(request.getHeader("Idempotency-Key"));
+    } catch (IllegalArgumentException e) {
+      throw new Http.Refusal(400, e.getMessage());
     }
-    if (!key.matches("[A-Za-z0-9_.:-]{1,100}")) {
-      throw new Http.Refusal(400, "Idempotency-Key : expected 1 to 100 letters, digits, - _ . :");
-    }
-    return "key:" + key;
   }
 
   /** {@code GET /api/sessions}: every live session, newest first, as the WebSocket shows it. */

@@ -1,6 +1,7 @@
 package io.github.broadcast.examples.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.broadcast.examples.dashboard.core.HookRequests;
 import io.github.broadcast.examples.dashboard.core.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,24 +41,10 @@ final class Http {
    * which this server never answers.
    */
   static void requireJson(Request request) throws Refusal {
-    String declared = request.getHeader("Content-Type");
-    if (declared != null) {
-      String[] parts = declared.split(";");
-      boolean json = parts[0].strip().equalsIgnoreCase("application/json");
-      boolean utf8 = true;
-      for (int i = 1; i < parts.length; i++) {
-        String[] parameter = parts[i].strip().split("=", 2);
-        if (parameter[0].strip().equalsIgnoreCase("charset")) {
-          utf8 =
-              parameter.length == 2
-                  && parameter[1].strip().replace("\"", "").equalsIgnoreCase("utf-8");
-        }
-      }
-      if (json && utf8) {
-        return;
-      }
+    String problem = HookRequests.contentTypeProblem(request.getHeader("Content-Type"));
+    if (problem != null) {
+      throw new Refusal(415, problem);
     }
-    throw new Refusal(415, "Content-Type : " + declared + " (expected: application/json, UTF-8)");
   }
 
   /** Parses JSON, refusing malformed or too deeply nested input with 400. */

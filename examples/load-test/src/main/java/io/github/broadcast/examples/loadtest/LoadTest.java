@@ -45,13 +45,6 @@ public final class LoadTest {
   private static final List<String> STRATEGIES =
       List.of("sequential", "concurrent", "batched", "backpressure", "production");
 
-  /**
-   * Options for the servers this tool starts. A 64 KiB socket send buffer: with the OS default
-   * (autotuned to 4 MiB on loopback) the kernel absorbs a stalled client's bytes for tens of
-   * seconds at these rates, and a run would end before any strategy saw the stall.
-   */
-  static final List<String> SERVER_ARGS = List.of("--socket-send-buffer", "64KiB");
-
   private LoadTest() {}
 
   public static void main(String[] args) throws Exception {
@@ -73,8 +66,8 @@ public final class LoadTest {
     Duration warmup = Duration.ofSeconds(nonNegative(o, "warmup", "2"));
     double connectRate = positiveDouble(o, "connect-rate", "80");
     Path out = Path.of(o.getOrDefault("out", "target/load-test"));
-    Path jar =
-        Path.of(o.getOrDefault("jar", "examples/dashboard-server/target/dashboard-server.jar"));
+    ServerProcess.Kind kind = serverKind(o.getOrDefault("server", "grizzly"));
+    Path jar = o.containsKey("jar") ? Path.of(o.get("jar")) : kind.defaultJar;
 
     List<Scenario> scenarios = new ArrayList<>();
     String scenarioName = o.get("scenario");
@@ -102,9 +95,10 @@ public final class LoadTest {
         scenarios.add(s);
       }
     }
-    if (o.containsKey("url") && o.containsKey("strategy")) {
+    if (o.containsKey("url") && (o.containsKey("strategy") || o.containsKey("server"))) {
       throw new IllegalArgumentException(
-          "--strategy : with --url (expected: one of them; --url tests the running server as is)");
+          "--strategy or --server : with --url (expected: one of them; --url tests the running"
+              + " server as is)");
     }
     List<String> strategies =
         o.containsKey("strategy") ? List.of(o.get("strategy").split(",")) : STRATEGIES;
@@ -132,7 +126,7 @@ public final class LoadTest {
             }
             run = runOnce(bases, scenario, warmup, duration, connectRate);
           } else {
-            try (ServerProcess server = ServerProcess.start(jar, strategy, SERVER_ARGS)) {
+            try (ServerProcess server = ServerProcess.start(kind, jar, strategy)) {
               run = runOnce(List.of(server.base), scenario, warmup, duration, connectRate);
             }
           }
@@ -154,7 +148,8 @@ public final class LoadTest {
                 .getTotalMemorySize(),
             System.getProperty("java.version"),
             "java -jar examples/load-test/target/load-test.jar " + String.join(" ", args),
-            String.join(" ", SERVER_ARGS),
+            o.containsKey("url") ? "(running server)" : String.join(" ", kind.fixedArgs),
+            o.containsKey("url") ? "(running server)" : kind.name().toLowerCase(Locale.ROOT),
             warmup.toSeconds(),
             duration.toSeconds(),
             (System.nanoTime() - started) / 1e9,
@@ -452,8 +447,14 @@ public final class LoadTest {
           "  --connect-rate R        client connections a second, per server (default 80; the",
           "                          dashboard admits 100/s)",
           "  --out DIR               where report.md and report.json go (default target/load-test)",
-          "  --jar PATH              the dashboard jar (default"
-              + " examples/dashboard-server/target/dashboard-server.jar)");
+          "  --server grizzly|spring which dashboard --strategy starts: dashboard-server"
+              + " (default)",
+          "                          or spring-boot-dashboard (Spring Boot on Tomcat)",
+          "  --jar PATH              its jar (default "
+              + ServerProcess.Kind.GRIZZLY.defaultJar
+              + " or "
+              + ServerProcess.Kind.SPRING.defaultJar
+              + ")");
 
   private static final List<String> KNOWN =
       List.of(
@@ -468,7 +469,17 @@ public final class LoadTest {
           "warmup",
           "connect-rate",
           "out",
+          "server",
           "jar");
+
+  static ServerProcess.Kind serverKind(String name) {
+    for (ServerProcess.Kind kind : ServerProcess.Kind.values()) {
+      if (kind.name().equalsIgnoreCase(name)) {
+        return kind;
+      }
+    }
+    throw new IllegalArgumentException("--server : " + name + " (expected: grizzly or spring)");
+  }
 
   static Map<String, String> parse(String[] args) {
     Map<String, String> o = new LinkedHashMap<>();

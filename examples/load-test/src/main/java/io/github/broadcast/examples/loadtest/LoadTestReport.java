@@ -29,6 +29,9 @@ import java.util.Optional;
  * @param java the Java version of the load generator
  * @param command the command that ran it
  * @param serverArgs the options every dashboard the load test started was given
+ * @param server which dashboard served the runs: {@code grizzly} (dashboard-server), {@code spring}
+ *     (spring-boot-dashboard), or {@code (running server)}; absent in older reports, which all ran
+ *     on dashboard-server
  * @param warmupS warm-up seconds per run
  * @param durationS measured seconds per run
  * @param wallS seconds the whole report took
@@ -36,6 +39,7 @@ import java.util.Optional;
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record LoadTestReport(
     String date,
     int cores,
@@ -43,6 +47,7 @@ public record LoadTestReport(
     String java,
     String command,
     String serverArgs,
+    String server,
     long warmupS,
     long durationS,
     double wallS,

@@ -127,7 +127,8 @@ public final class Readmission {
         List.of("--port", String.valueOf(port), "--connection-rate", connectionRate);
     Readmission run = new Readmission(URI.create("ws://127.0.0.1:" + port + "/ws/dashboard"), seed);
     List<Page> all = new ArrayList<>();
-    ServerProcess server = ServerProcess.start(jar, "production", serverArgs);
+    ServerProcess server =
+        ServerProcess.start(ServerProcess.Kind.GRIZZLY, jar, "production", serverArgs);
     try {
       for (int i = 0; i < pages; i++) {
         Page page = run.new Page();
@@ -141,7 +142,7 @@ public final class Readmission {
     } finally {
       server.close();
     }
-    server = ServerProcess.start(jar, "production", serverArgs);
+    server = ServerProcess.start(ServerProcess.Kind.GRIZZLY, jar, "production", serverArgs);
     long started = System.nanoTime();
     try {
       double[] seconds = run.awaitAll(all, started, Duration.ofMinutes(5));

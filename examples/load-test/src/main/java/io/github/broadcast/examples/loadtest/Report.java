@@ -44,7 +44,9 @@ final class Report {
     md.append("Staleness: event k of a session sent at t; for a healthy client, the first moment ")
         .append("it holds event_count >= k, minus t. An event a client never received counts as ")
         .append("stale until the end of the run (marked &ge;: a lower bound). Stalled clients are ")
-        .append("left out of it and show under closes. Servers started with `")
+        .append("left out of it and show under closes. Servers: ")
+        .append(serverName(report.server()))
+        .append(", started with `")
         .append(report.serverArgs())
         .append("`.\n");
 
@@ -309,6 +311,13 @@ final class Report {
     md.append("| scenario | strategy | check | target | measured | met |\n");
     md.append("|---|---|---|---|---:|---|\n");
     md.append(rows);
+  }
+
+  private static String serverName(String server) {
+    if (server == null || server.equals("grizzly")) {
+      return "dashboard-server (Tyrus on Grizzly)";
+    }
+    return server.equals("spring") ? "spring-boot-dashboard (Spring Boot on Tomcat)" : server;
   }
 
   /** The same row without stalled clients, run with the same strategy, if the report has it. */

@@ -30,12 +30,62 @@ final class ServerProcess implements AutoCloseable {
     this.base = base;
   }
 
-  static ServerProcess start(Path jar, String strategy, List<String> extra) throws IOException {
+  /**
+   * Which dashboard to start: the Grizzly one (dashboard-server) or the Spring Boot one
+   * (spring-boot-dashboard on Tomcat). Both print {@code dashboard: URL} once they listen, and both
+   * get a 64 KiB socket send buffer: with the OS default (autotuned to 4 MiB on loopback) the
+   * kernel absorbs a stalled client's bytes for tens of seconds at these rates, and a run would end
+   * before any strategy saw the stall.
+   */
+  enum Kind {
+    GRIZZLY(
+        "examples/dashboard-server/target/dashboard-server.jar",
+        "examples/dashboard-server",
+        List.of("--socket-send-buffer", "64KiB")) {
+      @Override
+      List<String> args(String strategy) {
+        // Each run starts empty, and leaves nothing behind.
+        return List.of("--port", "0", "--data-dir", "none", "--strategy", strategy);
+      }
+    },
+    SPRING(
+        "examples/spring-boot-dashboard/target/spring-boot-dashboard.jar",
+        "examples/spring-boot-dashboard",
+        List.of("--dashboard.socket-send-buffer=64KB")) {
+      @Override
+      List<String> args(String strategy) {
+        return List.of("--server.port=0", "--broadcast.preset=" + strategy);
+      }
+    };
+
+    final Path defaultJar;
+    final String module;
+    final List<String> fixedArgs;
+
+    Kind(String defaultJar, String module, List<String> fixedArgs) {
+      this.defaultJar = Path.of(defaultJar);
+      this.module = module;
+      this.fixedArgs = fixedArgs;
+    }
+
+    /** The options that start it on a free port with {@code strategy} (a preset, lower case). */
+    abstract List<String> args(String strategy);
+  }
+
+  static ServerProcess start(Kind kind, Path jar, String strategy) throws IOException {
+    return start(kind, jar, strategy, List.of());
+  }
+
+  /** Starts it with {@code extra} options after the usual ones (a later option wins). */
+  static ServerProcess start(Kind kind, Path jar, String strategy, List<String> extra)
+      throws IOException {
     if (!Files.isRegularFile(jar)) {
       throw new IOException(
           "no dashboard jar at "
               + jar
-              + " (build it: mvn -B -q package -DskipTests -pl examples/dashboard-server -am)");
+              + " (build it: mvn -B -q package -DskipTests -pl "
+              + kind.module
+              + " -am)");
     }
     List<String> command =
         new ArrayList<>(
@@ -43,13 +93,9 @@ final class ServerProcess implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g",
                 "-jar",
-                jar.toString(),
-                "--port",
-                "0",
-                "--data-dir",
-                "none", // Each run starts empty, and leaves nothing behind.
-                "--strategy",
-                strategy));
+                jar.toString()));
+    command.addAll(kind.args(strategy));
+    command.addAll(kind.fixedArgs);
     command.addAll(extra);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     CompletableFuture<URI> base = new CompletableFuture<>();

@@ -19,7 +19,9 @@ final class LoadTestReportTest {
             "load-test/report.json",
             "cluster/report.json",
             "cluster/one-node/report.json",
-            "cluster/no-redis/report.json")
+            "cluster/no-redis/report.json",
+            "servers/grizzly/report.json",
+            "servers/spring/report.json")
         .map(data::resolve)
         .filter(p -> p.toFile().isFile());
   }

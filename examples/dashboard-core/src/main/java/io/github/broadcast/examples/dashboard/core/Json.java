@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.broadcast.SessionUpdate;
 import java.io.IOException;
 
 /** JSON in and out of both dashboards (Grizzly and Spring Boot), with the limits they share. */
@@ -46,6 +47,15 @@ public final class Json {
       throw new IllegalArgumentException(
           "invalid JSON: " + (newline > 0 ? message.substring(0, newline) : message), e);
     }
+  }
+
+  /** The body of a hook's 202: {@code {"ok": true, "session_id": ..., "version": ...}}. */
+  public static JsonNode accepted(SessionUpdate update) {
+    return MAPPER
+        .createObjectNode()
+        .put("ok", true)
+        .put("session_id", update.sessionId())
+        .put("version", update.version());
   }
 
   /**

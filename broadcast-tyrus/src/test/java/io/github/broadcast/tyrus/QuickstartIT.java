@@ -1,0 +1,52 @@
+package io.github.broadcast.tyrus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.broadcast.Broadcaster;
+import io.github.broadcast.Broadcasters;
+import io.github.broadcast.SessionStore;
+import io.github.broadcast.jakarta.BroadcastEndpointConfig;
+import io.github.broadcast.testing.WsTestClient;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The quickstart's lines, compiled and run: the site shows the code between the {@code snippet}
+ * markers, so what a reader copies is what this test proves works.
+ */
+@Timeout(60) // A guard against a hang, not a speed assertion.
+final class QuickstartIT {
+
+  @Test
+  void theQuickstart_servesEveryChangeToAConnectedPage() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    WsTestClient page;
+    // snippet:quickstart
+    Broadcaster broadcaster =
+        Broadcasters.Preset.PRODUCTION
+            .newBuilder() // Batched over bounded outboxes.
+            .heartbeat(Duration.ofSeconds(15), Duration.ofSeconds(45))
+            .build();
+    SessionStore store = SessionStore.inMemory().build(); // Or RedisSessionStore, for a cluster.
+    store.subscribe(broadcaster::publish); // Every session there, then every change.
+    try (EmbeddedServer server =
+        EmbeddedServer.newBuilder() // 127.0.0.1, a free port; see its builder for the rest.
+            .endpoint(BroadcastEndpointConfig.newBuilder("/ws/dashboard", broadcaster))
+            .start()) {
+      // snippet:end
+      page = WsTestClient.connect(http, server.webSocketUri(), "page", null);
+      await().until(() -> page.recorder().types().contains("initial_state"));
+      // snippet:quickstart-publish
+      store.apply("session-1", state -> state.put("status", "working")); // Every page gets it.
+      // snippet:end
+      await().until(() -> page.recorder().view().getOrDefault("session-1", 0L) == 1L);
+      assertThat(page.recorder().session("session-1").get("status").asText()).isEqualTo("working");
+    }
+    assertThat(page.closeCode().get(30, TimeUnit.SECONDS)).as("closed gracefully").isEqualTo(1001);
+    broadcaster.close();
+  }
+}

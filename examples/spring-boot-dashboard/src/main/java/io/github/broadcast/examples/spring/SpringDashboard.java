@@ -1,0 +1,103 @@
+package io.github.broadcast.examples.spring;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.broadcast.Broadcaster;
+import io.github.broadcast.SessionStore;
+import io.github.broadcast.examples.dashboard.core.SessionModel;
+import io.github.broadcast.jakarta.BroadcastEndpointConfig;
+import java.time.Clock;
+import java.time.Duration;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+
+/**
+ * The example dashboard on Spring Boot: Claude Code hooks in at {@code POST /api/hooks}, sessions
+ * out over WebSocket at {@code /ws/dashboard} (broadcast-spring-boot-starter), the page that
+ * dashboard-server serves, and the broadcaster's meters at {@code /actuator/prometheus}.
+ *
+ * <p>Run: {@code java -jar examples/spring-boot-dashboard/target/spring-boot-dashboard.jar
+ * --server.port=8080}; settings are {@code broadcast.*} (the starter) and {@code dashboard.*}
+ * ({@link DashboardProperties}).
+ */
+@SpringBootApplication
+@EnableConfigurationProperties(DashboardProperties.class)
+public class SpringDashboard {
+
+  /** Starts the dashboard; arguments are Spring Boot's ({@code --server.port=8080}). */
+  public static void main(String[] args) {
+    SpringApplication.run(SpringDashboard.class, args);
+  }
+
+  /** The clock sessions are stamped with. */
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  /**
+   * The sessions, in memory, each listed until its time to live runs out; every change goes to the
+   * broadcaster, the sessions already there first.
+   */
+  // snippet:spring
+  @Bean(destroyMethod = "close")
+  SessionStore sessionStore(Broadcaster broadcaster, DashboardProperties properties, Clock clock) {
+    SessionStore store =
+        SessionStore.inMemory()
+            .expireAfter((ObjectNode state) -> timeToLive(state, properties, clock))
+            .build();
+    store.subscribe(broadcaster::publish); // The starter's broadcaster; its endpoint is deployed.
+    return store;
+  }
+
+  // snippet:end
+
+  private static Duration timeToLive(
+      ObjectNode state, DashboardProperties properties, Clock clock) {
+    return SessionModel.timeToLive(
+        state, properties.endedTtl(), properties.idleTtl(), clock.instant());
+  }
+
+  /** Host and Origin checks in front of every request, the page and the API alike. */
+  @Bean
+  FilterRegistrationBean<FrontDoorFilter> frontDoor(
+      DashboardProperties properties, BroadcastEndpointConfig endpoint) {
+    FilterRegistrationBean<FrontDoorFilter> filter =
+        new FilterRegistrationBean<>(
+            new FrontDoorFilter(properties.allowedHosts(), endpoint::allowsOrigin));
+    filter.setOrder(Ordered.HIGHEST_PRECEDENCE);
+    filter.addUrlPatterns("/*");
+    return filter;
+  }
+
+  /**
+   * Tomcat's per-connection socket send buffer, when {@code dashboard.socket-send-buffer} is set.
+   */
+  @Bean
+  WebServerFactoryCustomizer<TomcatServletWebServerFactory> socketSendBuffer(
+      DashboardProperties properties) {
+    return factory -> {
+      if (properties.socketSendBuffer() != null) {
+        String bytes = String.valueOf(properties.socketSendBuffer().toBytes());
+        factory.addConnectorCustomizers(c -> c.setProperty("socket.txBufSize", bytes));
+      }
+    };
+  }
+
+  /**
+   * Prints {@code dashboard: http://127.0.0.1:PORT/} once Tomcat listens, the same line
+   * dashboard-server prints, so the load test starts either server the same way.
+   */
+  @Bean
+  ApplicationListener<WebServerInitializedEvent> announce() {
+    return event ->
+        System.out.println("dashboard: http://127.0.0.1:" + event.getWebServer().getPort() + "/");
+  }
+}
