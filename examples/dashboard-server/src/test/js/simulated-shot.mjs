@@ -14,10 +14,15 @@ try {
   await page.goto(base);
   await page.waitForFunction(() => window.__dashboard.connected && window.__dashboardSessionCount() > 0);
   await page.waitForTimeout(Number(settle) * 1000);
-  const counts = await page.evaluate(() => Object.fromEntries(
-    [...document.querySelectorAll('#summary button')].map((b) => [b.dataset.status, Number(b.querySelector('.count').textContent)])));
+  // Counts and title in one synchronous read: the simulation keeps changing them, and the page
+  // updates both in the same draw, so separate reads could straddle a draw.
+  const { counts, title } = await page.evaluate(() => ({
+    counts: Object.fromEntries([...document.querySelectorAll('#summary button')]
+      .map((b) => [b.dataset.status, Number(b.querySelector('.count').textContent)])),
+    title: document.title,
+  }));
   await page.screenshot({ path: out });
-  console.log('OK ' + JSON.stringify({ counts, title: await page.title() }));
+  console.log('OK ' + JSON.stringify({ counts, title }));
 } catch (e) {
   console.log('FAIL ' + (e.stack || e));
   process.exitCode = 1;
