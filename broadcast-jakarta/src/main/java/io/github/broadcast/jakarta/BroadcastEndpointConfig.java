@@ -25,9 +25,9 @@ import java.util.Set;
  * serverContainer.addEndpoint(endpoint.serverEndpointConfig());
  * }</pre>
  *
- * <p>The embedded server ({@link EmbeddedServer}) takes the builder instead, and allows its own
- * origins (same-origin) besides any listed. Every option has a safe default; each is validated when
- * set, naming the option. Thread-safe once built.
+ * <p>The embedded server ({@code EmbeddedServer}, broadcast-tyrus) takes the builder instead, and
+ * allows its own origins (same-origin) besides any listed. Every option has a safe default; each is
+ * validated when set, naming the option. Thread-safe once built.
  */
 public final class BroadcastEndpointConfig {
 

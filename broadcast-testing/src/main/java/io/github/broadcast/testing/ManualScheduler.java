@@ -24,6 +24,7 @@ public final class ManualScheduler implements Scheduler {
       new PriorityQueue<>(
           Comparator.<Task>comparingLong(t -> t.dueNanos).thenComparingLong(t -> t.sequence));
 
+  /** A scheduler whose tasks run only when {@code ticker} is advanced past their time. */
   public ManualScheduler(FakeTicker ticker) {
     this.ticker = ticker;
   }

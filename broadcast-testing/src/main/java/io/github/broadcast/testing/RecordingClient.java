@@ -56,6 +56,7 @@ public final class RecordingClient implements Client {
   private int closes;
   private boolean open = true;
 
+  /** A client that completes every send at once and records what it received. */
   public RecordingClient(String id) {
     this.id = id;
   }

@@ -188,6 +188,7 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
+  /** The loopback port this server listens on. */
   public int port() {
     return port;
   }

@@ -1,5 +1,7 @@
 package io.github.broadcast.tyrus;
 
+import io.github.broadcast.jakarta.EndpointStats;
+
 /**
  * An immutable snapshot of the requests the embedded server refused before any handler or the
  * endpoint saw them, from {@link EmbeddedServer#httpStats()}. HTTP requests and WebSocket

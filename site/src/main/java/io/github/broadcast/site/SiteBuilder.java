@@ -40,6 +40,9 @@ public final class SiteBuilder {
     }
   }
 
+  /** Where the API reference's front page is, relative to the site's root. */
+  static final String API_REFERENCE = "apidocs/index.html";
+
   private final Path pages;
   private final Path out;
   private final Fragments fragments;
@@ -75,6 +78,10 @@ public final class SiteBuilder {
         }
       };
 
+  /**
+   * Builds the site from {@code PAGES_DIR} and {@code DATA_DIR} into {@code OUT_DIR}, with the
+   * dashboard screenshot from {@code SCREENSHOT_DIR} when given; fails on a broken link.
+   */
   public static void main(String[] args) throws IOException {
     if (args.length != 3 && args.length != 4) {
       throw new IllegalArgumentException(
@@ -190,6 +197,9 @@ public final class SiteBuilder {
           .append(Svg.escape(p.title()))
           .append("</a>\n");
     }
+    // The API reference: javadoc of the published modules, which the site module's javadoc
+    // execution writes to apidocs/ before this runs; the link checker fails the build without it.
+    html.append("<a href=\"").append(API_REFERENCE).append("\">API reference</a>\n");
     html.append("</nav></header>\n<main>\n")
         .append(body)
         .append("</main>\n")

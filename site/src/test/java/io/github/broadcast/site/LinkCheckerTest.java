@@ -44,4 +44,26 @@ final class LinkCheckerTest {
             "index.html: #self (no id \"self\" in index.html)",
             "index.html:  (empty link)");
   }
+
+  @Test
+  void javadocPages_haveTheirFilesChecked_butNotTheirOwnAnchors_whileLinksIntoThemAreChecked()
+      throws Exception {
+    Files.createDirectories(site.resolve("apidocs"));
+    String javadoc = "<meta name=\"generator\" content=\"javadoc/ClassWriter\">";
+    Files.writeString(
+        site.resolve("apidocs/Frame.html"),
+        javadoc
+            + "<section id=\"&lt;init&gt;(int)\"></section>"
+            + "<a href=\"#io.github\">javadoc's own dangling anchor</a>"
+            + "<a href=\"Gone.html#x\">a missing page</a>");
+    Files.writeString(
+        site.resolve("index.html"),
+        "<a href=\"apidocs/Frame.html#%3Cinit%3E(int)\">ok</a>"
+            + "<a href=\"apidocs/Frame.html#nope\">bad</a>");
+
+    assertThat(LinkChecker.check(site))
+        .containsExactly(
+            "apidocs/Frame.html: Gone.html#x (no such file)",
+            "index.html: apidocs/Frame.html#nope (no id \"nope\" in apidocs/Frame.html)");
+  }
 }

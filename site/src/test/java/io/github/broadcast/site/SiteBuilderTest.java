@@ -25,6 +25,9 @@ final class SiteBuilderTest {
     Files.createDirectories(data.resolve("jmh"));
     Files.writeString(pages.resolve("nav.txt"), "index.md | Home\nguide.md | Guide\n");
     Files.writeString(pages.resolve("style.css"), "body {}");
+    // The site module's javadoc execution writes the API reference before the pages are built.
+    Files.createDirectories(out.resolve("apidocs"));
+    Files.writeString(out.resolve(SiteBuilder.API_REFERENCE), "<html><body>API</body></html>");
     Files.writeString(pages.resolve("guide.md"), "# Guide\n\n## Set up\n\nText.\n");
     Files.writeString(
         data.resolve("load-test/report.json"),
@@ -94,6 +97,7 @@ final class SiteBuilderTest {
     assertThat(index)
         .contains("<a href=\"guide.html#set-up\">guide</a>")
         .contains("<a href=\"index.html\" class=\"current\" aria-current=\"page\">Home</a>")
+        .contains("<a href=\"apidocs/index.html\">API reference</a>")
         .contains(
             "<td>orig-5x2x1</td>",
             "<td align=\"right\">7.50</td>",
@@ -183,6 +187,16 @@ final class SiteBuilderTest {
     Files.writeString(pages.resolve("index.md"), "# Home\n\n{{snippet ../../etc/passwd x}}\n");
     assertThatThrownBy(() -> new SiteBuilder(pages, data, out, root).build())
         .hasMessageContaining("no file");
+  }
+
+  @Test
+  void withoutTheApiReference_everyPagesNavigationLinkIsReportedBroken() throws Exception {
+    Files.writeString(pages.resolve("index.md"), "# Home\n");
+    Files.delete(out.resolve(SiteBuilder.API_REFERENCE));
+    assertThat(new SiteBuilder(pages, data, out).build())
+        .contains(
+            "index.html: apidocs/index.html (no such file)",
+            "guide.html: apidocs/index.html (no such file)");
   }
 
   @Test

@@ -47,6 +47,7 @@ public final class LoadTest {
 
   private LoadTest() {}
 
+  /** Runs the load test; {@code --help} lists the options. Exits 2 on a bad option. */
   public static void main(String[] args) throws Exception {
     try {
       run(args);

@@ -105,6 +105,10 @@ public final class Readmission {
     }
   }
 
+  /**
+   * Connects {@code --pages} pages, restarts the dashboard, and prints how long the pages took to
+   * be readmitted.
+   */
   public static void main(String[] args) throws Exception {
     int pages = 1000;
     long seed = 1;
