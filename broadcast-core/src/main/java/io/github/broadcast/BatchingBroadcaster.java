@@ -11,49 +11,68 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Coalesces updates per session, latest version wins, and every flush interval hands the batch to
- * the delivery engine as one {@code batch_update} frame (several, if a cap on entries is set). The
- * cost of a publish is one map write, whatever the number of clients.
+ * Coalesces updates per session, latest version wins, and hands each flush to the delivery engine
+ * as one {@code batch_update} frame (several, if a cap on entries is set). The cost of a publish is
+ * one map write, whatever the number of clients.
  *
- * <p>Threads: {@link #publish} may be called from any thread and never blocks on delivery. The
- * flush runs on the scheduler, scheduled when the first update of a window arrives, so an idle
- * broadcaster does not wake up. {@code lock} guards the pending map and is never held while the
- * engine delivers: a flush takes the pending map under it, then hands each chunk to the engine
- * outside it. Two flushes may overlap (the scheduled one and the one in {@link #close}); the
- * engine's version check keeps that safe, since an entry older than what the other flush already
- * delivered is discarded as stale, never applied over it.
+ * <p>Self-clocked: a flush starts once the previous one has reached the socket of every client that
+ * was ready for it ({@link Handover}) and the minimum interval has passed since the previous flush
+ * started. An update that arrives when all is quiet therefore leaves at once; under load, flushes
+ * lengthen by themselves to what the sockets take, and more updates coalesce into each. A client
+ * that is still busy with earlier frames when a flush is offered is not waited for (its outbox
+ * conflates or catches up). Once only stragglers are left (at most a tenth of the ready clients),
+ * the clock waits for them as long again as the others took (at least the minimum interval), then
+ * goes on: a client that stalls on the very frame it was ready for holds the others back by about
+ * that. If more stall at once, {@code maxDelay} caps the wait: an update never waits longer than
+ * that for its flush to start, counted from when it arrived.
+ *
+ * <p>Threads: {@link #publish} may be called from any thread and never blocks on delivery. A flush
+ * runs on the scheduler. {@code lock} guards the pending map and the clock and is never held while
+ * the engine delivers: a flush takes the pending map under it, then hands each chunk to the engine
+ * outside it. A handover completes on whichever thread released it last (a transport thread, or the
+ * flusher), and only schedules. Two flushes may overlap (one forced by {@code maxDelay} while an
+ * earlier one is still being handed over, or the one in {@link #close}); the engine's version check
+ * keeps that safe, since an entry older than what the other flush already delivered is discarded as
+ * stale, never applied over it. An idle broadcaster schedules nothing.
  *
  * <p>Faults: a chunk the codec cannot encode is delivered update by update, so only the update that
- * cannot be encoded is lost (counted as a fault); the remaining chunks and the flush clock carry
- * on.
+ * cannot be encoded is lost (counted as a fault); the remaining chunks and the clock carry on.
  */
 final class BatchingBroadcaster implements Broadcaster {
 
   private static final System.Logger logger = System.getLogger(Broadcaster.class.getName());
+  private static final long NEVER = Long.MIN_VALUE;
 
   private final FanoutBroadcaster engine;
   private final Scheduler scheduler;
-  private final Duration interval;
+  private final long minIntervalNanos;
+  private final long maxDelayNanos;
   private final int maxEntries;
   private final Ticker ticker;
 
   private final Object lock = new Object();
-  // Guarded by lock.
+  // All fields below are guarded by lock.
   private LinkedHashMap<String, SessionUpdate> pending = new LinkedHashMap<>();
-  // Guarded by lock: when the oldest pending update was accepted.
-  private long windowStartNanos;
-  // Guarded by lock.
-  private boolean flushScheduled;
-  // Guarded by lock.
+  private long windowStartNanos; // When the oldest pending update was accepted.
+  private long lastFlushNanos = NEVER; // When the latest flush started.
+  private long handingOver; // The flush whose handover is awaited; 0 when none.
+  private long flushes; // Flushes started, numbering their handovers.
   private Future<?> flushTask;
-  // Guarded by lock.
+  private long flushAtNanos; // When flushTask runs.
+  private long plans; // Numbers scheduled tasks, so that a superseded one does nothing.
+  private Future<?> stragglerTask; // Stops waiting for a flush's last few clients.
   private boolean closed;
 
   BatchingBroadcaster(
-      FanoutBroadcaster engine, Scheduler scheduler, Duration interval, int maxEntries) {
+      FanoutBroadcaster engine,
+      Scheduler scheduler,
+      Duration minInterval,
+      Duration maxDelay,
+      int maxEntries) {
     this.engine = engine;
     this.scheduler = scheduler;
-    this.interval = interval;
+    this.minIntervalNanos = minInterval.toNanos();
+    this.maxDelayNanos = maxDelay.toNanos();
     this.maxEntries = maxEntries;
     this.ticker = engine.ticker;
   }
@@ -61,15 +80,14 @@ final class BatchingBroadcaster implements Broadcaster {
   @Override
   public void publish(SessionUpdate update) {
     requireNonNull(update, "update");
-    boolean schedule = false;
+    boolean first = false;
     synchronized (lock) {
       Checks.requireState(!closed, "broadcaster is closed; cannot publish %s", update);
       SessionUpdate previous = pending.get(update.sessionId());
       if (previous == null) {
         if (pending.isEmpty()) {
           windowStartNanos = ticker.read();
-          schedule = !flushScheduled;
-          flushScheduled = true;
+          first = true;
         }
         pending.put(update.sessionId(), update);
       } else if (update.isNewerThan(previous)) {
@@ -80,45 +98,130 @@ final class BatchingBroadcaster implements Broadcaster {
       }
     }
     engine.stats.published(1);
-    if (schedule) {
-      scheduleFlush();
-    }
-  }
-
-  private void scheduleFlush() {
-    Future<?> task;
-    try {
-      task = scheduler.schedule(this::scheduledFlush, interval);
-    } catch (RejectedExecutionException e) {
-      logger.log(Level.ERROR, "scheduler refused the batch flush; flushing now", e);
-      scheduledFlush();
-      return;
-    }
-    synchronized (lock) {
-      flushTask = task;
-    }
-  }
-
-  private void scheduledFlush() {
-    try {
-      flush();
-    } catch (RuntimeException e) {
-      engine.fault("a batch flush (the next one is still scheduled)", null, e);
-    }
-    boolean reschedule;
-    synchronized (lock) {
-      reschedule = !closed && !pending.isEmpty();
-      flushScheduled = reschedule;
-    }
-    if (reschedule) {
-      scheduleFlush();
+    if (first) {
+      plan();
     }
   }
 
   /**
-   * Hands everything pending to the engine, in chunks of at most {@code maxEntries}, each offered
-   * and then drained with no lock held. After {@link #close}, chunks not yet offered are dropped:
-   * the clients they were for are being closed.
+   * When the next flush may start: the minimum interval after the previous one, and, while that one
+   * is still being handed over, not before the oldest pending update has waited {@code maxDelay}
+   * (unless the handover completes first, which plans again).
+   */
+  private long nextFlushNanosLocked() {
+    long at = lastFlushNanos == NEVER ? windowStartNanos : lastFlushNanos + minIntervalNanos;
+    if (handingOver != 0) {
+      at = Math.max(at, windowStartNanos + maxDelayNanos);
+    }
+    return at;
+  }
+
+  /** Schedules the next flush if something is pending and no earlier one is scheduled. */
+  private void plan() {
+    boolean now = false;
+    synchronized (lock) {
+      if (closed || pending.isEmpty()) {
+        return;
+      }
+      long at = nextFlushNanosLocked();
+      if (flushTask != null && flushAtNanos <= at) {
+        return; // An earlier (or the same) flush is already on its way.
+      }
+      if (flushTask != null) {
+        flushTask.cancel(/* mayInterruptIfRunning= */ false);
+      }
+      long plan = ++plans;
+      flushAtNanos = at;
+      long delay = Math.max(0, at - ticker.read());
+      try {
+        flushTask = scheduler.schedule(() -> scheduledFlush(plan), Duration.ofNanos(delay));
+      } catch (RejectedExecutionException e) {
+        logger.log(Level.ERROR, "scheduler refused the batch flush; flushing now", e);
+        flushTask = null;
+        now = true;
+      }
+    }
+    if (now) {
+      clockedFlush();
+    }
+  }
+
+  private void scheduledFlush(long plan) {
+    synchronized (lock) {
+      if (plan != plans) {
+        return; // Superseded by an earlier flush, planned later.
+      }
+      flushTask = null;
+    }
+    clockedFlush();
+  }
+
+  /** One flush on the clock: takes what is pending, delivers it, then plans the next one. */
+  private void clockedFlush() {
+    List<SessionUpdate> batch;
+    long origin;
+    Handover handover;
+    synchronized (lock) {
+      if (closed || pending.isEmpty()) {
+        return;
+      }
+      batch = new ArrayList<>(pending.values());
+      origin = windowStartNanos;
+      pending = new LinkedHashMap<>();
+      lastFlushNanos = ticker.read();
+      long flush = ++flushes;
+      handingOver = flush;
+      handover = new Handover(() -> handedOver(flush), () -> stragglers(flush));
+    }
+    try {
+      deliver(batch, origin, handover);
+    } catch (RuntimeException e) {
+      engine.fault("a batch flush (the next one is still planned)", null, e);
+    } finally {
+      handover.offered(); // Releases the flusher's own count.
+    }
+    plan();
+  }
+
+  /**
+   * Flush {@code flush} is on every ready socket but a few: give those as long again as the others
+   * took (at least one minimum interval), then let the next flush go without them; they are busy
+   * then, and no longer counted. On a uniformly slow link the others took long too, so the clock
+   * still follows the link; a stalled client costs the others one short wait.
+   */
+  private void stragglers(long flush) {
+    synchronized (lock) {
+      if (closed || handingOver != flush) {
+        return;
+      }
+      long grace = Math.max(minIntervalNanos, ticker.read() - lastFlushNanos);
+      if (stragglerTask != null) {
+        stragglerTask.cancel(/* mayInterruptIfRunning= */ false); // An earlier flush's: moot.
+      }
+      try {
+        stragglerTask = scheduler.schedule(() -> handedOver(flush), Duration.ofNanos(grace));
+        return;
+      } catch (RejectedExecutionException e) {
+        logger.log(Level.ERROR, "scheduler refused the straggler timer; not waiting for them", e);
+      }
+    }
+    handedOver(flush); // No timer: stop waiting for them at once.
+  }
+
+  /** Flush {@code flush} reached every ready client's socket: the next one may start. */
+  private void handedOver(long flush) {
+    synchronized (lock) {
+      if (handingOver != flush) {
+        return; // A later flush started meanwhile (forced by maxDelay); its handover counts.
+      }
+      handingOver = 0;
+    }
+    plan();
+  }
+
+  /**
+   * Hands everything pending to the engine at once, off the clock (closing). After {@link #close},
+   * chunks not yet offered are dropped: the clients they were for are being closed.
    */
   void flush() {
     List<SessionUpdate> batch;
@@ -131,9 +234,14 @@ final class BatchingBroadcaster implements Broadcaster {
       origin = windowStartNanos;
       pending = new LinkedHashMap<>();
     }
+    deliver(batch, origin, null);
+  }
+
+  /** Delivers {@code batch} in chunks of at most {@code maxEntries}, each offered, then drained. */
+  private void deliver(List<SessionUpdate> batch, long origin, Handover handover) {
     for (int from = 0; from < batch.size(); from += maxEntries) {
       int to = Math.min(batch.size(), from + maxEntries);
-      if (!engine.deliver(batch.subList(from, to), origin, /* batch= */ true)) {
+      if (!engine.deliver(batch.subList(from, to), origin, /* batch= */ true, handover)) {
         return;
       }
     }
@@ -184,6 +292,9 @@ final class BatchingBroadcaster implements Broadcaster {
       if (flushTask != null) {
         flushTask.cancel(/* mayInterruptIfRunning= */ false);
       }
+      if (stragglerTask != null) {
+        stragglerTask.cancel(/* mayInterruptIfRunning= */ false);
+      }
     }
     try {
       flush();
@@ -194,8 +305,10 @@ final class BatchingBroadcaster implements Broadcaster {
 
   @Override
   public String toString() {
-    return "BatchingBroadcaster[interval="
-        + interval
+    return "BatchingBroadcaster[minInterval="
+        + Duration.ofNanos(minIntervalNanos)
+        + ", maxDelay="
+        + Duration.ofNanos(maxDelayNanos)
         + ", maxEntries="
         + maxEntries
         + ", engine="

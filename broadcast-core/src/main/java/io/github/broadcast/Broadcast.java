@@ -20,6 +20,7 @@ final class Broadcast {
   final boolean batch;
   final long originNanos;
   final long startNanos;
+  final Handover handover; // The batch flush this belongs to, or null.
 
   private final AtomicInteger references = new AtomicInteger();
 
@@ -31,14 +32,21 @@ final class Broadcast {
    * @param batch whether {@code frame} is a {@code batch_update}
    * @param originNanos when the oldest update was accepted (a batch waits before it starts)
    * @param startNanos when the broadcast was offered to the clients
+   * @param handover the flush clock to tell when ready clients have it, or null
    */
   Broadcast(
-      Frame frame, List<SessionUpdate> updates, boolean batch, long originNanos, long startNanos) {
+      Frame frame,
+      List<SessionUpdate> updates,
+      boolean batch,
+      long originNanos,
+      long startNanos,
+      Handover handover) {
     this.frame = frame;
     this.updates = updates;
     this.batch = batch;
     this.originNanos = originNanos;
     this.startNanos = startNanos;
+    this.handover = handover;
   }
 
   // Written by the publisher before its last release; read by whoever releases last.

@@ -16,9 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       shows one slow client stalling everyone</td></tr>
  *   <tr><td>{@link #concurrent()}</td><td>starts every client's send at once; a send not done
  *       within 5 s closes that client</td><td>few clients, all fast</td></tr>
- *   <tr><td>{@link #batched()}</td><td>coalesces updates per session and flushes every 200 ms
- *       as one frame, over concurrent delivery</td><td>many updates per second per
- *       session</td></tr>
+ *   <tr><td>{@link #batched()}</td><td>coalesces updates per session into one frame per flush,
+ *       self-clocked: a flush starts when the previous one is on every ready client's socket and
+ *       16 ms have passed, so a quiet update leaves at once; over concurrent delivery</td><td>many
+ *       updates per second per session</td></tr>
  *   <tr><td>{@link #backpressure()}</td><td>a bounded outbox per client (1 MiB, 1,024 frames),
  *       conflating on overflow; a client behind for 30 s is closed</td><td>clients on slow or
  *       unreliable links</td></tr>
@@ -48,7 +49,7 @@ public final class Broadcasters {
     return Preset.CONCURRENT.newBuilder().build();
   }
 
-  /** Coalesced per session, flushed every 200 ms over concurrent delivery. */
+  /** Coalesced per session, self-clocked flushes at most every 16 ms, concurrent delivery. */
   public static Broadcaster batched() {
     return Preset.BATCHED.newBuilder().build();
   }
@@ -127,7 +128,11 @@ public final class Broadcasters {
     }
   }
 
-  static final Duration DEFAULT_BATCH_INTERVAL = Duration.ofMillis(200);
+  /** One animation frame: the batched presets' minimum interval between flushes. */
+  static final Duration DEFAULT_BATCH_INTERVAL = Duration.ofMillis(16);
+
+  /** How long an update may wait behind a flush that a stalled client holds up. */
+  static final Duration DEFAULT_MAX_BATCH_DELAY = Duration.ofMillis(250);
 
   /**
    * The one builder of broadcasters. Each option is validated when set, and the message names it;
@@ -145,6 +150,7 @@ public final class Broadcasters {
     OverflowPolicy overflowPolicy = OverflowPolicy.CONFLATE;
     boolean overflowPolicySet;
     Duration batchInterval;
+    Duration maxBatchDelay;
     int maxBatchEntries = Integer.MAX_VALUE;
     Duration pingInterval;
     Duration silenceTimeout;
@@ -211,11 +217,25 @@ public final class Broadcasters {
     }
 
     /**
-     * Coalesces updates per session and flushes them every {@code batchInterval} as one {@code
-     * batch_update}; default off (200 ms in the batched presets).
+     * Coalesces updates per session into {@code batch_update} frames, self-clocked: a flush starts
+     * once the previous one has reached the socket of every client that was ready for it and at
+     * least {@code batchInterval} after the previous one started. Quiet, an update leaves at once;
+     * under load, flushes lengthen by themselves and coalesce more. Default off; one animation
+     * frame, 16 ms, in the batched presets (a client then gets at most about 60 frames a second, as
+     * many as a browser draws).
      */
     public Builder batchInterval(Duration batchInterval) {
       this.batchInterval = Checks.requirePositive("batchInterval", batchInterval);
+      return this;
+    }
+
+    /**
+     * The longest an update waits for its flush to start while an earlier flush is still on its way
+     * to a client that stalled on it; default 250 ms (or {@code batchInterval}, if longer). Only
+     * with {@link #batchInterval}.
+     */
+    public Builder maxBatchDelay(Duration maxBatchDelay) {
+      this.maxBatchDelay = Checks.requirePositive("maxBatchDelay", maxBatchDelay);
       return this;
     }
 
@@ -275,6 +295,15 @@ public final class Broadcasters {
               + " block the scheduler thread that times out its sends",
           batchInterval);
       Checks.requireState(
+          maxBatchDelay == null || batchInterval != null,
+          "maxBatchDelay (%s) needs batchInterval: only batching waits for a flush",
+          maxBatchDelay);
+      Checks.requireState(
+          maxBatchDelay == null || maxBatchDelay.compareTo(batchInterval) >= 0,
+          "maxBatchDelay (%s) must be at least batchInterval (%s)",
+          maxBatchDelay,
+          batchInterval);
+      Checks.requireState(
           !(sequential && outboxLimits != OutboxLimits.UNBOUNDED),
           "sequential() cannot be combined with outboxLimits (%s): its publisher waits for every"
               + " send, so nothing ever queues",
@@ -294,7 +323,14 @@ public final class Broadcasters {
       if (batchInterval == null) {
         return engine;
       }
-      return new BatchingBroadcaster(engine, chosen, batchInterval, maxBatchEntries);
+      Duration maxDelay = maxBatchDelay;
+      if (maxDelay == null) {
+        maxDelay =
+            batchInterval.compareTo(DEFAULT_MAX_BATCH_DELAY) > 0
+                ? batchInterval
+                : DEFAULT_MAX_BATCH_DELAY;
+      }
+      return new BatchingBroadcaster(engine, chosen, batchInterval, maxDelay, maxBatchEntries);
     }
 
     private static final AtomicInteger schedulerThreads = new AtomicInteger();

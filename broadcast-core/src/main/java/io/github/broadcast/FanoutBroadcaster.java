@@ -211,9 +211,17 @@ final class FanoutBroadcaster implements Broadcaster {
    * are delivered one by one.
    */
   boolean deliver(List<SessionUpdate> updates, long originNanos, boolean batch) {
+    return deliver(updates, originNanos, batch, null);
+  }
+
+  /**
+   * As {@link #deliver(List, long, boolean)}, counting on {@code handover} (if non-null) each
+   * outbox that takes the frame straight to its socket; see {@link Handover}.
+   */
+  boolean deliver(List<SessionUpdate> updates, long originNanos, boolean batch, Handover handover) {
     Outbox[] targets;
     try {
-      targets = offer(updates, originNanos, batch);
+      targets = offer(updates, originNanos, batch, handover);
     } catch (CodecFailure e) {
       if (updates.size() == 1) {
         fault("encoding " + updates.get(0) + " (discarded)", null, e.getCause());
@@ -222,7 +230,7 @@ final class FanoutBroadcaster implements Broadcaster {
       fault(
           "encoding a batch of " + updates.size() + " (delivered one by one)", null, e.getCause());
       for (SessionUpdate update : updates) {
-        deliver(List.of(update), originNanos, batch);
+        deliver(List.of(update), originNanos, batch, handover);
       }
       return true;
     }
@@ -244,7 +252,8 @@ final class FanoutBroadcaster implements Broadcaster {
    *
    * @throws CodecFailure if the frame cannot be encoded; then nothing changed
    */
-  private Outbox[] offer(List<SessionUpdate> updates, long originNanos, boolean batch) {
+  private Outbox[] offer(
+      List<SessionUpdate> updates, long originNanos, boolean batch, Handover handover) {
     if (updates.isEmpty()) {
       return NO_OUTBOXES;
     }
@@ -283,7 +292,7 @@ final class FanoutBroadcaster implements Broadcaster {
         return NO_OUTBOXES;
       }
       long now = ticker.read();
-      broadcast = new Broadcast(frame, fresh, batch, originNanos, now);
+      broadcast = new Broadcast(frame, fresh, batch, originNanos, now, handover);
       broadcast.expect(targets.length);
       for (Outbox outbox : targets) {
         if (outbox.enqueue(broadcast, now)) {

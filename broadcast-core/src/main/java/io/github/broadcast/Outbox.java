@@ -59,6 +59,22 @@ import java.util.function.BiConsumer;
  *   behind for longer than its grace period is closed by the scheduler's check; a client with
  *   nothing owed is never closed as too slow.
  *
+ * Liveness:
+ *   A heartbeat ping is owed like a pong and handed to the transport only when nothing of ours is
+ *   in flight, ahead of queued updates; the client's time to answer counts from that moment. A
+ *   client the server is behind on is therefore never closed as unresponsive for a silence the
+ *   server caused (issue 15); its own pace is judged by the send timeout and the grace period.
+ *
+ * The flush clock (self-clocked batching):
+ *   A batch flush carries a Handover. An outbox that takes one of its frames straight to the
+ *   socket (nothing queued, owed, in flight or being drained: a ready client) counts itself on it
+ *   and remembers the broadcast in `handingOver`; the count is released when that send completes
+ *   or fails, when the frame is dropped from the queue by an overflow (through releaseLocked,
+ *   released by the next drain, outside the monitor), or when the outbox closes. A busy client
+ *   never counts, so it never holds the next flush back; a ready client that then stalls
+ *   holds it one more minimum interval once only such stragglers are left (Handover), and
+ *   maxBatchDelay at worst.
+ *
  * Convergence:
  *   A conflated map holds, per session, the newest update this client was offered, so sending it
  *   brings every session to its latest version. A resync snapshot is taken by the registry under
@@ -75,6 +91,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
 
   private static final long NOT_BEHIND = Long.MIN_VALUE;
   private static final long NO_ORIGIN = Long.MIN_VALUE;
+  private static final long NOT_WAITING = Long.MIN_VALUE;
 
   final Client client;
   private final FanoutBroadcaster engine;
@@ -95,10 +112,16 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   private CloseReason closeOwed;
   private boolean closed;
   private long lastHeardNanos;
-  private long lastPingNanos;
+  private long lastPingNanos; // When the latest ping was handed over (or the outbox opened).
+  private boolean pingOwed;
+  private long pingSentNanos = NOT_WAITING; // When the oldest unanswered ping was handed over.
   private int dropsToReport;
   private List<Broadcast> finished; // Broadcasts this outbox released last, to report.
   private CompletableFuture<Void> idle;
+  // A flush's frame that went straight to the socket, counted on its Handover until it is sent,
+  // dropped or closed; and a dropped one's Handover, released by the next drain, outside the lock.
+  private Broadcast handingOver;
+  private Handover handoverDropped;
 
   Outbox(FanoutBroadcaster engine, Client client, Frame initialState, long nowNanos) {
     this.engine = engine;
@@ -127,9 +150,14 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     OutboxLimits limits = engine.limits;
     long bytes = queuedBytes + broadcast.frame.bytes();
     boolean fits = bytes <= limits.maxBytes() && queue.size() < limits.maxFrames();
-    if (fits || goesStraightToTheSocketLocked()) {
+    boolean straight = goesStraightToTheSocketLocked();
+    if (fits || straight) {
       queue.add(broadcast);
       queuedBytes = bytes;
+      if (straight && broadcast.handover != null) {
+        broadcast.handover.acquire(); // A ready client: the flush clock waits for this send.
+        handingOver = broadcast;
+      }
       return true;
     }
     overflow(broadcast, nowNanos);
@@ -223,6 +251,10 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   }
 
   private void releaseLocked(Broadcast broadcast) {
+    if (broadcast == handingOver) { // Dropped before it was sent: the clock must not wait for it.
+      handoverDropped = handingOver.handover;
+      handingOver = null;
+    }
     if (broadcast.release()) {
       if (finished == null) {
         finished = new ArrayList<>(2);
@@ -248,12 +280,14 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   /** Queues a pong ahead of the updates; at most one pong is ever owed. */
   synchronized void owePong(long nowNanos) {
     lastHeardNanos = nowNanos;
+    pingSentNanos = NOT_WAITING;
     pongOwed = true;
   }
 
-  /** Records a sign of life from the client. */
+  /** Records a sign of life from the client: it answers every ping handed over so far. */
   synchronized void heard(long nowNanos) {
     lastHeardNanos = nowNanos;
+    pingSentNanos = NOT_WAITING;
   }
 
   /** Bytes of updates waiting, for the stats gauge: never less than what a send would take. */
@@ -279,6 +313,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   private boolean hasWorkLocked() {
     return closeOwed != null
         || pongOwed
+        || pingOwed
         || snapshot != null
         || resyncOwed
         || conflated != null
@@ -318,11 +353,14 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       int drops;
       List<Broadcast> done;
       CompletableFuture<Void> nowIdle = null;
+      Handover dropped;
       synchronized (this) {
         drops = dropsToReport;
         dropsToReport = 0;
         done = finished;
         finished = null;
+        dropped = handoverDropped;
+        handoverDropped = null;
         step = nextStepLocked();
         if (step == null) {
           draining = false;
@@ -333,6 +371,9 @@ final class Outbox implements BiConsumer<Void, Throwable> {
         }
       }
       report(drops, done);
+      if (dropped != null) {
+        dropped.release();
+      }
       if (nowIdle != null) {
         nowIdle.complete(null);
       }
@@ -347,6 +388,13 @@ final class Outbox implements BiConsumer<Void, Throwable> {
           if (!engine.installResync(this)) {
             close(CloseReason.INTERNAL_ERROR); // The snapshot itself cannot be encoded.
             return;
+          }
+          break;
+        case PING:
+          try {
+            client.ping();
+          } catch (RuntimeException e) {
+            engine.fault("Client.ping", client, e); // The silence rule decides what follows.
           }
           break;
         case PONG:
@@ -396,6 +444,16 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     } else if (pongOwed) {
       pongOwed = false;
       return Step.PONG; // Encoded outside the monitor, then sent before anything queued.
+    } else if (pingOwed) {
+      // Nothing of ours is in flight: the ping reaches the socket now, not behind our backlog,
+      // and the time the client has to answer it counts from here.
+      pingOwed = false;
+      long now = engine.ticker.read();
+      lastPingNanos = now; // The next one an interval after this one left.
+      if (pingSentNanos == NOT_WAITING) {
+        pingSentNanos = now;
+      }
+      return Step.PING;
     } else if (resyncOwed) {
       return Step.RESYNC;
     } else if (conflated != null) {
@@ -484,6 +542,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     long now = engine.ticker.read();
     Sending sending;
     boolean drainHere;
+    Handover handedOver = null;
     synchronized (this) {
       sending = inFlight;
       if (sending == null || closed) {
@@ -491,6 +550,13 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       }
       inFlight = null;
       drainHere = !draining;
+      if (sending.broadcast != null && sending.broadcast == handingOver) {
+        handedOver = handingOver.handover;
+        handingOver = null;
+      }
+    }
+    if (handedOver != null) {
+      handedOver.release();
     }
     if (error == null) {
       engine.sent(
@@ -507,7 +573,14 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     }
   }
 
-  /** Checks timeouts and heartbeats; returns the close reason to act on, or null. */
+  /**
+   * Checks timeouts and heartbeats; returns the close reason to act on, or null. A client is
+   * unresponsive only for its own silence: not heard from for the silence timeout, and a ping
+   * unanswered for the silence timeout less the ping interval, counted from when the ping was
+   * handed to the transport. A ping waits in this outbox until nothing of ours is in flight. While
+   * the server is behind on this client, no ping is handed over and its silence is not held against
+   * it; the send timeout and the grace period judge it instead.
+   */
   CloseReason check(long nowNanos) {
     boolean ping = false;
     CloseReason reason = null;
@@ -521,20 +594,19 @@ final class Outbox implements BiConsumer<Void, Throwable> {
           && nowNanos - behindSinceNanos > engine.graceNanos) {
         reason = CloseReason.TOO_SLOW;
       } else if (engine.pingIntervalNanos > 0) {
-        if (nowNanos - lastHeardNanos > engine.silenceNanos) {
+        if (nowNanos - lastHeardNanos > engine.silenceNanos
+            && pingSentNanos != NOT_WAITING
+            && nowNanos - pingSentNanos > engine.silenceNanos - engine.pingIntervalNanos) {
           reason = CloseReason.UNRESPONSIVE;
-        } else if (nowNanos - lastPingNanos >= engine.pingIntervalNanos) {
+        } else if (nowNanos - lastPingNanos >= engine.pingIntervalNanos && !pingOwed) {
           lastPingNanos = nowNanos;
+          pingOwed = true;
           ping = true;
         }
       }
     }
     if (ping) {
-      try {
-        client.ping();
-      } catch (RuntimeException e) {
-        engine.fault("Client.ping", client, e); // The silence timeout decides what follows.
-      }
+      drain(); // Hands the ping over now if nothing is in flight, else after the send in flight.
     }
     return reason;
   }
@@ -549,11 +621,16 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     List<Broadcast> done;
     CompletableFuture<Void> nowIdle;
     int drops;
+    Handover[] handovers;
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
+      handovers =
+          new Handover[] {handingOver == null ? null : handingOver.handover, handoverDropped};
+      handingOver = null;
+      handoverDropped = null;
       closeOwed = null;
       held.addAll(queue);
       if (inFlight != null && inFlight.broadcast != null) {
@@ -581,6 +658,11 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       }
     }
     report(drops, done);
+    for (Handover handover : handovers) {
+      if (handover != null) {
+        handover.release();
+      }
+    }
     if (nowIdle != null) {
       nowIdle.complete(null);
     }
@@ -638,6 +720,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
 
   private enum Kind {
     SEND,
+    PING,
     PONG,
     CATCH_UP,
     RESYNC,
@@ -654,6 +737,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       CloseReason reason) {
     static final Step RESYNC = new Step(Kind.RESYNC, null, null, NO_ORIGIN, NOT_BEHIND, null);
     static final Step PONG = new Step(Kind.PONG, null, null, NO_ORIGIN, NOT_BEHIND, null);
+    static final Step PING = new Step(Kind.PING, null, null, NO_ORIGIN, NOT_BEHIND, null);
 
     static Step send(Sending sending) {
       return new Step(Kind.SEND, sending, null, NO_ORIGIN, NOT_BEHIND, null);

@@ -142,6 +142,7 @@ final class BroadcasterPropertyTest {
     private OverflowPolicy policy;
     private long sendTimeoutNanos;
     private long silenceNanos; // 0 without heartbeats.
+    private long pingIntervalNanos;
     private long sweepNanos;
     private long batchNanos; // 0 when not batched.
     private boolean faults; // Whether this scenario injects exceptions.
@@ -235,6 +236,7 @@ final class BroadcasterPropertyTest {
         Duration silence = interval.plus(millis(1, 2 * interval.toMillis()));
         builder.heartbeat(interval, silence);
         silenceNanos = silence.toNanos();
+        pingIntervalNanos = interval.toNanos();
       }
       if (preset.isBatched()) {
         Duration interval = Duration.ofMillis(new int[] {16, 50, 200}[random.nextInt(3)]);
@@ -423,7 +425,7 @@ final class BroadcasterPropertyTest {
       }
       log("ping from " + client);
       client.pongOwed = true; // Before the call: the pong may be sent inside it.
-      meta.get(client).lastHeardNanos = ticker.read();
+      heard(client);
       broadcaster.onPing(client);
     }
 
@@ -433,7 +435,7 @@ final class BroadcasterPropertyTest {
         return;
       }
       log("pong from " + client);
-      meta.get(client).lastHeardNanos = ticker.read();
+      heard(client);
       broadcaster.onPong(client);
     }
 
@@ -524,13 +526,19 @@ final class BroadcasterPropertyTest {
       }
     }
 
+    /** The client shows a sign of life: it answers every ping sent to it so far. */
+    private void heard(ProbeClient client) {
+      meta.get(client).lastHeardNanos = ticker.read();
+      client.unansweredPingNanos = ProbeClient.NOT_HELD;
+    }
+
     private void answerHeartbeats() {
       if (silenceNanos == 0) {
         return;
       }
       for (ProbeClient client : new ArrayList<>(alive)) {
         if (client.closeReason == null && meta.get(client).responsive) {
-          meta.get(client).lastHeardNanos = ticker.read();
+          heard(client);
           broadcaster.onPong(client);
         }
       }
@@ -570,9 +578,33 @@ final class BroadcasterPropertyTest {
                   + sendTimeoutNanos / 1e6
                   + " ms)");
         }
-        if (silenceNanos > 0 && now - m.lastHeardNanos > silenceNanos + sweepNanos) {
+        // Issue 15: silence is held against a client only once a ping reached it, and a ping
+        // reaches it whenever nothing of ours is in flight; a silent client is closed once its
+        // ping has waited the silence less the interval and it has been silent the silence.
+        if (silenceNanos > 0
+            && now - m.lastHeardNanos > silenceNanos + sweepNanos
+            && client.unansweredPingNanos != ProbeClient.NOT_HELD
+            && now - client.unansweredPingNanos > silenceNanos - pingIntervalNanos + sweepNanos) {
           violations.add(
-              client + ": silent for " + (now - m.lastHeardNanos) / 1e6 + " ms and not closed");
+              client
+                  + ": silent for "
+                  + (now - m.lastHeardNanos) / 1e6
+                  + " ms, a ping unanswered for "
+                  + (now - client.unansweredPingNanos) / 1e6
+                  + " ms, and not closed");
+        }
+        if (silenceNanos > 0
+            && !client.holding()
+            && client.unansweredPingNanos == ProbeClient.NOT_HELD
+            && now - Math.max(client.idleSinceNanos, m.lastHeardNanos)
+                > pingIntervalNanos + 2 * sweepNanos) {
+          violations.add(
+              client
+                  + ": nothing in flight and silent for "
+                  + (now - Math.max(client.idleSinceNanos, m.lastHeardNanos)) / 1e6
+                  + " ms, but not pinged (interval "
+                  + pingIntervalNanos / 1e6
+                  + " ms)");
         }
         checkHeld(client);
         checkExact(client, m, /* complete= */ false);
@@ -687,6 +719,11 @@ final class BroadcasterPropertyTest {
         case UNRESPONSIVE:
           if (silenceNanos == 0 || at - m.lastHeardNanos <= silenceNanos) {
             violations.add(client + ": closed UNRESPONSIVE though heard within the silence");
+          }
+          if (client.unansweredPingNanos == ProbeClient.NOT_HELD
+              || at - client.unansweredPingNanos <= silenceNanos - pingIntervalNanos) {
+            violations.add(
+                client + ": closed UNRESPONSIVE though no ping of ours waited that long for it");
           }
           break;
         case SEND_FAILED:

@@ -73,6 +73,51 @@ final class LivenessTest {
   }
 
   @Test
+  void aClientTheServerIsBehindOn_isNotClosedAsUnresponsive_butJudgedByItsOwnPaceAfterwards() {
+    build(
+        Broadcasters.newBuilder()
+            .sendTimeout(Duration.ofSeconds(20))
+            .heartbeat(Duration.ofSeconds(1), Duration.ofSeconds(3)));
+    client.stall(); // A send of ours in flight: the server is behind on this client.
+    broadcaster.publish(update("a", 1));
+    broadcaster.publish(update("a", 2));
+    for (int second = 0; second < 10; second++) {
+      scheduler.advance(Duration.ofSeconds(1));
+      broadcaster.onPong(other);
+    }
+    client.assertOpen(); // Silent for 10 s, but no ping of ours could reach it.
+    assertThat(client.pings()).isZero();
+
+    client.resume(); // Caught up: the owed ping goes out at once; now it must answer.
+    assertThat(client.pings()).isEqualTo(1);
+    for (int second = 0; second < 3; second++) {
+      scheduler.advance(Duration.ofSeconds(1));
+      broadcaster.onPong(other);
+    }
+    client.assertClosed(CloseReason.UNRESPONSIVE);
+    other.assertOpen();
+  }
+
+  @Test
+  void aClientThatAnswersAfterCatchingUp_staysOpen() {
+    build(
+        Broadcasters.newBuilder()
+            .sendTimeout(Duration.ofSeconds(20))
+            .heartbeat(Duration.ofSeconds(1), Duration.ofSeconds(3)));
+    client.stall();
+    broadcaster.publish(update("a", 1));
+    scheduler.advance(Duration.ofSeconds(8));
+    client.resume();
+    for (int second = 0; second < 10; second++) {
+      scheduler.advance(Duration.ofSeconds(1));
+      broadcaster.onPong(client);
+      broadcaster.onPong(other);
+    }
+    client.assertOpen();
+    assertThat(client.view()).containsEntry("a", 1L);
+  }
+
+  @Test
   void textPing_countsAsASignOfLife_andIsAnswered() {
     build(Broadcasters.newBuilder().heartbeat(Duration.ofSeconds(15), Duration.ofSeconds(30)));
     for (int i = 0; i < 12; i++) {

@@ -48,6 +48,8 @@ final class ProbeClient implements Client {
   CloseReason closeReason;
   long closedAtNanos;
   int pings;
+  long unansweredPingNanos = NOT_HELD; // The oldest ping since the test last answered for it.
+  long idleSinceNanos; // When it last had no held send (registration, or a completion).
   boolean sendFailed; // A send of this client failed or threw: SEND_FAILED is legitimate.
 
   ProbeClient(String id, Broadcaster broadcaster, Ticker ticker, List<String> violations) {
@@ -56,6 +58,7 @@ final class ProbeClient implements Client {
     this.ticker = ticker;
     this.violations = violations;
     this.recorder = new RecordingClient(id);
+    this.idleSinceNanos = ticker.read();
   }
 
   private void violation(String what) {
@@ -113,6 +116,7 @@ final class ProbeClient implements Client {
     }
     held = null;
     heldSinceNanos = NOT_HELD;
+    idleSinceNanos = ticker.read();
     if (ok) {
       future.complete(null);
     } else {
@@ -166,6 +170,9 @@ final class ProbeClient implements Client {
   public void ping() {
     checkCall("ping");
     pings++;
+    if (unansweredPingNanos == NOT_HELD) {
+      unansweredPingNanos = ticker.read();
+    }
     if (pingThrows) {
       thrown++;
       throw new IllegalStateException("injected ping failure on " + id);

@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Time from publish until every healthy client's send of that update has completed, sampled per
  * publish. Ten healthy clients complete their sends on another thread after {@code delayNanos} (a
  * socket that takes a while to drain); optionally one more never completes. A batched strategy's
- * figure includes the wait for its 200 ms flush.
+ * figure includes the wait for its self-clocked flush (at least 16 ms after the previous one).
  *
  * <pre>
  * java -jar broadcast-jmh/target/benchmarks.jar DeliveryLatencyBenchmark -rf json

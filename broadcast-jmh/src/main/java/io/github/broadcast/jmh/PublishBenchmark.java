@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * payload, with and without a stalled client. Healthy clients complete each send inline (the kernel
  * took the bytes); the stalled one never completes. What is measured is the publisher's cost:
  * encoding, queueing, and starting the sends of every client. A batched strategy's cost does not
- * grow with the clients (coalescing): its flush runs on the scheduler thread, every 200 ms.
+ * grow with the clients (coalescing): its flush runs on the scheduler thread, self-clocked.
  *
  * <p>The stalled client under the concurrent and batched presets shows their weakness: an unbounded
  * outbox that grows until the 5 s send timeout, so the figure includes the GC of that growth.

@@ -46,6 +46,9 @@ public class BroadcastAutoConfiguration {
     if (properties.getFlushInterval() != null) {
       builder.batchInterval(properties.getFlushInterval());
     }
+    if (properties.getMaxFlushDelay() != null) {
+      builder.maxBatchDelay(properties.getMaxFlushDelay());
+    }
     if (properties.getSendTimeout() != null) {
       builder.sendTimeout(properties.getSendTimeout());
     }

@@ -25,8 +25,17 @@ public class BroadcastProperties {
   /** The delivery strategy: sequential, concurrent, batched, backpressure or production. */
   private Broadcasters.Preset preset = Broadcasters.Preset.PRODUCTION;
 
-  /** How often batched presets flush; unset: the preset's (200 ms). */
+  /**
+   * The least time between two flushes of a batched preset (flushes are self-clocked: each starts
+   * once the previous one is on every ready client's socket); unset: the preset's (16 ms).
+   */
   private Duration flushInterval;
+
+  /**
+   * The longest an update waits for its flush behind a client that stalled on the previous one;
+   * unset: 250 ms (or the flush interval, if longer).
+   */
+  private Duration maxFlushDelay;
 
   /** How long a send may stay in flight before its client is closed; unset: the preset's. */
   private Duration sendTimeout;
@@ -169,6 +178,16 @@ public class BroadcastProperties {
 
   public void setPreset(Broadcasters.Preset preset) {
     this.preset = preset;
+  }
+
+  /** The longest wait for a flush behind a stalled client, or null for the default. */
+  public Duration getMaxFlushDelay() {
+    return maxFlushDelay;
+  }
+
+  /** Sets {@code broadcast.max-flush-delay}. */
+  public void setMaxFlushDelay(Duration maxFlushDelay) {
+    this.maxFlushDelay = maxFlushDelay;
   }
 
   public Duration getFlushInterval() {

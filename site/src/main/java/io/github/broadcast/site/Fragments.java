@@ -32,9 +32,10 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code {{jmh-table Benchmark.method key=value ...}}}: a table of a JMH benchmark's scores,
  *       one column per preset, one row per other parameter combination; from {@code jmh/jmh.json},
  *       or from the JMH JSON file that {@code data=FILE} names;
- *   <li>{@code {{servers-table DIR DIR ...}}}: the load-test reports in those data folders side by
- *       side (each ran one server, the same rows): p50 and p99 staleness, frames per second per
- *       client, server CPU and RSS, one row per scenario and strategy;
+ *   <li>{@code {{servers-table DIR[=LABEL] DIR[=LABEL] ...}}}: the load-test reports in those data
+ *       folders side by side, on the rows of the first (scenario and strategy): p50 and p99
+ *       staleness, frames per second per client, server CPU and RSS, healthy clients closed; each
+ *       labelled with LABEL (underscores read as spaces), or else the report's server;
  *   <li>{@code {{snippet PATH NAME}}}: the lines of the repository's file {@code PATH} between a
  *       {@code snippet:NAME} comment and the next {@code snippet:end} ({@code //}, {@code #} or
  *       {@code <!-- -->}), common indentation removed, as a fenced code block. Snippets come from
@@ -123,15 +124,22 @@ final class Fragments {
           page + ": {{" + directive + "}}: expected two or more report folders");
     }
     List<LoadTestReport> reports = new ArrayList<>();
-    for (String dir : dirs) {
-      reports.add(LoadTestReport.read(existing(dir + "/report.json")));
+    List<String> labels = new ArrayList<>();
+    for (String arg : dirs) {
+      String[] dirAndLabel = arg.split("=", 2);
+      LoadTestReport report = LoadTestReport.read(existing(dirAndLabel[0] + "/report.json"));
+      reports.add(report);
+      labels.add(
+          dirAndLabel.length == 2
+              ? dirAndLabel[1].replace('_', ' ')
+              : report.server() == null ? "grizzly" : report.server());
     }
-    StringBuilder md = new StringBuilder("| scenario | strategy | server | p50 ms | p99 ms |");
+    StringBuilder md = new StringBuilder("| scenario | strategy | run | p50 ms | p99 ms |");
     md.append(" frames/s/client | server CPU cores | server RSS MB | healthy clients closed |\n");
     md.append("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
     for (Run first : reports.get(0).runs()) {
-      for (LoadTestReport report : reports) {
-        for (Run run : report.runs()) {
+      for (int r = 0; r < reports.size(); r++) {
+        for (Run run : reports.get(r).runs()) {
           if (!run.scenario().equals(first.scenario())
               || !run.strategy().equals(first.strategy())) {
             continue;
@@ -141,7 +149,7 @@ final class Fragments {
               .append(" | ")
               .append(run.strategy())
               .append(" | ")
-              .append(report.server() == null ? "grizzly" : report.server());
+              .append(labels.get(r));
           if (run.failed()) {
             md.append(" | failed | | | | | |\n");
             continue;

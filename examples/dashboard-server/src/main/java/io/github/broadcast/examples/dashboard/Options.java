@@ -43,7 +43,10 @@ final class Options {
               "strategy",
               "production",
               "sequential | concurrent | batched | backpressure | production"),
-          new Spec("flush-interval", "200ms", "batch flush interval (batched strategies)"),
+          new Spec(
+              "flush-interval",
+              "16ms",
+              "least time between self-clocked flushes (batched strategies)"),
           new Spec(
               "max-outbox-bytes",
               "1MiB",

@@ -2,6 +2,10 @@ package io.github.broadcast.examples.loadtest;
 
 import io.github.broadcast.examples.loadtest.LoadTestReport.Run;
 import io.github.broadcast.examples.loadtest.LoadTestReport.Staleness;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,8 +18,11 @@ import java.util.Map;
  */
 final class Report {
 
-  /** The dashboard's default flush interval (its --flush-interval), for the batched targets. */
-  static final double FLUSH_MS = 200;
+  /**
+   * The p99 staleness a batched strategy must hold on the original issue's rows: issue 15's target
+   * for the self-clocked default (an unbatched strategy: 20 ms).
+   */
+  static final double BATCHED_ORIGINAL_P99_MS = 25;
 
   /** The dashboard's default per-client outbox limit (its --max-outbox-bytes). */
   static final double OUTBOX_LIMIT_KB = 1024;
@@ -24,6 +31,21 @@ final class Report {
   static final double QUEUED_SLACK_KB = 512;
 
   private Report() {}
+
+  /**
+   * Writes {@code DIR/report.md} again from {@code DIR/report.json}, for each folder given: the
+   * Markdown follows this class, the figures stay as measured. {@code java -cp load-test.jar
+   * io.github.broadcast.examples.loadtest.Report site/data/load-test}
+   */
+  public static void main(String[] args) throws IOException {
+    for (String dir : args) {
+      Path folder = Path.of(dir);
+      Files.writeString(
+          folder.resolve("report.md"),
+          markdown(LoadTestReport.read(folder.resolve("report.json"))),
+          StandardCharsets.UTF_8);
+    }
+  }
 
   static String markdown(LoadTestReport report) {
     StringBuilder md = new StringBuilder();
@@ -222,7 +244,7 @@ final class Report {
         double p99 = run.stalenessMs().p99();
         boolean converged = run.converged();
         if (scenario.startsWith("orig-") && !strategy.equals("sequential")) {
-          double limit = run.batched() ? FLUSH_MS + 20 : 20;
+          double limit = run.batched() ? BATCHED_ORIGINAL_P99_MS : 20;
           rows.append(
               row(
                   scenario,
