@@ -25,7 +25,7 @@ final class OptionsTest {
     assertThat(options.host).isEqualTo("127.0.0.1");
     assertThat(options.port).isEqualTo(8765);
     assertThat(options.strategy).isEqualTo(Broadcasters.Preset.PRODUCTION);
-    assertThat(options.flushInterval).isEqualTo(Duration.ofMillis(200));
+    assertThat(options.flushInterval).isEqualTo(Duration.ofMillis(16)); // One animation frame.
     assertThat(options.maxOutboxBytes).isEqualTo(1024 * 1024);
     assertThat(options.overflowPolicy).isEqualTo(OverflowPolicy.CONFLATE);
     assertThat(options.origins).isEmpty();
