@@ -21,7 +21,12 @@ final class LoadTestReportTest {
             "cluster/one-node/report.json",
             "cluster/no-redis/report.json",
             "servers/grizzly/report.json",
-            "servers/spring/report.json")
+            "servers/spring/report.json",
+            "self-clocked/report.json",
+            "fixed-200ms/report.json",
+            "liveness/report.json",
+            "memory/idle/clients-1/report.json",
+            "memory/idle/clients-1000/report.json")
         .map(data::resolve)
         .filter(p -> p.toFile().isFile());
   }
