@@ -4,17 +4,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.SessionStore;
+import io.github.broadcast.testing.FakeClock;
 import io.github.broadcast.testing.RedisServer;
 import io.github.broadcast.testing.SessionStoreContract;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,8 +22,7 @@ final class RedisSessionStoreContractIT extends SessionStoreContract {
   private static Path dir;
   private static RedisServer redis;
   private static final AtomicInteger prefixes = new AtomicInteger();
-  private final AtomicLong now =
-      new AtomicLong(Instant.parse("2026-11-27T10:00:00Z").toEpochMilli());
+  private final FakeClock clock = new FakeClock(Instant.parse("2026-11-27T10:00:00Z"));
 
   @BeforeAll
   static void startRedis() throws Exception {
@@ -45,23 +41,7 @@ final class RedisSessionStoreContractIT extends SessionStoreContract {
   protected SessionStore newStore(Function<ObjectNode, Duration> expiry) {
     return RedisSessionStore.newBuilder(redis.uri())
         .prefix("contract-" + prefixes.incrementAndGet())
-        .clock(
-            new Clock() {
-              @Override
-              public ZoneId getZone() {
-                return ZoneOffset.UTC;
-              }
-
-              @Override
-              public Clock withZone(ZoneId zone) {
-                return this;
-              }
-
-              @Override
-              public Instant instant() {
-                return Instant.ofEpochMilli(now.get());
-              }
-            })
+        .clock(clock)
         .sweepInterval(Duration.ofMillis(100))
         .expireAfter(expiry)
         .build();
@@ -69,7 +49,7 @@ final class RedisSessionStoreContractIT extends SessionStoreContract {
 
   @Override
   protected void elapse(SessionStore store, Duration duration) {
-    now.addAndGet(duration.toMillis());
+    clock.advance(duration);
   }
 
   @Override

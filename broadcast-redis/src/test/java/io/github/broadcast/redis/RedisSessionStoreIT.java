@@ -6,14 +6,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.StoreUnavailableException;
+import io.github.broadcast.testing.FakeClock;
 import io.github.broadcast.testing.RecordingClient;
 import io.github.broadcast.testing.RedisServer;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,7 +21,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -219,24 +216,7 @@ final class RedisSessionStoreIT {
 
   @Test
   void removedAndExpiredSessions_leaveEveryNode_andARemovedOneIsNotRevived() throws Exception {
-    AtomicLong now = new AtomicLong(Instant.parse("2026-11-22T10:00:00Z").toEpochMilli());
-    Clock clock =
-        new Clock() {
-          @Override
-          public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-          }
-
-          @Override
-          public Clock withZone(ZoneId zone) {
-            return this;
-          }
-
-          @Override
-          public Instant instant() {
-            return Instant.ofEpochMilli(now.get());
-          }
-        };
+    FakeClock clock = new FakeClock(Instant.parse("2026-11-22T10:00:00Z"));
     RedisSessionStore.Builder builder =
         RedisSessionStore.newBuilder(redis.uri())
             .clock(clock)
@@ -252,7 +232,7 @@ final class RedisSessionStoreIT {
 
     assertThat(b.store.remove("removed")).isPresent();
     assertThat(b.store.remove("never-there")).isEmpty();
-    now.addAndGet(Duration.ofMinutes(6).toMillis());
+    clock.advance(Duration.ofMinutes(6));
 
     await().atMost(Duration.ofSeconds(20)).until(() -> b.store.get("ending").isEmpty());
     awaitConvergence();
