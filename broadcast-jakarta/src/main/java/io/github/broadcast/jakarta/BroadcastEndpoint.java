@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  *       counts as a sign of life and is otherwise ignored;
  *   <li>a transport pong: a sign of life for the broadcaster's heartbeat;
  *   <li>a binary message, or more text messages than the inbound rate allows: close 1008;
- *   <li>a text message over the size limit: the container closes with 1009;
+ *   <li>a text message over the size limit: close 1009, by the container or, when the container let
+ *       it through (Tyrus applies the limit to fragmented messages only), by this endpoint;
  *   <li>close or error: the client is unregistered;
  *   <li>shutdown ({@link BroadcastEndpointConfig#shutdown(Duration)}): every client is closed with
  *       1001, and so is any connection after it.
@@ -132,6 +133,12 @@ public final class BroadcastEndpoint extends Endpoint {
   }
 
   private void onText(SessionClient client, String text) {
+    if (utf8Length(text, maxMessageBytes) > maxMessageBytes) {
+      policy.policyCloses.increment();
+      logger.log(Level.INFO, () -> "closing " + client.id() + " (1009): message over the limit");
+      client.closeFromOwnThread(CloseReason.MESSAGE_TOO_BIG);
+      return;
+    }
     if (!client.admitInbound()) {
       violation(client, "more than " + inboundPerSecond + " messages a second");
       return;
@@ -141,6 +148,20 @@ public final class BroadcastEndpoint extends Endpoint {
     } else {
       broadcaster.onPong(client);
     }
+  }
+
+  /** Counts the UTF-8 bytes of {@code text}, stopping early once past {@code limit}. */
+  static long utf8Length(String text, int limit) {
+    if (text.length() > limit) {
+      return text.length(); // Every char takes at least one byte.
+    }
+    long bytes = 0;
+    for (int i = 0; i < text.length() && bytes <= limit; i++) {
+      char c = text.charAt(i);
+      // A surrogate pair is four bytes, two per half (decoded UTF-8 holds no lone surrogate).
+      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+    }
+    return bytes;
   }
 
   private void violation(SessionClient client, String what) {

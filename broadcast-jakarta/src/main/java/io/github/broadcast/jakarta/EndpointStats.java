@@ -12,7 +12,8 @@ package io.github.broadcast.jakarta;
  *     missing or wrong token
  * @param refusedCapacity connections closed at once with 1013 because {@code maxClients} were open
  * @param refusedRate connections closed at once with 1013 by the connection-rate limit
- * @param policyCloses clients closed with 1008 for binary frames or too many messages
+ * @param policyCloses clients closed for what they sent: binary frames or too many messages (1008),
+ *     or a text message over the size limit that the container passed on (1009)
  */
 public record EndpointStats(
     int open,

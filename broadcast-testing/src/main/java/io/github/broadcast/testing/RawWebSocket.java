@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * A WebSocket peer on a bare socket, for the misbehaviour a real client library will not do:
  * completing the handshake and then never reading (a stalled peer), or dropping the connection
- * without a close frame (an abrupt one).
+ * without a close frame (an abrupt one), or sending one text message as a single frame however
+ * large (the JDK client splits a long message into continuation frames, so the server judges it
+ * before it has all arrived).
  */
 public final class RawWebSocket implements AutoCloseable {
 
@@ -64,6 +66,72 @@ public final class RawWebSocket implements AutoCloseable {
   /** Returns the server's handshake response head. */
   public String response() {
     return response;
+  }
+
+  /**
+   * Sends {@code text} as one masked text frame, whatever its length, and returns once it is
+   * written. The mask is fixed: this peer tests servers, it is not one.
+   */
+  public void sendText(String text) throws IOException {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    byte[] mask = {0x5b, 0x1e, 0x77, 0x2c};
+    ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
+    frame.write(0x81); // FIN, text
+    if (payload.length < 126) {
+      frame.write(0x80 | payload.length);
+    } else if (payload.length <= 0xFFFF) {
+      frame.write(0x80 | 126);
+      frame.write(payload.length >>> 8);
+      frame.write(payload.length);
+    } else {
+      frame.write(0x80 | 127);
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        frame.write((int) ((long) payload.length >>> shift));
+      }
+    }
+    frame.write(mask, 0, mask.length);
+    for (int i = 0; i < payload.length; i++) {
+      frame.write(payload[i] ^ mask[i & 3]);
+    }
+    OutputStream out = socket.getOutputStream();
+    frame.writeTo(out);
+    out.flush();
+  }
+
+  /**
+   * Reads the server's frames, skipping data frames, until its close frame, and returns that
+   * frame's status code (1005 when it carries none).
+   *
+   * @throws IOException if the connection ends first or no close comes within the read timeout
+   */
+  public int awaitCloseCode() throws IOException {
+    InputStream in = socket.getInputStream();
+    while (true) {
+      int opcode = readByte(in) & 0x0F;
+      long length = readByte(in) & 0x7F; // A server's frames are not masked.
+      int extra = length == 126 ? 2 : length == 127 ? 8 : 0;
+      if (extra > 0) {
+        length = 0;
+        for (int i = 0; i < extra; i++) {
+          length = (length << 8) | readByte(in);
+        }
+      }
+      byte[] payload = in.readNBytes((int) length);
+      if (payload.length < length) {
+        throw new IOException("connection ended inside a frame");
+      }
+      if (opcode == 0x8) {
+        return payload.length < 2 ? 1005 : ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
+      }
+    }
+  }
+
+  private static int readByte(InputStream in) throws IOException {
+    int b = in.read();
+    if (b < 0) {
+      throw new IOException("connection ended before a close frame");
+    }
+    return b;
   }
 
   /** Drops the connection with a TCP reset, without a WebSocket close frame. */

@@ -15,6 +15,7 @@ import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.testing.FakeTicker;
 import io.github.broadcast.testing.RawWebSocket;
 import io.github.broadcast.testing.WsTestClient;
+import java.io.IOException;
 import java.lang.reflect.Method;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -253,6 +254,29 @@ public abstract class EndpointContract {
     await().until(() -> broadcaster.stats().clients() == 1);
     other.send("ping");
     await().until(() -> other.recorder().types().contains("pong"));
+    assertThat(other.closeCode()).isNotDone();
+  }
+
+  @Test
+  void inboundSingleFrameOver64KiB_isClosedWith1009_andNothingIsBroadcast() throws Exception {
+    start(Broadcasters.Preset.CONCURRENT.newBuilder());
+    WsTestClient other = connect("other");
+    await().until(() -> broadcaster.stats().clients() == 1);
+    // One frame, which the JDK client never sends for a long message (it fragments): a container
+    // may apply its limit to fragments only, and then the endpoint must.
+    try (RawWebSocket big = RawWebSocket.handshake(uri)) {
+      await().until(() -> broadcaster.stats().clients() == 2);
+      try {
+        big.sendText("ping" + " ".repeat(64 * 1024)); // A command, were it within the limit.
+      } catch (IOException e) {
+        // The server may close before it has read the whole frame; its close frame came first.
+      }
+      assertThat(big.awaitCloseCode()).isEqualTo(1009);
+    }
+    await().until(() -> broadcaster.stats().clients() == 1);
+    other.send("ping");
+    await().until(() -> other.recorder().types().contains("pong"));
+    assertThat(other.recorder().types()).containsExactly("initial_state", "pong");
     assertThat(other.closeCode()).isNotDone();
   }
 
