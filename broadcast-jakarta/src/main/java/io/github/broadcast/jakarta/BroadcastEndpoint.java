@@ -2,6 +2,7 @@ package io.github.broadcast.jakarta;
 
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.CloseReason;
+import io.github.broadcast.Frame;
 import io.github.broadcast.Ticker;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
@@ -133,7 +134,7 @@ public final class BroadcastEndpoint extends Endpoint {
   }
 
   private void onText(SessionClient client, String text) {
-    if (utf8Length(text, maxMessageBytes) > maxMessageBytes) {
+    if (text.length() > maxMessageBytes || Frame.of(text).bytes() > maxMessageBytes) {
       policy.policyCloses.increment();
       logger.log(Level.INFO, () -> "closing " + client.id() + " (1009): message over the limit");
       client.closeFromOwnThread(CloseReason.MESSAGE_TOO_BIG);
@@ -148,20 +149,6 @@ public final class BroadcastEndpoint extends Endpoint {
     } else {
       broadcaster.onPong(client);
     }
-  }
-
-  /** Counts the UTF-8 bytes of {@code text}, stopping early once past {@code limit}. */
-  static long utf8Length(String text, int limit) {
-    if (text.length() > limit) {
-      return text.length(); // Every char takes at least one byte.
-    }
-    long bytes = 0;
-    for (int i = 0; i < text.length() && bytes <= limit; i++) {
-      char c = text.charAt(i);
-      // A surrogate pair is four bytes, two per half (decoded UTF-8 holds no lone surrogate).
-      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
-    }
-    return bytes;
   }
 
   private void violation(SessionClient client, String what) {
