@@ -2,21 +2,37 @@ package io.github.broadcast;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
 /**
  * An encoded WebSocket text message, built once and shared by every client it is sent to.
  *
- * @param text the message as sent
- * @param bytes the size of {@code text} in UTF-8, the unit of every byte limit and byte count;
- *     {@link #of} measures it
+ * <p>A container adapter that can write bytes straight to a connection asks for {@link
+ * #webSocketFrame()}, the message framed once for every client, instead of handing the text to the
+ * container to encode again per client.
+ *
+ * <p>Immutable and thread-safe; two frames are equal when their text is.
  */
-public record Frame(String text, int bytes) {
+public final class Frame {
+
+  private final String text;
+  private final int bytes;
+  // The message as one server frame, built on first use: a race builds equal copies, keeps one.
+  private volatile ByteBuffer wire;
 
   /**
-   * Checks that {@code bytes} can be the UTF-8 size of {@code text}: between one and three bytes
-   * per UTF-16 char. The check is O(1), since a codec builds a frame per publish; a codec that
-   * writes UTF-8 knows the exact size, and {@link #of} measures it.
+   * Creates the frame for {@code text}, whose UTF-8 size the caller knows.
+   *
+   * <p>Checks that {@code bytes} can be that size: between one and three bytes per UTF-16 char. The
+   * check is O(1), since a codec builds a frame per publish; a codec that writes UTF-8 knows the
+   * exact size, and {@link #of} measures it.
+   *
+   * @param text the message as sent
+   * @param bytes the size of {@code text} in UTF-8, the unit of every byte limit and byte count
+   * @throws IllegalArgumentException if {@code bytes} cannot be that size
    */
-  public Frame {
+  public Frame(String text, int bytes) {
     requireNonNull(text, "text");
     if (bytes < text.length() || bytes > 3L * text.length()) {
       throw new IllegalArgumentException(
@@ -30,6 +46,48 @@ public record Frame(String text, int bytes) {
               + 3L * text.length()
               + ")");
     }
+    this.text = text;
+    this.bytes = bytes;
+  }
+
+  /** Returns the message as sent. */
+  public String text() {
+    return text;
+  }
+
+  /** Returns the size of the message in UTF-8, the unit of every byte limit and byte count. */
+  public int bytes() {
+    return bytes;
+  }
+
+  /**
+   * Returns this message as one WebSocket text frame as a server sends it (final, unmasked, no
+   * extension bits; RFC 6455, section 5.2): header and UTF-8 payload, built on the first call and
+   * shared by every later one. Each call returns a new read-only view, whose position the caller
+   * may consume.
+   */
+  public ByteBuffer webSocketFrame() {
+    ByteBuffer frame = wire;
+    if (frame == null) {
+      frame = encodeFrame(text.getBytes(StandardCharsets.UTF_8));
+      wire = frame;
+    }
+    return frame.asReadOnlyBuffer();
+  }
+
+  private static ByteBuffer encodeFrame(byte[] payload) {
+    int length = payload.length;
+    int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
+    ByteBuffer frame = ByteBuffer.allocate(header + length);
+    frame.put((byte) 0x81); // FIN, text
+    if (length < 126) {
+      frame.put((byte) length);
+    } else if (length <= 0xFFFF) {
+      frame.put((byte) 126).putShort((short) length);
+    } else {
+      frame.put((byte) 127).putLong(length);
+    }
+    return frame.put(payload).flip();
   }
 
   /** Returns the frame for {@code text}, measuring its UTF-8 size. */
@@ -59,6 +117,16 @@ public record Frame(String text, int bytes) {
       }
     }
     return bytes;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof Frame && ((Frame) other).text.equals(text);
+  }
+
+  @Override
+  public int hashCode() {
+    return text.hashCode();
   }
 
   @Override

@@ -53,6 +53,7 @@ public final class BroadcastEndpoint extends Endpoint {
   private final Ticker ticker;
   private final double inboundPerSecond;
   private final int inboundBurst;
+  private final FrameWriter frameWriter;
   private HandshakePolicy policy; // Set once, before the endpoint is deployed.
   // Admitted clients whose container onClose has not come yet; notified as they leave.
   private final Set<SessionClient> connected = ConcurrentHashMap.newKeySet();
@@ -65,6 +66,7 @@ public final class BroadcastEndpoint extends Endpoint {
     this.ticker = builder.ticker;
     this.inboundPerSecond = builder.inboundPerSecond;
     this.inboundBurst = builder.inboundBurst;
+    this.frameWriter = builder.frameWriter;
   }
 
   void policy(HandshakePolicy policy) {
@@ -93,7 +95,10 @@ public final class BroadcastEndpoint extends Endpoint {
     session.setMaxIdleTimeout(idleTimeoutMillis);
     SessionClient client =
         new SessionClient(
-            session, new TokenBucket(ticker, inboundBurst, inboundPerSecond), policy::release);
+            session,
+            openSink(session),
+            new TokenBucket(ticker, inboundBurst, inboundPerSecond),
+            policy::release);
     session.getUserProperties().put(CLIENT, client);
     session.addMessageHandler(String.class, text -> onText(client, text));
     session.addMessageHandler(ByteBuffer.class, data -> violation(client, "a binary message"));
@@ -174,6 +179,15 @@ public final class BroadcastEndpoint extends Endpoint {
   @Override
   public void onError(Session session, Throwable error) {
     logger.log(Level.DEBUG, () -> "session " + session.getId() + " failed: " + error);
+  }
+
+  private FrameWriter.Sink openSink(Session session) {
+    try {
+      return frameWriter.open(session);
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, () -> "frame writer failed; sending text to " + session.getId(), e);
+      return null;
+    }
   }
 
   private static void closeQuietly(Session session, CloseReason reason) {

@@ -119,6 +119,7 @@ public final class BroadcastEndpointConfig {
     Duration idleTimeout = Duration.ZERO;
     Ticker ticker = Ticker.systemTicker();
     String token;
+    FrameWriter frameWriter = session -> null;
 
     private Builder(String path, Broadcaster broadcaster) {
       requireNonNull(path, "path : null (expected: a path such as /ws/dashboard)");
@@ -222,6 +223,16 @@ public final class BroadcastEndpointConfig {
     /** Sets the clock of the rate limits; default {@link Ticker#systemTicker()}. */
     public Builder ticker(Ticker ticker) {
       this.ticker = requireNonNull(ticker, "ticker : null (expected: non-null)");
+      return this;
+    }
+
+    /**
+     * Sets the container's direct path for ready-made frames (see {@link FrameWriter}). Default:
+     * none, every message goes through the container's {@code sendText}. broadcast-tyrus' embedded
+     * server sets its own.
+     */
+    public Builder frameWriter(FrameWriter frameWriter) {
+      this.frameWriter = requireNonNull(frameWriter, "frameWriter : null (expected: non-null)");
       return this;
     }
 

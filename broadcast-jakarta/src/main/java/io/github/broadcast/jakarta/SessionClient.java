@@ -4,6 +4,8 @@ import io.github.broadcast.Client;
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.Frame;
 import jakarta.websocket.CloseReason.CloseCodes;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -13,9 +15,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A core {@link Client} over a {@code jakarta.websocket.Session}: sends go through the asynchronous
- * remote, whose completion (in Tyrus on Grizzly) means the frame was written to the socket or to
- * Grizzly's per-connection write queue.
+ * A core {@link Client} over a {@code jakarta.websocket.Session}: sends go through the container's
+ * {@link FrameWriter.Sink} when it offers one (the frame's bytes, built once for every client), and
+ * else through the asynchronous remote; either completion (in Tyrus on Grizzly) means the frame was
+ * written to the socket or to Grizzly's per-connection write queue.
  *
  * <p>At most one send in flight: the broadcaster already guarantees it, and this class checks it,
  * failing a second concurrent send instead of passing it on, since several containers (Tomcat among
@@ -30,7 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Threads: {@link #send} is called by the broadcaster's drainer; the completion runs on a
  * container thread; {@link #close} and {@link #ping} may come from any thread.
  */
-final class SessionClient implements Client {
+final class SessionClient implements Client, SendHandler {
 
   private static final System.Logger logger = System.getLogger(SessionClient.class.getName());
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
@@ -46,14 +49,22 @@ final class SessionClient implements Client {
   static final long OWN_THREAD_CLOSE_WAIT_MILLIS = 2_000;
 
   private final Session session;
+  private final FrameWriter.Sink sink; // Null: send text through the async remote.
   private final String id;
   private final TokenBucket inbound;
   private final Runnable onRelease;
   private final AtomicBoolean inFlight = new AtomicBoolean();
   private final AtomicBoolean released = new AtomicBoolean();
+  // The send in flight; written before the send starts, read by its one completion.
+  private volatile CompletableFuture<Void> pending;
 
   SessionClient(Session session, TokenBucket inbound, Runnable onRelease) {
+    this(session, null, inbound, onRelease);
+  }
+
+  SessionClient(Session session, FrameWriter.Sink sink, TokenBucket inbound, Runnable onRelease) {
     this.session = session;
+    this.sink = sink;
     this.id = "ws-" + session.getId();
     this.inbound = inbound;
     this.onRelease = onRelease;
@@ -71,25 +82,36 @@ final class SessionClient implements Client {
           new IllegalStateException("a send is already in flight on " + id));
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
+    pending = done;
     try {
-      session
-          .getAsyncRemote()
-          .sendText(
-              frame.text(),
-              result -> {
-                inFlight.set(false);
-                if (result.isOK()) {
-                  done.complete(null);
-                } else {
-                  done.completeExceptionally(result.getException());
-                }
-              });
+      if (sink != null) {
+        sink.write(frame.webSocketFrame(), this);
+      } else {
+        session.getAsyncRemote().sendText(frame.text(), this);
+      }
     } catch (RuntimeException e) {
       // Tyrus throws IllegalStateException on a session that closed meanwhile.
+      pending = null;
       inFlight.set(false);
       done.completeExceptionally(e);
     }
     return done;
+  }
+
+  /** The container's completion of the send in flight. */
+  @Override
+  public void onResult(SendResult result) {
+    CompletableFuture<Void> done = pending;
+    pending = null;
+    inFlight.set(false);
+    if (done == null) {
+      return; // A container that reports twice; the first report counted.
+    }
+    if (result.isOK()) {
+      done.complete(null);
+    } else {
+      done.completeExceptionally(result.getException());
+    }
   }
 
   @Override

@@ -11,10 +11,13 @@ import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -141,5 +144,66 @@ final class SessionClientTest {
     client.release(); // The container's onClose, later, or never.
     client.close(CloseReason.SHUTDOWN);
     assertThat(releases).as("released once, whichever close came first").hasValue(1);
+  }
+
+  @Test
+  void withASink_theFramesBytesGoToIt_andItsHandlerCompletesTheSend() {
+    List<ByteBuffer> written = new ArrayList<>();
+    List<SendHandler> sinkHandlers = new ArrayList<>();
+    SessionClient direct =
+        new SessionClient(
+            session,
+            (frame, handler) -> {
+              written.add(frame);
+              sinkHandlers.add(handler);
+            },
+            new TokenBucket(new FakeTicker(), 2, 1),
+            releases::incrementAndGet);
+    Frame frame = Frame.of("update");
+
+    CompletableFuture<Void> done = direct.send(frame).toCompletableFuture();
+    assertThat(written).containsExactly(frame.webSocketFrame());
+    assertThat(sent).as("nothing through the container's sendText").isEmpty();
+    assertThat(direct.send(Frame.of("b")).toCompletableFuture())
+        .as("one send in flight, on this path too")
+        .isCompletedExceptionally();
+    assertThat(done).isNotDone();
+
+    sinkHandlers.get(0).onResult(new SendResult(session));
+    assertThat(done).isCompleted();
+    sinkHandlers.get(0).onResult(new SendResult(session, new IOException("again")));
+    assertThat(done)
+        .as("a second report changes nothing")
+        .isCompleted()
+        .isNotCompletedExceptionally();
+    CompletableFuture<Void> failed = direct.send(Frame.of("c")).toCompletableFuture();
+    sinkHandlers.get(1).onResult(new SendResult(session, new IOException("reset")));
+    assertThat(failed).isCompletedExceptionally();
+  }
+
+  @Test
+  void aSinkThatThrows_failsTheSend_andFreesTheSlot() {
+    RuntimeException closed = new IllegalStateException("closed");
+    List<ByteBuffer> written = new ArrayList<>();
+    SessionClient direct =
+        new SessionClient(
+            session,
+            (frame, handler) -> {
+              if (written.isEmpty()) {
+                written.add(frame);
+                throw closed;
+              }
+              written.add(frame);
+            },
+            new TokenBucket(new FakeTicker(), 2, 1),
+            releases::incrementAndGet);
+
+    assertThat(direct.send(Frame.of("a")).toCompletableFuture())
+        .isCompletedExceptionally()
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(ExecutionException.class)
+        .withCause(closed);
+    assertThat(direct.send(Frame.of("b")).toCompletableFuture()).isNotDone();
+    assertThat(written).hasSize(2);
   }
 }

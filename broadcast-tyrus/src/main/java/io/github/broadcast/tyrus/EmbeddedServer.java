@@ -75,6 +75,10 @@ import org.glassfish.tyrus.spi.ServerContainer;
  *
  * No CORS header is ever sent. {@link #httpStats()} counts the refusals.
  *
+ * <p>Each message is framed once for every client: the endpoint writes the frame's bytes to each
+ * connection through Tyrus' own connection writer, instead of having Tyrus encode the text again
+ * per client (see {@link io.github.broadcast.jakarta.FrameWriter}).
+ *
  * <p>Grizzly runs endpoint and handler code on its worker threads (the worker-thread I/O strategy,
  * as Tyrus' own container sets), never on its selector threads.
  *
@@ -401,7 +405,10 @@ public final class EmbeddedServer implements AutoCloseable {
         boolean secure = sslContext != null;
         ServerNames names = ServerNames.of(host, boundPort, secure, publicUrls);
         BroadcastEndpointConfig config =
-            endpoint.allowedOrigins(names.origins().toArray(String[]::new)).build();
+            endpoint
+                .allowedOrigins(names.origins().toArray(String[]::new))
+                .frameWriter(new TyrusFrameWriter())
+                .build();
         RequestGuard guard =
             new RequestGuard(
                 names, config::allowsOrigin, token, "broadcast-token-" + boundPort, secure);

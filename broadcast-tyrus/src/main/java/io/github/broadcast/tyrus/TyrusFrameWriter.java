@@ -1,0 +1,144 @@
+package io.github.broadcast.tyrus;
+
+import io.github.broadcast.jakarta.FrameWriter;
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
+import jakarta.websocket.Session;
+import java.lang.System.Logger.Level;
+import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import org.glassfish.tyrus.core.ProtocolHandler;
+import org.glassfish.tyrus.core.TyrusRemoteEndpoint;
+import org.glassfish.tyrus.core.TyrusWebSocket;
+import org.glassfish.tyrus.spi.CompletionHandler;
+import org.glassfish.tyrus.spi.Writer;
+
+/**
+ * Tyrus' direct path for ready-made frames: the connection's own {@link Writer}, the one Tyrus
+ * writes every frame of that connection through, so these frames queue in order with its pongs and
+ * close frames (Grizzly's writer keeps one queue per connection) and complete when Grizzly has
+ * written them.
+ *
+ * <p>Tyrus' public {@code TyrusWebSocket.sendRawFrame} writes the same way but returns a future
+ * that only blocks (no callback), and its own {@code Session.broadcast} waits on those futures. The
+ * writer sits behind three private fields ({@code TyrusRemoteEndpoint.webSocket}, {@code
+ * TyrusWebSocket.protocolHandler}, {@code ProtocolHandler.writer}), read by reflection; if a Tyrus
+ * version renames them, or the module path does not open {@code org.glassfish.tyrus.core}, every
+ * session falls back to {@code sendText} (logged once), and {@code TyrusFrameWriterTest} fails.
+ *
+ * <p>Skipped, so a session sends text as before: a session that negotiated an extension (its frames
+ * must pass through it) or has an idle timeout (Tyrus restarts that timer on its own sends only).
+ */
+final class TyrusFrameWriter implements FrameWriter {
+
+  private static final System.Logger logger = System.getLogger(TyrusFrameWriter.class.getName());
+
+  private static final Field WEB_SOCKET;
+  private static final Field PROTOCOL_HANDLER;
+  private static final Field WRITER;
+
+  static {
+    Field webSocket = null;
+    Field protocolHandler = null;
+    Field writer = null;
+    try {
+      webSocket = accessible(TyrusRemoteEndpoint.class, "webSocket");
+      protocolHandler = accessible(TyrusWebSocket.class, "protocolHandler");
+      writer = accessible(ProtocolHandler.class, "writer");
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      logger.log(
+          Level.INFO,
+          "Tyrus' connection writer is out of reach ("
+              + e
+              + "); frames are encoded per client by sendText. On the module path, open"
+              + " org.glassfish.tyrus.core to this module.");
+      webSocket = null;
+    }
+    WEB_SOCKET = webSocket;
+    PROTOCOL_HANDLER = protocolHandler;
+    WRITER = writer;
+  }
+
+  private static Field accessible(Class<?> owner, String name) throws NoSuchFieldException {
+    Field field = owner.getDeclaredField(name);
+    field.setAccessible(true);
+    return field;
+  }
+
+  /** Whether this Tyrus version's writer is within reach. */
+  static boolean available() {
+    return WEB_SOCKET != null;
+  }
+
+  @Override
+  public Sink open(Session session) {
+    if (!available()
+        || !session.getNegotiatedExtensions().isEmpty()
+        || session.getMaxIdleTimeout() > 0) {
+      return null;
+    }
+    RemoteEndpoint.Async remote = session.getAsyncRemote();
+    if (!(remote instanceof TyrusRemoteEndpoint)) {
+      return null;
+    }
+    try {
+      Object webSocket = WEB_SOCKET.get(remote);
+      Object protocolHandler = webSocket == null ? null : PROTOCOL_HANDLER.get(webSocket);
+      Object writer = protocolHandler == null ? null : WRITER.get(protocolHandler);
+      return writer instanceof Writer ? new Direct(session, (Writer) writer) : null;
+    } catch (IllegalAccessException e) {
+      return null;
+    }
+  }
+
+  /**
+   * One connection's sink. It is its own completion handler: the endpoint keeps one write in
+   * flight, so the handler of that write is a field, and a write allocates nothing here.
+   */
+  private static final class Direct extends CompletionHandler<ByteBuffer> implements Sink {
+
+    private final Session session;
+    private final Writer writer;
+    private final SendResult ok;
+    private volatile SendHandler done;
+
+    Direct(Session session, Writer writer) {
+      this.session = session;
+      this.writer = writer;
+      this.ok = new SendResult(session);
+    }
+
+    @Override
+    public void write(ByteBuffer frame, SendHandler done) {
+      if (!session.isOpen()) { // Tyrus' sendText refuses the same way.
+        throw new IllegalStateException("the session is closed");
+      }
+      this.done = done;
+      writer.write(frame, this);
+    }
+
+    @Override
+    public void completed(ByteBuffer result) {
+      finish(ok);
+    }
+
+    @Override
+    public void failed(Throwable throwable) {
+      finish(new SendResult(session, throwable));
+    }
+
+    @Override
+    public void cancelled() {
+      failed(new IllegalStateException("the write was cancelled"));
+    }
+
+    private void finish(SendResult result) {
+      SendHandler handler = done;
+      done = null;
+      if (handler != null) {
+        handler.onResult(result);
+      }
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package io.github.broadcast.tyrus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.broadcast.Frame;
+import io.github.broadcast.jakarta.FrameWriter;
+import jakarta.websocket.OnMessage;
+import jakarta.websocket.OnOpen;
+import jakarta.websocket.SendResult;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.ServerEndpoint;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.glassfish.tyrus.server.Server;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The direct path on a real Tyrus connection: that this Tyrus version's writer is within reach (a
+ * Tyrus upgrade that moves it fails here, instead of falling back to per-client encoding
+ * unnoticed), and that frames written through it arrive whole, in order with Tyrus' own sends.
+ */
+@Timeout(60) // A guard against a hang, not a speed assertion.
+final class TyrusFrameWriterIT {
+
+  /** Writes through the sink as the client asks: {@code frames N}, then Tyrus' own sendText. */
+  @ServerEndpoint("/raw")
+  public static final class RawEndpoint {
+
+    static volatile FrameWriter.Sink lastSink;
+    static volatile Session lastSession;
+
+    @OnOpen
+    public void open(Session session) {
+      lastSession = session;
+      lastSink = new TyrusFrameWriter().open(session);
+    }
+
+    @OnMessage
+    public void message(Session session, String text) throws Exception {
+      FrameWriter.Sink sink = new TyrusFrameWriter().open(session);
+      for (String body : List.of("one", "two".repeat(100), "three".repeat(20_000))) {
+        CompletableFuture<SendResult> written = new CompletableFuture<>();
+        sink.write(Frame.of(body).webSocketFrame(), written::complete);
+        assertThat(written.get(10, TimeUnit.SECONDS).isOK()).isTrue();
+      }
+      session.getBasicRemote().sendText("through Tyrus");
+    }
+  }
+
+  private Server server;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new Server("127.0.0.1", 0, "", Map.of(), RawEndpoint.class);
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop();
+  }
+
+  /** Connects a JDK client that gathers each whole text message into {@code received}. */
+  private static WebSocket connect(URI uri, List<String> received) throws Exception {
+    StringBuilder partial = new StringBuilder();
+    WebSocket.Listener listener =
+        new WebSocket.Listener() {
+          @Override
+          public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+              received.add(partial.toString());
+              partial.setLength(0);
+            }
+            socket.request(1);
+            return null;
+          }
+        };
+    return HttpClient.newHttpClient()
+        .newWebSocketBuilder()
+        .buildAsync(uri, listener)
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void tyrusWriter_isWithinReach() {
+    assertThat(TyrusFrameWriter.available()).isTrue();
+  }
+
+  @Test
+  void framesWrittenDirectly_arriveWhole_andInOrderWithTyrusOwnSends() throws Exception {
+    URI uri = URI.create("ws://127.0.0.1:" + server.getPort() + "/raw");
+    List<String> received = new CopyOnWriteArrayList<>();
+    WebSocket client = connect(uri, received);
+    await().until(() -> RawEndpoint.lastSink != null);
+    client.sendText("go", true);
+    await().until(() -> received.size() == 4);
+    assertThat(received)
+        .containsExactly("one", "two".repeat(100), "three".repeat(20_000), "through Tyrus");
+  }
+
+  @Test
+  void aSessionWithAnIdleTimeout_sendsThroughTyrus() throws Exception {
+    URI uri = URI.create("ws://127.0.0.1:" + server.getPort() + "/raw");
+    connect(uri, new CopyOnWriteArrayList<>());
+    await().until(() -> RawEndpoint.lastSession != null);
+    Session session = RawEndpoint.lastSession;
+    session.setMaxIdleTimeout(60_000);
+    assertThat(new TyrusFrameWriter().open(session)).isNull();
+    session.setMaxIdleTimeout(0);
+    assertThat(new TyrusFrameWriter().open(session)).isNotNull();
+  }
+}
