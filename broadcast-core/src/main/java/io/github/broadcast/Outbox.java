@@ -4,7 +4,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 
@@ -30,7 +32,8 @@ import java.util.function.BiConsumer;
  *   drain() unless a drainer is running. A send that completes synchronously, inside
  *   client.send, finds the flag set and leaves the next send to the drainer's loop, so the
  *   stack never grows with the queue (a trampoline, as in Tyrus' TaskProcessor). The outbox is
- *   itself the completion callback; a send allocates only its small Sending record.
+ *   itself the completion callback, the send in flight is three fields, and a send that completed
+ *   at once is finished without a callback: a send allocates nothing here.
  *
  * Faults:
  *   Nothing that a codec, a listener or the client throws escapes drain() or leaves `draining`
@@ -105,7 +108,11 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   private boolean resyncOwed;
   private Frame snapshot; // initial_state or a resync, waiting to be sent.
   private boolean pongOwed;
-  private Sending inFlight;
+  // The send in flight: its frame (null when none), its broadcast (null for a frame of this
+  // client's own: a snapshot, pong or catch-up) and when its update was published.
+  private Frame inFlight;
+  private Broadcast inFlightBroadcast;
+  private long inFlightOriginNanos;
   private long inFlightSinceNanos;
   private long behindSinceNanos = NOT_BEHIND;
   private boolean draining;
@@ -350,6 +357,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   private void drainLoop() {
     while (true) {
       Step step;
+      Frame toSend = null;
       int drops;
       List<Broadcast> done;
       CompletableFuture<Void> nowIdle = null;
@@ -362,6 +370,9 @@ final class Outbox implements BiConsumer<Void, Throwable> {
         dropped = handoverDropped;
         handoverDropped = null;
         step = nextStepLocked();
+        if (step == Step.SEND) {
+          toSend = inFlight;
+        }
         if (step == null) {
           draining = false;
           if (isIdleLocked() && idle != null) {
@@ -403,7 +414,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
             close(CloseReason.INTERNAL_ERROR);
             return;
           }
-          if (!startSend(new Sending(pong, null, NO_ORIGIN))) {
+          if (!startSend(pong, NO_ORIGIN)) {
             return;
           }
           break;
@@ -415,12 +426,12 @@ final class Outbox implements BiConsumer<Void, Throwable> {
             }
             break; // The next step installs the resync.
           }
-          if (!startSend(new Sending(catchUp, null, step.originNanos))) {
+          if (!startSend(catchUp, step.originNanos)) {
             return;
           }
           break;
         case SEND:
-          send(step.sending);
+          send(toSend);
           break;
       }
     }
@@ -437,9 +448,8 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     if (inFlight != null) {
       return null; // Its completion drains again.
     }
-    Sending next;
     if (snapshot != null) {
-      next = new Sending(snapshot, null, NO_ORIGIN);
+      inFlight(snapshot, null, NO_ORIGIN);
       snapshot = null;
     } else if (pongOwed) {
       pongOwed = false;
@@ -470,13 +480,19 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     } else if (!queue.isEmpty()) {
       Broadcast broadcast = queue.poll();
       queuedBytes -= broadcast.frame.bytes();
-      next = new Sending(broadcast.frame, broadcast, broadcast.originNanos);
+      inFlight(broadcast.frame, broadcast, broadcast.originNanos);
     } else {
       return null;
     }
-    inFlight = next;
+    return Step.SEND;
+  }
+
+  /** Marks {@code frame} as the send in flight, from now. */
+  private void inFlight(Frame frame, Broadcast broadcast, long originNanos) {
+    inFlight = frame;
+    inFlightBroadcast = broadcast;
+    inFlightOriginNanos = originNanos;
     inFlightSinceNanos = engine.ticker.read();
-    return Step.send(next);
   }
 
   /**
@@ -496,22 +512,21 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   }
 
   /** Marks a frame encoded outside the monitor as in flight and sends it; false if closed. */
-  private boolean startSend(Sending sending) {
+  private boolean startSend(Frame frame, long originNanos) {
     synchronized (this) {
       if (closed) {
         return false;
       }
-      inFlight = sending;
-      inFlightSinceNanos = engine.ticker.read();
+      inFlight(frame, null, originNanos);
     }
-    send(sending);
+    send(frame);
     return true;
   }
 
-  private void send(Sending sending) {
+  private void send(Frame frame) {
     CompletionStage<Void> stage;
     try {
-      stage = client.send(sending.frame);
+      stage = client.send(frame);
       if (stage == null) {
         throw new NullPointerException("Client.send returned null");
       }
@@ -519,7 +534,23 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       engine.fault("Client.send", client, e);
       stage = CompletableFuture.failedFuture(e);
     }
-    stage.whenComplete(this); // This outbox is the callback: no lambda per send.
+    if (stage instanceof CompletableFuture && ((CompletableFuture<Void>) stage).isDone()) {
+      accept(null, failureOf((CompletableFuture<Void>) stage)); // Sent at once: no callback.
+    } else {
+      stage.whenComplete(this); // This outbox is the callback: no lambda per send.
+    }
+  }
+
+  /** Returns why a completed {@code future} failed, or null if it succeeded. */
+  private static Throwable failureOf(CompletableFuture<Void> future) {
+    try {
+      future.join(); // Done: returns or throws at once.
+      return null;
+    } catch (CompletionException e) {
+      return e.getCause() == null ? e : e.getCause();
+    } catch (CancellationException e) {
+      return e;
+    }
   }
 
   /**
@@ -540,17 +571,22 @@ final class Outbox implements BiConsumer<Void, Throwable> {
 
   private void completed(Throwable error) {
     long now = engine.ticker.read();
-    Sending sending;
+    Frame frame;
+    Broadcast broadcast;
+    long originNanos;
     boolean drainHere;
     Handover handedOver = null;
     synchronized (this) {
-      sending = inFlight;
-      if (sending == null || closed) {
+      frame = inFlight;
+      if (frame == null || closed) {
         return; // Closed meanwhile; close() released the broadcast.
       }
+      broadcast = inFlightBroadcast;
+      originNanos = inFlightOriginNanos;
       inFlight = null;
+      inFlightBroadcast = null;
       drainHere = !draining;
-      if (sending.broadcast != null && sending.broadcast == handingOver) {
+      if (broadcast != null && broadcast == handingOver) {
         handedOver = handingOver.handover;
         handingOver = null;
       }
@@ -559,11 +595,10 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       handedOver.release();
     }
     if (error == null) {
-      engine.sent(
-          this, sending.frame, sending.originNanos == NO_ORIGIN ? -1 : now - sending.originNanos);
+      engine.sent(this, frame, originNanos == NO_ORIGIN ? -1 : now - originNanos);
     }
-    if (sending.broadcast != null && sending.broadcast.release()) {
-      engine.broadcastDone(sending.broadcast, now, client.id());
+    if (broadcast != null && broadcast.release()) {
+      engine.broadcastDone(broadcast, now, client.id());
     }
     if (error != null) {
       engine.logSendFailure(client, error);
@@ -633,8 +668,8 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       handoverDropped = null;
       closeOwed = null;
       held.addAll(queue);
-      if (inFlight != null && inFlight.broadcast != null) {
-        held.add(inFlight.broadcast);
+      if (inFlightBroadcast != null) {
+        held.add(inFlightBroadcast);
       }
       queue.clear();
       queuedBytes = 0;
@@ -644,6 +679,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       snapshot = null;
       pongOwed = false;
       inFlight = null; // A late completion finds it gone and does nothing.
+      inFlightBroadcast = null;
       nowIdle = idle;
       idle = null;
       drops = dropsToReport;
@@ -715,9 +751,6 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   /** An update in the conflated map with its exact size as a batch of one. */
   private record Sized(SessionUpdate update, long bytes) {}
 
-  /** A frame handed to the transport, and the broadcast it belongs to, if any. */
-  private record Sending(Frame frame, Broadcast broadcast, long originNanos) {}
-
   private enum Kind {
     SEND,
     PING,
@@ -730,25 +763,23 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   /** What the drainer does next, decided under the monitor, carried out outside it. */
   private record Step(
       Kind kind,
-      Sending sending,
       List<SessionUpdate> catchUp,
       long originNanos,
       long behindSinceNanos,
       CloseReason reason) {
-    static final Step RESYNC = new Step(Kind.RESYNC, null, null, NO_ORIGIN, NOT_BEHIND, null);
-    static final Step PONG = new Step(Kind.PONG, null, null, NO_ORIGIN, NOT_BEHIND, null);
-    static final Step PING = new Step(Kind.PING, null, null, NO_ORIGIN, NOT_BEHIND, null);
+    /** Send the frame just marked in flight. */
+    static final Step SEND = new Step(Kind.SEND, null, NO_ORIGIN, NOT_BEHIND, null);
 
-    static Step send(Sending sending) {
-      return new Step(Kind.SEND, sending, null, NO_ORIGIN, NOT_BEHIND, null);
-    }
+    static final Step RESYNC = new Step(Kind.RESYNC, null, NO_ORIGIN, NOT_BEHIND, null);
+    static final Step PONG = new Step(Kind.PONG, null, NO_ORIGIN, NOT_BEHIND, null);
+    static final Step PING = new Step(Kind.PING, null, NO_ORIGIN, NOT_BEHIND, null);
 
     static Step catchUp(List<SessionUpdate> latest, long originNanos, long behindSinceNanos) {
-      return new Step(Kind.CATCH_UP, null, latest, originNanos, behindSinceNanos, null);
+      return new Step(Kind.CATCH_UP, latest, originNanos, behindSinceNanos, null);
     }
 
     static Step close(CloseReason reason) {
-      return new Step(Kind.CLOSE, null, null, NO_ORIGIN, NOT_BEHIND, reason);
+      return new Step(Kind.CLOSE, null, NO_ORIGIN, NOT_BEHIND, reason);
     }
   }
 }

@@ -35,7 +35,7 @@ public enum Payload {
   }
 
   /** Returns {@code sessions} updates, one per session, ready to publish in a loop. */
-  SessionUpdate[] updates(int sessions) {
+  public SessionUpdate[] updates(int sessions) {
     SessionUpdate[] updates = new SessionUpdate[sessions];
     for (int i = 0; i < sessions; i++) {
       updates[i] = SessionUpdate.of("session-" + i, 1, state(i));

@@ -67,6 +67,18 @@ final class BenchmarksSmokeIT {
   }
 
   @Test
+  void tyrusSendBenchmark_runsBothPaths() throws Exception {
+    // Its setup fails unless every client is registered and both paths write bytes.
+    Collection<RunResult> results = new Runner(smoke("TyrusSendBenchmark")).run();
+    assertThat(results).hasSize(2);
+    for (RunResult result : results) {
+      assertThat(result.getPrimaryResult().getScore())
+          .as(result.getParams().toString())
+          .isPositive();
+    }
+  }
+
+  @Test
   void redisStoreBenchmark_runsAgainstARealRedis(@TempDir Path dir) throws Exception {
     Collection<RunResult> results;
     try (RedisServer redis = RedisServer.start(dir, null)) {

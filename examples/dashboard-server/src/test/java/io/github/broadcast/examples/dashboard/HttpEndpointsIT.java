@@ -80,14 +80,23 @@ final class HttpEndpointsIT {
         .buildAsync(
             ws,
             new WebSocket.Listener() {
+              private final StringBuilder text = new StringBuilder();
+
               @Override
               public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                messages.add(data.toString());
+                text.append(data);
+                if (last) {
+                  messages.add(text.toString());
+                  text.setLength(0);
+                }
                 socket.request(1);
                 return null;
               }
             })
         .join();
+    // The handshake's answer can arrive before the server has registered the client: wait for
+    // its initial_state, or the hook's session may travel in it instead of in an update.
+    await().until(() -> !messages.isEmpty());
 
     HttpResponse<String> response = post(hook("s1", "UserPromptSubmit"));
     assertThat(response.statusCode()).isEqualTo(202);
