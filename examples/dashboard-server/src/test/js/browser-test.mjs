@@ -6,11 +6,15 @@
 // address with the token in an HttpOnly cookie that scripts cannot read, and its WebSocket must
 // authenticate with that cookie alone. Hooks carry the token as a Bearer header.
 //
-// usage: node browser-test.mjs <base-url> <screenshot.png> <token>
+// With a fourth argument "deflate", the server offers permessage-deflate: the page's WebSocket must
+// have negotiated it (seen in the handshake answer, through the DevTools protocol), and everything
+// above must still hold on compressed frames.
+//
+// usage: node browser-test.mjs <base-url> <screenshot.png> <token> [deflate]
 import { chromium } from 'playwright-core';
 import readline from 'node:readline';
 
-const [base, screenshot, token] = process.argv.slice(2);
+const [base, screenshot, token, mode] = process.argv.slice(2);
 const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 
 async function expectLine(word) {
@@ -43,8 +47,18 @@ async function main() {
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const negotiated = [];
+    const devtools = await page.context().newCDPSession(page);
+    await devtools.send('Network.enable');
+    devtools.on('Network.webSocketHandshakeResponseReceived', ({ response }) => {
+      const name = Object.keys(response.headers).find((h) => h.toLowerCase() === 'sec-websocket-extensions');
+      negotiated.push(name ? response.headers[name] : '');
+    });
     await page.goto(`${base}/?token=${encodeURIComponent(token)}`);
     await page.waitForFunction(() => window.__dashboard.connected && window.__dashboard.initialStates >= 1);
+    if (mode === 'deflate' && !(negotiated[0] || '').startsWith('permessage-deflate; server_no_context_takeover')) {
+      throw new Error(`permessage-deflate not negotiated: ${JSON.stringify(negotiated)}`);
+    }
     if (page.url() !== `${base}/`) throw new Error(`the token stayed in the address: ${page.url()}`);
     if ((await page.evaluate(() => document.cookie)).includes(token)) {
       throw new Error('the token cookie is readable by scripts');

@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.zip.Deflater;
 
 /**
  * An encoded WebSocket text message, built once and shared by every client it is sent to.
@@ -16,10 +18,17 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Frame {
 
+  /** Below this, the compressed form cannot win by enough to pay for the work. */
+  static final int MIN_DEFLATE_BYTES = 64;
+
+  private static final byte[] EMPTY_STORED_BLOCK_TAIL = {0, 0, (byte) 0xFF, (byte) 0xFF};
+
   private final String text;
   private final int bytes;
-  // The message as one server frame, built on first use: a race builds equal copies, keeps one.
+  // The message as one server frame, plain and compressed, each built on first use: a race
+  // builds equal copies and keeps one.
   private volatile ByteBuffer wire;
+  private volatile ByteBuffer deflated;
 
   /**
    * Creates the frame for {@code text}, whose UTF-8 size the caller knows.
@@ -67,19 +76,73 @@ public final class Frame {
    * may consume.
    */
   public ByteBuffer webSocketFrame() {
+    return plainFrame().asReadOnlyBuffer();
+  }
+
+  /**
+   * Returns this message compressed with permessage-deflate (RFC 7692) as one server text frame
+   * with the RSV1 bit set: compressed without context takeover, so that the same bytes decode on
+   * every connection that negotiated {@code server_no_context_takeover}. Built on the first call
+   * and shared, like {@link #webSocketFrame()}. A message that compression would not make smaller
+   * (a short one) is returned as {@link #webSocketFrame()}: an uncompressed message is always
+   * allowed on such a connection.
+   */
+  public ByteBuffer deflatedWebSocketFrame() {
+    ByteBuffer frame = deflated;
+    if (frame == null) {
+      byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+      byte[] compressed = payload.length < MIN_DEFLATE_BYTES ? null : deflate(payload);
+      frame = compressed == null ? plainFrame() : encodeFrame(0xC1, compressed, compressed.length);
+      deflated = frame;
+    }
+    return frame.asReadOnlyBuffer();
+  }
+
+  /**
+   * Compresses {@code payload} as RFC 7692 section 7.2.1 says: DEFLATE, ended by a sync flush (an
+   * empty stored block), whose last four bytes {@code 00 00 FF FF} are then dropped. Returns the
+   * bytes, or null when they are not smaller than {@code payload}.
+   */
+  private static byte[] deflate(byte[] payload) {
+    Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+    try {
+      deflater.setInput(payload);
+      byte[] out = new byte[payload.length + 16];
+      int length = 0;
+      while (true) {
+        length += deflater.deflate(out, length, out.length - length, Deflater.SYNC_FLUSH);
+        if (length < out.length) {
+          break; // All input consumed and flushed: deflate stopped short of the buffer's end.
+        }
+        out = Arrays.copyOf(out, out.length * 2);
+      }
+      if (length < 4 || !Arrays.equals(out, length - 4, length, EMPTY_STORED_BLOCK_TAIL, 0, 4)) {
+        throw new IllegalStateException("a sync flush did not end with an empty stored block");
+      }
+      length -= 4;
+      return length < payload.length ? Arrays.copyOf(out, length) : null;
+    } finally {
+      deflater.end();
+    }
+  }
+
+  private ByteBuffer plainFrame() {
     ByteBuffer frame = wire;
     if (frame == null) {
       frame = encodeFrame(text.getBytes(StandardCharsets.UTF_8));
       wire = frame;
     }
-    return frame.asReadOnlyBuffer();
+    return frame;
   }
 
   private static ByteBuffer encodeFrame(byte[] payload) {
-    int length = payload.length;
+    return encodeFrame(0x81, payload, payload.length); // FIN, text
+  }
+
+  private static ByteBuffer encodeFrame(int first, byte[] payload, int length) {
     int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
     ByteBuffer frame = ByteBuffer.allocate(header + length);
-    frame.put((byte) 0x81); // FIN, text
+    frame.put((byte) first);
     if (length < 126) {
       frame.put((byte) length);
     } else if (length <= 0xFFFF) {
@@ -87,7 +150,7 @@ public final class Frame {
     } else {
       frame.put((byte) 127).putLong(length);
     }
-    return frame.put(payload).flip();
+    return frame.put(payload, 0, length).flip();
   }
 
   /** Returns the frame for {@code text}, measuring its UTF-8 size. */

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import java.util.zip.Inflater;
 import org.junit.jupiter.api.Test;
 
 /** The frame's wire form: one server text frame, as RFC 6455 section 5.2 lays it out. */
@@ -67,5 +69,47 @@ final class FrameTest {
     assertThat(Frame.of("a")).isEqualTo(new Frame("a", 1)).hasSameHashCodeAs(Frame.of("a"));
     assertThat(Frame.of("a")).isNotEqualTo(Frame.of("b"));
     assertThat(Frame.of("ab")).hasToString("Frame[2 bytes]");
+  }
+
+  @Test
+  void deflatedWebSocketFrame_isOneCompressedFrame_thatInflatesOnItsOwn() throws Exception {
+    String text =
+        "{\"type\":\"batch_update\",\"sessions\":["
+            + "{\"status\":\"working\"},".repeat(60)
+            + "{}]}";
+    ByteBuffer wire = Frame.of(text).deflatedWebSocketFrame();
+    int first = wire.get() & 0xFF;
+    assertThat(first).as("FIN, RSV1, text").isEqualTo(0xC1);
+    int length = wire.get() & 0x7F;
+    if (length == 126) {
+      length = wire.getShort() & 0xFFFF;
+    }
+    assertThat(wire.remaining()).isEqualTo(length).isLessThan(text.length() / 5);
+    byte[] payload = new byte[length];
+    wire.get(payload);
+    Inflater inflater = new Inflater(true); // A fresh one: no context from any other message.
+    inflater.setInput(payload);
+    byte[] out = new byte[text.length() * 2];
+    int n = inflater.inflate(out);
+    inflater.setInput(new byte[] {0, 0, (byte) 0xFF, (byte) 0xFF}); // RFC 7692, 7.2.2
+    n += inflater.inflate(out, n, out.length - n);
+    inflater.end();
+    assertThat(new String(out, 0, n, StandardCharsets.UTF_8)).isEqualTo(text);
+  }
+
+  @Test
+  void deflatedWebSocketFrame_ofAShortOrIncompressibleText_isThePlainFrame() {
+    Frame pong = Frame.of("{\"type\":\"pong\"}");
+    assertThat(pong.deflatedWebSocketFrame()).isEqualTo(pong.webSocketFrame());
+    StringBuilder noise = new StringBuilder();
+    Random random = new Random(42);
+    for (int i = 0; i < 300; i++) {
+      noise.append((char) (33 + random.nextInt(90)));
+    }
+    Frame incompressible = Frame.of(noise.toString());
+    ByteBuffer deflated = incompressible.deflatedWebSocketFrame();
+    assertThat(deflated.get(0) & 0xFF).isIn(0x81, 0xC1);
+    assertThat(deflated.remaining())
+        .isLessThanOrEqualTo(incompressible.webSocketFrame().remaining());
   }
 }

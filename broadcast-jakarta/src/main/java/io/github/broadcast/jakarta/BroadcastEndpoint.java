@@ -6,12 +6,14 @@ import io.github.broadcast.Frame;
 import io.github.broadcast.Ticker;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.Extension;
 import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -179,6 +181,11 @@ public final class BroadcastEndpoint extends Endpoint {
   @Override
   public void onError(Session session, Throwable error) {
     logger.log(Level.DEBUG, () -> "session " + session.getId() + " failed: " + error);
+  }
+
+  /** The frame writer's choice of extensions for a handshake, or null for the container's. */
+  List<Extension> negotiateExtensions(List<Extension> requested) {
+    return frameWriter.negotiate(requested);
   }
 
   private FrameWriter.Sink openSink(Session session) {

@@ -32,12 +32,14 @@ import java.util.Set;
 public final class BroadcastEndpointConfig {
 
   private final String path;
+  private final int maxMessageBytes;
   private final BroadcastEndpoint endpoint;
   private final HandshakePolicy policy;
   private final ServerEndpointConfig serverEndpointConfig;
 
   private BroadcastEndpointConfig(Builder builder, Set<String> origins, boolean anyOrigin) {
     this.path = builder.path;
+    this.maxMessageBytes = builder.maxMessageBytes;
     this.endpoint = new BroadcastEndpoint(builder);
     this.policy =
         new HandshakePolicy(
@@ -64,6 +66,11 @@ public final class BroadcastEndpointConfig {
   /** Returns the path the endpoint is deployed at. */
   public String path() {
     return path;
+  }
+
+  /** Returns the largest text message a client may send, in bytes. */
+  public int maxMessageBytes() {
+    return maxMessageBytes;
   }
 
   /** Returns the configuration to deploy in a JSR-356 container. */

@@ -1,13 +1,16 @@
 package io.github.broadcast.jakarta;
 
+import io.github.broadcast.Frame;
+import jakarta.websocket.Extension;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.Session;
-import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
- * A container's direct path for ready-made frames: with one, the endpoint writes each message's
- * frame, built once for all clients ({@link io.github.broadcast.Frame#webSocketFrame()}), to every
- * connection, instead of handing the text to the container to encode again per client.
+ * A container's direct path for ready-made frames: with one, the endpoint hands each message's
+ * {@link Frame}, whose bytes are built once for all clients ({@link Frame#webSocketFrame()}, or
+ * {@link Frame#deflatedWebSocketFrame()} where compression was negotiated), to every connection,
+ * instead of handing its text to the container to frame and encode again per client.
  *
  * <p>The Jakarta WebSocket API has no such path, so this is a container adapter's hook:
  * broadcast-tyrus' embedded server installs one for Tyrus. Without one (Tomcat, Jetty), the
@@ -25,19 +28,27 @@ public interface FrameWriter {
    */
   Sink open(Session session);
 
+  /**
+   * Chooses the extensions of a handshake from the client's {@code requested} offers, in place of
+   * the container's choice: the extensions whose frames this writer builds itself (compression,
+   * say). Returns null, the default, to leave the choice to the container.
+   */
+  default List<Extension> negotiate(List<Extension> requested) {
+    return null;
+  }
+
   /** Writes whole frames to one connection. */
   @FunctionalInterface
   interface Sink {
 
     /**
-     * Writes {@code frame} (one complete, unmasked frame, from its position to its limit) after
-     * every frame the container queued before it, and calls {@code done} exactly once, when it is
-     * written or has failed. Never two at once: the endpoint waits for {@code done} before the next
-     * write.
+     * Writes {@code frame}'s bytes, in the form this connection negotiated, after every frame the
+     * container queued before it, and calls {@code done} exactly once, when they are written or
+     * have failed. Never two at once: the endpoint waits for {@code done} before the next write.
      *
      * @throws RuntimeException if the write cannot start (the connection closed, say); then {@code
      *     done} is not called
      */
-    void write(ByteBuffer frame, SendHandler done);
+    void write(Frame frame, SendHandler done);
   }
 }

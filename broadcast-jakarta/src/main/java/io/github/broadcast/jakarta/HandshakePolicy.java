@@ -1,9 +1,11 @@
 package io.github.broadcast.jakarta;
 
 import io.github.broadcast.Ticker;
+import jakarta.websocket.Extension;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -64,6 +66,16 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
     }
     refusedOrigin.increment();
     return false;
+  }
+
+  /**
+   * The endpoint's frame writer chooses, if it builds extension frames itself; else the container.
+   */
+  @Override
+  public List<Extension> getNegotiatedExtensions(
+      List<Extension> installed, List<Extension> requested) {
+    List<Extension> chosen = endpoint.negotiateExtensions(requested);
+    return chosen != null ? chosen : super.getNegotiatedExtensions(installed, requested);
   }
 
   /** The same rule as {@link #checkOrigin}, without counting a refusal. */

@@ -85,7 +85,7 @@ final class SessionClient implements Client, SendHandler {
     pending = done;
     try {
       if (sink != null) {
-        sink.write(frame.webSocketFrame(), this);
+        sink.write(frame, this);
       } else {
         session.getAsyncRemote().sendText(frame.text(), this);
       }

@@ -11,7 +11,6 @@ import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -148,7 +147,7 @@ final class SessionClientTest {
 
   @Test
   void withASink_theFramesBytesGoToIt_andItsHandlerCompletesTheSend() {
-    List<ByteBuffer> written = new ArrayList<>();
+    List<Frame> written = new ArrayList<>();
     List<SendHandler> sinkHandlers = new ArrayList<>();
     SessionClient direct =
         new SessionClient(
@@ -162,7 +161,7 @@ final class SessionClientTest {
     Frame frame = Frame.of("update");
 
     CompletableFuture<Void> done = direct.send(frame).toCompletableFuture();
-    assertThat(written).containsExactly(frame.webSocketFrame());
+    assertThat(written).containsExactly(frame);
     assertThat(sent).as("nothing through the container's sendText").isEmpty();
     assertThat(direct.send(Frame.of("b")).toCompletableFuture())
         .as("one send in flight, on this path too")
@@ -184,7 +183,7 @@ final class SessionClientTest {
   @Test
   void aSinkThatThrows_failsTheSend_andFreesTheSlot() {
     RuntimeException closed = new IllegalStateException("closed");
-    List<ByteBuffer> written = new ArrayList<>();
+    List<Frame> written = new ArrayList<>();
     SessionClient direct =
         new SessionClient(
             session,

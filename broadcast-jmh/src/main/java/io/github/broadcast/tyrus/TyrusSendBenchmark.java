@@ -33,12 +33,13 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The server's cost of one update to every client through Tyrus, with the frame's bytes written
- * directly ({@code DIRECT}, the embedded server's path) or its text handed to Tyrus' {@code
- * sendText}, which frames and encodes it again per client ({@code SEND_TEXT}, any other container's
- * path). Real Tyrus sessions, upgraded by Tyrus' own engine, behind the real endpoint; only the
- * socket is replaced, by a writer that takes the bytes and completes at once (the kernel took
- * them). So the figure is core, endpoint and Tyrus, without the network: divide the time and the
- * {@code gc.alloc.rate.norm} of one operation by {@code clients} for the cost per client per frame.
+ * directly ({@code DIRECT}, the embedded server's path; {@code DEFLATE}, the same compressed once
+ * for clients that negotiated permessage-deflate) or its text handed to Tyrus' {@code sendText},
+ * which frames and encodes it again per client ({@code SEND_TEXT}, any other container's path).
+ * Real Tyrus sessions, upgraded by Tyrus' own engine, behind the real endpoint; only the socket is
+ * replaced, by a writer that takes the bytes and completes at once (the kernel took them). So the
+ * figure is core, endpoint and Tyrus, without the network: divide the time and the {@code
+ * gc.alloc.rate.norm} of one operation by {@code clients} for the cost per client per frame.
  *
  * <pre>
  * java -jar broadcast-jmh/target/benchmarks.jar TyrusSendBenchmark -prof gc -rf json
@@ -54,12 +55,16 @@ public class TyrusSendBenchmark {
 
   /** How a frame reaches the connection. */
   public enum Path {
+    /** The frame's bytes, built once, to every connection: the embedded server's path. */
     DIRECT,
+    /** As DIRECT, to clients that negotiated permessage-deflate: compressed once per message. */
+    DEFLATE,
+    /** {@code sendText}: Tyrus frames and encodes the text per client (other containers). */
     SEND_TEXT
   }
 
   /** The send path. */
-  @Param({"DIRECT", "SEND_TEXT"})
+  @Param({"DIRECT", "DEFLATE", "SEND_TEXT"})
   public Path path;
 
   /** Connected clients. */
@@ -85,7 +90,11 @@ public class TyrusSendBenchmark {
             .allowAnyOrigin()
             .maxClients(clients + 1)
             .connectionRate(1e9, clients + 1);
-    endpoint.frameWriter(path == Path.DIRECT ? new TyrusFrameWriter() : session -> null);
+    if (path == Path.SEND_TEXT) {
+      endpoint.frameWriter(session -> null);
+    } else {
+      endpoint.frameWriter(new TyrusFrameWriter(path == Path.DEFLATE));
+    }
     EmbeddedContainer container = new EmbeddedContainer(4 * 1024 * 1024 + 11);
     container.register(endpoint.build().serverEndpointConfig());
     WebSocketEngine engine = container.getWebSocketEngine();
@@ -101,6 +110,9 @@ public class TyrusSendBenchmark {
       request.getHeaders().put("Connection", List.of("Upgrade"));
       request.getHeaders().put("Sec-WebSocket-Key", List.of("dGhlIHNhbXBsZSBub25jZQ=="));
       request.getHeaders().put("Sec-WebSocket-Version", List.of("13"));
+      if (path == Path.DEFLATE) {
+        request.getHeaders().put("Sec-WebSocket-Extensions", List.of("permessage-deflate"));
+      }
       WebSocketEngine.UpgradeInfo upgrade = engine.upgrade(request, new TyrusUpgradeResponse());
       if (upgrade.getStatus() != WebSocketEngine.UpgradeStatus.SUCCESS) {
         throw new IllegalStateException("upgrade of client " + i + ": " + upgrade.getStatus());

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /**
  * A WebSocket peer on a bare socket, for the misbehaviour a real client library will not do:
@@ -31,6 +32,11 @@ public final class RawWebSocket implements AutoCloseable {
    * soon once this peer stops reading.
    */
   public static RawWebSocket handshake(URI uri) throws IOException {
+    return handshake(uri, Map.of());
+  }
+
+  /** Connects and completes the handshake, with extra request headers. */
+  public static RawWebSocket handshake(URI uri, Map<String, String> headers) throws IOException {
     Socket socket = new Socket();
     socket.setReceiveBufferSize(4 * 1024);
     socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 10_000);
@@ -48,7 +54,10 @@ public final class RawWebSocket implements AutoCloseable {
             + "Upgrade: websocket\r\n"
             + "Connection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-            + "Sec-WebSocket-Version: 13\r\n\r\n";
+            + "Sec-WebSocket-Version: 13\r\n";
+    StringBuilder extra = new StringBuilder();
+    headers.forEach((name, value) -> extra.append(name).append(": ").append(value).append("\r\n"));
+    request = request + extra + "\r\n";
     out.write(request.getBytes(StandardCharsets.US_ASCII));
     out.flush();
     InputStream in = socket.getInputStream();
@@ -73,10 +82,17 @@ public final class RawWebSocket implements AutoCloseable {
    * written. The mask is fixed: this peer tests servers, it is not one.
    */
   public void sendText(String text) throws IOException {
-    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    sendFrame(0x81, text.getBytes(StandardCharsets.UTF_8)); // FIN, text
+  }
+
+  /**
+   * Sends one masked frame whose first byte is {@code first} (FIN, RSV bits, opcode) and whose
+   * payload is {@code payload}, as given: compressed bytes with RSV1, a continuation, anything.
+   */
+  public void sendFrame(int first, byte[] payload) throws IOException {
     byte[] mask = {0x5b, 0x1e, 0x77, 0x2c};
     ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-    frame.write(0x81); // FIN, text
+    frame.write(first);
     if (payload.length < 126) {
       frame.write(0x80 | payload.length);
     } else if (payload.length <= 0xFFFF) {
@@ -98,6 +114,37 @@ public final class RawWebSocket implements AutoCloseable {
     out.flush();
   }
 
+  /** One frame as the server sent it. */
+  public record Frame(boolean fin, boolean rsv1, int opcode, byte[] payload) {
+    /** Returns the close frame's status code (1005 when it has none). */
+    public int closeCode() {
+      return payload.length < 2 ? 1005 : ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
+    }
+  }
+
+  /**
+   * Reads the server's next frame, whatever it is.
+   *
+   * @throws IOException if the connection ends first or nothing comes within the read timeout
+   */
+  public Frame readFrame() throws IOException {
+    InputStream in = socket.getInputStream();
+    int first = readByte(in);
+    long length = readByte(in) & 0x7F; // A server's frames are not masked.
+    int extra = length == 126 ? 2 : length == 127 ? 8 : 0;
+    if (extra > 0) {
+      length = 0;
+      for (int i = 0; i < extra; i++) {
+        length = (length << 8) | readByte(in);
+      }
+    }
+    byte[] payload = in.readNBytes((int) length);
+    if (payload.length < length) {
+      throw new IOException("connection ended inside a frame");
+    }
+    return new Frame((first & 0x80) != 0, (first & 0x40) != 0, first & 0x0F, payload);
+  }
+
   /**
    * Reads the server's frames, skipping data frames, until its close frame, and returns that
    * frame's status code (1005 when it carries none).
@@ -105,23 +152,10 @@ public final class RawWebSocket implements AutoCloseable {
    * @throws IOException if the connection ends first or no close comes within the read timeout
    */
   public int awaitCloseCode() throws IOException {
-    InputStream in = socket.getInputStream();
     while (true) {
-      int opcode = readByte(in) & 0x0F;
-      long length = readByte(in) & 0x7F; // A server's frames are not masked.
-      int extra = length == 126 ? 2 : length == 127 ? 8 : 0;
-      if (extra > 0) {
-        length = 0;
-        for (int i = 0; i < extra; i++) {
-          length = (length << 8) | readByte(in);
-        }
-      }
-      byte[] payload = in.readNBytes((int) length);
-      if (payload.length < length) {
-        throw new IOException("connection ended inside a frame");
-      }
-      if (opcode == 0x8) {
-        return payload.length < 2 ? 1005 : ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
+      Frame frame = readFrame();
+      if (frame.opcode() == 0x8) {
+        return frame.closeCode();
       }
     }
   }

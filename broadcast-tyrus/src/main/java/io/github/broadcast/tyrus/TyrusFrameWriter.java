@@ -1,6 +1,8 @@
 package io.github.broadcast.tyrus;
 
+import io.github.broadcast.Frame;
 import io.github.broadcast.jakarta.FrameWriter;
+import jakarta.websocket.Extension;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
@@ -8,6 +10,7 @@ import jakarta.websocket.Session;
 import java.lang.System.Logger.Level;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
+import java.util.List;
 import org.glassfish.tyrus.core.ProtocolHandler;
 import org.glassfish.tyrus.core.TyrusRemoteEndpoint;
 import org.glassfish.tyrus.core.TyrusWebSocket;
@@ -60,6 +63,36 @@ final class TyrusFrameWriter implements FrameWriter {
     WRITER = writer;
   }
 
+  private final boolean deflate;
+  private volatile int maxInflatedBytes = Integer.MAX_VALUE - 8;
+
+  /** A writer; with {@code deflate}, it also negotiates permessage-deflate with clients. */
+  TyrusFrameWriter(boolean deflate) {
+    this.deflate = deflate;
+  }
+
+  /** Sets the most a compressed client message may inflate to: the endpoint's message limit. */
+  void maxInflatedBytes(int maxInflatedBytes) {
+    this.maxInflatedBytes = maxInflatedBytes;
+  }
+
+  @Override
+  public List<Extension> negotiate(List<Extension> requested) {
+    if (!deflate) {
+      return null;
+    }
+    for (Extension offer : requested) { // In the client's order of preference.
+      if (PerMessageDeflate.NAME.equals(offer.getName())) {
+        PerMessageDeflate accepted =
+            PerMessageDeflate.accept(offer.getParameters(), maxInflatedBytes);
+        if (accepted != null) {
+          return List.of(accepted);
+        }
+      }
+    }
+    return List.of();
+  }
+
   private static Field accessible(Class<?> owner, String name) throws NoSuchFieldException {
     Field field = owner.getDeclaredField(name);
     field.setAccessible(true);
@@ -73,9 +106,14 @@ final class TyrusFrameWriter implements FrameWriter {
 
   @Override
   public Sink open(Session session) {
-    if (!available()
-        || !session.getNegotiatedExtensions().isEmpty()
-        || session.getMaxIdleTimeout() > 0) {
+    List<Extension> extensions = session.getNegotiatedExtensions();
+    boolean compress = false;
+    if (extensions.size() == 1 && extensions.get(0) instanceof PerMessageDeflate) {
+      compress = ((PerMessageDeflate) extensions.get(0)).compressOutgoing();
+    } else if (!extensions.isEmpty()) {
+      return null;
+    }
+    if (!available() || session.getMaxIdleTimeout() > 0) {
       return null;
     }
     RemoteEndpoint.Async remote = session.getAsyncRemote();
@@ -86,7 +124,7 @@ final class TyrusFrameWriter implements FrameWriter {
       Object webSocket = WEB_SOCKET.get(remote);
       Object protocolHandler = webSocket == null ? null : PROTOCOL_HANDLER.get(webSocket);
       Object writer = protocolHandler == null ? null : WRITER.get(protocolHandler);
-      return writer instanceof Writer ? new Direct(session, (Writer) writer) : null;
+      return writer instanceof Writer ? new Direct(session, (Writer) writer, compress) : null;
     } catch (IllegalAccessException e) {
       return null;
     }
@@ -100,22 +138,24 @@ final class TyrusFrameWriter implements FrameWriter {
 
     private final Session session;
     private final Writer writer;
+    private final boolean compress;
     private final SendResult ok;
     private volatile SendHandler done;
 
-    Direct(Session session, Writer writer) {
+    Direct(Session session, Writer writer, boolean compress) {
       this.session = session;
       this.writer = writer;
+      this.compress = compress;
       this.ok = new SendResult(session);
     }
 
     @Override
-    public void write(ByteBuffer frame, SendHandler done) {
+    public void write(Frame frame, SendHandler done) {
       if (!session.isOpen()) { // Tyrus' sendText refuses the same way.
         throw new IllegalStateException("the session is closed");
       }
       this.done = done;
-      writer.write(frame, this);
+      writer.write(compress ? frame.deflatedWebSocketFrame() : frame.webSocketFrame(), this);
     }
 
     @Override

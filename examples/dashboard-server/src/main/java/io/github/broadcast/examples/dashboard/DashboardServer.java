@@ -125,6 +125,7 @@ public final class DashboardServer implements AutoCloseable {
               .host(options.host)
               .port(options.port)
               .socketSendBuffer(options.socketSendBuffer)
+              .permessageDeflate(options.permessageDeflate)
               .maxRequestBodyBytes(Json.MAX_BODY_BYTES)
               .requestBodyTimeout(options.bodyTimeout)
               .shutdownGrace(options.shutdownGrace)

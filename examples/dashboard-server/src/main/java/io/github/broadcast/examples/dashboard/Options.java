@@ -69,6 +69,10 @@ final class Options {
               "0",
               "SO_SNDBUF per connection in bytes (64KiB, say); 0 = the OS default"),
           new Spec(
+              "permessage-deflate",
+              "off",
+              "on | off: offer browsers permessage-deflate, each update compressed once for all"),
+          new Spec(
               "send-timeout",
               "5s",
               "how long a send may stay in flight (sequential, concurrent, batched)"),
@@ -149,6 +153,7 @@ final class Options {
   final Duration grace;
   final Duration sendTimeout;
   final int socketSendBuffer;
+  final boolean permessageDeflate;
   final Duration pingInterval;
   final List<String> publicUrls;
   final List<String> origins;
@@ -196,6 +201,7 @@ final class Options {
           "--socket-send-buffer : " + sendBuffer + " (expected: 0, or at most 64MiB)");
     }
     socketSendBuffer = (int) sendBufferBytes;
+    permessageDeflate = onOff("permessage-deflate", get.apply("permessage-deflate"));
     pingInterval = duration("ping-interval", get.apply("ping-interval"));
     String originList = get.apply("origins").strip();
     anyOrigin = originList.equals("*");
@@ -490,6 +496,17 @@ final class Options {
               + value
               + " (expected: sequential, concurrent, batched, backpressure or production)",
           e);
+    }
+  }
+
+  private static boolean onOff(String name, String value) {
+    switch (value.strip().toLowerCase(Locale.ROOT)) {
+      case "on":
+        return true;
+      case "off":
+        return false;
+      default:
+        throw new IllegalArgumentException("--" + name + " : " + value + " (expected: on or off)");
     }
   }
 

@@ -24,7 +24,10 @@ import org.junit.jupiter.api.Timeout;
  * follow posted hooks; sessions that need their user come first, marked and counted in the title,
  * with labels a screen reader reads; the filter, the status buttons, grouping and the arrow keys
  * work; the page reconnects to a restarted server and shows its state; and a burst of 200 updates a
- * second is drawn no more often than the frame rate. Saves {@code target/browser/dashboard.png}.
+ * second is drawn no more often than the frame rate. The server offers permessage-deflate, and the
+ * page's socket must have negotiated it: all of the above runs on compressed frames, which Chromium
+ * decodes and whose own compressed messages the server inflates. Saves {@code
+ * target/browser/dashboard.png}.
  *
  * <p>Skipped, with the reason, where Chromium or the npm packages are missing, except under CI
  * ({@code CI=true}), where that is a failure.
@@ -51,7 +54,14 @@ final class BrowserIT {
     Options options =
         Options.parse(
             new String[] {
-              "--port", String.valueOf(port), "--strategy", "concurrent", "--token", TOKEN
+              "--port",
+              String.valueOf(port),
+              "--strategy",
+              "concurrent",
+              "--token",
+              TOKEN,
+              "--permessage-deflate",
+              "on"
             },
             Map.of());
     Path screenshot = Path.of("target/browser/dashboard.png");
@@ -65,7 +75,8 @@ final class BrowserIT {
                 "browser-test.mjs",
                 "http://127.0.0.1:" + port,
                 screenshot.toAbsolutePath().toString(),
-                TOKEN)
+                TOKEN,
+                "deflate")
             .directory(SCRIPT_DIR.toFile())
             .redirectErrorStream(true)
             .start();
