@@ -67,6 +67,9 @@ import java.util.function.BiConsumer;
  *   in flight, ahead of queued updates; the client's time to answer counts from that moment. A
  *   client the server is behind on is therefore never closed as unresponsive for a silence the
  *   server caused (issue 15); its own pace is judged by the send timeout and the grace period.
+ *   Signs of life: any message from the client, a pong, and a send that had to wait for the
+ *   transport and then succeeded (the client took earlier bytes); a send completed at once is not
+ *   one, since it may only have reached a buffer with room (a dead peer's, even).
  *
  * The flush clock (self-clocked batching):
  *   A batch flush carries a Handover. An outbox that takes one of its frames straight to the
@@ -535,7 +538,8 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       stage = CompletableFuture.failedFuture(e);
     }
     if (stage instanceof CompletableFuture && ((CompletableFuture<Void>) stage).isDone()) {
-      accept(null, failureOf((CompletableFuture<Void>) stage)); // Sent at once: no callback.
+      // Sent at once: no callback.
+      completedSafely(failureOf((CompletableFuture<Void>) stage), false);
     } else {
       stage.whenComplete(this); // This outbox is the callback: no lambda per send.
     }
@@ -554,22 +558,36 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   }
 
   /**
-   * The completion of the send in flight, on the transport's thread, or on the drainer's when the
-   * send completed at once. In that case the drainer is still in its loop and sends the next frame
-   * itself; otherwise this thread drains. Never throws: a completion stage would swallow the
-   * exception.
+   * The completion of a send that did not complete at once, on the transport's thread (or on any
+   * thread that completes the stage). Never throws: a completion stage would swallow the exception.
    */
   @Override
   public void accept(Void ignored, Throwable error) {
+    completedSafely(error, true);
+  }
+
+  /**
+   * The completion of the send in flight, on the transport's thread, or on the drainer's when the
+   * send completed at once. In that case the drainer is still in its loop and sends the next frame
+   * itself; otherwise this thread drains.
+   *
+   * <p>A send that had to wait and then succeeded is a sign of life, like a pong: the transport
+   * could not take the frame at once, so it waited for the client to take earlier bytes, and the
+   * client did. A client that keeps reading a long backlog is therefore never unresponsive, however
+   * late its pongs, while a dead or hung one fills the buffers, stops completing sends, and is
+   * judged by its silence (and the send timeout). A send completed at once proves nothing: it may
+   * only have reached a buffer with room.
+   */
+  private void completedSafely(Throwable error, boolean waited) {
     try {
-      completed(error);
+      completed(error, waited);
     } catch (RuntimeException | Error e) {
       engine.fault("a send completion", client, e);
       close(CloseReason.INTERNAL_ERROR);
     }
   }
 
-  private void completed(Throwable error) {
+  private void completed(Throwable error, boolean waited) {
     long now = engine.ticker.read();
     Frame frame;
     Broadcast broadcast;
@@ -586,6 +604,10 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       inFlight = null;
       inFlightBroadcast = null;
       drainHere = !draining;
+      if (waited && error == null) {
+        lastHeardNanos = now;
+        pingSentNanos = NOT_WAITING;
+      }
       if (broadcast != null && broadcast == handingOver) {
         handedOver = handingOver.handover;
         handingOver = null;

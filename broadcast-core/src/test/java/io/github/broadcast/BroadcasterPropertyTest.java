@@ -452,6 +452,11 @@ final class BroadcasterPropertyTest {
       holding.sort((a, b) -> a.id.compareTo(b.id)); // HashMap order is not the seed's.
       ProbeClient client = holding.get(random.nextInt(holding.size()));
       log((ok ? "complete" : "fail") + " the held send of " + client);
+      if (ok) {
+        // A send that waited and then succeeded: the client took our bytes. Before the completion,
+        // which may hand over a ping whose wait starts then.
+        heard(client);
+      }
       client.complete(ok);
     }
 
@@ -851,7 +856,10 @@ final class BroadcasterPropertyTest {
       while (any) {
         any = false;
         for (ProbeClient client : new ArrayList<>(meta.keySet())) {
-          any |= client.complete(true);
+          if (client.holding()) {
+            heard(client); // Before the completion, as in completeHeld.
+            any |= client.complete(true);
+          }
         }
       }
       advance(Math.max(batchNanos, 1_000_000) * 2);

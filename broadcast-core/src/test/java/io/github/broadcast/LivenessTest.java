@@ -90,7 +90,38 @@ final class LivenessTest {
 
     client.resume(); // Caught up: the owed ping goes out at once; now it must answer.
     assertThat(client.pings()).isEqualTo(1);
-    for (int second = 0; second < 3; second++) {
+    // The sends that waited and then completed were its last sign of life; silent from there.
+    for (int second = 0; second < 4; second++) {
+      scheduler.advance(Duration.ofSeconds(1));
+      broadcaster.onPong(other);
+    }
+    client.assertClosed(CloseReason.UNRESPONSIVE);
+    other.assertOpen();
+  }
+
+  @Test
+  void
+      aClientThatKeepsTakingAWaitingBacklog_isNotUnresponsive_butSendsThatCompleteAtOnceProveNothing() {
+    build(
+        Broadcasters.newBuilder()
+            .sendTimeout(Duration.ofSeconds(20))
+            .heartbeat(Duration.ofSeconds(1), Duration.ofSeconds(3)));
+    long version = 0;
+    // Never a pong, but every second the socket drains: sends wait, then complete.
+    for (int second = 0; second < 20; second++) {
+      client.stall();
+      broadcaster.publish(update("a", ++version));
+      broadcaster.publish(update("a", ++version));
+      scheduler.advance(Duration.ofSeconds(1));
+      broadcaster.onPong(other);
+      client.resume();
+    }
+    client.assertOpen(); // 20 s without a pong, three times the silence timeout.
+    assertThat(client.pings()).isPositive();
+
+    // Now every send completes at once (a buffer with room, a dead peer's even): still no pong.
+    for (int second = 0; second < 5; second++) {
+      broadcaster.publish(update("a", ++version));
       scheduler.advance(Duration.ofSeconds(1));
       broadcaster.onPong(other);
     }
