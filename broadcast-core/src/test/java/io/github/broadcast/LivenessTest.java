@@ -100,8 +100,7 @@ final class LivenessTest {
   }
 
   @Test
-  void
-      aClientThatKeepsTakingAWaitingBacklog_isNotUnresponsive_butSendsThatCompleteAtOnceProveNothing() {
+  void aClientTakingAWaitingBacklog_isNotUnresponsive_butSendsCompletedAtOnceProveNothing() {
     build(
         Broadcasters.newBuilder()
             .sendTimeout(Duration.ofSeconds(20))
