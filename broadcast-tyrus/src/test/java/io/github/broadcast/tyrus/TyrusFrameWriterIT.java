@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.broadcast.Frame;
 import io.github.broadcast.jakarta.FrameWriter;
+import io.github.broadcast.testing.TextMessages;
 import jakarta.websocket.OnMessage;
 import jakarta.websocket.OnOpen;
 import jakarta.websocket.SendResult;
@@ -16,8 +17,6 @@ import java.net.http.WebSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.glassfish.tyrus.server.Server;
 import org.junit.jupiter.api.AfterEach;
@@ -72,24 +71,10 @@ final class TyrusFrameWriterIT {
   }
 
   /** Connects a JDK client that gathers each whole text message into {@code received}. */
-  private static WebSocket connect(URI uri, List<String> received) throws Exception {
-    StringBuilder partial = new StringBuilder();
-    WebSocket.Listener listener =
-        new WebSocket.Listener() {
-          @Override
-          public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-              received.add(partial.toString());
-              partial.setLength(0);
-            }
-            socket.request(1);
-            return null;
-          }
-        };
+  private static WebSocket connect(URI uri, TextMessages received) throws Exception {
     return HttpClient.newHttpClient()
         .newWebSocketBuilder()
-        .buildAsync(uri, listener)
+        .buildAsync(uri, received)
         .get(10, TimeUnit.SECONDS);
   }
 
@@ -101,19 +86,19 @@ final class TyrusFrameWriterIT {
   @Test
   void framesWrittenDirectly_arriveWhole_andInOrderWithTyrusOwnSends() throws Exception {
     URI uri = URI.create("ws://127.0.0.1:" + server.getPort() + "/raw");
-    List<String> received = new CopyOnWriteArrayList<>();
+    TextMessages received = new TextMessages();
     WebSocket client = connect(uri, received);
     await().until(() -> RawEndpoint.lastSink != null);
     client.sendText("go", true);
-    await().until(() -> received.size() == 4);
-    assertThat(received)
+    await().until(() -> received.messages().size() == 4);
+    assertThat(received.messages())
         .containsExactly("one", "two".repeat(100), "three".repeat(20_000), "through Tyrus");
   }
 
   @Test
   void aSessionWithAnIdleTimeout_sendsThroughTyrus() throws Exception {
     URI uri = URI.create("ws://127.0.0.1:" + server.getPort() + "/raw");
-    connect(uri, new CopyOnWriteArrayList<>());
+    connect(uri, new TextMessages());
     await().until(() -> RawEndpoint.lastSession != null);
     Session session = RawEndpoint.lastSession;
     session.setMaxIdleTimeout(60_000);

@@ -5,15 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.broadcast.examples.dashboard.core.Json;
+import io.github.broadcast.testing.TextMessages;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -74,26 +72,10 @@ final class HttpEndpointsIT {
   @Test
   void goodHook_isAccepted_andShowsInSessionsAndOnTheWebSocket() throws Exception {
     start();
-    List<String> messages = new CopyOnWriteArrayList<>();
+    TextMessages received = new TextMessages();
+    List<String> messages = received.messages();
     URI ws = URI.create("ws://127.0.0.1:" + server.port() + "/ws/dashboard");
-    http.newWebSocketBuilder()
-        .buildAsync(
-            ws,
-            new WebSocket.Listener() {
-              private final StringBuilder text = new StringBuilder();
-
-              @Override
-              public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                text.append(data);
-                if (last) {
-                  messages.add(text.toString());
-                  text.setLength(0);
-                }
-                socket.request(1);
-                return null;
-              }
-            })
-        .join();
+    http.newWebSocketBuilder().buildAsync(ws, received).join();
     // The handshake's answer can arrive before the server has registered the client: wait for
     // its initial_state, or the hook's session may travel in it instead of in an update.
     await().until(() -> !messages.isEmpty());
