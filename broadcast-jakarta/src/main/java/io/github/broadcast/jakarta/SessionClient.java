@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A core {@link Client} over a {@code jakarta.websocket.Session}: sends go through the container's
@@ -53,10 +54,10 @@ final class SessionClient implements Client, SendHandler {
   private final String id;
   private final TokenBucket inbound;
   private final Runnable onRelease;
-  private final AtomicBoolean inFlight = new AtomicBoolean();
+  // The stage of the send in flight, null when none: set before the send starts, taken by its
+  // one completion.
+  private final AtomicReference<CompletableFuture<Void>> inFlight = new AtomicReference<>();
   private final AtomicBoolean released = new AtomicBoolean();
-  // The send in flight; written before the send starts, read by its one completion.
-  private volatile CompletableFuture<Void> pending;
 
   SessionClient(Session session, TokenBucket inbound, Runnable onRelease) {
     this(session, null, inbound, onRelease);
@@ -77,12 +78,11 @@ final class SessionClient implements Client, SendHandler {
 
   @Override
   public CompletionStage<Void> send(Frame frame) {
-    if (!inFlight.compareAndSet(false, true)) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (!inFlight.compareAndSet(null, done)) {
       return CompletableFuture.failedFuture(
           new IllegalStateException("a send is already in flight on " + id));
     }
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    pending = done;
     try {
       if (sink != null) {
         sink.write(frame, this);
@@ -91,8 +91,7 @@ final class SessionClient implements Client, SendHandler {
       }
     } catch (RuntimeException e) {
       // Tyrus throws IllegalStateException on a session that closed meanwhile.
-      pending = null;
-      inFlight.set(false);
+      inFlight.compareAndSet(done, null);
       done.completeExceptionally(e);
     }
     return done;
@@ -101,9 +100,7 @@ final class SessionClient implements Client, SendHandler {
   /** The container's completion of the send in flight. */
   @Override
   public void onResult(SendResult result) {
-    CompletableFuture<Void> done = pending;
-    pending = null;
-    inFlight.set(false);
+    CompletableFuture<Void> done = inFlight.getAndSet(null);
     if (done == null) {
       return; // A container that reports twice; the first report counted.
     }
