@@ -268,6 +268,16 @@ final class BatchingBroadcaster implements Broadcaster {
   }
 
   @Override
+  public boolean onAck(Client client, long framesApplied) {
+    return engine.onAck(client, framesApplied);
+  }
+
+  @Override
+  public void onMessage(Client client) {
+    engine.onMessage(client);
+  }
+
+  @Override
   public BroadcastStats stats() {
     return engine.stats();
   }

@@ -21,18 +21,17 @@ final class Broadcast {
   final long originNanos;
   final long startNanos;
   final Handover handover; // The batch flush this belongs to, or null.
+  final long firstSeq; // The view positions of its first and last update.
+  final long lastSeq;
 
   private final AtomicInteger references = new AtomicInteger();
-
-  // Guarded by the registry lock (outboxes conflate only while a publisher offers under it):
-  // each update's size as a batch of one, measured when an outbox first conflates it.
-  private int[] entryBytes;
 
   /**
    * @param batch whether {@code frame} is a {@code batch_update}
    * @param originNanos when the oldest update was accepted (a batch waits before it starts)
    * @param startNanos when the broadcast was offered to the clients
    * @param handover the flush clock to tell when ready clients have it, or null
+   * @param firstSeq the position in the view of its first update (the others follow it)
    */
   Broadcast(
       Frame frame,
@@ -40,40 +39,20 @@ final class Broadcast {
       boolean batch,
       long originNanos,
       long startNanos,
-      Handover handover) {
+      Handover handover,
+      long firstSeq) {
     this.frame = frame;
     this.updates = updates;
     this.batch = batch;
     this.originNanos = originNanos;
     this.startNanos = startNanos;
     this.handover = handover;
+    this.firstSeq = firstSeq;
+    this.lastSeq = firstSeq + updates.size() - 1;
   }
 
   // Written by the publisher before its last release; read by whoever releases last.
   private int clients;
-
-  /**
-   * Returns the UTF-8 bytes of update {@code index} encoded as a {@code batch_update} of one, or -1
-   * if the codec failed. Each update is measured at most once per broadcast, however many outboxes
-   * conflate it; a conflated catch-up is never larger than the sum of its entries measured so (see
-   * {@link MessageCodec#batchUpdate}). Called under the registry lock.
-   */
-  long entryBytes(int index, FanoutBroadcaster engine) {
-    if (entryBytes == null) {
-      entryBytes = new int[updates.size()];
-    }
-    int bytes = entryBytes[index];
-    if (bytes == 0) {
-      if (batch && updates.size() == 1) {
-        bytes = frame.bytes();
-      } else {
-        Frame alone = engine.encodeEntry(updates.get(index));
-        bytes = alone == null ? -1 : alone.bytes();
-      }
-      entryBytes[index] = bytes;
-    }
-    return bytes;
-  }
 
   /** Sets one reference per outbox about to be offered the broadcast, plus the publisher's. */
   void expect(int outboxes) {

@@ -13,6 +13,8 @@ import java.util.Map;
  * read at the snapshot. Metrics libraries bind to this from outside; the core depends on none.
  *
  * @param clients clients registered now
+ * @param clientsBehind clients owed a catch-up or a resync now: paced clients that have not yet
+ *     consumed what they were sent, and clients past their outbox limit
  * @param published updates accepted by {@code publish}
  * @param staleUpdates updates discarded because a newer version of their session was already
  *     published
@@ -23,10 +25,12 @@ import java.util.Map;
  * @param framesSent frames whose send completed, summed over clients
  * @param bytesSent UTF-8 bytes of those frames
  * @param updatesDropped updates an overflow policy coalesced away or dropped, summed over clients
+ *     (counted when the client is sent its catch-up or resync); pacing drops none
  * @param resyncs snapshots sent to bring a client back after an overflow
  * @param faults exceptions thrown by a codec, a listener or a client and contained: each is logged
  *     (at most one line a second) and affects only the client concerned
- * @param queuedBytes bytes waiting in all outboxes now, not counting frames in flight
+ * @param queuedBytes bytes of frames waiting in all outboxes now, not counting frames in flight; a
+ *     client behind holds a cursor into the view, not bytes
  * @param closes clients closed by the broadcaster, by reason
  * @param latencyP50 median time from publish to a client's send completing
  * @param latencyP99 99th percentile of the same
@@ -34,6 +38,7 @@ import java.util.Map;
  */
 public record BroadcastStats(
     int clients,
+    int clientsBehind,
     long published,
     long staleUpdates,
     long updatesCoalesced,

@@ -77,8 +77,27 @@ public interface Broadcaster extends AutoCloseable {
    */
   void onPing(Client client);
 
-  /** Records that a transport-level pong (or any message) arrived from {@code client}. */
+  /**
+   * Records that {@code client} answered the latest ping {@link Client#ping()} handed over: a sign
+   * of life and, in a paced broadcaster, proof that the client consumed every frame sent before
+   * that ping, which lets the next one go. A transport calls it only for the pong whose payload
+   * matches its latest ping; any other pong is {@link #onMessage}.
+   */
   void onPong(Client client);
+
+  /**
+   * Records that {@code client} says it has applied the first {@code framesApplied} data frames it
+   * was sent ({@code initial_state}, {@code session_update} and {@code batch_update}, counted from
+   * its connection): a sign of life and, for a client that {@link Client#acknowledges()} in a paced
+   * broadcaster, proof that it consumed them. A count beyond what was sent proves what was sent.
+   *
+   * @return whether it acknowledged a frame not acknowledged before; a transport counts any other
+   *     acknowledgement against the client's inbound message rate
+   */
+  boolean onAck(Client client, long framesApplied);
+
+  /** Records that any other message arrived from {@code client}: a sign of life, no more. */
+  void onMessage(Client client);
 
   /** Returns a snapshot of the counters; cheap enough to call once a second. */
   BroadcastStats stats();

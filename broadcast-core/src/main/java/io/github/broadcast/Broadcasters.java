@@ -23,13 +23,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@link #backpressure()}</td><td>a bounded outbox per client (1 MiB, 1,024 frames),
  *       conflating on overflow; a client behind for 30 s is closed</td><td>clients on slow or
  *       unreliable links</td></tr>
- *   <tr><td>{@link #production()}</td><td>batched over backpressure</td><td>the default for a
- *       dashboard</td></tr>
+ *   <tr><td>{@link #production()}</td><td>backpressure, paced by what each client has consumed
+ *       ({@link Builder#paced()}): an idle client gets an update at once, a busy one one frame
+ *       per round trip with the latest state of everything that changed</td><td>the default, at
+ *       any fan-out and on any link</td></tr>
  * </table>
  *
  * <pre>{@code
  * Broadcaster broadcaster = Broadcasters.Preset.PRODUCTION.newBuilder()
- *     .batchInterval(Duration.ofMillis(100))
+ *     .heartbeat(Duration.ofSeconds(15), Duration.ofSeconds(45))
  *     .outboxLimits(OutboxLimits.DEFAULT.withMaxBytes(256 * 1024))
  *     .listener(myListener)
  *     .build();
@@ -59,7 +61,7 @@ public final class Broadcasters {
     return Preset.BACKPRESSURE.newBuilder().build();
   }
 
-  /** Batched over backpressure: the recommended default. */
+  /** Backpressure paced by consumption: the recommended default; see the class table. */
   public static Broadcaster production() {
     return Preset.PRODUCTION.newBuilder().build();
   }
@@ -106,7 +108,7 @@ public final class Broadcasters {
     PRODUCTION {
       @Override
       Builder configure(Builder builder) {
-        return BACKPRESSURE.configure(builder).batchInterval(DEFAULT_BATCH_INTERVAL);
+        return BACKPRESSURE.configure(builder).paced();
       }
     };
 
@@ -117,9 +119,14 @@ public final class Broadcasters {
       return configure(new Builder());
     }
 
-    /** Returns whether this preset coalesces updates into batches. */
+    /** Returns whether this preset coalesces updates into batches on a flush clock. */
     public boolean isBatched() {
-      return this == BATCHED || this == PRODUCTION;
+      return this == BATCHED;
+    }
+
+    /** Returns whether this preset paces each client by what it has consumed. */
+    public boolean isPaced() {
+      return this == PRODUCTION;
     }
 
     /** Returns whether this preset bounds each client's outbox (and so has an overflow policy). */
@@ -152,6 +159,7 @@ public final class Broadcasters {
     Duration batchInterval;
     Duration maxBatchDelay;
     int maxBatchEntries = Integer.MAX_VALUE;
+    boolean paced;
     Duration pingInterval;
     Duration silenceTimeout;
     Duration slowBroadcastThreshold = Duration.ofMillis(100);
@@ -239,6 +247,27 @@ public final class Broadcasters {
       return this;
     }
 
+    /**
+     * Paces each client by what it has consumed, not by what its socket took: a client is sent a
+     * data frame only while what it was sent and has not yet proven consumed stays under a small
+     * window (16 KiB; one frame always goes, whatever its size). Meanwhile its updates coalesce,
+     * latest state per session, and go as one frame when the proof arrives: an idle client gets an
+     * update at once, a busy one one frame per round trip with everything that changed, and no
+     * client's backlog waits in kernel buffers where nothing can see it.
+     *
+     * <p>The proof is a WebSocket pong answering a ping sent after the frames ({@link
+     * Client#ping()}), or, for a client that {@link Client#acknowledges()}, its own acknowledgement
+     * ({@link Broadcaster#onAck}). A client whose transport has no pings is paced by its send
+     * completions, as without this option; until a client first proves anything, a frame it has not
+     * proven within a second counts as consumed. Needs {@link #outboxLimits}: the coalesced state
+     * is bounded by them, and past {@code maxBytes} the overflow policy applies. Default off; on in
+     * the production preset.
+     */
+    public Builder paced() {
+      this.paced = true;
+      return this;
+    }
+
     /** Caps the sessions in one batch frame; a larger flush is split. Default: no cap. */
     public Builder maxBatchEntries(int maxBatchEntries) {
       this.maxBatchEntries = (int) Checks.requirePositive("maxBatchEntries", maxBatchEntries);
@@ -309,6 +338,12 @@ public final class Broadcasters {
               + " send, so nothing ever queues",
           outboxLimits);
       Checks.requireState(
+          !(paced && outboxLimits == OutboxLimits.UNBOUNDED),
+          "paced() needs outboxLimits: a client's coalesced state is bounded by them");
+      Checks.requireState(
+          !(sequential && paced),
+          "sequential() cannot be combined with paced(): its publisher waits for every send");
+      Checks.requireState(
           !(overflowPolicySet && outboxLimits == OutboxLimits.UNBOUNDED),
           "overflowPolicy (%s) needs outboxLimits: an unbounded outbox never overflows",
           overflowPolicy);
@@ -363,6 +398,8 @@ public final class Broadcasters {
           + batchInterval
           + ", maxBatchEntries="
           + maxBatchEntries
+          + ", paced="
+          + paced
           + ", heartbeat="
           + pingInterval
           + "/"

@@ -33,11 +33,28 @@ public interface Client {
   CompletionStage<Void> send(Frame frame);
 
   /**
-   * Sends a transport-level ping (a WebSocket ping frame). The broadcaster calls it on the
-   * heartbeat interval, when one is configured, and expects {@link Broadcaster#onPong} when the
-   * answer arrives. The default does nothing, for transports that have no pings.
+   * Starts sending a transport-level ping (a WebSocket ping frame), after every frame sent before
+   * it, and returns true; the broadcaster then expects {@link Broadcaster#onPong} when the answer
+   * to this latest ping arrives. The broadcaster calls it on the heartbeat interval and, when
+   * paced, after data frames, to learn what the client has consumed; never while a send is in
+   * flight. Like {@link #send}, it must not block.
+   *
+   * <p>The default sends nothing and returns false, for transports without pings: such a client is
+   * never held to the heartbeat's silence rule and is paced by its send completions.
    */
-  default void ping() {}
+  default boolean ping() {
+    return false;
+  }
+
+  /**
+   * Returns whether this client acknowledges the data frames it applies ({@link
+   * Broadcaster#onAck}), so that a paced broadcaster paces it by its acknowledgements instead of
+   * its pongs: a page that acknowledges after applying (or drawing) a frame counts as busy while
+   * its main thread is. Fixed for the client's life; the default is false.
+   */
+  default boolean acknowledges() {
+    return false;
+  }
 
   /** Closes the connection with {@code reason}'s close code; see the class rules. */
   void close(CloseReason reason);

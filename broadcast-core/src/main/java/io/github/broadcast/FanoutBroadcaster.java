@@ -4,10 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,7 +55,7 @@ import java.util.concurrent.TimeUnit;
  * the registry; outboxes guard themselves; {@code outboxes} is a copy-on-write array, published
  * through a volatile field for the sweep and the stats.
  */
-final class FanoutBroadcaster implements Broadcaster {
+final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
 
   private static final System.Logger logger = System.getLogger(Broadcaster.class.getName());
   private static final Outbox[] NO_OUTBOXES = {};
@@ -67,12 +65,7 @@ final class FanoutBroadcaster implements Broadcaster {
   final MessageCodec codec;
   final Ticker ticker;
   final StatsRecorder stats = new StatsRecorder();
-  final OutboxLimits limits;
-  final OverflowPolicy policy;
-  final long sendTimeoutNanos;
-  final long graceNanos;
-  final long pingIntervalNanos; // 0 when heartbeats are off.
-  final long silenceNanos;
+  private final Outbox.Settings settings;
   private final long slowBroadcastNanos;
   private final boolean sequential;
   private final BroadcastListener listener;
@@ -83,10 +76,8 @@ final class FanoutBroadcaster implements Broadcaster {
   private final LogGate faultLog;
 
   private final Object lock = new Object();
-  // Guarded by lock.
-  private final LinkedHashMap<String, SessionUpdate> view = new LinkedHashMap<>();
-  // Guarded by lock: tombstones in the view, oldest first.
-  private final ArrayDeque<SessionUpdate> tombstones = new ArrayDeque<>();
+  // Guarded by lock: the latest update per session, in the order of their changes.
+  private final View view = new View(MAX_TOMBSTONES);
   // Guarded by lock: initial_state of the view, encoded on demand; null after any change.
   private Frame snapshot;
   // Guarded by lock.
@@ -101,12 +92,15 @@ final class FanoutBroadcaster implements Broadcaster {
   FanoutBroadcaster(Broadcasters.Builder builder, Scheduler scheduler, Runnable onClose) {
     this.codec = builder.codec;
     this.ticker = builder.ticker;
-    this.limits = builder.outboxLimits;
-    this.policy = builder.overflowPolicy;
-    this.sendTimeoutNanos = builder.sendTimeout.toNanos();
-    this.graceNanos = limits.grace().toNanos();
-    this.pingIntervalNanos = builder.pingInterval == null ? 0 : builder.pingInterval.toNanos();
-    this.silenceNanos = builder.silenceTimeout == null ? 0 : builder.silenceTimeout.toNanos();
+    this.settings =
+        new Outbox.Settings(
+            builder.ticker,
+            builder.outboxLimits,
+            builder.overflowPolicy,
+            builder.sendTimeout.toNanos(),
+            builder.pingInterval == null ? 0 : builder.pingInterval.toNanos(),
+            builder.silenceTimeout == null ? 0 : builder.silenceTimeout.toNanos(),
+            builder.paced);
     this.slowBroadcastNanos = builder.slowBroadcastThreshold.toNanos();
     this.sequential = builder.sequential;
     this.listener = builder.listener;
@@ -152,7 +146,7 @@ final class FanoutBroadcaster implements Broadcaster {
       } catch (CodecFailure e) {
         failure = e;
       }
-      outbox = new Outbox(this, client, initialState, ticker.read());
+      outbox = new Outbox(this, settings, client, initialState, ticker.read());
       if (failure == null) {
         byClient.put(client, outbox);
         Outbox[] current = outboxes;
@@ -178,7 +172,8 @@ final class FanoutBroadcaster implements Broadcaster {
   }
 
   /** Removes a closed outbox from the registry; called by the outbox, outside its monitor. */
-  void remove(Outbox outbox) {
+  @Override
+  public void remove(Outbox outbox) {
     synchronized (lock) {
       if (byClient.remove(outbox.client, outbox)) {
         Outbox[] current = outboxes;
@@ -238,6 +233,9 @@ final class FanoutBroadcaster implements Broadcaster {
       return false;
     }
     for (Outbox outbox : targets) {
+      if (outbox == null) {
+        break; // The end of those that took it.
+      }
       outbox.drain(); // Never throws; no lock is held.
       if (sequential) {
         awaitIdle(outbox);
@@ -247,8 +245,9 @@ final class FanoutBroadcaster implements Broadcaster {
   }
 
   /**
-   * Checks, encodes, applies and queues the updates under the lock; returns the outboxes to drain,
-   * or null if closed.
+   * Checks, encodes, applies and queues the updates under the lock; returns the outboxes to drain
+   * (those it changed, up to the first null), or null if closed. An outbox that keeps a cursor is
+   * passed by without its monitor: a busy client costs the publisher one read.
    *
    * @throws CodecFailure if the frame cannot be encoded; then nothing changed
    */
@@ -264,6 +263,7 @@ final class FanoutBroadcaster implements Broadcaster {
     Frame frame = outboxes.length == 0 ? null : encode(updates, batch);
     Broadcast broadcast;
     Outbox[] targets;
+    Outbox[] changed;
     int queued = 0;
     synchronized (lock) {
       if (closed) {
@@ -287,23 +287,32 @@ final class FanoutBroadcaster implements Broadcaster {
       if (frame == null && targets.length > 0) {
         frame = encode(fresh, batch); // Before the view moves: a failure changes nothing.
       }
-      applyLocked(fresh);
+      long firstSeq = applyLocked(fresh, originNanos);
       if (targets.length == 0) {
         return NO_OUTBOXES;
       }
       long now = ticker.read();
-      broadcast = new Broadcast(frame, fresh, batch, originNanos, now, handover);
+      broadcast = new Broadcast(frame, fresh, batch, originNanos, now, handover, firstSeq);
       broadcast.expect(targets.length);
+      changed = new Outbox[targets.length];
+      int n = 0;
       for (Outbox outbox : targets) {
-        if (outbox.enqueue(broadcast, now)) {
+        if (outbox.passesBy()) {
+          continue;
+        }
+        int result = outbox.enqueue(broadcast, now);
+        if (result == Outbox.QUEUED) {
           queued++;
+        }
+        if (result != Outbox.PASSED) {
+          changed[n++] = outbox;
         }
       }
     }
     if (broadcast.offered(queued, targets.length)) {
       broadcastDone(broadcast, ticker.read(), /* slowestClientId= */ null);
     }
-    return targets;
+    return changed;
   }
 
   private List<SessionUpdate> freshLocked(List<SessionUpdate> updates) {
@@ -316,32 +325,22 @@ final class FanoutBroadcaster implements Broadcaster {
     return fresh;
   }
 
-  private void applyLocked(List<SessionUpdate> fresh) {
+  /** Applies {@code fresh} to the view, in order; returns the position of the first. */
+  private long applyLocked(List<SessionUpdate> fresh, long originNanos) {
+    long first = view.head() + 1;
     for (SessionUpdate update : fresh) {
-      view.put(update.sessionId(), update);
-      if (update.isTombstone()) {
-        tombstones.add(update);
-      }
-    }
-    while (tombstones.size() > MAX_TOMBSTONES) {
-      SessionUpdate oldest = tombstones.poll();
-      view.remove(oldest.sessionId(), oldest); // Only if not revived since.
+      view.apply(update, originNanos);
     }
     snapshot = null;
+    return first;
   }
 
   /** Returns the view as initial_state, encoded once per change of the view. */
   private Frame snapshotLocked() {
     if (snapshot == null) {
-      List<SessionUpdate> live = new ArrayList<>(view.size());
-      for (SessionUpdate update : view.values()) {
-        if (!update.isTombstone()) {
-          live.add(update);
-        }
-      }
       stats.encoded();
       try {
-        snapshot = codec.initialState(live);
+        snapshot = codec.initialState(View.updates(view.live()));
       } catch (RuntimeException e) {
         throw new CodecFailure(e);
       }
@@ -353,7 +352,8 @@ final class FanoutBroadcaster implements Broadcaster {
    * Gives {@code outbox} the resync snapshot it owes, taken at this point of the order. Returns
    * false if the snapshot cannot be encoded (the fault is counted and logged).
    */
-  boolean installResync(Outbox outbox) {
+  @Override
+  public boolean installResync(Outbox outbox) {
     boolean installed;
     synchronized (lock) {
       try {
@@ -367,6 +367,28 @@ final class FanoutBroadcaster implements Broadcaster {
       stats.resynced();
     }
     return true;
+  }
+
+  /**
+   * Takes what {@code outbox} is owed after its cursor, at this point of the publish order: the
+   * latest update of every session that changed since, tombstones included. A cursor from before a
+   * dropped tombstone is owed a resync instead (returns null; the outbox's next step installs it).
+   */
+  @Override
+  public View.Updates takeCatchUp(Outbox outbox) {
+    synchronized (lock) {
+      long cursor = outbox.owedCursor();
+      if (!Outbox.owes(cursor)) {
+        return null;
+      }
+      if (!view.remembers(cursor)) {
+        outbox.cursorForgotten(view.head() - cursor);
+        return null;
+      }
+      List<View.Entry> changed = view.changedSince(cursor);
+      outbox.catchUpTaken(view.head() - cursor - changed.size());
+      return changed.isEmpty() ? null : View.updates(changed);
+    }
   }
 
   /** Encodes one broadcast frame. */
@@ -383,7 +405,8 @@ final class FanoutBroadcaster implements Broadcaster {
    * Encodes one client's conflated catch-up, the only per-client encoding (after an overflow); null
    * if the codec failed (counted and logged).
    */
-  Frame encodeCatchUp(Client client, List<SessionUpdate> latest) {
+  @Override
+  public Frame encodeCatchUp(Client client, List<SessionUpdate> latest) {
     stats.encoded();
     try {
       return codec.batchUpdate(latest);
@@ -394,25 +417,12 @@ final class FanoutBroadcaster implements Broadcaster {
   }
 
   /** Encodes a pong; null if the codec failed (counted and logged). */
-  Frame encodePong(Client client) {
+  @Override
+  public Frame encodePong(Client client) {
     try {
       return codec.pong();
     } catch (RuntimeException e) {
       fault("encoding a pong", client, e);
-      return null;
-    }
-  }
-
-  /**
-   * Encodes {@code update} as a batch of one, to measure it for a conflated map; null if the codec
-   * failed (counted and logged). Called under the registry lock, once per update of a broadcast
-   * that some outbox conflates.
-   */
-  Frame encodeEntry(SessionUpdate update) {
-    try {
-      return codec.batchUpdate(List.of(update));
-    } catch (RuntimeException e) {
-      fault("measuring " + update, null, e);
       return null;
     }
   }
@@ -441,6 +451,24 @@ final class FanoutBroadcaster implements Broadcaster {
   @Override
   public void onPong(Client client) {
     Outbox outbox = byClient.get(requireNonNull(client, "client"));
+    if (outbox != null && outbox.pong(ticker.read())) {
+      outbox.drain(); // The pong reopened its window.
+    }
+  }
+
+  @Override
+  public boolean onAck(Client client, long framesApplied) {
+    Outbox outbox = byClient.get(requireNonNull(client, "client"));
+    if (outbox == null || !outbox.ack(framesApplied, ticker.read())) {
+      return false;
+    }
+    outbox.drain(); // The ack reopened its window.
+    return true;
+  }
+
+  @Override
+  public void onMessage(Client client) {
+    Outbox outbox = byClient.get(requireNonNull(client, "client"));
     if (outbox != null) {
       outbox.heard(ticker.read());
     }
@@ -450,10 +478,14 @@ final class FanoutBroadcaster implements Broadcaster {
   public BroadcastStats stats() {
     Outbox[] current = outboxes;
     long queued = 0;
+    int behind = 0;
     for (Outbox outbox : current) {
       queued += outbox.queuedBytes();
+      if (outbox.isBehind()) {
+        behind++;
+      }
     }
-    return stats.snapshot(current.length, queued);
+    return stats.snapshot(current.length, behind, queued);
   }
 
   /** Returns the bytes waiting for {@code client}, or -1 if it is not registered. */
@@ -539,7 +571,8 @@ final class FanoutBroadcaster implements Broadcaster {
    * publisher. Every slow broadcast reaches the listener; the log gets at most one warning per
    * second, counting the ones it left out, so a client that is slow for minutes cannot flood it.
    */
-  void broadcastDone(Broadcast broadcast, long nowNanos, String slowestClientId) {
+  @Override
+  public void broadcastDone(Broadcast broadcast, long nowNanos, String slowestClientId) {
     long took = nowNanos - broadcast.startNanos;
     if (took <= slowBroadcastNanos || broadcast.clients() == 0) {
       return;
@@ -570,7 +603,8 @@ final class FanoutBroadcaster implements Broadcaster {
                 LogGate.suffix(suppressed, "slow broadcasts")));
   }
 
-  void clientClosed(Outbox outbox, CloseReason reason) {
+  @Override
+  public void clientClosed(Outbox outbox, CloseReason reason) {
     stats.closed(reason);
     if (reason != CloseReason.SHUTDOWN) {
       // Slow and silent clients are what an operator looks for; failed sends are routine.
@@ -586,7 +620,8 @@ final class FanoutBroadcaster implements Broadcaster {
   }
 
   /** Counts a completed send, and tells the listener how long an update took to reach it. */
-  void sent(Outbox outbox, Frame frame, long latencyNanos) {
+  @Override
+  public void sent(Outbox outbox, Frame frame, long latencyNanos) {
     stats.sent(frame, latencyNanos);
     if (latencyNanos >= 0) {
       try {
@@ -597,16 +632,18 @@ final class FanoutBroadcaster implements Broadcaster {
     }
   }
 
-  void updatesDropped(Client client, int updates) {
+  @Override
+  public void updatesDropped(Client client, int updates) {
     stats.dropped(updates);
     try {
-      listener.updatesDropped(client.id(), policy, updates);
+      listener.updatesDropped(client.id(), settings.policy(), updates);
     } catch (RuntimeException e) {
       fault("BroadcastListener.updatesDropped", client, e);
     }
   }
 
-  void logSendFailure(Client client, Throwable error) {
+  @Override
+  public void logSendFailure(Client client, Throwable error) {
     logger.log(Level.DEBUG, () -> "client " + client.id() + " failed: " + error);
   }
 
@@ -614,7 +651,8 @@ final class FanoutBroadcaster implements Broadcaster {
    * Counts a contained failure of a codec, listener or client, and logs it: at most one line a
    * second, with the number left out since the last.
    */
-  void fault(String where, Client client, Throwable error) {
+  @Override
+  public void fault(String where, Client client, Throwable error) {
     stats.fault();
     long suppressed = faultLog.admit(ticker.read());
     if (suppressed == LogGate.SUPPRESSED) {
@@ -646,11 +684,13 @@ final class FanoutBroadcaster implements Broadcaster {
         + ", clients="
         + outboxes.length
         + ", limits="
-        + limits
+        + settings.limits()
         + ", policy="
-        + policy
+        + settings.policy()
         + ", sendTimeout="
-        + TimeUnit.NANOSECONDS.toMillis(sendTimeoutNanos)
-        + "ms]";
+        + TimeUnit.NANOSECONDS.toMillis(settings.sendTimeoutNanos())
+        + "ms"
+        + (settings.paced() ? ", paced" : "")
+        + "]";
   }
 }

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,6 +37,9 @@ final class JsonCodec implements MessageCodec {
 
   @Override
   public Frame initialState(Collection<SessionUpdate> sessions) {
+    if (sessions instanceof View.Updates) {
+      return join(INITIAL_STATE, (View.Updates) sessions, /* skipTombstones= */ true);
+    }
     return write(
         gen -> {
           gen.writeStringField("type", "initial_state");
@@ -63,6 +67,9 @@ final class JsonCodec implements MessageCodec {
 
   @Override
   public Frame batchUpdate(Collection<SessionUpdate> updates) {
+    if (updates instanceof View.Updates) {
+      return join(BATCH_UPDATE, (View.Updates) updates, /* skipTombstones= */ false);
+    }
     return write(
         gen -> {
           gen.writeStringField("type", "batch_update");
@@ -78,6 +85,60 @@ final class JsonCodec implements MessageCodec {
   @Override
   public Frame pong() {
     return pong;
+  }
+
+  private static final byte[] INITIAL_STATE =
+      "{\"type\":\"initial_state\",\"sessions\":[".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] BATCH_UPDATE =
+      "{\"type\":\"batch_update\",\"sessions\":[".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] END = "]}".getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * Writes the same bytes as the streaming path, from each view entry's session object, encoded
+   * once per entry and memoized on it: a catch-up or a snapshot costs a copy per session, not an
+   * encoding.
+   */
+  private Frame join(byte[] prefix, View.Updates updates, boolean skipTombstones) {
+    List<View.Entry> entries = updates.entries;
+    byte[][] parts = new byte[entries.size()][];
+    int size = prefix.length + END.length;
+    int count = 0;
+    for (View.Entry entry : entries) {
+      if (skipTombstones && entry.update.isTombstone()) {
+        continue;
+      }
+      byte[] part = entry.jsonPart;
+      if (part == null) {
+        part = part(entry.update);
+        entry.jsonPart = part;
+      }
+      parts[count++] = part;
+      size += part.length;
+    }
+    size += Math.max(0, count - 1); // Commas.
+    byte[] out = new byte[size];
+    System.arraycopy(prefix, 0, out, 0, prefix.length);
+    int at = prefix.length;
+    for (int i = 0; i < count; i++) {
+      if (i > 0) {
+        out[at++] = ',';
+      }
+      System.arraycopy(parts[i], 0, out, at, parts[i].length);
+      at += parts[i].length;
+    }
+    System.arraycopy(END, 0, out, at, END.length);
+    return new Frame(new String(out, StandardCharsets.UTF_8), size);
+  }
+
+  /** Encodes one session object, as {@link #writeSession} writes it inside a message. */
+  private byte[] part(SessionUpdate update) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try (JsonGenerator gen = mapper.createGenerator(out, JsonEncoding.UTF8)) {
+      writeSession(gen, update);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not encode " + update, e);
+    }
+    return out.toByteArray();
   }
 
   /** The session object as a tree, by the same rules as {@link #writeSession}. */

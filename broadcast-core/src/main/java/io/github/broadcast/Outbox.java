@@ -2,7 +2,6 @@ package io.github.broadcast;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -15,15 +14,14 @@ import java.util.function.BiConsumer;
  *
  * Concurrency:
  *   Every mutable field is guarded by this outbox's monitor. Three kinds of thread touch it: the
- *   publisher (enqueue, inside the registry lock), transport threads (send completions) and the
- *   scheduler (check, for timeouts and heartbeats). None of them sends, closes, pings, completes
- *   a future or calls a listener while holding the monitor: each decides under the lock and acts
- *   after it (OkHttp's RealWebSocket does the same). No library lock is held across any call
- *   into the client, so a transport whose send completes inline may call straight back into the
- *   broadcaster (Issue19Test.noSendClosePingUnderALibraryLock, BroadcasterPropertyTest). The
- *   lock order is registry lock, then outbox monitor, never the reverse. The one codec call made
- *   under the monitor measures an update entering a conflated map (Broadcast.entryBytes), at
- *   most once per broadcast.
+ *   publisher (enqueue, inside the registry lock), transport threads (send completions, pongs and
+ *   acks) and the scheduler (check, for timeouts and heartbeats). None of them sends, closes,
+ *   pings, completes a future or calls a listener while holding the monitor: each decides under
+ *   the lock and acts after it (OkHttp's RealWebSocket does the same). No library lock is held
+ *   across any call into the client, so a transport whose send completes inline may call straight
+ *   back into the broadcaster (Issue19Test.noSendClosePingUnderALibraryLock,
+ *   BroadcasterPropertyTest). The lock order is registry lock, then outbox monitor, never the
+ *   reverse; no codec call is made under the monitor.
  *
  *   One drainer at a time, by the `draining` flag: whoever finds new work calls drain(); if a
  *   drainer is already running, the call returns and the running drainer sees the work, because
@@ -32,99 +30,180 @@ import java.util.function.BiConsumer;
  *   drain() unless a drainer is running. A send that completes synchronously, inside
  *   client.send, finds the flag set and leaves the next send to the drainer's loop, so the
  *   stack never grows with the queue (a trampoline, as in Tyrus' TaskProcessor). The outbox is
- *   itself the completion callback, the send in flight is three fields, and a send that completed
+ *   itself the completion callback, the send in flight is a few fields, and a send that completed
  *   at once is finished without a callback: a send allocates nothing here.
+ *
+ * Pacing (ClientClock):
+ *   A send completes when the transport took the frame, not when the client read it. In a paced
+ *   broadcaster each client's clock counts the data frames it was sent against those it proved it
+ *   consumed (a pong answering a ping sent after them, or its own ack), and a data frame starts
+ *   only while the client's window is open (OutboxTest, ClientClockTest). While it is closed, the
+ *   client stops taking broadcasts and keeps a cursor instead (see "Coalescing"), and when a proof
+ *   reopens the window it is sent everything that changed meanwhile as one catch-up: one frame
+ *   per round trip, latest state per session. That is pacing, not an overflow: no update is
+ *   counted as dropped and no listener hears of it. A client that is idle when a broadcast comes
+ *   still takes the shared frame at once. A client whose transport has no pings, or one of an
+ *   unpaced broadcaster, is paced by its send completions, by the rules below.
  *
  * Faults:
  *   Nothing that a codec, a listener or the client throws escapes drain() or leaves `draining`
- *   set, so no failure can wedge a client (issue 19, F2). A catch-up the codec cannot encode
+ *   set, so no failure can wedge a client (Issue19Test). A catch-up the codec cannot encode
  *   becomes an owed resync; a resync snapshot or a pong it cannot encode closes this client with
  *   INTERNAL_ERROR (1011); a send that throws counts as a failed send (SEND_FAILED). The engine
  *   counts each fault and logs at most one line a second. Other clients never notice.
  *
+ * Coalescing (a cursor, not a copy):
+ *   A client that stops taking broadcasts (its window closed, or its queue past a limit under
+ *   CONFLATE) drops its queue and keeps one number, `owedSince`: the position in the publish order
+ *   (View) up to which it holds or was sent everything. Later broadcasts pass it by at no cost.
+ *   When it can take a frame again, the engine reads under the registry lock what changed after
+ *   the cursor (View.changedSince: the latest update of each such session, tombstones included)
+ *   and the drainer encodes that one catch-up outside every lock. The catch-up is exact whatever
+ *   was published meanwhile, and a busy client holds no updates of its own: a thousand busy
+ *   clients cost a thousand numbers, not a thousand maps. A cursor older than a dropped tombstone
+ *   is sent a resync instead (View.remembers).
+ *
  * Overflow:
  *   The queue is bounded by OutboxLimits (bytes and frames waiting; the frame in flight is the
  *   transport's). A frame offered to an idle outbox (nothing queued, owed, in flight or being
- *   drained) is always taken, whatever its size: it goes to the socket at once and never waits.
- *   Otherwise a frame that would pass a limit triggers the policy: CONFLATE folds the queue into
- *   a map of session to latest update; DROP_AND_RESYNC drops the queue and remembers only that a
- *   snapshot is owed; DISCONNECT closes the client. Each conflated update is charged its exact
- *   size as a batch of one, measured once per broadcast, which bounds the real catch-up frame
- *   from above (issue 19, F4); a map that passes the byte limit degrades to a resync, so the
- *   bytes held for a client never pass maxBytes, whatever is published. While a map or a resync
- *   is owed, new broadcasts merge into the map (or are dropped, while a resync is owed); nothing
- *   queues behind the map, so the map is always the newest thing this client is owed.
+ *   drained, and its window open) is always taken, whatever its size: it goes to the socket at
+ *   once and never waits. Otherwise a frame that would pass a limit triggers the policy: CONFLATE
+ *   drops the queue for a cursor; DROP_AND_RESYNC drops the queue and remembers only that a
+ *   snapshot is owed; DISCONNECT closes the client. Either way the bytes held for a client never
+ *   pass maxBytes, whatever is published: what a cursor is owed is read at send time, never held.
+ *   While a cursor or a resync is owed, new broadcasts are not queued; nothing queues behind a
+ *   cursor, so its catch-up is always the newest thing this client is owed.
  *
- *   "Behind" runs from the overflow that creates a map or an owed resync until that state is
- *   consumed: the map taken for its catch-up, or the resync snapshot installed. Either hands the
- *   client a state at least as new as the view, so the grace clock stops there, and an overflow
- *   after that starts a new one (issue 19, F1: the clock used to survive a resync). A client
- *   behind for longer than its grace period is closed by the scheduler's check; a client with
- *   nothing owed is never closed as too slow.
+ *   "Behind" runs from the moment a cursor or an owed resync is created (by an overflow, or by
+ *   pacing) until it is consumed: the catch-up taken, or the resync snapshot installed. Either
+ *   hands the client a state at least as new as the view, so the grace clock stops there, and the
+ *   next one starts anew (Issue19Test: the clock used to survive a resync). A client behind for
+ *   longer than its grace period is closed by the scheduler's check; a client with nothing owed is
+ *   never closed as too slow.
  *
  * Liveness:
  *   A heartbeat ping is owed like a pong and handed to the transport only when nothing of ours is
  *   in flight, ahead of queued updates; the client's time to answer counts from that moment. A
  *   client the server is behind on is therefore never closed as unresponsive for a silence the
  *   server caused (issue 15); its own pace is judged by the send timeout and the grace period.
- *   Signs of life: any message from the client, a pong, and a send that had to wait for the
- *   transport and then succeeded (the client took earlier bytes); a send completed at once is not
- *   one, since it may only have reached a buffer with room (a dead peer's, even).
+ *   The rules live in ClientClock.
  *
  * The flush clock (self-clocked batching):
  *   A batch flush carries a Handover. An outbox that takes one of its frames straight to the
- *   socket (nothing queued, owed, in flight or being drained: a ready client) counts itself on it
- *   and remembers the broadcast in `handingOver`; the count is released when that send completes
- *   or fails, when the frame is dropped from the queue by an overflow (through releaseLocked,
- *   released by the next drain, outside the monitor), or when the outbox closes. A busy client
- *   never counts, so it never holds the next flush back; a ready client that then stalls
- *   holds it one more minimum interval once only such stragglers are left (Handover), and
- *   maxBatchDelay at worst.
+ *   socket (a ready client) counts itself on it and remembers the broadcast in `handingOver`; the
+ *   count is released when that send completes or fails, when the frame is dropped from the queue
+ *   by an overflow (through releaseLocked, released by the next drain, outside the monitor), or
+ *   when the outbox closes. A busy client never counts, so it never holds the next flush back.
  *
  * Convergence:
- *   A conflated map holds, per session, the newest update this client was offered, so sending it
- *   brings every session to its latest version. A resync snapshot is taken by the registry under
- *   its lock (see FanoutBroadcaster.installResync), at one point of the publish order: everything
- *   published before is in the snapshot, everything after is queued behind it. Control frames
- *   (initial_state, resync, pong) are kept outside the queue, are never dropped, and are sent
- *   before any queued update.
+ *   A catch-up holds, per session changed after the cursor, the newest update in the view, so
+ *   sending it brings every session to its latest version. A resync snapshot is taken by the
+ *   registry under its lock (see FanoutBroadcaster.installResync), at one point of the publish
+ *   order: everything published before is in the snapshot, everything after is queued behind it.
+ *   Control frames (initial_state, resync, pong) are kept outside the queue, are never dropped,
+ *   and are sent before any queued update.
  */
 /**
  * A client's bounded queue of broadcasts with at most one send in flight, drained from send
- * completions; see the design note at the top of this file.
+ * completions and paced by its {@link ClientClock}; see the design note at the top of this file.
  */
 final class Outbox implements BiConsumer<Void, Throwable> {
 
   private static final long NOT_BEHIND = Long.MIN_VALUE;
   private static final long NO_ORIGIN = Long.MIN_VALUE;
-  private static final long NOT_WAITING = Long.MIN_VALUE;
+  private static final long NOT_OWED = -1;
+
+  /** {@link #enqueue} left this outbox as it was: nothing to drain. */
+  static final int PASSED = 0;
+
+  /** {@link #enqueue} queued the broadcast, and holds a reference to it: drain. */
+  static final int QUEUED = 1;
+
+  /** {@link #enqueue} did not queue it but changed what is owed (an overflow): drain. */
+  static final int CHANGED = 2;
+
+  /** What an outbox needs from its engine: where it reports, and the codec calls it makes. */
+  interface Host {
+
+    /** Counts and logs a contained failure of a codec, listener or client. */
+    void fault(String where, Client client, Throwable error);
+
+    /** Installs the resync {@code outbox} owes, taken at one point of the publish order. */
+    boolean installResync(Outbox outbox);
+
+    /** Encodes a pong; null if the codec failed (counted). */
+    Frame encodePong(Client client);
+
+    /**
+     * Under the registry lock, takes what {@code outbox} is owed after its cursor: returns the
+     * catch-up's updates, or null if it was closed, not owed, or given a resync snapshot instead.
+     */
+    View.Updates takeCatchUp(Outbox outbox);
+
+    /** Encodes one client's coalesced catch-up; null if the codec failed (counted). */
+    Frame encodeCatchUp(Client client, List<SessionUpdate> latest);
+
+    /** A send completed; {@code latencyNanos} is negative for a frame with no update. */
+    void sent(Outbox outbox, Frame frame, long latencyNanos);
+
+    /** The last outbox holding {@code broadcast} released it. */
+    void broadcastDone(Broadcast broadcast, long nowNanos, String clientId);
+
+    /** An overflow policy dropped or coalesced away {@code updates} of this client's. */
+    void updatesDropped(Client client, int updates);
+
+    /** A send failed (the client is then closed). */
+    void logSendFailure(Client client, Throwable error);
+
+    /** The outbox closed its client for {@code reason}. */
+    void clientClosed(Outbox outbox, CloseReason reason);
+
+    /** The outbox closed: drop it from the registry. */
+    void remove(Outbox outbox);
+  }
+
+  /**
+   * What every outbox of one engine shares: its clock, limits, policy and deadlines.
+   *
+   * @param paced whether clients that can prove consumption are paced by it ({@link ClientClock})
+   */
+  record Settings(
+      Ticker ticker,
+      OutboxLimits limits,
+      OverflowPolicy policy,
+      long sendTimeoutNanos,
+      long pingIntervalNanos,
+      long silenceNanos,
+      boolean paced) {}
 
   final Client client;
-  private final FanoutBroadcaster engine;
+  private final Host host;
+  private final Settings settings;
+  private final long graceNanos;
 
   // All fields below are guarded by this.
+  private final ClientClock clock;
   private final ArrayDeque<Broadcast> queue = new ArrayDeque<>();
   private long queuedBytes;
-  private LinkedHashMap<String, Sized> conflated; // Non-null only while conflating.
-  private long conflatedBytes;
-  private long conflatedOriginNanos;
-  private boolean resyncOwed;
+  // The cursor: owed everything that changed after this position of the view; NOT_OWED if none.
+  // Written under this monitor and, but when closing, under the registry lock too; read by the
+  // publisher under the registry lock alone (passesBy), hence volatile.
+  private volatile long owedSince = NOT_OWED;
+  private volatile boolean resyncOwed; // Guarded by this for writes; read bare by isBehind.
   private Frame snapshot; // initial_state or a resync, waiting to be sent.
   private boolean pongOwed;
   // The send in flight: its frame (null when none), its broadcast (null for a frame of this
-  // client's own: a snapshot, pong or catch-up) and when its update was published.
+  // client's own: a snapshot, pong or catch-up), when its update was published, and whether it is
+  // a data frame (everything but a pong).
   private Frame inFlight;
   private Broadcast inFlightBroadcast;
   private long inFlightOriginNanos;
   private long inFlightSinceNanos;
+  private boolean inFlightData;
   private long behindSinceNanos = NOT_BEHIND;
   private boolean draining;
   private CloseReason closeOwed;
   private boolean closed;
-  private long lastHeardNanos;
-  private long lastPingNanos; // When the latest ping was handed over (or the outbox opened).
-  private boolean pingOwed;
-  private long pingSentNanos = NOT_WAITING; // When the oldest unanswered ping was handed over.
   private int dropsToReport;
   private List<Broadcast> finished; // Broadcasts this outbox released last, to report.
   private CompletableFuture<Void> idle;
@@ -133,34 +212,52 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   private Broadcast handingOver;
   private Handover handoverDropped;
 
-  Outbox(FanoutBroadcaster engine, Client client, Frame initialState, long nowNanos) {
-    this.engine = engine;
+  Outbox(Host host, Settings settings, Client client, Frame initialState, long nowNanos) {
+    this.host = host;
+    this.settings = settings;
+    this.graceNanos = settings.limits().grace().toNanos();
     this.client = client;
     this.snapshot = initialState;
-    this.lastHeardNanos = nowNanos;
-    this.lastPingNanos = nowNanos;
+    ClientClock.Proof proof =
+        !settings.paced()
+            ? ClientClock.Proof.COMPLETION
+            : client.acknowledges() ? ClientClock.Proof.ACK : ClientClock.Proof.PONG;
+    this.clock =
+        new ClientClock(proof, settings.pingIntervalNanos(), settings.silenceNanos(), nowNanos);
   }
 
   /**
-   * Offers {@code broadcast}; returns whether it was queued, and so holds a reference to it. Called
-   * by the publisher inside the registry lock; never sends.
+   * Whether this outbox keeps a cursor, so that a broadcast passes it by: its catch-up will carry
+   * what is latest of it. Read by the publisher under the registry lock without this monitor, so
+   * that a thousand busy clients cost a thousand reads; a cursor is created and consumed only under
+   * the registry lock, so the answer cannot change while the publisher holds it (closing may clear
+   * it, and a closed outbox takes nothing anyway).
    */
-  synchronized boolean enqueue(Broadcast broadcast, long nowNanos) {
-    if (closed || closeOwed != null) {
-      return false;
+  boolean passesBy() {
+    return owedSince != NOT_OWED;
+  }
+
+  /**
+   * Offers {@code broadcast}; returns {@link #QUEUED} if it was queued (and so holds a reference to
+   * it), {@link #CHANGED} if what this client is owed changed without it, else {@link #PASSED}.
+   * Called by the publisher inside the registry lock; never sends.
+   */
+  synchronized int enqueue(Broadcast broadcast, long nowNanos) {
+    if (closed || closeOwed != null || owedSince != NOT_OWED) {
+      return PASSED;
     }
     if (resyncOwed) {
       dropsToReport += broadcast.updates.size();
-      return false;
+      return CHANGED; // The drain reports the drop.
     }
-    if (conflated != null) {
-      conflate(broadcast);
-      return false;
-    }
-    OutboxLimits limits = engine.limits;
+    OutboxLimits limits = settings.limits();
     long bytes = queuedBytes + broadcast.frame.bytes();
     boolean fits = bytes <= limits.maxBytes() && queue.size() < limits.maxFrames();
     boolean straight = goesStraightToTheSocketLocked();
+    if (pacedLocked() && !straight && !(fits && hasRoomLocked())) {
+      pace(broadcast, nowNanos); // Not consumed yet: coalesce until it is.
+      return PASSED; // A proof, or the completion in flight, drains it.
+    }
     if (fits || straight) {
       queue.add(broadcast);
       queuedBytes = bytes;
@@ -168,15 +265,38 @@ final class Outbox implements BiConsumer<Void, Throwable> {
         broadcast.handover.acquire(); // A ready client: the flush clock waits for this send.
         handingOver = broadcast;
       }
-      return true;
+      return QUEUED;
     }
     overflow(broadcast, nowNanos);
-    return false;
+    return CHANGED;
+  }
+
+  /** Whether this client is paced by what it proves it consumed, not by send completions. */
+  private boolean pacedLocked() {
+    return clock.proof() != ClientClock.Proof.COMPLETION;
+  }
+
+  /** Whether this client's window takes one more frame: it is open, and nothing is queued. */
+  private boolean hasRoomLocked() {
+    return queue.isEmpty() && clock.windowOpen();
   }
 
   /** Whether a frame queued now would be sent by the very next drain, without waiting. */
   private boolean goesStraightToTheSocketLocked() {
-    return queue.isEmpty() && inFlight == null && !draining && snapshot == null && !pongOwed;
+    return queue.isEmpty()
+        && inFlight == null
+        && !draining
+        && snapshot == null
+        && !pongOwed
+        && clock.windowOpen();
+  }
+
+  /** The client has not consumed enough to be sent more: keep a cursor until it has. */
+  private void pace(Broadcast broadcast, long nowNanos) {
+    if (behindSinceNanos == NOT_BEHIND) {
+      behindSinceNanos = nowNanos;
+    }
+    oweSince(broadcast);
   }
 
   /** Applies the overflow policy to the queue plus {@code broadcast}. */
@@ -184,7 +304,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     if (behindSinceNanos == NOT_BEHIND) {
       behindSinceNanos = nowNanos;
     }
-    switch (engine.policy) {
+    switch (settings.policy()) {
       case DISCONNECT:
         closeOwed = CloseReason.TOO_SLOW;
         return;
@@ -193,61 +313,27 @@ final class Outbox implements BiConsumer<Void, Throwable> {
         oweResync();
         return;
       case CONFLATE:
-        List<Broadcast> held = new ArrayList<>(queue);
-        queue.clear();
-        queuedBytes = 0;
-        conflated = new LinkedHashMap<>();
-        conflatedBytes = 0;
-        conflatedOriginNanos = broadcast.originNanos;
-        for (Broadcast queued : held) {
-          conflate(queued); // May degrade to a resync, after which the rest only counts drops.
-          releaseLocked(queued);
-        }
-        conflate(broadcast);
+        oweSince(broadcast); // The catch-up counts what it coalesced away.
         return;
     }
   }
 
   /**
-   * Merges {@code broadcast}'s updates into the conflated map, latest version wins, each charged
-   * its exact size; degrades to a resync past the byte limit or if the size cannot be measured.
+   * Drops the queue for a cursor: this client holds, or was sent, everything before the first
+   * queued broadcast (or before {@code broadcast}, the first it did not take), and is owed the
+   * rest.
    */
-  private void conflate(Broadcast broadcast) {
-    List<SessionUpdate> updates = broadcast.updates;
-    if (conflated == null) {
-      dropsToReport += updates.size(); // Degraded to a resync earlier in this overflow.
-      return;
+  private void oweSince(Broadcast broadcast) {
+    Broadcast first = queue.peek();
+    owedSince = (first == null ? broadcast : first).firstSeq - 1;
+    for (Broadcast queued : queue) {
+      releaseLocked(queued);
     }
-    conflatedOriginNanos = Math.min(conflatedOriginNanos, broadcast.originNanos);
-    for (int i = 0; i < updates.size(); i++) {
-      SessionUpdate update = updates.get(i);
-      Sized previous = conflated.get(update.sessionId());
-      if (previous != null && !update.isNewerThan(previous.update)) {
-        dropsToReport++;
-        continue;
-      }
-      long bytes = broadcast.entryBytes(i, engine);
-      if (bytes < 0) {
-        // The codec could not measure it (the engine counted the fault): owe a snapshot.
-        dropsToReport += conflated.size() + updates.size() - i;
-        oweResync();
-        return;
-      }
-      if (previous != null) {
-        conflatedBytes -= previous.bytes;
-        dropsToReport++;
-      }
-      conflated.put(update.sessionId(), new Sized(update, bytes));
-      conflatedBytes += bytes;
-    }
-    if (conflatedBytes > engine.limits.maxBytes()) {
-      // Even the latest state per session is over the limit: owe a snapshot instead.
-      dropsToReport += conflated.size();
-      oweResync();
-    }
+    queue.clear();
+    queuedBytes = 0;
   }
 
-  /** Drops everything queued or conflated; the next drain installs a snapshot. */
+  /** Drops everything queued or owed; the next drain installs a snapshot. */
   private void oweResync() {
     for (Broadcast queued : queue) {
       dropsToReport += queued.updates.size();
@@ -255,8 +341,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     }
     queue.clear();
     queuedBytes = 0;
-    conflated = null;
-    conflatedBytes = 0;
+    owedSince = NOT_OWED;
     resyncOwed = true;
   }
 
@@ -287,22 +372,75 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     return true;
   }
 
-  /** Queues a pong ahead of the updates; at most one pong is ever owed. */
+  /**
+   * Called by the engine under the registry lock: returns the cursor this client is owed a catch-up
+   * after, or a value {@link #owes} says is none (closed, or nothing owed).
+   */
+  synchronized long owedCursor() {
+    return closed ? NOT_OWED : owedSince;
+  }
+
+  /**
+   * Called by the engine under the registry lock once it read the catch-up: the cursor is consumed,
+   * and with it this client's time behind; an overflow during the encoding starts anew. {@code
+   * coalesced} updates after the cursor are not in the catch-up (a newer one of their session is):
+   * dropped by an overflow, for a client not paced by consumption.
+   */
+  synchronized void catchUpTaken(long coalesced) {
+    owedSince = NOT_OWED;
+    behindSinceNanos = NOT_BEHIND;
+    if (!pacedLocked()) {
+      dropsToReport += (int) Math.min(Integer.MAX_VALUE, coalesced);
+    }
+  }
+
+  /**
+   * Called by the engine under the registry lock instead of {@link #takeCursor} consuming it: the
+   * view no longer remembers what changed after this client's cursor, so it is owed a snapshot.
+   */
+  synchronized void cursorForgotten(long passedBy) {
+    if (!closed && owedSince != NOT_OWED) {
+      owedSince = NOT_OWED;
+      resyncOwed = true;
+      dropsToReport += (int) Math.min(Integer.MAX_VALUE, passedBy);
+    }
+  }
+
+  /** Queues a pong ahead of the updates; at most one pong is ever owed. A sign of life. */
   synchronized void owePong(long nowNanos) {
-    lastHeardNanos = nowNanos;
-    pingSentNanos = NOT_WAITING;
+    clock.heard(nowNanos);
     pongOwed = true;
   }
 
   /** Records a sign of life from the client: it answers every ping handed over so far. */
   synchronized void heard(long nowNanos) {
-    lastHeardNanos = nowNanos;
-    pingSentNanos = NOT_WAITING;
+    clock.heard(nowNanos);
   }
 
-  /** Bytes of updates waiting, for the stats gauge: never less than what a send would take. */
+  /**
+   * The client answered our latest ping. Returns whether that proved a frame consumed, so that the
+   * caller drains what waited for it.
+   */
+  synchronized boolean pong(long nowNanos) {
+    return clock.pong(nowNanos);
+  }
+
+  /** The client applied its first {@code applied} data frames; see {@link ClientClock#ack}. */
+  synchronized boolean ack(long applied, long nowNanos) {
+    return clock.ack(applied, nowNanos);
+  }
+
+  /**
+   * Whether this client is owed a catch-up or a resync, for the stats gauge: read without the
+   * monitor, so a moment's answer.
+   */
+  boolean isBehind() {
+    return owedSince != NOT_OWED || resyncOwed;
+  }
+
+  /** Bytes of frames waiting, for the stats gauge (a cursor holds none). */
   synchronized long queuedBytes() {
-    return queuedBytes + conflatedBytes;
+    return queuedBytes;
   }
 
   /** Returns a stage that completes once nothing is queued or in flight, or the outbox closed. */
@@ -323,10 +461,9 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   private boolean hasWorkLocked() {
     return closeOwed != null
         || pongOwed
-        || pingOwed
         || snapshot != null
         || resyncOwed
-        || conflated != null
+        || owedSince != NOT_OWED
         || !queue.isEmpty();
   }
 
@@ -349,7 +486,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       synchronized (this) {
         draining = false;
       }
-      engine.fault("draining", client, e);
+      host.fault("draining", client, e);
       close(CloseReason.INTERNAL_ERROR);
       if (e instanceof Error) {
         throw (Error) e;
@@ -399,37 +536,37 @@ final class Outbox implements BiConsumer<Void, Throwable> {
           close(step.reason);
           return;
         case RESYNC:
-          if (!engine.installResync(this)) {
+          if (!host.installResync(this)) {
             close(CloseReason.INTERNAL_ERROR); // The snapshot itself cannot be encoded.
             return;
           }
           break;
         case PING:
-          try {
-            client.ping();
-          } catch (RuntimeException e) {
-            engine.fault("Client.ping", client, e); // The silence rule decides what follows.
-          }
+          ping();
           break;
         case PONG:
-          Frame pong = engine.encodePong(client);
+          Frame pong = host.encodePong(client);
           if (pong == null) {
             close(CloseReason.INTERNAL_ERROR);
             return;
           }
-          if (!startSend(pong, NO_ORIGIN)) {
+          if (!startSend(pong, NO_ORIGIN, /* data= */ false)) {
             return;
           }
           break;
         case CATCH_UP:
-          Frame catchUp = engine.encodeCatchUp(client, step.catchUp);
+          View.Updates owed = host.takeCatchUp(this);
+          if (owed == null) {
+            break; // Closed, or given a resync snapshot: the next step sends it.
+          }
+          Frame catchUp = host.encodeCatchUp(client, owed);
           if (catchUp == null) {
             synchronized (this) {
-              catchUpFailedLocked(step);
+              catchUpFailedLocked(owed.size());
             }
             break; // The next step installs the resync.
           }
-          if (!startSend(catchUp, step.originNanos)) {
+          if (!startSend(catchUp, owed.originNanos(), /* data= */ true)) {
             return;
           }
           break;
@@ -451,39 +588,30 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     if (inFlight != null) {
       return null; // Its completion drains again.
     }
-    if (snapshot != null) {
-      inFlight(snapshot, null, NO_ORIGIN);
+    boolean window = clock.windowOpen();
+    if (snapshot != null && window) {
+      inFlight(snapshot, null, NO_ORIGIN, /* data= */ true);
       snapshot = null;
     } else if (pongOwed) {
       pongOwed = false;
       return Step.PONG; // Encoded outside the monitor, then sent before anything queued.
-    } else if (pingOwed) {
+    } else if (clock.pingDue()) {
       // Nothing of ours is in flight: the ping reaches the socket now, not behind our backlog,
       // and the time the client has to answer it counts from here.
-      pingOwed = false;
-      long now = engine.ticker.read();
-      lastPingNanos = now; // The next one an interval after this one left.
-      if (pingSentNanos == NOT_WAITING) {
-        pingSentNanos = now;
-      }
+      clock.pingHandedOver(settings.ticker().read());
       return Step.PING;
+    } else if (!window) {
+      return null; // A pong or an ack reopens it, and drains again.
     } else if (resyncOwed) {
       return Step.RESYNC;
-    } else if (conflated != null) {
-      List<SessionUpdate> latest = new ArrayList<>(conflated.size());
-      for (Sized sized : conflated.values()) {
-        latest.add(sized.update);
-      }
-      Step step = Step.catchUp(latest, conflatedOriginNanos, behindSinceNanos);
-      conflated = null;
-      conflatedBytes = 0;
-      behindSinceNanos = NOT_BEHIND; // Consumed; an overflow during the encoding starts anew.
-      // Encoded outside the monitor by the drainer; broadcasts arriving meanwhile queue behind.
-      return step;
+    } else if (owedSince != NOT_OWED) {
+      // Read under the registry lock, then encoded outside every lock by the drainer; broadcasts
+      // arriving meanwhile queue behind it.
+      return Step.CATCH_UP;
     } else if (!queue.isEmpty()) {
       Broadcast broadcast = queue.poll();
       queuedBytes -= broadcast.frame.bytes();
-      inFlight(broadcast.frame, broadcast, broadcast.originNanos);
+      inFlight(broadcast.frame, broadcast, broadcast.originNanos, /* data= */ true);
     } else {
       return null;
     }
@@ -491,36 +619,56 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   }
 
   /** Marks {@code frame} as the send in flight, from now. */
-  private void inFlight(Frame frame, Broadcast broadcast, long originNanos) {
+  private void inFlight(Frame frame, Broadcast broadcast, long originNanos, boolean data) {
+    long now = settings.ticker().read();
     inFlight = frame;
     inFlightBroadcast = broadcast;
     inFlightOriginNanos = originNanos;
-    inFlightSinceNanos = engine.ticker.read();
+    inFlightSinceNanos = now;
+    inFlightData = data;
+    if (data) {
+      clock.dataFrameStarted();
+    }
+  }
+
+  /** Hands a ping to the transport; one without pings makes this client paced by completions. */
+  private void ping() {
+    boolean sent;
+    try {
+      sent = client.ping();
+    } catch (RuntimeException e) {
+      host.fault("Client.ping", client, e); // The silence rule decides what follows.
+      return;
+    }
+    if (!sent) {
+      synchronized (this) {
+        clock.pingsUnsupported();
+      }
+    }
   }
 
   /**
-   * The catch-up {@code step} could not be encoded: owe a resync instead, behind since the overflow
-   * that built the map (or since a later one, whichever came first).
+   * A catch-up of {@code updates} could not be encoded: owe a resync instead, behind from now (the
+   * resync is owed anew, and the grace runs from here).
    */
-  private void catchUpFailedLocked(Step step) {
+  private void catchUpFailedLocked(int updates) {
     if (closed) {
       return;
     }
-    dropsToReport += step.catchUp.size();
+    dropsToReport += updates;
     oweResync();
-    behindSinceNanos =
-        behindSinceNanos == NOT_BEHIND
-            ? step.behindSinceNanos
-            : Math.min(behindSinceNanos, step.behindSinceNanos);
+    if (behindSinceNanos == NOT_BEHIND) {
+      behindSinceNanos = settings.ticker().read();
+    }
   }
 
   /** Marks a frame encoded outside the monitor as in flight and sends it; false if closed. */
-  private boolean startSend(Frame frame, long originNanos) {
+  private boolean startSend(Frame frame, long originNanos, boolean data) {
     synchronized (this) {
       if (closed) {
         return false;
       }
-      inFlight(frame, null, originNanos);
+      inFlight(frame, null, originNanos, data);
     }
     send(frame);
     return true;
@@ -534,7 +682,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
         throw new NullPointerException("Client.send returned null");
       }
     } catch (RuntimeException e) {
-      engine.fault("Client.send", client, e);
+      host.fault("Client.send", client, e);
       stage = CompletableFuture.failedFuture(e);
     }
     if (stage instanceof CompletableFuture && ((CompletableFuture<Void>) stage).isDone()) {
@@ -582,13 +730,13 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     try {
       completed(error, waited);
     } catch (RuntimeException | Error e) {
-      engine.fault("a send completion", client, e);
+      host.fault("a send completion", client, e);
       close(CloseReason.INTERNAL_ERROR);
     }
   }
 
   private void completed(Throwable error, boolean waited) {
-    long now = engine.ticker.read();
+    long now = settings.ticker().read();
     Frame frame;
     Broadcast broadcast;
     long originNanos;
@@ -604,9 +752,11 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       inFlight = null;
       inFlightBroadcast = null;
       drainHere = !draining;
+      if (error == null && inFlightData) {
+        clock.dataFrameCompleted(now);
+      }
       if (waited && error == null) {
-        lastHeardNanos = now;
-        pingSentNanos = NOT_WAITING;
+        clock.heard(now);
       }
       if (broadcast != null && broadcast == handingOver) {
         handedOver = handingOver.handover;
@@ -617,13 +767,13 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       handedOver.release();
     }
     if (error == null) {
-      engine.sent(this, frame, originNanos == NO_ORIGIN ? -1 : now - originNanos);
+      host.sent(this, frame, originNanos == NO_ORIGIN ? -1 : now - originNanos);
     }
     if (broadcast != null && broadcast.release()) {
-      engine.broadcastDone(broadcast, now, client.id());
+      host.broadcastDone(broadcast, now, client.id());
     }
     if (error != null) {
-      engine.logSendFailure(client, error);
+      host.logSendFailure(client, error);
       close(CloseReason.SEND_FAILED);
     } else if (drainHere) {
       drain();
@@ -631,41 +781,37 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   }
 
   /**
-   * Checks timeouts and heartbeats; returns the close reason to act on, or null. A client is
-   * unresponsive only for its own silence: not heard from for the silence timeout, and a ping
-   * unanswered for the silence timeout less the ping interval, counted from when the ping was
-   * handed to the transport. A ping waits in this outbox until nothing of ours is in flight. While
-   * the server is behind on this client, no ping is handed over and its silence is not held against
-   * it; the send timeout and the grace period judge it instead.
+   * Checks timeouts, heartbeats and pacing; returns the close reason to act on, or null. A client
+   * is unresponsive only for its own silence ({@link ClientClock}); while the server is behind on
+   * this client, no ping is handed over and its silence is not held against it: the send timeout
+   * and the grace period judge it instead.
    */
   CloseReason check(long nowNanos) {
-    boolean ping = false;
-    CloseReason reason = null;
+    boolean drain = false;
     synchronized (this) {
       if (closed) {
         return null;
       }
-      if (inFlight != null && nowNanos - inFlightSinceNanos > engine.sendTimeoutNanos) {
-        reason = CloseReason.SEND_TIMEOUT;
-      } else if (behindSinceNanos != NOT_BEHIND
-          && nowNanos - behindSinceNanos > engine.graceNanos) {
-        reason = CloseReason.TOO_SLOW;
-      } else if (engine.pingIntervalNanos > 0) {
-        if (nowNanos - lastHeardNanos > engine.silenceNanos
-            && pingSentNanos != NOT_WAITING
-            && nowNanos - pingSentNanos > engine.silenceNanos - engine.pingIntervalNanos) {
-          reason = CloseReason.UNRESPONSIVE;
-        } else if (nowNanos - lastPingNanos >= engine.pingIntervalNanos && !pingOwed) {
-          lastPingNanos = nowNanos;
-          pingOwed = true;
-          ping = true;
-        }
+      if (inFlight != null && nowNanos - inFlightSinceNanos > settings.sendTimeoutNanos()) {
+        return CloseReason.SEND_TIMEOUT;
+      }
+      if (behindSinceNanos != NOT_BEHIND && nowNanos - behindSinceNanos > graceNanos) {
+        return CloseReason.TOO_SLOW;
+      }
+      switch (clock.check(nowNanos)) {
+        case UNRESPONSIVE:
+          return CloseReason.UNRESPONSIVE;
+        case DRAIN:
+          drain = true;
+          break;
+        case NOTHING:
+          break;
       }
     }
-    if (ping) {
-      drain(); // Hands the ping over now if nothing is in flight, else after the send in flight.
+    if (drain) {
+      drain(); // Hands a ping over now if nothing is in flight, or what a fallback let through.
     }
-    return reason;
+    return null;
   }
 
   /**
@@ -695,8 +841,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       }
       queue.clear();
       queuedBytes = 0;
-      conflated = null;
-      conflatedBytes = 0;
+      owedSince = NOT_OWED;
       resyncOwed = false;
       snapshot = null;
       pongOwed = false;
@@ -709,10 +854,10 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       done = finished;
       finished = null;
     }
-    long now = engine.ticker.read();
+    long now = settings.ticker().read();
     for (Broadcast broadcast : held) {
       if (broadcast.release()) {
-        engine.broadcastDone(broadcast, now, client.id());
+        host.broadcastDone(broadcast, now, client.id());
       }
     }
     report(drops, done);
@@ -728,50 +873,66 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       try {
         client.close(reason);
       } catch (RuntimeException e) {
-        engine.fault("Client.close", client, e);
+        host.fault("Client.close", client, e);
       }
-      engine.clientClosed(this, reason);
+      host.clientClosed(this, reason);
     }
-    engine.remove(this);
+    host.remove(this);
   }
 
   private void report(int drops, List<Broadcast> done) {
     if (drops > 0) {
-      engine.updatesDropped(client, drops);
+      host.updatesDropped(client, drops);
     }
     if (done != null) {
-      long now = engine.ticker.read();
+      long now = settings.ticker().read();
       for (Broadcast broadcast : done) {
-        engine.broadcastDone(broadcast, now, client.id());
+        host.broadcastDone(broadcast, now, client.id());
       }
     }
   }
 
-  /** What this outbox holds now, for tests: queued frames and the conflated updates. */
+  /**
+   * What this outbox holds now, for tests: the property suite checks its byte limits and its
+   * no-lost-wake-up rule against it after every step, which no view from outside the monitor can
+   * give.
+   */
   synchronized Held held() {
     List<Frame> frames = new ArrayList<>(queue.size());
     for (Broadcast broadcast : queue) {
       frames.add(broadcast.frame);
     }
-    List<SessionUpdate> latest = new ArrayList<>();
-    if (conflated != null) {
-      for (Sized sized : conflated.values()) {
-        latest.add(sized.update);
-      }
-    }
-    return new Held(frames, latest, queuedBytes + conflatedBytes, resyncOwed, inFlight != null);
+    boolean waitingForProof =
+        !clock.windowOpen() && inFlight == null && !closed && closeOwed == null;
+    return new Held(
+        frames,
+        owedSince,
+        queuedBytes,
+        resyncOwed,
+        inFlight != null,
+        waitingForProof,
+        clock.proof());
   }
 
-  /** A test's view of an outbox; see {@link #held()}. */
+  /**
+   * A test's view of an outbox; see {@link #held()}.
+   *
+   * @param owedSince the cursor it is owed a catch-up after, or -1
+   * @param waitingForProof its window is closed: it waits for a pong or an ack, not for a send
+   */
   record Held(
       List<Frame> queued,
-      List<SessionUpdate> conflated,
+      long owedSince,
       long chargedBytes,
       boolean resyncOwed,
-      boolean sending) {}
+      boolean sending,
+      boolean waitingForProof,
+      ClientClock.Proof proof) {}
 
-  /** An update in the conflated map with its exact size as a batch of one. */
-  private record Sized(SessionUpdate update, long bytes) {}
+  /** Whether {@link Held#owedSince} means a catch-up is owed. */
+  static boolean owes(long owedSince) {
+    return owedSince != NOT_OWED;
+  }
 
   private enum Kind {
     SEND,
@@ -783,25 +944,17 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   }
 
   /** What the drainer does next, decided under the monitor, carried out outside it. */
-  private record Step(
-      Kind kind,
-      List<SessionUpdate> catchUp,
-      long originNanos,
-      long behindSinceNanos,
-      CloseReason reason) {
+  private record Step(Kind kind, CloseReason reason) {
     /** Send the frame just marked in flight. */
-    static final Step SEND = new Step(Kind.SEND, null, NO_ORIGIN, NOT_BEHIND, null);
+    static final Step SEND = new Step(Kind.SEND, null);
 
-    static final Step RESYNC = new Step(Kind.RESYNC, null, NO_ORIGIN, NOT_BEHIND, null);
-    static final Step PONG = new Step(Kind.PONG, null, NO_ORIGIN, NOT_BEHIND, null);
-    static final Step PING = new Step(Kind.PING, null, NO_ORIGIN, NOT_BEHIND, null);
-
-    static Step catchUp(List<SessionUpdate> latest, long originNanos, long behindSinceNanos) {
-      return new Step(Kind.CATCH_UP, latest, originNanos, behindSinceNanos, null);
-    }
+    static final Step RESYNC = new Step(Kind.RESYNC, null);
+    static final Step PONG = new Step(Kind.PONG, null);
+    static final Step PING = new Step(Kind.PING, null);
+    static final Step CATCH_UP = new Step(Kind.CATCH_UP, null);
 
     static Step close(CloseReason reason) {
-      return new Step(Kind.CLOSE, null, NO_ORIGIN, NOT_BEHIND, reason);
+      return new Step(Kind.CLOSE, reason);
     }
   }
 }

@@ -81,13 +81,14 @@ final class StatsRecorder {
     closes.get(reason).increment();
   }
 
-  synchronized BroadcastStats snapshot(int clients, long queuedBytes) {
+  synchronized BroadcastStats snapshot(int clients, int clientsBehind, long queuedBytes) {
     interval = latency.getIntervalHistogram(interval);
     total.add(interval);
     Map<CloseReason, Long> closed = new EnumMap<>(CloseReason.class);
     closes.forEach((reason, count) -> closed.put(reason, count.sum()));
     return new BroadcastStats(
         clients,
+        clientsBehind,
         published.sum(),
         staleUpdates.sum(),
         coalesced.sum(),

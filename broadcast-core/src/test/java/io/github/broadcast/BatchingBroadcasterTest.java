@@ -166,8 +166,9 @@ final class BatchingBroadcasterTest {
     broadcaster.close();
     RecordingClient fast = new RecordingClient("fast");
     broadcaster =
-        Broadcasters.Preset.PRODUCTION
+        Broadcasters.Preset.BACKPRESSURE
             .newBuilder()
+            .batchInterval(Duration.ofMillis(16))
             .maxBatchDelay(Duration.ofMillis(100))
             .ticker(ticker)
             .scheduler(scheduler)

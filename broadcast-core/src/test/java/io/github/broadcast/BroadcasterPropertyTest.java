@@ -24,26 +24,29 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Seeded randomized interleavings over every preset, every overflow policy and a range of limits,
- * on the fake clock, with faults injected: clients that complete inside {@code send}, hold their
- * send until the test completes it (in any order across clients), fail, throw, or never complete; a
- * codec that fails now and then; a listener that throws. After every step it checks every promise
- * the README makes:
+ * Seeded randomized interleavings over every preset, every overflow policy, paced or not, and a
+ * range of limits, on the fake clock, with faults injected: clients that complete inside {@code
+ * send}, hold their send until the test completes it (in any order across clients), fail, throw, or
+ * never complete; clients that prove what they consumed by pongs, by acks or not at all, whose
+ * proofs come early, late, never, stale or out of order with the sends; a codec that fails now and
+ * then; a listener that throws. After every step it checks every promise the README makes:
  *
  * <ul>
- *   <li>bytes held per client are within {@code maxBytes}, measured by the real encoding of what is
- *       queued and of the catch-up the conflated map would send, and frames within {@code
- *       maxFrames}; an outbox with work has a send in flight (no lost wake-up);
+ *   <li>bytes held per client (its queued frames; a client behind keeps only a cursor) are within
+ *       {@code maxBytes}, and frames within {@code maxFrames}; an outbox with work has a send in
+ *       flight or waits for its client's proof of consumption (no lost wake-up);
+ *   <li>a paced client is sent a data frame only once the one before it was proven consumed (or,
+ *       before its first proof, a second after it);
  *   <li>{@code initial_state} comes first; versions never go backwards, tombstones included; one
  *       send in flight; nothing reaches a client after it was unregistered;
  *   <li>an owed {@code pong} is never overtaken by an update;
  *   <li>snapshot-then-live is exact (per session, the same versions in the same order as a
- *       reference client that was registered from the start) for every client that never
- *       overflowed;
+ *       reference client that was registered from the start) for every unpaced client that never
+ *       overflowed, and a subsequence of it for a paced one;
  *   <li>every close has its reason: a send timeout only after the send was held past the timeout,
- *       too slow only while a send was held and (for the grace rule) not within the grace of the
- *       client's last moment caught up, unresponsive only after the silence; and a held send or a
- *       silent client is closed within one sweep of its deadline;
+ *       too slow only when the client was not caught up for the grace (or, unpaced, while a send
+ *       was held), unresponsive only after the silence; and a held send or a silent client is
+ *       closed within one sweep of its deadline;
  *   <li>no send, close or ping under a library lock; every injected exception is counted once as a
  *       fault; the registry holds exactly the open clients;
  *   <li>at quiescence every open client, the reference and a newly registered client hold the same
@@ -146,6 +149,7 @@ final class BroadcasterPropertyTest {
     private long sweepNanos;
     private long batchNanos; // 0 when not batched.
     private boolean faults; // Whether this scenario injects exceptions.
+    private boolean paced;
     private int sessions;
 
     private Broadcaster broadcaster;
@@ -202,7 +206,7 @@ final class BroadcasterPropertyTest {
     /** Runs the scenario; returns the number of actions it took. */
     long run() {
       configure();
-      reference = register(/* hold= */ false);
+      reference = register(/* hold= */ false, ProbeClient.Proof.NONE); // Takes every broadcast.
       int operations = 50 + random.nextInt(400);
       for (int i = 0; i < operations; i++) {
         steps++;
@@ -227,6 +231,10 @@ final class BroadcasterPropertyTest {
         OverflowPolicy[] policies = OverflowPolicy.values();
         policy = policies[random.nextInt(policies.length)];
         builder.outboxLimits(limits).overflowPolicy(policy);
+        paced = preset.isPaced() || random.nextInt(3) == 0;
+        if (paced) {
+          builder.paced();
+        }
       }
       Duration sendTimeout = millis(300, 40_000);
       builder.sendTimeout(sendTimeout);
@@ -309,14 +317,21 @@ final class BroadcasterPropertyTest {
         publishStale();
       } else if (roll < 40) {
         if (alive.size() < MAX_CLIENTS) {
-          register(!sequential() && random.nextBoolean());
+          ProbeClient.Proof[] proofs = ProbeClient.Proof.values();
+          register(!sequential() && random.nextBoolean(), proofs[random.nextInt(proofs.length)]);
         }
       } else if (roll < 42) {
         unregister();
-      } else if (roll < 47) {
+      } else if (roll < 45) {
         ping();
       } else if (roll < 50) {
-        pong();
+        if (random.nextInt(6) == 0) {
+          stalePong();
+        } else {
+          pong();
+        }
+      } else if (roll < 53) {
+        ack();
       } else if (roll < 64) {
         completeHeld(/* ok= */ true);
       } else if (roll < 66) {
@@ -384,8 +399,9 @@ final class BroadcasterPropertyTest {
       broadcaster.publish(SessionUpdate.of(sessionId, version, state(version, 5)));
     }
 
-    private ProbeClient register(boolean hold) {
-      ProbeClient client = new ProbeClient("c" + clientNumber++, broadcaster, ticker, violations);
+    private ProbeClient register(boolean hold, ProbeClient.Proof proof) {
+      ProbeClient client =
+          new ProbeClient("c" + clientNumber++, broadcaster, ticker, violations, proof, paced);
       client.hold = hold;
       Meta m = new Meta();
       m.referenceStart = reference == null ? 0 : reference.live().size();
@@ -393,7 +409,7 @@ final class BroadcasterPropertyTest {
       m.caughtUpNanos = ticker.read();
       meta.put(client, m);
       alive.add(client);
-      log("register " + client + (hold ? " (holds sends)" : ""));
+      log("register " + client + " (" + proof + (hold ? ", holds sends)" : ")"));
       broadcaster.register(client);
       return client;
     }
@@ -429,14 +445,44 @@ final class BroadcasterPropertyTest {
       broadcaster.onPing(client);
     }
 
+    /** The client answers its latest ping: early (none sent yet), on time, or late. */
     private void pong() {
       ProbeClient client = anyAlive(false);
-      if (client == null) {
+      if (client == null || !client.answerLatestPing()) {
         return;
       }
       log("pong from " + client);
       heard(client);
       broadcaster.onPong(client);
+    }
+
+    /** A pong that answers no ping of ours (unsolicited, or an older one): life, no proof. */
+    private void stalePong() {
+      ProbeClient client = anyAlive(false);
+      if (client == null) {
+        return;
+      }
+      log("stale pong from " + client);
+      heard(client);
+      broadcaster.onMessage(client);
+    }
+
+    /** An acknowledgement: of what it received, or short of it, repeated, or beyond it. */
+    private void ack() {
+      ProbeClient client = anyAlive(false);
+      if (client == null || client.proof != ProbeClient.Proof.ACKS) {
+        return;
+      }
+      int applied =
+          switch (random.nextInt(4)) {
+            case 0 -> client.dataFrames + 1 + random.nextInt(3); // Beyond what it was sent.
+            case 1 -> random.nextInt(client.dataFrames + 1); // Short of it, or repeated.
+            default -> client.dataFrames;
+          };
+      log("ack " + applied + " from " + client + " (received " + client.dataFrames + ")");
+      heard(client);
+      client.acknowledge(applied);
+      broadcaster.onAck(client, applied);
     }
 
     private void completeHeld(boolean ok) {
@@ -543,9 +589,21 @@ final class BroadcasterPropertyTest {
       }
       for (ProbeClient client : new ArrayList<>(alive)) {
         if (client.closeReason == null && meta.get(client).responsive) {
-          heard(client);
-          broadcaster.onPong(client);
+          answer(client);
         }
+      }
+    }
+
+    /** The client answers its latest ping and acknowledges what it received, as a page would. */
+    private void answer(ProbeClient client) {
+      if (client.answerLatestPing()) {
+        heard(client);
+        broadcaster.onPong(client);
+      }
+      if (client.proof == ProbeClient.Proof.ACKS && client.closeReason == null) {
+        heard(client);
+        client.acknowledge(client.dataFrames);
+        broadcaster.onAck(client, client.dataFrames);
       }
     }
 
@@ -599,6 +657,7 @@ final class BroadcasterPropertyTest {
                   + " ms, and not closed");
         }
         if (silenceNanos > 0
+            && client.proof != ProbeClient.Proof.NONE
             && !client.holding()
             && client.unansweredPingNanos == ProbeClient.NOT_HELD
             && now - Math.max(client.idleSinceNanos, m.lastHeardNanos)
@@ -629,12 +688,14 @@ final class BroadcasterPropertyTest {
                   + (h == null
                       ? null
                       : h.queued().size()
-                          + "q/"
-                          + h.conflated()
+                          + "q/owedSince="
+                          + h.owedSince()
                           + "/resync="
                           + h.resyncOwed()
                           + "/sending="
-                          + h.sending())
+                          + h.sending()
+                          + "/waitingForProof="
+                          + h.waitingForProof())
                   + " caughtUp="
                   + m.caughtUpNanos);
         }
@@ -678,13 +739,14 @@ final class BroadcasterPropertyTest {
     }
 
     /**
-     * Whether {@code client} holds a state at least as new as the view: it has nothing in flight (a
-     * client behind always has: "no lost wake-up" below), or it has been handed every session's
-     * latest version, tombstones included. Equal views alone are not enough: a client that missed
-     * an update and then its removal holds an equal view by coincidence.
+     * Whether {@code client} holds a state at least as new as the view: it has been handed every
+     * session's latest version, tombstones included, or, unpaced, it has nothing in flight (an
+     * unpaced client behind always has: "no lost wake-up" below; a paced one may wait for its own
+     * proof instead). Equal views alone are not enough: a client that missed an update and then its
+     * removal holds an equal view by coincidence.
      */
     private boolean caughtUp(ProbeClient client) {
-      if (!client.holding()) {
+      if (!client.isPaced() && !client.holding()) {
         return true;
       }
       for (Map.Entry<String, Long> latest : reference.highest().entrySet()) {
@@ -708,9 +770,9 @@ final class BroadcasterPropertyTest {
           }
           break;
         case TOO_SLOW:
-          if (client.heldSinceNanos == ProbeClient.NOT_HELD) {
+          if (!client.isPaced() && client.heldSinceNanos == ProbeClient.NOT_HELD) {
             violations.add(client + ": closed TOO_SLOW with nothing in flight (caught up)");
-          } else if (policy != OverflowPolicy.DISCONNECT
+          } else if ((client.isPaced() || policy != OverflowPolicy.DISCONNECT)
               && at - m.caughtUpNanos <= limits.grace().toNanos()) {
             violations.add(
                 client
@@ -751,7 +813,10 @@ final class BroadcasterPropertyTest {
       }
     }
 
-    /** Bytes and frames held are within the limits, by the real encoding; no undrained work. */
+    /**
+     * Bytes and frames held are within the limits (a client behind holds a cursor, no bytes); no
+     * undrained work.
+     */
     private void checkHeld(ProbeClient client) {
       Outbox.Held held = engine.held(client);
       if (held == null) {
@@ -762,17 +827,11 @@ final class BroadcasterPropertyTest {
       for (Frame frame : held.queued()) {
         queued += frame.bytes();
       }
-      long catchUp = held.conflated().isEmpty() ? 0 : measure.batchUpdate(held.conflated()).bytes();
       if (bounded) {
-        if (queued + catchUp > limits.maxBytes()) {
+        if (queued > limits.maxBytes() && held.queued().size() > 1) {
+          // One frame, whatever its size, goes to an idle client; more never pass the limit.
           violations.add(
-              client
-                  + ": holds "
-                  + queued
-                  + " queued + "
-                  + catchUp
-                  + " conflated bytes, over maxBytes "
-                  + limits.maxBytes());
+              client + ": holds " + queued + " queued bytes, over maxBytes " + limits.maxBytes());
         }
         if (held.queued().size() > limits.maxFrames()) {
           violations.add(
@@ -783,26 +842,35 @@ final class BroadcasterPropertyTest {
                   + limits.maxFrames());
         }
       }
-      if (held.chargedBytes() < queued + catchUp) {
-        violations.add(
-            client + ": charged " + held.chargedBytes() + " bytes for " + (queued + catchUp));
+      if (held.chargedBytes() != queued) {
+        violations.add(client + ": charged " + held.chargedBytes() + " bytes for " + queued);
       }
-      boolean work = !held.queued().isEmpty() || !held.conflated().isEmpty() || held.resyncOwed();
-      if (work && !held.sending()) {
+      boolean owes = Outbox.owes(held.owedSince());
+      boolean work = !held.queued().isEmpty() || owes || held.resyncOwed();
+      if (work && !held.sending() && !held.waitingForProof()) {
         violations.add(client + ": has work but nothing in flight (a lost wake-up)");
       }
-      if (!held.conflated().isEmpty() && !held.queued().isEmpty()) {
-        violations.add(client + ": frames queued behind a conflated map");
+      if (held.waitingForProof() && !client.isPaced()) {
+        violations.add(client + ": waits for a proof it cannot give (" + held.proof() + ")");
+      }
+      if (owes && !held.queued().isEmpty()) {
+        violations.add(client + ": frames queued behind a cursor");
       }
     }
 
     /**
      * For a client that never overflowed: per session, the versions received after its
      * initial_state are those the reference received after the registration, in order; a prefix of
-     * them while sends are held, all of them at quiescence.
+     * them while sends are held, all of them at quiescence. A paced client coalesces whenever it
+     * has not yet consumed: its versions are a subsequence of the reference's, ending, at
+     * quiescence, with the same one.
      */
     private void checkExact(ProbeClient client, Meta m, boolean complete) {
       if (client == reference || drops.containsKey(client.id) || client.initialStates() > 1) {
+        return;
+      }
+      if (client.isPaced()) {
+        checkSubsequence(client, m, complete);
         return;
       }
       Map<String, List<Long>> expected = bySession(reference.live(), m.referenceStart);
@@ -825,6 +893,47 @@ final class BroadcasterPropertyTest {
                   + got
                   + ", the reference got "
                   + want);
+        }
+      }
+    }
+
+    private void checkSubsequence(ProbeClient client, Meta m, boolean complete) {
+      Map<String, List<Long>> expected = bySession(reference.live(), m.referenceStart);
+      Map<String, List<Long>> actual = bySession(client.live(), 0);
+      for (Map.Entry<String, List<Long>> session : actual.entrySet()) {
+        List<Long> want = expected.getOrDefault(session.getKey(), List.of());
+        int at = 0;
+        for (long version : session.getValue()) {
+          while (at < want.size() && want.get(at) != version) {
+            at++;
+          }
+          if (at == want.size()) {
+            violations.add(
+                client
+                    + ": paced, got "
+                    + session.getValue()
+                    + " for "
+                    + session.getKey()
+                    + ", not a subsequence of the reference's "
+                    + want);
+            break;
+          }
+        }
+      }
+      if (complete) {
+        for (Map.Entry<String, List<Long>> session : expected.entrySet()) {
+          List<Long> got = actual.getOrDefault(session.getKey(), List.of());
+          List<Long> want = session.getValue();
+          if (got.isEmpty() || !got.get(got.size() - 1).equals(want.get(want.size() - 1))) {
+            violations.add(
+                client
+                    + ": paced, ends "
+                    + session.getKey()
+                    + " at "
+                    + got
+                    + ", the reference at "
+                    + want);
+          }
         }
       }
     }
@@ -855,17 +964,31 @@ final class BroadcasterPropertyTest {
       boolean any = true;
       while (any) {
         any = false;
+        int framesBefore = 0;
+        for (ProbeClient client : meta.keySet()) {
+          framesBefore += client.dataFrames;
+        }
         for (ProbeClient client : new ArrayList<>(meta.keySet())) {
           if (client.holding()) {
             heard(client); // Before the completion, as in completeHeld.
             any |= client.complete(true);
           }
+          if (client.closeReason == null && !client.unregistered) {
+            answer(client); // Proofs let paced clients take what they are owed.
+          }
         }
+        if (!any) {
+          advance(Math.max(batchNanos, 1_000_000) * 2); // A flush may be due.
+        }
+        int framesAfter = 0;
+        for (ProbeClient client : meta.keySet()) {
+          framesAfter += client.dataFrames;
+        }
+        any |= framesAfter != framesBefore;
       }
-      advance(Math.max(batchNanos, 1_000_000) * 2);
       check();
 
-      ProbeClient fresh = register(/* hold= */ false);
+      ProbeClient fresh = register(/* hold= */ false, ProbeClient.Proof.NONE);
       Map<String, Long> view = fresh.view();
       assertThat(reference.view()).as("the reference's view").isEqualTo(view);
       for (ProbeClient client : alive) {

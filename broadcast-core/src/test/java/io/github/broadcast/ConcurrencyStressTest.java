@@ -176,7 +176,7 @@ final class ConcurrencyStressTest {
   @ParameterizedTest
   @EnumSource(
       value = Variant.class,
-      names = {"CONCURRENT", "BACKPRESSURE_CONFLATE", "PRODUCTION_CONFLATE"})
+      names = {"CONCURRENT", "BACKPRESSURE_CONFLATE", "BATCHED_BACKPRESSURE_CONFLATE"})
   void sendsHeldAtRandomMoments_areAllTimedOut_whileTheOthersConverge(Variant variant)
       throws Exception {
     for (int round = 0; round < ROUNDS; round++) {

@@ -25,6 +25,28 @@ final class JsonCodecTest {
   }
 
   @Test
+  void fromViewEntries_eachEncodedOnce_theBytesAreTheStreamingPaths() {
+    View view = new View(10);
+    view.apply(session("a", 1), 0);
+    view.apply(SessionUpdate.tombstone("b", 2), 0);
+    view.apply(session("ü-ñ", 3), 0); // Multi-byte UTF-8.
+    View.Updates updates = View.updates(view.changedSince(0));
+    List<SessionUpdate> plain = List.copyOf(updates);
+
+    Frame joined = codec.batchUpdate(updates);
+    assertThat(joined.text()).isEqualTo(codec.batchUpdate(plain).text());
+    assertThat(joined.bytes()).isEqualTo(codec.batchUpdate(plain).bytes());
+    assertThat(codec.initialState(updates).text())
+        .as("no tombstones in a snapshot")
+        .isEqualTo(codec.initialState(plain).text());
+    byte[] part = updates.entries.get(0).jsonPart;
+    assertThat(codec.batchUpdate(updates).text()).isEqualTo(joined.text());
+    assertThat(updates.entries.get(0).jsonPart).as("memoized, not encoded again").isSameAs(part);
+    assertThat(codec.batchUpdate(View.updates(List.of())).text())
+        .isEqualTo("{\"type\":\"batch_update\",\"sessions\":[]}");
+  }
+
+  @Test
   void sessionUpdate_writesIdAndVersionFromTheRecord_thenTheState() {
     Frame frame = codec.sessionUpdate(session("a", 7));
     assertThat(frame.text())

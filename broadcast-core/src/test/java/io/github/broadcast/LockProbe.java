@@ -66,9 +66,9 @@ final class LockProbe implements Client {
   }
 
   @Override
-  public void ping() {
+  public boolean ping() {
     check("ping");
-    delegate.ping();
+    return delegate.ping();
   }
 
   @Override

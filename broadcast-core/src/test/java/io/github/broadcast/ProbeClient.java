@@ -12,11 +12,12 @@ import java.util.regex.Pattern;
 
 /**
  * The property suite's client: it plays any behaviour a transport may have (completes inside {@code
- * send}, holds the send until the test completes it, fails, throws, never completes) and checks, in
- * every call the broadcaster makes, the promises a client can see: {@code initial_state} first and
- * versions never backwards, tombstones included (by a {@link RecordingClient} it feeds); one send
- * in flight, no call under a library lock, no update overtaking an owed pong, nothing after
- * unregister.
+ * send}, holds the send until the test completes it, fails, throws, never completes), proves what
+ * it consumed in one of three ways (pongs, acks, or none: a transport without pings), and checks,
+ * in every call the broadcaster makes, the promises a client can see: {@code initial_state} first
+ * and versions never backwards, tombstones included (by a {@link RecordingClient} it feeds); one
+ * send in flight, no call under a library lock, no update overtaking an owed pong, nothing after
+ * unregister; and, when paced, no data frame before the one before it was proven consumed.
  *
  * <p>Single-threaded: the property test drives everything from one thread.
  */
@@ -29,6 +30,19 @@ final class ProbeClient implements Client {
   private final Broadcaster broadcaster;
   private final Ticker ticker;
   private final List<String> violations;
+
+  /** How this client proves what it consumed. */
+  enum Proof {
+    /** Answers pings (when the test says so); paced by pongs when the broadcaster paces. */
+    PONGS,
+    /** Acknowledges the frames it applied (when the test says so); pings are signs of life. */
+    ACKS,
+    /** A transport without pings: paced by send completions. */
+    NONE
+  }
+
+  final Proof proof;
+  private final boolean paced; // The broadcaster paces, and this client can prove.
 
   // Behaviour, set by the test.
   boolean hold; // Sends wait for complete(); otherwise they complete inside send().
@@ -52,8 +66,27 @@ final class ProbeClient implements Client {
   long idleSinceNanos; // When it last had no held send (registration, or a completion).
   boolean sendFailed; // A send of this client failed or threw: SEND_FAILED is legitimate.
 
-  ProbeClient(String id, Broadcaster broadcaster, Ticker ticker, List<String> violations) {
+  // Pacing, as this client sees it: data frames received, those it proved consumed, what its
+  // latest ping covers, and whether it ever proved anything (before that, a frame unproven for a
+  // second counts as consumed, ClientClock.FIRST_PROOF_NANOS).
+  int dataFrames;
+  private int proven;
+  private int pingCovers;
+  private boolean provenOnce;
+  private long provenOnceAtNanos; // When it first proved a frame.
+  private long lastCompletedNanos; // When the latest data frame's send completed.
+  private boolean heldData; // The held send is a data frame.
+
+  ProbeClient(
+      String id,
+      Broadcaster broadcaster,
+      Ticker ticker,
+      List<String> violations,
+      Proof proof,
+      boolean pacedBroadcaster) {
     this.id = id;
+    this.proof = proof;
+    this.paced = pacedBroadcaster && proof != Proof.NONE;
     this.broadcaster = broadcaster;
     this.ticker = ticker;
     this.violations = violations;
@@ -89,6 +122,11 @@ final class ProbeClient implements Client {
       violation("send after close");
     }
     record(frame.text());
+    boolean data = isData(frame.text());
+    if (data) {
+      checkPaced();
+      dataFrames++;
+    }
     if (throwNextSend) {
       throwNextSend = false;
       thrown++;
@@ -101,11 +139,81 @@ final class ProbeClient implements Client {
       return CompletableFuture.failedFuture(new IOException("injected broken pipe on " + id));
     }
     if (!hold) {
+      if (data) {
+        lastCompletedNanos = ticker.read();
+      }
       return CompletableFuture.completedFuture(null);
     }
+    heldData = data;
     held = new CompletableFuture<>();
     heldSinceNanos = ticker.read();
     return held;
+  }
+
+  private static boolean isData(String text) {
+    return !text.startsWith("{\"type\":\"pong\"");
+  }
+
+  /** A paced client is sent a data frame only once the one before it was proven consumed. */
+  private void checkPaced() {
+    if (!paced || dataFrames == proven) {
+      return;
+    }
+    // The first-proof fallback may have let the previous frame through: a second after its send
+    // completed, if that came before the client's first proof.
+    long fallbackUntil = provenOnce ? provenOnceAtNanos : ticker.read();
+    if (fallbackUntil - lastCompletedNanos > ClientClock.FIRST_PROOF_NANOS) {
+      proven = dataFrames; // It counts as consumed.
+    } else {
+      violation(
+          "data frame "
+              + (dataFrames + 1)
+              + " sent while frame "
+              + dataFrames
+              + " was not proven consumed ("
+              + proven
+              + " proven)");
+    }
+  }
+
+  /**
+   * The test answers this client's latest ping; returns whether one was ever sent. Before the call
+   * into the broadcaster: the answer may let the next frame go inside it.
+   */
+  boolean answerLatestPing() {
+    if (pings == 0) {
+      return false;
+    }
+    if (proof == Proof.PONGS && pingCovers > 0) {
+      provedOnce();
+      proven = Math.max(proven, pingCovers);
+    }
+    return true;
+  }
+
+  /** The test makes this client acknowledge its first {@code applied} data frames. */
+  void acknowledge(int applied) {
+    if (proof == Proof.ACKS && Math.min(applied, dataFrames) > 0) {
+      provedOnce();
+      proven = Math.max(proven, Math.min(applied, dataFrames));
+    }
+  }
+
+  /** Whether the broadcaster paces this client by its proofs. */
+  boolean isPaced() {
+    return paced;
+  }
+
+  private void provedOnce() {
+    if (!provenOnce) {
+      provenOnce = true;
+      provenOnceAtNanos = ticker.read();
+    }
+  }
+
+  @Override
+  public boolean acknowledges() {
+    return proof == Proof.ACKS;
   }
 
   /** Completes the held send, normally or not; returns whether there was one. */
@@ -117,6 +225,9 @@ final class ProbeClient implements Client {
     held = null;
     heldSinceNanos = NOT_HELD;
     idleSinceNanos = ticker.read();
+    if (heldData) {
+      lastCompletedNanos = ticker.read();
+    }
     if (ok) {
       future.complete(null);
     } else {
@@ -167,9 +278,16 @@ final class ProbeClient implements Client {
   }
 
   @Override
-  public void ping() {
+  public boolean ping() {
     checkCall("ping");
+    if (proof == Proof.NONE) {
+      return false;
+    }
+    if (held != null) {
+      violation("a ping while a send is in flight");
+    }
     pings++;
+    pingCovers = dataFrames;
     if (unansweredPingNanos == NOT_HELD) {
       unansweredPingNanos = ticker.read();
     }
@@ -177,6 +295,7 @@ final class ProbeClient implements Client {
       thrown++;
       throw new IllegalStateException("injected ping failure on " + id);
     }
+    return true;
   }
 
   @Override

@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * Every strategy and overflow policy the contract suite runs against. The backpressure variants use
- * small limits so that the suite's bursts really overflow them.
+ * small limits so that the suite's bursts really overflow them; the batched ones put a flush clock
+ * in front of them (the production preset before pacing).
  */
 enum Variant {
   SEQUENTIAL(Broadcasters.Preset.SEQUENTIAL, null),
@@ -13,8 +14,10 @@ enum Variant {
   BACKPRESSURE_CONFLATE(Broadcasters.Preset.BACKPRESSURE, OverflowPolicy.CONFLATE),
   BACKPRESSURE_RESYNC(Broadcasters.Preset.BACKPRESSURE, OverflowPolicy.DROP_AND_RESYNC),
   BACKPRESSURE_DISCONNECT(Broadcasters.Preset.BACKPRESSURE, OverflowPolicy.DISCONNECT),
-  PRODUCTION_CONFLATE(Broadcasters.Preset.PRODUCTION, OverflowPolicy.CONFLATE),
-  PRODUCTION_RESYNC(Broadcasters.Preset.PRODUCTION, OverflowPolicy.DROP_AND_RESYNC);
+  BATCHED_BACKPRESSURE_CONFLATE(Broadcasters.Preset.BACKPRESSURE, OverflowPolicy.CONFLATE),
+  BATCHED_BACKPRESSURE_RESYNC(Broadcasters.Preset.BACKPRESSURE, OverflowPolicy.DROP_AND_RESYNC),
+  /** Paced by consumption: its clients answer pings whenever the test flushes. */
+  PRODUCTION(Broadcasters.Preset.PRODUCTION, null);
 
   static final OutboxLimits SMALL = new OutboxLimits(2 * 1024, 8, Duration.ofSeconds(30));
 
@@ -31,11 +34,19 @@ enum Variant {
     if (policy != null) {
       builder.outboxLimits(SMALL).overflowPolicy(policy);
     }
+    if (name().startsWith("BATCHED_")) {
+      builder.batchInterval(Broadcasters.DEFAULT_BATCH_INTERVAL); // The former production preset.
+    }
     return builder;
   }
 
   boolean isBatched() {
-    return preset.isBatched();
+    return preset.isBatched() || name().startsWith("BATCHED_");
+  }
+
+  /** Whether a client is sent a frame only once it proved it consumed the one before. */
+  boolean isPaced() {
+    return preset.isPaced();
   }
 
   /** Whether a stalled client blocks the publisher (so tests must not stall one). */

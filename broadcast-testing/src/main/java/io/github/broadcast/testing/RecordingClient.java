@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Client;
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.Frame;
@@ -52,6 +53,9 @@ public final class RecordingClient implements Client {
   private int inFlight;
   private int maxInFlight;
   private int pings;
+  private int answered; // Pings answered by answerPings.
+  private volatile boolean acknowledges; // Set before registration.
+  private volatile boolean noPings; // Set before registration.
   private CloseReason closeReason;
   private int closes;
   private boolean open = true;
@@ -246,9 +250,53 @@ public final class RecordingClient implements Client {
     }
   }
 
+  /**
+   * Counts the ping; the test answers it, or not, with {@link #answerPings} (or {@code
+   * Broadcaster.onPong} itself).
+   */
   @Override
-  public synchronized void ping() {
+  public synchronized boolean ping() {
+    if (noPings) {
+      return false;
+    }
     pings++;
+    return true;
+  }
+
+  @Override
+  public boolean acknowledges() {
+    return acknowledges;
+  }
+
+  /**
+   * Makes this client one that acknowledges the frames it applies (its test calls {@code
+   * Broadcaster.onAck}); returns it.
+   */
+  public RecordingClient acknowledging() {
+    acknowledges = true;
+    return this;
+  }
+
+  /** Makes this client's transport one without pings: paced by its completions; returns it. */
+  public RecordingClient withoutPings() {
+    noPings = true;
+    return this;
+  }
+
+  /**
+   * Answers this client's latest ping, if one came since the last answer, as a WebSocket client
+   * does once it has read the frames before it: {@code broadcaster.onPong(this)}, outside this
+   * client's monitor. Returns whether there was one to answer.
+   */
+  public boolean answerPings(Broadcaster broadcaster) {
+    synchronized (this) {
+      if (answered == pings || !open) {
+        return false;
+      }
+      answered = pings;
+    }
+    broadcaster.onPong(this);
+    return true;
   }
 
   @Override
