@@ -27,9 +27,13 @@ import java.util.concurrent.TimeUnit;
  *   <li>open: the token, when one is required (else close 1008), then admission (connection cap and
  *       rate, else close 1013), then the session is wrapped as a core client and registered: it
  *       receives {@code initial_state}, then the updates;
- *   <li>text {@code ping}: a {@code pong} is queued ahead of any waiting updates; any other text
- *       counts as a sign of life and is otherwise ignored;
- *   <li>a transport pong: a sign of life for the broadcaster's heartbeat;
+ *   <li>text {@code ping}: a {@code pong} is queued ahead of any waiting updates;
+ *   <li>text {@code ack N}, from a client that connected with {@code ?ack=1}: it has applied the
+ *       first N data frames it was sent ({@link Broadcaster#onAck}); an acknowledgement of a frame
+ *       not acknowledged before does not count against the inbound rate;
+ *   <li>any other text: a sign of life, otherwise ignored;
+ *   <li>a transport pong: the answer to the latest ping when its payload matches ({@link
+ *       Broadcaster#onPong}: proof of what the client consumed), else a sign of life;
  *   <li>a binary message, or more text messages than the inbound rate allows: close 1008;
  *   <li>a text message over the size limit: close 1009, by the container or, when the container let
  *       it through (Tyrus applies the limit to fragmented messages only), by this endpoint;
@@ -100,11 +104,12 @@ public final class BroadcastEndpoint extends Endpoint {
             session,
             openSink(session),
             new TokenBucket(ticker, inboundBurst, inboundPerSecond),
-            policy::release);
+            policy::release,
+            "1".equals(HandshakePolicy.queryParameter(session.getQueryString(), "ack")));
     session.getUserProperties().put(CLIENT, client);
     session.addMessageHandler(String.class, text -> onText(client, text));
     session.addMessageHandler(ByteBuffer.class, data -> violation(client, "a binary message"));
-    session.addMessageHandler(PongMessage.class, pong -> broadcaster.onPong(client));
+    session.addMessageHandler(PongMessage.class, pong -> onPong(client, pong));
     connected.add(client);
     broadcaster.register(client);
     if (shuttingDown) { // Raced with shutdown(): it may have missed this one.
@@ -147,14 +152,44 @@ public final class BroadcastEndpoint extends Endpoint {
       client.closeFromOwnThread(CloseReason.MESSAGE_TOO_BIG);
       return;
     }
+    String message = text.strip();
+    long applied = acknowledged(message);
+    if (applied >= 0 && broadcaster.onAck(client, applied)) {
+      return; // Acknowledged a frame it was sent: free, whatever the inbound rate.
+    }
     if (!client.admitInbound()) {
       violation(client, "more than " + inboundPerSecond + " messages a second");
       return;
     }
-    if ("ping".equals(text.strip())) {
+    if ("ping".equals(message)) {
       broadcaster.onPing(client);
-    } else {
+    } else if (applied < 0) {
+      broadcaster.onMessage(client); // An acknowledgement that proved nothing was heard already.
+    }
+  }
+
+  /** Returns N of an {@code ack N} message (N from 0 to 10^18), or -1 for any other text. */
+  static long acknowledged(String message) {
+    int digits = message.length() - 4;
+    if (!message.startsWith("ack ") || digits < 1 || digits > 18) {
+      return -1;
+    }
+    long n = 0;
+    for (int i = 4; i < message.length(); i++) {
+      char c = message.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  }
+
+  private void onPong(SessionClient client, PongMessage pong) {
+    if (client.answersLatestPing(pong.getApplicationData())) {
       broadcaster.onPong(client);
+    } else {
+      broadcaster.onMessage(client);
     }
   }
 

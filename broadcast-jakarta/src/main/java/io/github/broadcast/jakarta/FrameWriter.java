@@ -4,6 +4,7 @@ import io.github.broadcast.Frame;
 import jakarta.websocket.Extension;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.Session;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -50,5 +51,17 @@ public interface FrameWriter {
      *     done} is not called
      */
     void write(Frame frame, SendHandler done);
+
+    /**
+     * Writes a ping frame carrying {@code payload} (at most 125 bytes) after every frame written
+     * before it, without blocking, and returns true; or returns false, the default, when this sink
+     * has no direct path for pings (the endpoint then uses the container's). Called only when no
+     * write is in flight.
+     *
+     * @throws RuntimeException if the write cannot start (the connection closed, say)
+     */
+    default boolean ping(ByteBuffer payload) {
+      return false;
+    }
   }
 }

@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -37,7 +38,9 @@ import java.util.concurrent.atomic.AtomicReference;
 final class SessionClient implements Client, SendHandler {
 
   private static final System.Logger logger = System.getLogger(SessionClient.class.getName());
-  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+  /** The size of a ping's payload: this client's count of pings, as a big-endian long. */
+  static final int PING_PAYLOAD_BYTES = 8;
 
   /** How long a closed connection may sit without progress before the container drops it. */
   static final long CLOSE_IDLE_MILLIS = 5_000;
@@ -54,21 +57,34 @@ final class SessionClient implements Client, SendHandler {
   private final String id;
   private final TokenBucket inbound;
   private final Runnable onRelease;
+  private final boolean acknowledges;
+  // The number of the latest ping, written before it is sent: its pong may beat sendPing's return.
+  private final AtomicLong latestPing = new AtomicLong();
   // The stage of the send in flight, null when none: set before the send starts, taken by its
   // one completion.
   private final AtomicReference<CompletableFuture<Void>> inFlight = new AtomicReference<>();
   private final AtomicBoolean released = new AtomicBoolean();
 
   SessionClient(Session session, TokenBucket inbound, Runnable onRelease) {
-    this(session, null, inbound, onRelease);
+    this(session, null, inbound, onRelease, /* acknowledges= */ false);
   }
 
-  SessionClient(Session session, FrameWriter.Sink sink, TokenBucket inbound, Runnable onRelease) {
+  /**
+   * @param sink the container's direct path for frames, or null to send text
+   * @param acknowledges whether the peer said (at the handshake) that it acknowledges frames
+   */
+  SessionClient(
+      Session session,
+      FrameWriter.Sink sink,
+      TokenBucket inbound,
+      Runnable onRelease,
+      boolean acknowledges) {
     this.session = session;
     this.sink = sink;
     this.id = "ws-" + session.getId();
     this.inbound = inbound;
     this.onRelease = onRelease;
+    this.acknowledges = acknowledges;
   }
 
   @Override
@@ -111,13 +127,38 @@ final class SessionClient implements Client, SendHandler {
     }
   }
 
+  /**
+   * Sends a ping whose payload numbers it, through the container's direct path when it has one
+   * (never blocking), else through the asynchronous remote. Returns true even when the send fails:
+   * a ping that never arrives is never answered, and the silence rule judges that.
+   */
   @Override
-  public void ping() {
+  public boolean ping() {
+    long number = latestPing.incrementAndGet();
+    ByteBuffer payload = ByteBuffer.allocate(PING_PAYLOAD_BYTES).putLong(0, number);
     try {
-      session.getAsyncRemote().sendPing(EMPTY.duplicate());
+      if (sink == null || !sink.ping(payload)) {
+        session.getAsyncRemote().sendPing(payload);
+      }
     } catch (IOException | RuntimeException e) {
       logger.log(Level.DEBUG, () -> "ping to " + id + " failed: " + e);
     }
+    return true;
+  }
+
+  /**
+   * Whether a pong with {@code payload} answers this client's latest ping. An unsolicited pong, or
+   * one answering an earlier ping, is a sign of life but proves nothing about what was consumed
+   * since.
+   */
+  boolean answersLatestPing(ByteBuffer payload) {
+    return payload.remaining() == PING_PAYLOAD_BYTES
+        && payload.getLong(payload.position()) == latestPing.get();
+  }
+
+  @Override
+  public boolean acknowledges() {
+    return acknowledges;
   }
 
   @Override

@@ -157,7 +157,8 @@ final class SessionClientTest {
               sinkHandlers.add(handler);
             },
             new TokenBucket(new FakeTicker(), 2, 1),
-            releases::incrementAndGet);
+            releases::incrementAndGet,
+            /* acknowledges= */ false);
     Frame frame = Frame.of("update");
 
     CompletableFuture<Void> done = direct.send(frame).toCompletableFuture();
@@ -195,7 +196,8 @@ final class SessionClientTest {
               written.add(frame);
             },
             new TokenBucket(new FakeTicker(), 2, 1),
-            releases::incrementAndGet);
+            releases::incrementAndGet,
+            /* acknowledges= */ false);
 
     assertThat(direct.send(Frame.of("a")).toCompletableFuture())
         .isCompletedExceptionally()

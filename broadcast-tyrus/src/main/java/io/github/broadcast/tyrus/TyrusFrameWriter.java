@@ -136,6 +136,10 @@ final class TyrusFrameWriter implements FrameWriter {
    */
   private static final class Direct extends CompletionHandler<ByteBuffer> implements Sink {
 
+    /** A ping's completion: a ping that fails is never answered, and the silence rule judges. */
+    private static final CompletionHandler<ByteBuffer> PING_WRITTEN =
+        new CompletionHandler<ByteBuffer>() {};
+
     private final Session session;
     private final Writer writer;
     private final boolean compress;
@@ -156,6 +160,22 @@ final class TyrusFrameWriter implements FrameWriter {
       }
       this.done = done;
       writer.write(compress ? frame.deflatedWebSocketFrame() : frame.webSocketFrame(), this);
+    }
+
+    /** Writes the ping frame (RFC 6455, section 5.5.2: FIN, opcode 9, unmasked) in the queue. */
+    @Override
+    public boolean ping(ByteBuffer payload) {
+      if (!session.isOpen()) {
+        throw new IllegalStateException("the session is closed");
+      }
+      int length = payload.remaining();
+      if (length > 125) {
+        throw new IllegalArgumentException("ping payload : " + length + " (expected: <= 125)");
+      }
+      ByteBuffer frame = ByteBuffer.allocate(2 + length);
+      frame.put((byte) 0x89).put((byte) length).put(payload.duplicate()).flip();
+      writer.write(frame, PING_WRITTEN);
+      return true;
     }
 
     @Override
