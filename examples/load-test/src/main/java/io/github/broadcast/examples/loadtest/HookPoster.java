@@ -1,13 +1,9 @@
 package io.github.broadcast.examples.loadtest;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -15,34 +11,34 @@ import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
- * Posts hook events on an open-loop {@link Schedule}: each post is sent asynchronously when it
- * falls due and nothing waits for its response, so a slow server cannot slow the send rate. How far
- * the sender itself fell behind its schedule is reported (it can, when the load generator runs out
- * of CPU). Records when each event was sent, for the clients' staleness.
+ * Posts hook events on an open-loop {@link Schedule}: each post is written when it falls due, on
+ * keep-alive connections with pipelining ({@link PipelinedPoster}), and nothing waits for its
+ * response, so a slow server cannot slow the send rate. How far the sender itself fell behind its
+ * schedule is reported (it can, when the load generator runs out of CPU). Records when each event
+ * was sent, for the clients' staleness.
  */
-final class HookPoster {
+final class HookPoster implements AutoCloseable {
+
+  /** Connections per server: enough that one slow answer holds back few posts. */
+  static final int CONNECTIONS = 8;
 
   /** A post sent more than this after its due time counts as late. */
   static final long LATE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-  private final HttpClient http;
-  private final List<URI> hooks;
+  private final List<PipelinedPoster> posters = new ArrayList<>();
   private final Scenario scenario;
   final String[] sessionIds;
   final Staleness.SendLog log;
   final Histogram postLatency = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(1), 2);
   final AtomicLong failedPosts = new AtomicLong();
-  private final List<CompletableFuture<?>> pending = new ArrayList<>();
+  private final AtomicLong answered = new AtomicLong();
   long maxLagNanos;
   long lateEvents;
   long sent;
 
-  HookPoster(
-      HttpClient http, List<URI> bases, Scenario scenario, int maxEventsPerSession, String runId) {
-    this.http = http;
-    this.hooks = new ArrayList<>();
+  HookPoster(List<URI> bases, Scenario scenario, int maxEventsPerSession, String runId) {
     for (URI base : bases) {
-      hooks.add(base.resolve("/api/hooks"));
+      posters.add(new PipelinedPoster(base, CONNECTIONS));
     }
     this.scenario = scenario;
     this.sessionIds = new String[scenario.sessions()];
@@ -90,45 +86,38 @@ final class HookPoster {
         log.sent(s, k, sentAt);
       }
       sent++;
-      pending.add(
-          http.sendAsync(
-                  HttpRequest.newBuilder(hooks.get((int) (i % hooks.size())))
-                      .header("Content-Type", "application/json")
-                      .timeout(Duration.ofSeconds(30))
-                      .POST(HttpRequest.BodyPublishers.ofString(hook(sessionIds[s], k)))
-                      .build(),
-                  HttpResponse.BodyHandlers.discarding())
-              .whenComplete(
-                  (response, error) -> {
-                    if (error != null || response.statusCode() != 202) {
-                      failedPosts.incrementAndGet();
-                    } else {
-                      postLatency.recordValue(
-                          Math.min(
-                              System.nanoTime() - sentAt, postLatency.getHighestTrackableValue()));
-                    }
-                  }));
-      if (pending.size() > 10_000) {
-        pending.removeIf(CompletableFuture::isDone);
-      }
+      posters
+          .get((int) (i % posters.size()))
+          .post(
+              "/api/hooks",
+              hook(sessionIds[s], k),
+              status -> {
+                if (status != 202) {
+                  failedPosts.incrementAndGet();
+                } else {
+                  postLatency.recordValue(
+                      Math.min(System.nanoTime() - sentAt, postLatency.getHighestTrackableValue()));
+                }
+                answered.incrementAndGet();
+              });
     }
   }
 
-  /** Waits (up to 30 s each) for the responses of what {@link #post} sent. */
+  /** Waits up to 30 s for the responses of what {@link #post} sent; unanswered ones fail. */
   void awaitResponses() throws InterruptedException {
-    for (CompletableFuture<?> future : pending) {
-      try {
-        future.get(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        throw e;
-      } catch (Exception e) {
-        // Counted by the future's own callback (an error) or here (no answer in time).
-        if (!future.isDone()) {
-          failedPosts.incrementAndGet();
-        }
-      }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (answered.get() < sent && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(10);
     }
-    pending.clear();
+    long unanswered = sent - answered.get();
+    if (unanswered > 0) {
+      failedPosts.addAndGet(unanswered);
+    }
+  }
+
+  @Override
+  public void close() {
+    posters.forEach(PipelinedPoster::close);
   }
 
   /** A hook payload shaped like Claude Code's: tool calls, with a prompt now and then. */

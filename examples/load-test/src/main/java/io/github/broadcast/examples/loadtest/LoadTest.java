@@ -20,12 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.HdrHistogram.ConcurrentHistogram;
-import org.HdrHistogram.Histogram;
 
 /**
  * The load test of the original issue: N simulated sessions post hook events at R a second each, M
@@ -42,6 +36,7 @@ import org.HdrHistogram.Histogram;
 public final class LoadTest {
 
   private static final ObjectMapper mapper = new ObjectMapper();
+  private static final String POOL_SIZE = "jdk.httpclient.connectionPoolSize";
   private static final List<String> STRATEGIES =
       List.of("sequential", "concurrent", "batched", "backpressure", "production");
 
@@ -49,6 +44,12 @@ public final class LoadTest {
 
   /** Runs the load test; {@code --help} lists the options. Exits 2 on a bad option. */
   public static void main(String[] args) throws Exception {
+    // JDK 17's HttpClient finds a pooled connection by a linear scan of its idle list, so once a
+    // burst of posts has opened many connections, every post pays for all of them (the load
+    // generator spent half its CPU there at 1,000 posts a second). A bounded pool keeps it short.
+    if (System.getProperty(POOL_SIZE) == null) {
+      System.setProperty(POOL_SIZE, "32");
+    }
     try {
       run(args);
     } catch (IllegalArgumentException e) {
@@ -127,7 +128,8 @@ public final class LoadTest {
             }
             run = runOnce(bases, scenario, warmup, duration, connectRate);
           } else {
-            try (ServerProcess server = ServerProcess.start(kind, jar, strategy)) {
+            try (ServerProcess server =
+                ServerProcess.start(kind, jar, strategy, scenario.serverArgs())) {
               run = runOnce(List.of(server.base), scenario, warmup, duration, connectRate);
             }
           }
@@ -164,178 +166,21 @@ public final class LoadTest {
   static LoadTestReport.Run runOnce(
       List<URI> bases, Scenario scenario, Duration warmup, Duration duration, double connectRate)
       throws Exception {
-    HttpClient http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
-    String runId = Long.toString(System.nanoTime() % 1_000_000, 36);
-    int maxEvents =
-        (int) Math.ceil(scenario.rate() * (warmup.toSeconds() + duration.toSeconds())) + 2;
-    HookPoster poster = new HookPoster(http, bases, scenario, maxEvents, runId);
-    Histogram staleness = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(1), 2);
+    return new LoadRun(
+            bases,
+            scenario,
+            warmup,
+            scenario.durationS() > 0 ? Duration.ofSeconds(scenario.durationS()) : duration,
+            scenario.connectRate() > 0 ? scenario.connectRate() : connectRate,
+            newHttpClient())
+        .run();
+  }
 
-    List<StalledClient> stalled = new ArrayList<>();
-    List<WatchingClient> healthy = new ArrayList<>();
-    // Connect at a pace the servers' connection-rate limit admits (100/s each by default), as
-    // a fleet of browsers would after a deploy; a client refused anyway is reported, not hidden.
-    long connectInterval = (long) (1e9 / (connectRate * bases.size()));
-    long nextConnect = System.nanoTime();
-    for (int c = 0; c < scenario.clients(); c++) {
-      URI base = bases.get(c % bases.size());
-      URI ws = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/ws/dashboard");
-      long wait = nextConnect - System.nanoTime();
-      if (wait > 0) {
-        TimeUnit.NANOSECONDS.sleep(wait);
-      }
-      nextConnect += connectInterval;
-      if (c < scenario.slow()) {
-        stalled.add(new StalledClient(ws));
-      } else {
-        WatchingClient client = new WatchingClient(poster, staleness);
-        healthy.add(client);
-        client.connect(http, ws);
-      }
-    }
-    Map<String, Integer> refused = new TreeMap<>();
-    for (WatchingClient client : healthy) {
-      try {
-        CompletableFuture.anyOf(client.ready, client.closed).get(60, TimeUnit.SECONDS);
-      } catch (TimeoutException e) {
-        client.closed.complete("no initial_state in 60 s");
-      }
-      if (!client.ready.isDone()) {
-        refused.merge(client.closed.getNow("?"), 1, Integer::sum);
-      }
-    }
-    healthy.removeIf(client -> !client.ready.isDone());
-    List<JsonNode> before = metrics(http, bases);
-    long loadCpuBefore = processCpuNanos();
-    long wallBefore = System.nanoTime();
-
-    MetricsSampler sampler = new MetricsSampler(http, bases);
-    sampler.start();
-    poster.post(warmup, duration, () -> healthy.forEach(WatchingClient::startMeasuring));
-    long postedAt = System.nanoTime();
-    poster.awaitResponses();
-
-    // Drain: every healthy client should come to hold what the server holds.
-    Set<String> expected = Set.of(poster.sessionIds);
-    boolean converged = false;
-    long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (System.nanoTime() < drainDeadline) {
-      // Every node must hold the same view as the first, and every client that view.
-      Map<String, Long> truth = sessions(http, bases.get(0));
-      List<Map<String, Long>> views = new ArrayList<>();
-      for (URI other : bases.subList(1, bases.size())) {
-        views.add(sessions(http, other));
-      }
-      for (WatchingClient client : healthy) {
-        if (!client.closed.isDone()) {
-          views.add(client.view());
-        }
-      }
-      if (converged(views, truth, expected)) {
-        converged = true;
-        break;
-      }
-      Thread.sleep(100);
-    }
-    sampler.stop();
-    long finishedAt = System.nanoTime();
-    long undelivered = 0;
-    for (WatchingClient client : healthy) {
-      if (!client.closed.isDone()) {
-        undelivered += client.finish(finishedAt);
-      }
-    }
-    long drainMillis = (System.nanoTime() - postedAt) / 1_000_000;
-    List<JsonNode> after = metrics(http, bases);
-    double wallSeconds = (System.nanoTime() - wallBefore) / 1e9;
-    double loadCpu = (processCpuNanos() - loadCpuBefore) / 1e9 / wallSeconds;
-
-    double seconds = duration.toMillis() / 1000.0;
-    // Several nodes: work (CPU, bytes, closes) is summed over them; memory is the largest node's.
-    long heapBefore =
-        before.stream()
-            .mapToLong(m -> m.path("process").path("heap_used_bytes").asLong())
-            .max()
-            .orElse(0);
-    Map<String, Long> closes = new LinkedHashMap<>();
-    for (Map.Entry<String, JsonNode> e :
-        after.get(0).path("broadcast").path("closes").properties()) {
-      long count = delta(before, after, "broadcast", "closes", e.getKey());
-      if (count > 0) {
-        closes.put(e.getKey(), count);
-      }
-    }
-    LoadTestReport.RedisCounters redis =
-        !after.get(0).has("redis")
-            ? null
-            : new LoadTestReport.RedisCounters(
-                delta(before, after, "redis", "conflicts"),
-                delta(before, after, "redis", "failed_writes"),
-                delta(before, after, "redis", "disconnects"),
-                delta(before, after, "redis", "received"));
-    Map<String, Integer> healthyCloses = new LinkedHashMap<>();
-    for (WatchingClient client : healthy) {
-      if (client.closed.isDone()) {
-        healthyCloses.merge(client.closed.getNow("?"), 1, Integer::sum);
-      }
-    }
-    long bytes = delta(before, after, "broadcast", "bytes_sent");
-    long frames = delta(before, after, "broadcast", "frames_sent");
-    LoadTestReport.Run run =
-        new LoadTestReport.Run(
-            scenario.name(),
-            scenario.sessions(),
-            scenario.rate(),
-            scenario.clients(),
-            scenario.slow(),
-            after.get(0).path("strategy").asText("?"),
-            bases.size(),
-            new LoadTestReport.Staleness(
-                staleness.getTotalCount(),
-                undelivered,
-                staleness.getValueAtPercentile(50) / 1e6,
-                staleness.getValueAtPercentile(90) / 1e6,
-                staleness.getValueAtPercentile(99) / 1e6,
-                staleness.getMaxValue() / 1e6),
-            healthy.stream().mapToLong(c -> c.frames.get()).average().orElse(0) / seconds,
-            healthy.stream().mapToLong(c -> c.sessionUpdates.get()).average().orElse(0) / seconds,
-            poster.sent,
-            poster.failedPosts.get(),
-            poster.postLatency.getValueAtPercentile(99) / 1e6,
-            poster.maxLagNanos / 1e6,
-            poster.lateEvents > 0,
-            heapBefore / 1048576.0,
-            sampler.maxHeapUsed / 1048576.0,
-            Math.max(0, sampler.maxHeapUsed - heapBefore) / 1048576.0,
-            sampler.maxQueuedBytes / 1024.0,
-            after.stream()
-                    .mapToLong(m -> m.path("process").path("rss_bytes").asLong())
-                    .max()
-                    .orElse(0)
-                / 1048576.0,
-            delta(before, after, "process", "cpu_time_ns") / 1e9 / wallSeconds,
-            loadCpu,
-            closes,
-            redis,
-            new LinkedHashMap<>(refused),
-            healthyCloses,
-            healthy.stream().filter(c -> c.closed.isDone()).count()
-                + refused.values().stream().mapToInt(Integer::intValue).sum(),
-            bytes / 1e6 / wallSeconds,
-            frames == 0 ? 0 : bytes / frames,
-            converged,
-            drainMillis,
-            null);
-
-    healthy.forEach(WatchingClient::close);
-    for (StalledClient client : stalled) {
-      client.close();
-    }
-    return run;
+  private static HttpClient newHttpClient() {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(10))
+        .build();
   }
 
   /**
@@ -407,7 +252,8 @@ public final class LoadTest {
     }
   }
 
-  private static Map<String, Long> sessions(HttpClient http, URI base) throws Exception {
+  /** The server's sessions: id to version. */
+  static Map<String, Long> sessions(HttpClient http, URI base) throws Exception {
     JsonNode body;
     try {
       body =

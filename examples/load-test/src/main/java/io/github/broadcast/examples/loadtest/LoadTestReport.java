@@ -102,6 +102,8 @@ public record LoadTestReport(
    * @param converged whether every open healthy client ended with the servers' view
    * @param drainMs how long delivery took after the last POST
    * @param error why the run failed, or null
+   * @param windows the healthy clients' staleness per 10 s of the measured run, or null
+   * @param link the client behind a slow link, when the scenario has one, or null
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonIgnoreProperties(ignoreUnknown = true)
@@ -139,7 +141,9 @@ public record LoadTestReport(
       long serverFrameBytes,
       boolean converged,
       long drainMs,
-      String error) {
+      String error,
+      List<Window> windows,
+      LinkResult link) {
 
     /** A run that ended in {@code error}: the scenario, the strategy and why. */
     static Run failed(Scenario scenario, String strategy, String error) {
@@ -175,7 +179,9 @@ public record LoadTestReport(
           0,
           false,
           0,
-          error);
+          error,
+          null,
+          null);
     }
 
     /** Whether the run failed instead of measuring. */
@@ -227,6 +233,40 @@ public record LoadTestReport(
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Staleness(
       long samples, long undelivered, double p50, double p90, double p99, double max) {}
+
+  /**
+   * Staleness of events sent in one window of the measured run, in milliseconds.
+   *
+   * @param fromS where the window starts, in seconds from the start of the measured run
+   * @param samples events measured in it
+   * @param p50 median
+   * @param p99 99th percentile
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Window(long fromS, long samples, double p50, double p99) {}
+
+  /**
+   * The client behind a slow link: its own staleness, apart from the others'.
+   *
+   * @param bytesPerSecond the link's rate, server to client
+   * @param queueBytes the link's queue
+   * @param stalenessMs over the measured run
+   * @param secondHalfP99Ms the 99th percentile over its second half: whether the client kept up
+   * @param windows per 10 s
+   * @param converged whether it ended with the server's view
+   * @param closed how it was closed, if it was
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record LinkResult(
+      int bytesPerSecond,
+      int queueBytes,
+      Staleness stalenessMs,
+      double secondHalfP99Ms,
+      List<Window> windows,
+      boolean converged,
+      String closed) {}
 
   /**
    * What the servers' Redis store counted during a run, summed over the nodes.

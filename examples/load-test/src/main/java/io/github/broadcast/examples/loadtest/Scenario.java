@@ -1,14 +1,52 @@
 package io.github.broadcast.examples.loadtest;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * One load: {@code sessions} Claude Code sessions posting {@code rate} hook events a second each,
  * watched by {@code clients} dashboard clients of which {@code slow} stall (they stop reading their
- * socket after {@code initial_state}).
+ * socket after the handshake) and, when {@code link} is set, one more reaches the server through a
+ * slow link.
+ *
+ * @param link a client behind a throttled link, or null
+ * @param durationS measured seconds for this scenario, or 0 for the run's {@code --duration}
+ * @param connectRate client connections a second, or 0 for the run's {@code --connect-rate}
+ * @param serverArgs options the dashboard needs for this load (its connection limits)
  */
-record Scenario(String name, int sessions, double rate, int clients, int slow) {
+record Scenario(
+    String name,
+    int sessions,
+    double rate,
+    int clients,
+    int slow,
+    Link link,
+    long durationS,
+    double connectRate,
+    List<String> serverArgs) {
+
+  /**
+   * A link of {@code bytesPerSecond} from the server to one client, with a queue of {@code
+   * queueBytes}: the proxy reads from the server only as fast as it forwards.
+   */
+  record Link(int bytesPerSecond, int queueBytes) {
+    Link {
+      if (bytesPerSecond <= 0 || queueBytes <= 0) {
+        throw new IllegalArgumentException(
+            "link : "
+                + bytesPerSecond
+                + " B/s, queue "
+                + queueBytes
+                + " B (expected: both positive)");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return bytesPerSecond / 1024 + " KB/s link (" + queueBytes / 1024 + " KB queue)";
+    }
+  }
 
   Scenario {
     if (sessions <= 0 || rate <= 0 || clients <= 0 || slow < 0 || slow >= clients) {
@@ -25,6 +63,12 @@ record Scenario(String name, int sessions, double rate, int clients, int slow) {
               + slow
               + " (expected: all positive, and fewer slow clients than clients)");
     }
+    serverArgs = List.copyOf(serverArgs);
+  }
+
+  /** A scenario with no slow link, measured and connected at the run's pace. */
+  Scenario(String name, int sessions, double rate, int clients, int slow) {
+    this(name, sessions, rate, clients, slow, null, 0, 0, List.of());
   }
 
   /** Events posted a second, all sessions together. */
@@ -32,7 +76,7 @@ record Scenario(String name, int sessions, double rate, int clients, int slow) {
     return sessions * rate;
   }
 
-  /** The original issue's table, then scale, then slow clients. */
+  /** The original issue's table, then scale, then slow clients, then a slow link. */
   static final Map<String, Scenario> PRESETS = new LinkedHashMap<>();
 
   static {
@@ -45,8 +89,25 @@ record Scenario(String name, int sessions, double rate, int clients, int slow) {
     add(new Scenario("scale-50x10x100", 50, 10, 100, 0)); // The slow row's baseline.
     add(new Scenario("scale-50x10x500", 50, 10, 500, 0));
     add(new Scenario("scale-100x10x1000", 100, 10, 1000, 0));
+    // Ten thousand pages on one node: connected at 2,000 a second, which the server must admit.
+    add(
+        new Scenario(
+            "scale-10x1x10000",
+            10,
+            1,
+            10_000,
+            0,
+            null,
+            0,
+            2_000,
+            List.of("--connection-rate", "2000:2000", "--max-clients", "20000")));
     add(new Scenario("slow-20x5x5+1", 20, 5, 5, 1));
     add(new Scenario("slow-50x10x100+5", 50, 10, 100, 5));
+    // One page behind 64 KB/s while 200 updates a second (about 90 KB/s of full states) are
+    // offered: 40 s, so that whether its staleness grows shows in the second half.
+    add(
+        new Scenario(
+            "link-20x10x5+64k", 20, 10, 5, 0, new Link(64 * 1024, 16 * 1024), 40, 0, List.of()));
   }
 
   private static void add(Scenario scenario) {
@@ -64,6 +125,7 @@ record Scenario(String name, int sessions, double rate, int clients, int slow) {
         + clients
         + " clients"
         + (slow > 0 ? ", " + slow + " stalled" : "")
+        + (link != null ? ", 1 more behind a " + link : "")
         + ")";
   }
 }

@@ -1,9 +1,7 @@
 package io.github.broadcast.examples.loadtest;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
-import org.HdrHistogram.Histogram;
 
 /**
  * Staleness of one client: event k of session s was sent at t(s, k); the first moment this client
@@ -18,8 +16,6 @@ import org.HdrHistogram.Histogram;
  * thread.
  */
 final class Staleness {
-
-  private static final long CAP = TimeUnit.MINUTES.toNanos(1);
 
   /** When events were sent, and from which event count a session is measured. */
   static final class SendLog {
@@ -62,12 +58,12 @@ final class Staleness {
   }
 
   private final SendLog log;
-  private final Histogram histogram;
+  private final StalenessHistograms histograms;
   private final long[] held;
 
-  Staleness(SendLog log, Histogram histogram) {
+  Staleness(SendLog log, StalenessHistograms histograms) {
     this.log = log;
-    this.histogram = histogram;
+    this.histograms = histograms;
     this.held = new long[log.sessions()];
   }
 
@@ -84,7 +80,7 @@ final class Staleness {
         k++) {
       long sentAt = log.sentAt(s, (int) k);
       if (sentAt != 0) {
-        histogram.recordValue(Math.min(Math.max(0, now - sentAt), CAP));
+        histograms.record(sentAt, now - sentAt);
       }
     }
     held[s] = count;
@@ -109,7 +105,7 @@ final class Staleness {
         if (sentAt == 0) {
           break; // Never sent: the events of a session are sent in order.
         }
-        histogram.recordValue(Math.min(Math.max(0, now - sentAt), CAP));
+        histograms.record(sentAt, now - sentAt);
         censored++;
       }
       held[s] = Math.max(held[s], log.sent[s].length() - 1L);

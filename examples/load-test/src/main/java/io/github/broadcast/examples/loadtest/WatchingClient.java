@@ -4,31 +4,26 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
-import org.HdrHistogram.Histogram;
 
 /**
- * A dashboard client on the JDK's WebSocket (many share one HttpClient: no thread per client). It
- * keeps the version it holds of every session (its view, for the convergence check) and measures
- * {@link Staleness} from the event counts it receives.
+ * A dashboard client's reading of the wire protocol: it keeps the version it holds of every session
+ * (its view, for the convergence check) and measures {@link Staleness} from the event counts it
+ * receives. Its connection is a {@link Fleet}'s, which hands it each text message as bytes.
  */
-final class WatchingClient implements WebSocket.Listener {
+final class WatchingClient {
 
   private static final JsonFactory JSON = new JsonFactory();
 
   private final Map<String, Integer> sessionIndex = new HashMap<>();
-  // Touched by this client's listener callbacks only, which the JDK runs one at a time.
+  // Touched by its connection's loop thread only; views are read under the versions' monitor.
   private final Staleness staleness;
-  private final StringBuilder partial = new StringBuilder();
   private final Map<String, Long> versions = new HashMap<>();
   final AtomicLong frames = new AtomicLong();
   final AtomicLong sessionUpdates = new AtomicLong();
@@ -40,17 +35,12 @@ final class WatchingClient implements WebSocket.Listener {
   final CompletableFuture<Void> ready = new CompletableFuture<>();
 
   private volatile boolean measuring;
-  private WebSocket socket;
 
-  WatchingClient(HookPoster poster, Histogram staleness) {
+  WatchingClient(HookPoster poster, StalenessHistograms staleness) {
     this.staleness = new Staleness(poster.log, staleness);
     for (int s = 0; s < poster.sessionIds.length; s++) {
       sessionIndex.put(poster.sessionIds[s], s);
     }
-  }
-
-  CompletableFuture<WebSocket> connect(HttpClient http, URI ws) {
-    return http.newWebSocketBuilder().buildAsync(ws, this).thenApply(s -> socket = s);
   }
 
   void startMeasuring() {
@@ -59,33 +49,24 @@ final class WatchingClient implements WebSocket.Listener {
     measuring = true;
   }
 
-  @Override
-  public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-    if (last && partial.length() == 0) {
-      handle(data.toString(), System.nanoTime()); // A whole message: no copy into the buffer.
-    } else {
-      partial.append(data);
-      if (last) {
-        String text = partial.toString();
-        partial.setLength(0);
-        handle(text, System.nanoTime());
-      }
-    }
-    webSocket.request(1);
-    return null;
-  }
-
   /** One session entry of a frame: what the load test needs of it. */
   private record Entry(String id, long version, long eventCount, boolean removed) {}
 
-  /**
-   * Reads a frame with Jackson's streaming parser (no tree): at 1,000 clients the load generator
-   * parses tens of megabytes a second, on the same two cores as the server.
-   */
+  /** As {@link #handle(byte[], int, int, long)}, for a message given as text. */
   void handle(String text, long now) {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    handle(bytes, 0, bytes.length, now);
+  }
+
+  /**
+   * Reads a message from its UTF-8 bytes with Jackson's streaming parser (no tree, no string): at
+   * 1,000 clients the load generator parses a hundred megabytes a second, on the same two cores as
+   * the server.
+   */
+  void handle(byte[] data, int offset, int length, long now) {
     String type = null;
     List<Entry> entries = new ArrayList<>();
-    try (JsonParser p = JSON.createParser(text)) {
+    try (JsonParser p = JSON.createParser(data, offset, length)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return;
       }
@@ -181,23 +162,6 @@ final class WatchingClient implements WebSocket.Listener {
   Map<String, Long> view() {
     synchronized (versions) {
       return new HashMap<>(versions);
-    }
-  }
-
-  @Override
-  public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-    closed.complete(statusCode + (reason.isEmpty() ? "" : " " + reason));
-    return null;
-  }
-
-  @Override
-  public void onError(WebSocket webSocket, Throwable error) {
-    closed.complete("-1 " + error);
-  }
-
-  void close() {
-    if (socket != null && !closed.isDone()) {
-      socket.abort();
     }
   }
 }

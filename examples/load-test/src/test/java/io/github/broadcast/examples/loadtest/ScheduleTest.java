@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,13 +71,7 @@ final class ScheduleTest {
     server.start();
     try {
       URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
-      HookPoster poster =
-          new HookPoster(
-              HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(),
-              List.of(base),
-              scenario,
-              10,
-              "t");
+      HookPoster poster = new HookPoster(List.of(base), scenario, 10, "t");
 
       List<Long> measuringFrom = new ArrayList<>();
       poster.post(Duration.ZERO, Duration.ofSeconds(1), () -> measuringFrom.add(poster.sent));

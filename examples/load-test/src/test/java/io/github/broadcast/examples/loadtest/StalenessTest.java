@@ -13,8 +13,9 @@ final class StalenessTest {
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private final Staleness.SendLog log = new Staleness.SendLog(2, 20);
-  private final Histogram histogram = new Histogram(TimeUnit.MINUTES.toNanos(1), 3);
-  private final Staleness staleness = new Staleness(log, histogram);
+  private final StalenessHistograms histograms = new StalenessHistograms(3);
+  private final Histogram histogram = histograms.overall;
+  private final Staleness staleness = new Staleness(log, histograms);
 
   @BeforeEach
   void sendTenEventsToSessionZero_measuredFromTheFirst() {
@@ -73,7 +74,7 @@ final class StalenessTest {
   void windowNotYetOpen_recordsNothing_butTheClientStillHoldsTheCount() {
     Staleness.SendLog unopened = new Staleness.SendLog(1, 5);
     unopened.sent(0, 1, MS);
-    Staleness warmingUp = new Staleness(unopened, histogram);
+    Staleness warmingUp = new Staleness(unopened, histograms);
 
     warmingUp.holds(0, 1, 2 * MS);
 

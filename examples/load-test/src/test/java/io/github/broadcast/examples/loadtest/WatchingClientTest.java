@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -18,13 +17,10 @@ final class WatchingClientTest {
 
   private final HookPoster poster =
       new HookPoster(
-          HttpClient.newHttpClient(),
-          List.of(URI.create("http://127.0.0.1:1/")),
-          new Scenario("t", 2, 1, 1, 0),
-          10,
-          "t");
-  private final Histogram histogram = new Histogram(TimeUnit.MINUTES.toNanos(1), 3);
-  private final WatchingClient client = new WatchingClient(poster, histogram);
+          List.of(URI.create("http://127.0.0.1:1/")), new Scenario("t", 2, 1, 1, 0), 10, "t");
+  private final StalenessHistograms histograms = new StalenessHistograms(3);
+  private final Histogram histogram = histograms.overall;
+  private final WatchingClient client = new WatchingClient(poster, histograms);
   private final String a = poster.sessionIds[0];
   private final String b = poster.sessionIds[1];
 
