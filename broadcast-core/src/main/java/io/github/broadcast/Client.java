@@ -47,6 +47,26 @@ public interface Client {
   }
 
   /**
+   * Returns whether this transport can write a frame and a ping after it in one go ({@link
+   * #sendThenPing}): a paced broadcaster then pings each frame without a second write. Fixed for
+   * the client's life; the default is false.
+   */
+  default boolean canSendThenPing() {
+    return false;
+  }
+
+  /**
+   * Starts sending {@code frame} and, right after it, a ping, as {@link #send} then {@link #ping}
+   * would, in one write: returns the frame's stage, with {@link #send}'s rules; the ping's answer
+   * comes to {@link Broadcaster#onPong}. Called only when {@link #canSendThenPing} is true.
+   *
+   * @throws UnsupportedOperationException by the default
+   */
+  default CompletionStage<Void> sendThenPing(Frame frame) {
+    throw new UnsupportedOperationException("sendThenPing on " + id());
+  }
+
+  /**
    * Returns whether this client acknowledges the data frames it applies ({@link
    * Broadcaster#onAck}), so that a paced broadcaster paces it by its acknowledgements instead of
    * its pongs: a page that acknowledges after applying (or drawing) a frame counts as busy while

@@ -133,6 +133,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
   @Override
   public void register(Client client) {
     requireNonNull(client, "client");
+    boolean sendsThenPings = client.canSendThenPing(); // Asked outside every lock.
     Outbox outbox;
     CodecFailure failure = null;
     synchronized (lock) {
@@ -146,7 +147,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
       } catch (CodecFailure e) {
         failure = e;
       }
-      outbox = new Outbox(this, settings, client, initialState, ticker.read());
+      outbox = new Outbox(this, settings, client, sendsThenPings, initialState, ticker.read());
       if (failure == null) {
         byClient.put(client, outbox);
         Outbox[] current = outboxes;

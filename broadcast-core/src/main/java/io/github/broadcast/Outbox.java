@@ -180,6 +180,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   private final Host host;
   private final Settings settings;
   private final long graceNanos;
+  private final boolean sendsThenPings; // The client writes a frame and its ping at once.
 
   // All fields below are guarded by this.
   private final ClientClock clock;
@@ -200,6 +201,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   private long inFlightOriginNanos;
   private long inFlightSinceNanos;
   private boolean inFlightData;
+  private boolean inFlightThenPing; // Its ping goes in the same write.
   private long behindSinceNanos = NOT_BEHIND;
   private boolean draining;
   private CloseReason closeOwed;
@@ -212,11 +214,21 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   private Broadcast handingOver;
   private Handover handoverDropped;
 
-  Outbox(Host host, Settings settings, Client client, Frame initialState, long nowNanos) {
+  /**
+   * @param sendsThenPings what {@code client.canSendThenPing()} answered, asked outside every lock
+   */
+  Outbox(
+      Host host,
+      Settings settings,
+      Client client,
+      boolean sendsThenPings,
+      Frame initialState,
+      long nowNanos) {
     this.host = host;
     this.settings = settings;
     this.graceNanos = settings.limits().grace().toNanos();
     this.client = client;
+    this.sendsThenPings = sendsThenPings;
     this.snapshot = initialState;
     ClientClock.Proof proof =
         !settings.paced()
@@ -512,6 +524,9 @@ final class Outbox implements BiConsumer<Void, Throwable> {
         step = nextStepLocked();
         if (step == Step.SEND) {
           toSend = inFlight;
+          if (inFlightThenPing) {
+            step = Step.SEND_THEN_PING;
+          }
         }
         if (step == null) {
           draining = false;
@@ -571,7 +586,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
           }
           break;
         case SEND:
-          send(toSend);
+          send(toSend, step == Step.SEND_THEN_PING);
           break;
       }
     }
@@ -618,7 +633,11 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     return Step.SEND;
   }
 
-  /** Marks {@code frame} as the send in flight, from now. */
+  /**
+   * Marks {@code frame} as the send in flight, from now. A data frame of a client paced by pongs
+   * whose transport writes a frame and its ping at once takes its ping along: the ping is handed
+   * over here, before the write, so that its pong, however soon it comes, proves the frame.
+   */
   private void inFlight(Frame frame, Broadcast broadcast, long originNanos, boolean data) {
     long now = settings.ticker().read();
     inFlight = frame;
@@ -626,8 +645,13 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     inFlightOriginNanos = originNanos;
     inFlightSinceNanos = now;
     inFlightData = data;
+    inFlightThenPing = false;
     if (data) {
       clock.dataFrameStarted();
+      if (sendsThenPings && clock.proof() == ClientClock.Proof.PONG) {
+        clock.pingHandedOver(now);
+        inFlightThenPing = true;
+      }
     }
   }
 
@@ -664,20 +688,22 @@ final class Outbox implements BiConsumer<Void, Throwable> {
 
   /** Marks a frame encoded outside the monitor as in flight and sends it; false if closed. */
   private boolean startSend(Frame frame, long originNanos, boolean data) {
+    boolean thenPing;
     synchronized (this) {
       if (closed) {
         return false;
       }
       inFlight(frame, null, originNanos, data);
+      thenPing = inFlightThenPing;
     }
-    send(frame);
+    send(frame, thenPing);
     return true;
   }
 
-  private void send(Frame frame) {
+  private void send(Frame frame, boolean thenPing) {
     CompletionStage<Void> stage;
     try {
-      stage = client.send(frame);
+      stage = thenPing ? client.sendThenPing(frame) : client.send(frame);
       if (stage == null) {
         throw new NullPointerException("Client.send returned null");
       }
@@ -947,6 +973,9 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   private record Step(Kind kind, CloseReason reason) {
     /** Send the frame just marked in flight. */
     static final Step SEND = new Step(Kind.SEND, null);
+
+    /** Send the frame just marked in flight, and its ping in the same write. */
+    static final Step SEND_THEN_PING = new Step(Kind.SEND, null);
 
     static final Step RESYNC = new Step(Kind.RESYNC, null);
     static final Step PONG = new Step(Kind.PONG, null);

@@ -403,13 +403,20 @@ final class BroadcasterPropertyTest {
       ProbeClient client =
           new ProbeClient("c" + clientNumber++, broadcaster, ticker, violations, proof, paced);
       client.hold = hold;
+      client.sendsThenPings = random.nextBoolean();
       Meta m = new Meta();
       m.referenceStart = reference == null ? 0 : reference.live().size();
       m.lastHeardNanos = ticker.read();
       m.caughtUpNanos = ticker.read();
       meta.put(client, m);
       alive.add(client);
-      log("register " + client + " (" + proof + (hold ? ", holds sends)" : ")"));
+      log(
+          "register "
+              + client
+              + " ("
+              + proof
+              + (client.sendsThenPings ? ", pings with frames" : "")
+              + (hold ? ", holds sends)" : ")"));
       broadcaster.register(client);
       return client;
     }

@@ -38,7 +38,8 @@ final class OutboxTest {
             /* pingIntervalNanos= */ 0,
             /* silenceNanos= */ 0,
             paced);
-    outbox = new Outbox(host, settings, client, initialState(), ticker.read());
+    outbox =
+        new Outbox(host, settings, client, client.canSendThenPing(), initialState(), ticker.read());
     outbox.drain();
     return outbox;
   }

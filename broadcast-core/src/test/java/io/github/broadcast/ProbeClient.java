@@ -43,6 +43,7 @@ final class ProbeClient implements Client {
 
   final Proof proof;
   private final boolean paced; // The broadcaster paces, and this client can prove.
+  boolean sendsThenPings; // Set before registration: it writes a frame and its ping at once.
 
   // Behaviour, set by the test.
   boolean hold; // Sends wait for complete(); otherwise they complete inside send().
@@ -278,6 +279,21 @@ final class ProbeClient implements Client {
   }
 
   @Override
+  public boolean canSendThenPing() {
+    return sendsThenPings && proof != Proof.NONE;
+  }
+
+  @Override
+  public CompletionStage<Void> sendThenPing(Frame frame) {
+    if (!canSendThenPing()) {
+      violation("sendThenPing though it said it cannot");
+    }
+    CompletionStage<Void> stage = send(frame); // Throws before the ping, if it throws.
+    pinged(); // In the same write, right after the frame.
+    return stage;
+  }
+
+  @Override
   public boolean ping() {
     checkCall("ping");
     if (proof == Proof.NONE) {
@@ -286,16 +302,20 @@ final class ProbeClient implements Client {
     if (held != null) {
       violation("a ping while a send is in flight");
     }
-    pings++;
-    pingCovers = dataFrames;
-    if (unansweredPingNanos == NOT_HELD) {
-      unansweredPingNanos = ticker.read();
-    }
+    pinged();
     if (pingThrows) {
       thrown++;
       throw new IllegalStateException("injected ping failure on " + id);
     }
     return true;
+  }
+
+  private void pinged() {
+    pings++;
+    pingCovers = dataFrames;
+    if (unansweredPingNanos == NOT_HELD) {
+      unansweredPingNanos = ticker.read();
+    }
   }
 
   @Override

@@ -63,5 +63,24 @@ public interface FrameWriter {
     default boolean ping(ByteBuffer payload) {
       return false;
     }
+
+    /**
+     * Returns whether this sink writes a frame and a ping after it in one write ({@link
+     * #writeThenPing}); the default is false.
+     */
+    default boolean canWriteThenPing() {
+      return false;
+    }
+
+    /**
+     * Writes {@code frame}, as {@link #write} does, and a ping frame carrying {@code payload} right
+     * after it, in one write; {@code done} is called once, when both are written or have failed.
+     * Called only when {@link #canWriteThenPing} is true.
+     *
+     * @throws RuntimeException if the write cannot start; then {@code done} is not called
+     */
+    default void writeThenPing(Frame frame, ByteBuffer payload, SendHandler done) {
+      throw new UnsupportedOperationException("writeThenPing");
+    }
   }
 }

@@ -94,13 +94,30 @@ final class SessionClient implements Client, SendHandler {
 
   @Override
   public CompletionStage<Void> send(Frame frame) {
+    return send(frame, /* thenPing= */ false);
+  }
+
+  @Override
+  public boolean canSendThenPing() {
+    return sink != null && sink.canWriteThenPing();
+  }
+
+  /** Writes {@code frame} and the next numbered ping after it, in one write through the sink. */
+  @Override
+  public CompletionStage<Void> sendThenPing(Frame frame) {
+    return send(frame, /* thenPing= */ true);
+  }
+
+  private CompletionStage<Void> send(Frame frame, boolean thenPing) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     if (!inFlight.compareAndSet(null, done)) {
       return CompletableFuture.failedFuture(
           new IllegalStateException("a send is already in flight on " + id));
     }
     try {
-      if (sink != null) {
+      if (thenPing) {
+        sink.writeThenPing(frame, nextPingPayload(), this);
+      } else if (sink != null) {
         sink.write(frame, this);
       } else {
         session.getAsyncRemote().sendText(frame.text(), this);
@@ -134,8 +151,7 @@ final class SessionClient implements Client, SendHandler {
    */
   @Override
   public boolean ping() {
-    long number = latestPing.incrementAndGet();
-    ByteBuffer payload = ByteBuffer.allocate(PING_PAYLOAD_BYTES).putLong(0, number);
+    ByteBuffer payload = nextPingPayload();
     try {
       if (sink == null || !sink.ping(payload)) {
         session.getAsyncRemote().sendPing(payload);
@@ -144,6 +160,12 @@ final class SessionClient implements Client, SendHandler {
       logger.log(Level.DEBUG, () -> "ping to " + id + " failed: " + e);
     }
     return true;
+  }
+
+  /** Numbers the next ping: its number is the latest from here on, before it is written. */
+  private ByteBuffer nextPingPayload() {
+    long number = latestPing.incrementAndGet();
+    return ByteBuffer.allocate(PING_PAYLOAD_BYTES).putLong(0, number);
   }
 
   /**
