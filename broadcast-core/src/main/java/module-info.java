@@ -8,4 +8,6 @@ module io.github.broadcast {
   requires transitive com.fasterxml.jackson.databind;
   requires com.github.benmanes.caffeine;
   requires HdrHistogram;
+  requires java.management; // The machine's CPU load, for the server-wide guard.
+  requires jdk.management;
 }

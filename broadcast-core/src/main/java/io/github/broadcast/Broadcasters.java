@@ -1,8 +1,11 @@
 package io.github.broadcast;
 
+import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.DoubleSupplier;
 
 /**
  * Builds broadcasters: named presets for the common strategies, and one {@link Builder} for
@@ -160,6 +163,7 @@ public final class Broadcasters {
     Duration maxBatchDelay;
     int maxBatchEntries = Integer.MAX_VALUE;
     boolean paced;
+    DoubleSupplier cpuLoad = Builder::machineCpuLoad; // A seam for tests; see FrameBudget.
     Duration pingInterval;
     Duration silenceTimeout;
     Duration slowBroadcastThreshold = Duration.ofMillis(100);
@@ -366,6 +370,31 @@ public final class Broadcasters {
                 : DEFAULT_MAX_BATCH_DELAY;
       }
       return new BatchingBroadcaster(engine, chosen, batchInterval, maxDelay, maxBatchEntries);
+    }
+
+    /**
+     * Sets where the server-wide guard reads the machine's CPU load (0 to 1); for tests, which play
+     * a saturated machine. Default: the operating system's, through {@code com.sun.management}.
+     */
+    Builder cpuLoad(DoubleSupplier cpuLoad) {
+      this.cpuLoad = Checks.requireNonNull("cpuLoad", cpuLoad);
+      return this;
+    }
+
+    /** The whole machine's recent CPU load, 0 to 1, or 0 where the platform cannot tell. */
+    static double machineCpuLoad() {
+      double load = OS == null ? -1 : OS.getCpuLoad();
+      return load >= 0 ? load : 0;
+    }
+
+    private static final OperatingSystemMXBean OS = operatingSystem();
+
+    private static OperatingSystemMXBean operatingSystem() {
+      try {
+        return ManagementFactory.getPlatformMXBean(OperatingSystemMXBean.class);
+      } catch (RuntimeException e) {
+        return null; // Not HotSpot's: no load, and the guard never limits.
+      }
     }
 
     private static final AtomicInteger schedulerThreads = new AtomicInteger();

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /*
  * Design note: registration and the publish order.
@@ -66,6 +67,8 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
   final Ticker ticker;
   final StatsRecorder stats = new StatsRecorder();
   private final Outbox.Settings settings;
+  private final FrameBudget budget;
+  private final AtomicBoolean releaseScheduled = new AtomicBoolean();
   private final long slowBroadcastNanos;
   private final boolean sequential;
   private final BroadcastListener listener;
@@ -84,6 +87,8 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
   private boolean closed;
   // Guarded by lock.
   private Future<?> sweepTask;
+  // Sweep thread only: when the budget's controller last looked at the load.
+  private long budgetAdjustedNanos;
   // Written under lock, read anywhere.
   private final Map<Client, Outbox> byClient = new ConcurrentHashMap<>();
   // Written under lock, read anywhere: copy-on-write, in registration order.
@@ -101,6 +106,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
             builder.pingInterval == null ? 0 : builder.pingInterval.toNanos(),
             builder.silenceTimeout == null ? 0 : builder.silenceTimeout.toNanos(),
             builder.paced);
+    this.budget = new FrameBudget(builder.cpuLoad);
     this.slowBroadcastNanos = builder.slowBroadcastThreshold.toNanos();
     this.sequential = builder.sequential;
     this.listener = builder.listener;
@@ -109,6 +115,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
     this.sweepInterval = sweepInterval(builder);
     this.slowLog = new LogGate(LOG_INTERVAL_NANOS, ticker.read());
     this.faultLog = new LogGate(LOG_INTERVAL_NANOS, ticker.read());
+    this.budgetAdjustedNanos = ticker.read();
     synchronized (lock) {
       scheduleSweepLocked();
     }
@@ -552,6 +559,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
   private void sweep() {
     try {
       long now = ticker.read();
+      adjustBudget(now);
       for (Outbox outbox : outboxes) {
         CloseReason reason = outbox.check(now);
         if (reason != null) {
@@ -564,6 +572,65 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
       synchronized (lock) {
         scheduleSweepLocked();
       }
+    }
+  }
+
+  /**
+   * Lets the budget's controller look at the load once a period (paced broadcasters only), and logs
+   * when the budget starts or stops limiting.
+   */
+  private void adjustBudget(long now) {
+    if (!settings.paced() || now - budgetAdjustedNanos < FrameBudget.PERIOD_NANOS) {
+      return;
+    }
+    boolean wasLimited = budget.limited();
+    budget.adjust(now - budgetAdjustedNanos, now, outboxes.length);
+    budgetAdjustedNanos = now;
+    if (budget.limited() != wasLimited) {
+      logger.log(
+          Level.INFO,
+          () ->
+              budget.limited()
+                  ? "the machine's CPU is saturated: paced frames limited to "
+                      + budget.limitPerSecond()
+                      + " a second across "
+                      + outboxes.length
+                      + " clients, each taking its turn"
+                  : "paced frames no longer limited");
+    }
+    if (!budget.limited() && budget.hasWaiting()) {
+      budgetWaiting(); // Off again: let everyone waiting go.
+    }
+  }
+
+  @Override
+  public FrameBudget budget() {
+    return budget;
+  }
+
+  /** Schedules the budget's release task, unless it is scheduled already. */
+  @Override
+  public void budgetWaiting() {
+    if (!releaseScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      scheduler.schedule(this::releaseBudget, Duration.ofNanos(FrameBudget.RELEASE_NANOS));
+    } catch (RejectedExecutionException e) {
+      releaseScheduled.set(false); // Closing: the outboxes close too.
+    }
+  }
+
+  /** Hands the tokens that accrued to the clients waiting for them, in turn. */
+  private void releaseBudget() {
+    releaseScheduled.set(false);
+    try {
+      budget.release(ticker.read());
+    } catch (RuntimeException e) {
+      fault("the budget's release (it runs again)", null, e);
+    }
+    if (budget.hasWaiting()) {
+      budgetWaiting();
     }
   }
 

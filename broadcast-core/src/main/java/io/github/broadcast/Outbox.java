@@ -160,6 +160,12 @@ final class Outbox implements BiConsumer<Void, Throwable> {
 
     /** The outbox closed: drop it from the registry. */
     void remove(Outbox outbox);
+
+    /** The engine's guard on paced frames per second; see {@link FrameBudget}. */
+    FrameBudget budget();
+
+    /** An outbox waits for a token: release the waiting ones as tokens accrue. */
+    void budgetWaiting();
   }
 
   /**
@@ -203,6 +209,8 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   private boolean inFlightData;
   private boolean inFlightThenPing; // Its ping goes in the same write.
   private long behindSinceNanos = NOT_BEHIND;
+  private boolean waitingForBudget; // In the budget's line for a token.
+  private boolean releaseOwed; // Tell the engine, outside the monitor, that it waits.
   private boolean draining;
   private CloseReason closeOwed;
   private boolean closed;
@@ -269,6 +277,12 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     if (pacedLocked() && !straight && !(fits && hasRoomLocked())) {
       pace(broadcast, nowNanos); // Not consumed yet: coalesce until it is.
       return PASSED; // A proof, or the completion in flight, drains it.
+    }
+    if (pacedLocked() && host.budget().limited()) {
+      // The server is saturated: no shared frame goes to anyone at once; each paced client
+      // coalesces and takes its turn for a token (FrameBudget).
+      pace(broadcast, nowNanos);
+      return CHANGED;
     }
     if (fits || straight) {
       queue.add(broadcast);
@@ -514,6 +528,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       List<Broadcast> done;
       CompletableFuture<Void> nowIdle = null;
       Handover dropped;
+      boolean waits;
       synchronized (this) {
         drops = dropsToReport;
         dropsToReport = 0;
@@ -535,6 +550,11 @@ final class Outbox implements BiConsumer<Void, Throwable> {
             idle = null;
           }
         }
+        waits = releaseOwed;
+        releaseOwed = false;
+      }
+      if (waits) {
+        host.budgetWaiting();
       }
       report(drops, done);
       if (dropped != null) {
@@ -618,7 +638,9 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     } else if (!window) {
       return null; // A pong or an ack reopens it, and drains again.
     } else if (resyncOwed) {
-      return Step.RESYNC;
+      return Step.RESYNC; // A snapshot, like initial_state, takes no token.
+    } else if ((owedSince != NOT_OWED || !queue.isEmpty()) && !takeTokenLocked()) {
+      return null; // Its turn comes; the budget's release drains it.
     } else if (owedSince != NOT_OWED) {
       // Read under the registry lock, then encoded outside every lock by the drainer; broadcasts
       // arriving meanwhile queue behind it.
@@ -631,6 +653,32 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       return null;
     }
     return Step.SEND;
+  }
+
+  /**
+   * Takes a token of the engine's budget for the next update frame of a paced client, or joins the
+   * line for one (once; releaseOwed tells the engine after the monitor is released). A client that
+   * is not paced takes none.
+   */
+  private boolean takeTokenLocked() {
+    if (!pacedLocked()) {
+      return true;
+    }
+    if (waitingForBudget) {
+      return false;
+    }
+    if (host.budget().tryTake(settings.ticker().read())) {
+      return true;
+    }
+    waitingForBudget = true;
+    releaseOwed = true;
+    host.budget().enqueue(this);
+    return false;
+  }
+
+  /** The budget's release let this outbox out of the line; it drains next. */
+  synchronized void budgetReleased() {
+    waitingForBudget = false;
   }
 
   /**
@@ -937,6 +985,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
         resyncOwed,
         inFlight != null,
         waitingForProof,
+        waitingForBudget,
         clock.proof());
   }
 
@@ -945,6 +994,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
    *
    * @param owedSince the cursor it is owed a catch-up after, or -1
    * @param waitingForProof its window is closed: it waits for a pong or an ack, not for a send
+   * @param waitingForBudget it waits in the budget's line for its turn to be sent a frame
    */
   record Held(
       List<Frame> queued,
@@ -953,6 +1003,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       boolean resyncOwed,
       boolean sending,
       boolean waitingForProof,
+      boolean waitingForBudget,
       ClientClock.Proof proof) {}
 
   /** Whether {@link Held#owedSince} means a catch-up is owed. */

@@ -150,6 +150,7 @@ final class BroadcasterPropertyTest {
     private long batchNanos; // 0 when not batched.
     private boolean faults; // Whether this scenario injects exceptions.
     private boolean paced;
+    private double load; // The machine's CPU load the server-wide guard reads.
     private int sessions;
 
     private Broadcaster broadcaster;
@@ -264,7 +265,13 @@ final class BroadcasterPropertyTest {
           .append(", faults=")
           .append(faults);
       broadcaster =
-          builder.codec(codec).ticker(ticker).scheduler(scheduler).listener(listener()).build();
+          builder
+              .cpuLoad(() -> load)
+              .codec(codec)
+              .ticker(ticker)
+              .scheduler(scheduler)
+              .listener(listener())
+              .build();
       engine =
           broadcaster instanceof BatchingBroadcaster
               ? ((BatchingBroadcaster) broadcaster).engine()
@@ -342,9 +349,12 @@ final class BroadcasterPropertyTest {
         advance();
       } else if (roll < 89) {
         armCodecFault();
-      } else if (roll < 91) {
+      } else if (roll < 90) {
         BroadcastStats stats = broadcaster.stats();
         log("stats: clients=" + stats.clients() + " queued=" + stats.queuedBytes());
+      } else if (roll < 91) {
+        load = load > 0.5 ? 0.2 : 0.97;
+        log(load > 0.5 ? "the machine saturates" : "the machine is relieved");
       } else {
         int burst = 2 + random.nextInt(30);
         log("burst of " + burst);
@@ -702,7 +712,9 @@ final class BroadcasterPropertyTest {
                           + "/sending="
                           + h.sending()
                           + "/waitingForProof="
-                          + h.waitingForProof())
+                          + h.waitingForProof()
+                          + "/waitingForBudget="
+                          + h.waitingForBudget())
                   + " caughtUp="
                   + m.caughtUpNanos);
         }
@@ -854,8 +866,11 @@ final class BroadcasterPropertyTest {
       }
       boolean owes = Outbox.owes(held.owedSince());
       boolean work = !held.queued().isEmpty() || owes || held.resyncOwed();
-      if (work && !held.sending() && !held.waitingForProof()) {
+      if (work && !held.sending() && !held.waitingForProof() && !held.waitingForBudget()) {
         violations.add(client + ": has work but nothing in flight (a lost wake-up)");
+      }
+      if (held.waitingForBudget() && !client.isPaced()) {
+        violations.add(client + ": waits for a token, though the budget governs paced ones only");
       }
       if (held.waitingForProof() && !client.isPaced()) {
         violations.add(client + ": waits for a proof it cannot give (" + held.proof() + ")");
@@ -960,6 +975,8 @@ final class BroadcasterPropertyTest {
       for (Kind kind : Kind.values()) {
         codec.failNext(kind, 0);
       }
+      load = 0; // The guard lets everyone waiting go once it sees the machine relieved.
+      advance(2 * Math.max(FrameBudget.PERIOD_NANOS, sweepNanos) + FrameBudget.RELEASE_NANOS);
       for (ProbeClient client : meta.keySet()) {
         client.hold = false;
         client.failNextSend = false;
@@ -986,6 +1003,12 @@ final class BroadcasterPropertyTest {
         }
         if (!any) {
           advance(Math.max(batchNanos, 1_000_000) * 2); // A flush may be due.
+        }
+        if (!any && engine.budget().hasWaiting()) {
+          // The guard is still limited, relieved only a quarter per period: the clients waiting
+          // go as tokens accrue, and it turns off once its limit no longer binds.
+          advance(Math.max(FrameBudget.PERIOD_NANOS, sweepNanos));
+          any = true;
         }
         int framesAfter = 0;
         for (ProbeClient client : meta.keySet()) {

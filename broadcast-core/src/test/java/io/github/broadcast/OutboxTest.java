@@ -26,6 +26,7 @@ final class OutboxTest {
   private final TestHost host = new TestHost();
   private RecordingClient client;
   private Outbox outbox;
+  private double load; // The machine's CPU load the budget reads.
 
   private Outbox outbox(RecordingClient client, boolean paced, OverflowPolicy policy) {
     this.client = client;
@@ -175,6 +176,30 @@ final class OutboxTest {
   }
 
   @Test
+  void paced_whileTheBudgetIsLimited_aClientCoalescesAndWaitsItsTurnForAToken() {
+    outbox(new RecordingClient("c"), /* paced= */ true, OverflowPolicy.CONFLATE);
+    pong();
+    load = 0.95;
+    host.budget.tryTake(ticker.read());
+    host.budget.adjust(TimeUnit.SECONDS.toNanos(1), ticker.read(), 1); // One a second.
+
+    publish(update("a", 1));
+    publish(update("a", 2));
+    assertThat(client.types()).as("no token yet: it waits, coalescing").hasSize(1);
+    assertThat(outbox.held().waitingForBudget()).isTrue();
+    assertThat(host.releases).as("the engine was told to release it").isEqualTo(1);
+
+    ticker.advance(Duration.ofMillis(900));
+    host.budget.release(ticker.read());
+    assertThat(client.types()).as("a tenth of a token is not one").hasSize(1);
+    ticker.advance(Duration.ofMillis(200));
+    host.budget.release(ticker.read());
+    assertThat(client.types()).containsExactly("initial_state", "batch_update");
+    assertThat(client.view()).containsEntry("a", 2L);
+    assertThat(outbox.held().waitingForBudget()).isFalse();
+  }
+
+  @Test
   void aTransportWithoutPings_isPacedByItsCompletions() {
     RecordingClient noPings = new RecordingClient("c").withoutPings();
     outbox(noPings, /* paced= */ true, OverflowPolicy.CONFLATE);
@@ -228,7 +253,9 @@ final class OutboxTest {
 
   /** The engine's side, as small as an outbox needs it. */
   private final class TestHost implements Outbox.Host {
+    final FrameBudget budget = new FrameBudget(() -> load);
     int dropped;
+    int releases;
     final List<CloseReason> closes = new ArrayList<>();
 
     @Override
@@ -288,5 +315,15 @@ final class OutboxTest {
 
     @Override
     public void remove(Outbox outbox) {}
+
+    @Override
+    public FrameBudget budget() {
+      return budget;
+    }
+
+    @Override
+    public void budgetWaiting() {
+      releases++;
+    }
   }
 }
