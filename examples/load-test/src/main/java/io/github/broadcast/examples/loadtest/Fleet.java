@@ -54,10 +54,18 @@ final class Fleet implements AutoCloseable {
   }
 
   /** Opens a connection to {@code ws} for {@code client}; its futures tell how it went. */
-  synchronized void connect(URI ws, WatchingClient client, Mode mode) {
+  void connect(URI ws, WatchingClient client, Mode mode) {
+    connect(ws, new InetSocketAddress(ws.getHost(), ws.getPort()), client, mode);
+  }
+
+  /**
+   * Opens a connection to {@code ws} through {@code via} (a proxy in front of it): the handshake
+   * names {@code ws}'s host, as a browser behind the link would.
+   */
+  synchronized void connect(URI ws, InetSocketAddress via, WatchingClient client, Mode mode) {
     Loop loop = loops[next];
     next = (next + 1) % loops.length;
-    loop.add(new Connection(ws, client, mode));
+    loop.add(new Connection(ws, via, client, mode));
   }
 
   @Override
@@ -126,6 +134,7 @@ final class Fleet implements AutoCloseable {
   /** One client connection: handshake, then frames. Touched by its loop's thread only. */
   private static final class Connection {
     private final URI ws;
+    private final InetSocketAddress via;
     private final WatchingClient client;
     private final Mode mode;
     private final byte[] mask = new byte[4];
@@ -138,8 +147,9 @@ final class Fleet implements AutoCloseable {
     private int fragmentsLength;
     private boolean done;
 
-    Connection(URI ws, WatchingClient client, Mode mode) {
+    Connection(URI ws, InetSocketAddress via, WatchingClient client, Mode mode) {
       this.ws = ws;
+      this.via = via;
       this.client = client;
       this.mode = mode;
       ThreadLocalRandom.current().nextBytes(mask);
@@ -153,7 +163,7 @@ final class Fleet implements AutoCloseable {
         if (mode == Mode.STALL) {
           channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 * 1024);
         }
-        boolean connected = channel.connect(new InetSocketAddress(ws.getHost(), ws.getPort()));
+        boolean connected = channel.connect(via);
         key = channel.register(selector, connected ? 0 : SelectionKey.OP_CONNECT, this);
         if (connected) {
           handshake();

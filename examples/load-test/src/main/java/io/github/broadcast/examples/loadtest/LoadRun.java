@@ -112,7 +112,7 @@ final class LoadRun {
       URI ws = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/ws/dashboard");
       link = new SlowLink(ws, scenario.link());
       linked = new WatchingClient(poster, linkStaleness);
-      fleet.connect(link.uri(ws), linked, Fleet.Mode.WATCH);
+      fleet.connect(ws, link.address(), linked, Fleet.Mode.WATCH);
     }
     List<WatchingClient> waiting = new ArrayList<>(healthy);
     if (linked != null) {

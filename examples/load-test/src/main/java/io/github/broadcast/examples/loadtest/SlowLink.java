@@ -45,13 +45,8 @@ final class SlowLink implements AutoCloseable {
   }
 
   /** The address that reaches the server through this link. */
-  URI uri(URI ws) {
-    return URI.create(
-        ws.getScheme()
-            + "://127.0.0.1:"
-            + listener.getLocalPort()
-            + ws.getRawPath()
-            + (ws.getRawQuery() == null ? "" : "?" + ws.getRawQuery()));
+  InetSocketAddress address() {
+    return new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort());
   }
 
   private void accept() {
