@@ -163,7 +163,7 @@ public final class Broadcasters {
     Duration maxBatchDelay;
     int maxBatchEntries = Integer.MAX_VALUE;
     boolean paced;
-    DoubleSupplier cpuLoad = Builder::machineCpuLoad; // A seam for tests; see FrameBudget.
+    DoubleSupplier cpuLoad = Builder::processCpuLoad; // A seam for tests; see FrameBudget.
     Duration pingInterval;
     Duration silenceTimeout;
     Duration slowBroadcastThreshold = Duration.ofMillis(100);
@@ -373,17 +373,20 @@ public final class Broadcasters {
     }
 
     /**
-     * Sets where the server-wide guard reads the machine's CPU load (0 to 1); for tests, which play
-     * a saturated machine. Default: the operating system's, through {@code com.sun.management}.
+     * Sets where the server-wide guard reads this process's CPU load (0 to 1); for tests, which
+     * play a saturated server. Default: the operating system's, through {@code com.sun.management}.
      */
     Builder cpuLoad(DoubleSupplier cpuLoad) {
       this.cpuLoad = Checks.requireNonNull("cpuLoad", cpuLoad);
       return this;
     }
 
-    /** The whole machine's recent CPU load, 0 to 1, or 0 where the platform cannot tell. */
-    static double machineCpuLoad() {
-      double load = OS == null ? -1 : OS.getCpuLoad();
+    /**
+     * This process's recent share of the machine's CPU, 0 to 1 (1: every core busy with it), or 0
+     * where the platform cannot tell.
+     */
+    static double processCpuLoad() {
+      double load = OS == null ? -1 : OS.getProcessCpuLoad();
       return load >= 0 ? load : 0;
     }
 

@@ -591,7 +591,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
           Level.INFO,
           () ->
               budget.limited()
-                  ? "the machine's CPU is saturated: paced frames limited to "
+                  ? "this server saturates the CPU: paced frames limited to "
                       + budget.limitPerSecond()
                       + " a second across "
                       + outboxes.length

@@ -150,7 +150,7 @@ final class BroadcasterPropertyTest {
     private long batchNanos; // 0 when not batched.
     private boolean faults; // Whether this scenario injects exceptions.
     private boolean paced;
-    private double load; // The machine's CPU load the server-wide guard reads.
+    private double load; // This server's CPU load, as the server-wide guard reads it.
     private int sessions;
 
     private Broadcaster broadcaster;
@@ -354,7 +354,7 @@ final class BroadcasterPropertyTest {
         log("stats: clients=" + stats.clients() + " queued=" + stats.queuedBytes());
       } else if (roll < 91) {
         load = load > 0.5 ? 0.2 : 0.97;
-        log(load > 0.5 ? "the machine saturates" : "the machine is relieved");
+        log(load > 0.5 ? "the server saturates the CPU" : "the CPU is relieved");
       } else {
         int burst = 2 + random.nextInt(30);
         log("burst of " + burst);
@@ -975,7 +975,7 @@ final class BroadcasterPropertyTest {
       for (Kind kind : Kind.values()) {
         codec.failNext(kind, 0);
       }
-      load = 0; // The guard lets everyone waiting go once it sees the machine relieved.
+      load = 0; // The guard lets everyone waiting go once it sees the CPU relieved.
       advance(2 * Math.max(FrameBudget.PERIOD_NANOS, sweepNanos) + FrameBudget.RELEASE_NANOS);
       for (ProbeClient client : meta.keySet()) {
         client.hold = false;

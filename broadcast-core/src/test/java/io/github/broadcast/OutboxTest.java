@@ -26,7 +26,7 @@ final class OutboxTest {
   private final TestHost host = new TestHost();
   private RecordingClient client;
   private Outbox outbox;
-  private double load; // The machine's CPU load the budget reads.
+  private double load; // This server's CPU load, as the budget reads it.
 
   private Outbox outbox(RecordingClient client, boolean paced, OverflowPolicy policy) {
     this.client = client;

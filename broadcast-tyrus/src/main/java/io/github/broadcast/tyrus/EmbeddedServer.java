@@ -36,7 +36,6 @@ import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.grizzly.nio.ChannelConfigurator;
 import org.glassfish.grizzly.nio.NIOTransport;
 import org.glassfish.grizzly.ssl.SSLEngineConfigurator;
-import org.glassfish.grizzly.strategies.WorkerThreadIOStrategy;
 import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
 import org.glassfish.tyrus.spi.ServerContainer;
 
@@ -379,8 +378,8 @@ public final class EmbeddedServer implements AutoCloseable {
       }
       HttpServer http = new HttpServer();
       NetworkListener listener = new NetworkListener("broadcast", host, port);
-      // Endpoint and handler code must not run on selector threads.
-      listener.getTransport().setIOStrategy(WorkerThreadIOStrategy.getInstance());
+      // Handler code must not run on selector threads; frames on upgraded connections may.
+      listener.getTransport().setIOStrategy(new UpgradedReadsInPlace());
       if (socketSendBuffer > 0) {
         listener
             .getTransport()

@@ -55,7 +55,9 @@ import org.glassfish.grizzly.memory.Buffers;
  * may ignore an upgrade it does not do (RFC 9110, 7.8); the request is then served as HTTP/1.1.
  *
  * <p>Upgraded connections are remembered until they close, so that shutdown can wait for their
- * close frames to leave. Runs on Grizzly's worker threads and, for deadlines, on the timer.
+ * close frames to leave. Runs on Grizzly's worker threads (on selector threads for the frames of an
+ * upgraded connection, which it passes on; see UpgradedReadsInPlace) and, for deadlines, on the
+ * timer.
  */
 final class RequestFilter extends BaseFilter {
 
@@ -194,6 +196,14 @@ final class RequestFilter extends BaseFilter {
                     upgraded.notifyAll();
                   }
                 });
+        // Tyrus answers the handshake further down the chain; once it has said 101, the
+        // connection's reads are frames (see UpgradedReadsInPlace).
+        ctx.addCompletionListener(
+            done -> {
+              if (request.getResponse().getStatus() == 101) {
+                UpgradedReadsInPlace.WEBSOCKET.set(connection, Boolean.TRUE);
+              }
+            });
         return ctx.getInvokeAction();
       }
       if (request.getContentLength() > maxBodyBytes

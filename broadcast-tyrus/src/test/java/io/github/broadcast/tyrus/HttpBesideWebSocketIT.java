@@ -2,14 +2,19 @@ package io.github.broadcast.tyrus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.broadcast.BroadcastStats;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
+import io.github.broadcast.Client;
+import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.testing.WsTestClient;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.awaitility.Awaitility;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
@@ -23,7 +28,9 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60) // A guard against a hang, not a speed assertion.
 final class HttpBesideWebSocketIT {
 
-  private final Broadcaster broadcaster = Broadcasters.concurrent();
+  private final ThreadsSeen seen = new ThreadsSeen(Broadcasters.concurrent());
+  private final Broadcaster broadcaster = seen;
+  private final Map<String, String> handlerThreads = new ConcurrentHashMap<>();
   private EmbeddedServer server;
 
   @BeforeEach
@@ -32,6 +39,7 @@ final class HttpBesideWebSocketIT {
         new HttpHandler() {
           @Override
           public void service(Request request, Response response) throws Exception {
+            handlerThreads.put(request.getRequestURI(), Thread.currentThread().getName());
             byte[] body = request.getInputStream().readAllBytes();
             response.setContentType("text/plain");
             response.getWriter().write(request.getMethod() + " " + body.length);
@@ -80,5 +88,89 @@ final class HttpBesideWebSocketIT {
         .isEqualTo(404);
     WsTestClient client = WsTestClient.connect(http, server.webSocketUri(), "c", null);
     Awaitility.await().until(() -> client.recorder().types().contains("initial_state"));
+  }
+
+  /**
+   * A frame on an upgraded connection is handled on the selector thread that read it (no hand-over
+   * per pong); the handshake, and every HTTP request, still run on Grizzly's workers. See
+   * UpgradedReadsInPlace.
+   */
+  @Test
+  void framesAreHandledWhereTheyAreRead_handshakesAndHttpOnWorkers() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    http.send(
+        HttpRequest.newBuilder(server.uri("/echo"))
+            .POST(HttpRequest.BodyPublishers.ofString("x"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+    WsTestClient client = WsTestClient.connect(http, server.webSocketUri(), "c", null);
+    Awaitility.await().until(() -> client.recorder().types().contains("initial_state"));
+    client.send("ping");
+    Awaitility.await().until(() -> seen.onPing != null);
+
+    assertThat(handlerThreads.get("/echo")).startsWith(WORKER);
+    assertThat(seen.register).startsWith(WORKER);
+    assertThat(seen.onPing).doesNotStartWith(WORKER).contains("SelectorRunner");
+  }
+
+  /** Grizzly names its worker threads so; its selector threads "...SelectorRunner...". */
+  private static final String WORKER = "Grizzly-worker";
+
+  /** Notes the thread of the endpoint's calls that matter here; the rest is passed on. */
+  private static final class ThreadsSeen implements Broadcaster {
+    private final Broadcaster delegate;
+    volatile String register;
+    volatile String onPing;
+
+    ThreadsSeen(Broadcaster delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void register(Client client) {
+      register = Thread.currentThread().getName();
+      delegate.register(client);
+    }
+
+    @Override
+    public void unregister(Client client) {
+      delegate.unregister(client);
+    }
+
+    @Override
+    public void publish(SessionUpdate update) {
+      delegate.publish(update);
+    }
+
+    @Override
+    public void onPing(Client client) {
+      onPing = Thread.currentThread().getName();
+      delegate.onPing(client);
+    }
+
+    @Override
+    public void onPong(Client client) {
+      delegate.onPong(client);
+    }
+
+    @Override
+    public boolean onAck(Client client, long framesApplied) {
+      return delegate.onAck(client, framesApplied);
+    }
+
+    @Override
+    public void onMessage(Client client) {
+      delegate.onMessage(client);
+    }
+
+    @Override
+    public BroadcastStats stats() {
+      return delegate.stats();
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
   }
 }
