@@ -126,7 +126,7 @@ public final class BroadcastEndpointConfig {
     Duration idleTimeout = Duration.ZERO;
     Ticker ticker = Ticker.systemTicker();
     String token;
-    FrameWriter frameWriter = session -> null;
+    FrameWriter frameWriter = ContainerWriters.INSTANCE;
 
     private Builder(String path, Broadcaster broadcaster) {
       requireNonNull(path, "path : null (expected: a path such as /ws/dashboard)");
@@ -234,9 +234,12 @@ public final class BroadcastEndpointConfig {
     }
 
     /**
-     * Sets the container's direct path for ready-made frames (see {@link FrameWriter}). Default:
-     * none, every message goes through the container's {@code sendText}. broadcast-tyrus' embedded
-     * server sets its own.
+     * Sets the container's direct path for ready-made frames (see {@link FrameWriter}). Default: on
+     * Tomcat 11 and Jetty 12, their own non-blocking paths below the Jakarta API, found by
+     * reflection (each message encoded once for every session; pings that never block); elsewhere,
+     * or where those cannot be reached, the container's {@code sendText} and {@code sendPing}.
+     * broadcast-tyrus' embedded server sets its own. {@code session -> null} forces the plain
+     * Jakarta path everywhere.
      */
     public Builder frameWriter(FrameWriter frameWriter) {
       this.frameWriter = requireNonNull(frameWriter, "frameWriter : null (expected: non-null)");

@@ -14,8 +14,9 @@ import java.util.List;
  * instead of handing its text to the container to frame and encode again per client.
  *
  * <p>The Jakarta WebSocket API has no such path, so this is a container adapter's hook:
- * broadcast-tyrus' embedded server installs one for Tyrus. Without one (Tomcat, Jetty), the
- * endpoint sends through {@code session.getAsyncRemote().sendText}.
+ * broadcast-tyrus' embedded server installs one for Tyrus, and the endpoint's default reaches
+ * Tomcat's and Jetty's own (see {@link BroadcastEndpointConfig.Builder#frameWriter}). Without one,
+ * the endpoint sends through {@code session.getAsyncRemote().sendText}.
  *
  * <p>Implementations must be thread-safe.
  */
@@ -65,7 +66,7 @@ public interface FrameWriter {
     }
 
     /**
-     * Returns whether this sink writes a frame and a ping after it in one write ({@link
+     * Returns whether this sink writes a frame and a ping right after it at once ({@link
      * #writeThenPing}); the default is false.
      */
     default boolean canWriteThenPing() {
@@ -74,8 +75,10 @@ public interface FrameWriter {
 
     /**
      * Writes {@code frame}, as {@link #write} does, and a ping frame carrying {@code payload} right
-     * after it, in one write; {@code done} is called once, when both are written or have failed.
-     * Called only when {@link #canWriteThenPing} is true.
+     * after it, nothing between them: in one write where the transport can, else queued behind the
+     * frame before this method returns. {@code done} is called once, when the frame (and, in one
+     * write, the ping) is written or has failed. Called only when {@link #canWriteThenPing} is
+     * true.
      *
      * @throws RuntimeException if the write cannot start; then {@code done} is not called
      */

@@ -37,6 +37,42 @@
  * so that the container tears down a connection whose close frame cannot leave (Jetty's frame
  * flusher fails entries older than the idle timeout).
  *
+ * <h2>Pacing: what a pong proves, per client</h2>
+ *
+ * A paced client ({@code Broadcasters.Preset.PRODUCTION}) gets its next data frame only once it has
+ * proved it consumed the one before. The endpoint sends a ping after each data frame, with an
+ * 8-byte number as its payload; RFC 6455 makes the peer answer with a pong carrying the same bytes,
+ * and it reads its frames in order, so the pong to the latest ping proves that every frame before
+ * that ping left the network for the client's own code. A pong to an earlier ping, or an
+ * unsolicited one, is a sign of life only. How far "consumed" reaches depends on the client:
+ *
+ * <ul>
+ *   <li><b>Node's {@code ws}</b>: the pong is sent by the receiver after it parsed the earlier
+ *       frames and emitted their {@code message} events: it proves the application was handed them.
+ *   <li><b>Chromium</b>: the pong comes from the network service, not from the page's main thread.
+ *       It proves the bytes left the kernel and the network stack, which stops reading when the
+ *       renderer's pipe (about 128 KB) is full: a page whose main thread is busy answers late, but
+ *       answers while that pipe has room.
+ *   <li><b>Firefox</b>: the pong comes from the socket thread, with the same reach as Chromium's.
+ *   <li><b>The JDK's {@code java.net.http.WebSocket}</b>: the pong is sent after the listener took
+ *       the earlier messages (it requests more as it returns).
+ *   <li><b>Tyrus, Tomcat and Jetty as clients</b>: they answer pings on their reading thread, after
+ *       delivering the frames before them to the endpoint.
+ * </ul>
+ *
+ * A page that wants to count as busy while its main thread is busy connects with {@code ?ack=1} and
+ * sends {@code ack N} itself, N being how many data frames it has applied (or drawn) since it
+ * connected; the endpoint then paces it by those acks instead of by pongs. A client that has never
+ * answered a ping (a tool that ignores them) gets the latest state at most once a second, never a
+ * backlog: until its first proof, a frame counts as consumed a second after its send completed. The
+ * silence rule, fed by any frame the client sends, closes one that says nothing for too long.
+ *
+ * <p>On Tomcat and Jetty the endpoint writes the frames, and the pings after them, through each
+ * container's own non-blocking path below the Jakarta API (the default {@link
+ * io.github.broadcast.jakarta.BroadcastEndpointConfig.Builder#frameWriter frameWriter}): the
+ * message is encoded once for every session, and no ping blocks a thread; elsewhere it uses {@code
+ * sendText} and {@code sendPing}.
+ *
  * <h2>Shutting down</h2>
  *
  * Stopping a container drops its connections; a browser then sees 1006 (abnormal). Call {@code

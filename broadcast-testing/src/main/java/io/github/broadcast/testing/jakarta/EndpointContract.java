@@ -20,6 +20,7 @@ import java.lang.reflect.Method;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocketHandshakeException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -278,6 +279,40 @@ public abstract class EndpointContract {
     await().until(() -> other.recorder().types().contains("pong"));
     assertThat(other.recorder().types()).containsExactly("initial_state", "pong");
     assertThat(other.closeCode()).isNotDone();
+  }
+
+  /**
+   * What a client paced by pongs sees on the wire, on every container: each message is one whole
+   * text frame however large (the container's direct path writes the bytes encoded once; Tomcat's
+   * sendText would send 8 KiB fragments), a numbered ping follows each data frame, and an update
+   * published before the pong waits for it, then comes with the next frame.
+   */
+  @Test
+  void pacedByPongs_eachMessageIsOneFrame_thenAPing_andTheNextWaitsForItsPong() throws Exception {
+    start(Broadcasters.Preset.PRODUCTION.newBuilder());
+    RawWebSocket raw = RawWebSocket.handshake(uri);
+    resources.add(raw);
+    RawWebSocket.Frame snapshot = raw.readFrame();
+    assertThat(snapshot.opcode()).isEqualTo(0x1);
+    assertThat(snapshot.fin()).isTrue();
+    assertThat(new String(snapshot.payload(), StandardCharsets.UTF_8)).contains("initial_state");
+    RawWebSocket.Frame ping = raw.readFrame();
+    assertThat(ping.opcode()).isEqualTo(0x9);
+    assertThat(ping.payload()).hasSize(8);
+
+    broadcaster.publish(update("s", 1, TASK + TASK)); // 16 KiB: two of Tomcat's text pieces.
+    await().until(() -> broadcaster.stats().clientsBehind() == 1); // Passed by, owed it.
+    raw.sendFrame(0x8A, ping.payload()); // The pong that proves the snapshot consumed.
+
+    RawWebSocket.Frame update = raw.readFrame();
+    assertThat(update.opcode()).isEqualTo(0x1);
+    assertThat(update.fin()).isTrue();
+    assertThat(update.payload().length).isGreaterThan(16 * 1024);
+    assertThat(new String(update.payload(), StandardCharsets.UTF_8)).contains("\"s\"");
+    RawWebSocket.Frame next = raw.readFrame();
+    assertThat(next.opcode()).isEqualTo(0x9);
+    assertThat(next.payload()).hasSize(8).isNotEqualTo(ping.payload());
+    assertThat(broadcaster.stats().clientsBehind()).isZero();
   }
 
   @Test

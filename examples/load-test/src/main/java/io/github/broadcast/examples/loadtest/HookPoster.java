@@ -19,8 +19,14 @@ import org.HdrHistogram.Histogram;
  */
 final class HookPoster implements AutoCloseable {
 
-  /** Connections per server: enough that one slow answer holds back few posts. */
-  static final int CONNECTIONS = 8;
+  /**
+   * Connections per server: enough that one slow answer holds back few posts. Tomcat serves a
+   * connection's pipelined requests one at a time, and Spring's asynchronous hook handler takes two
+   * trips through its worker queue each, behind the WebSocket work: with 8 connections the poster
+   * itself, not the server, fell behind at 500 posts a second. Real hooks come from many processes,
+   * each over its own connection.
+   */
+  static final int CONNECTIONS = 32;
 
   /** A post sent more than this after its due time counts as late. */
   static final long LATE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);

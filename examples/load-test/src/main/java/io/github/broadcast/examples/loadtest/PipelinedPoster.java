@@ -18,18 +18,23 @@ import java.util.Locale;
  * for an earlier one's answer, whatever the server's latency.
  *
  * <p>Why not the JDK's HttpClient: at a thousand posts a second, JDK 17's connection pool looks up
- * a free connection by a linear scan of its idle list, and the server (Grizzly) closes a connection
- * after 256 requests, so the client opened thousands of connections and spent a core of the load
+ * a free connection by a linear scan of its idle list, and the server closes a connection after so
+ * many requests, so the client opened thousands of connections and spent a core of the load
  * generator on them, which the run then charged to the server as staleness. Here a connection is
- * retired after {@link #MAX_REQUESTS} requests, below the server's limit, and replaced.
+ * retired after {@link #MAX_REQUESTS} requests, below every server's limit, or as soon as an answer
+ * says {@code Connection: close}, and replaced. Requests pipelined past a server's limit are never
+ * answered; each counts as a failed post.
  *
  * <p>Threads: {@link #post} is called by one thread (the poster's); each connection's reader runs
  * on a daemon thread of its own and completes the callbacks.
  */
 final class PipelinedPoster implements AutoCloseable {
 
-  /** Requests sent on one connection before it is retired (Grizzly closes after 256). */
-  static final int MAX_REQUESTS = 250;
+  /**
+   * Requests sent on one connection before it is retired: Grizzly closes after 256, Tomcat after
+   * 100 (its {@code maxKeepAliveRequests}).
+   */
+  static final int MAX_REQUESTS = 90;
 
   /** What becomes of one post: an HTTP status, or -1 if the connection failed first. */
   @FunctionalInterface
@@ -100,6 +105,7 @@ final class PipelinedPoster implements AutoCloseable {
     private final ArrayDeque<Outcome> waiting = new ArrayDeque<>(); // Guarded by itself.
     private int sent; // Poster's thread only.
     private boolean retired; // Guarded by waiting.
+    private volatile boolean closing; // The server said Connection: close.
 
     Connection() throws IOException {
       socket = new Socket();
@@ -112,7 +118,7 @@ final class PipelinedPoster implements AutoCloseable {
     }
 
     boolean takesMore() {
-      return sent < MAX_REQUESTS && !socket.isClosed();
+      return sent < MAX_REQUESTS && !closing && !socket.isClosed();
     }
 
     void send(byte[] request, Outcome outcome) {
@@ -176,6 +182,10 @@ final class PipelinedPoster implements AutoCloseable {
         int colon = line.indexOf(':');
         if (colon > 0 && line.substring(0, colon).equalsIgnoreCase("Content-Length")) {
           length = Integer.parseInt(line.substring(colon + 1).strip());
+        } else if (colon > 0
+            && line.substring(0, colon).equalsIgnoreCase("Connection")
+            && line.substring(colon + 1).strip().equalsIgnoreCase("close")) {
+          closing = true; // Whatever else was pipelined here goes unanswered.
         }
       }
       in.skipNBytes(length);

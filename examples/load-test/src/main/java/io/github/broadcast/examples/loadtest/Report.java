@@ -124,23 +124,24 @@ final class Report {
       md.append("| strategy | p50 ms | p90 ms | p99 ms | max ms | frames/s/client | ")
           .append(
               "updates/s/client | MB/s out | POST p99 ms | heap max MB | queued max KB | RSS MB | ")
-          .append("server CPU | loadgen CPU | closes | converged |\n");
-      md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+          .append("server CPU | CPU µs/update | loadgen CPU | closes | converged |\n");
+      md.append(
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
       for (Run run : entry.getValue()) {
         if (run.failed()) {
           md.append("| ")
               .append(run.strategy())
               .append(" | run failed: ")
               .append(run.error().replace('|', '/'))
-              .append(" |||||||||||||| no |\n");
+              .append(" ||||||||||||||| no |\n");
           continue;
         }
         Staleness st = run.stalenessMs();
         md.append(
             String.format(
                 Locale.ROOT,
-                "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f |"
-                    + " %s | %s%s |%n",
+                "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.0f | %.0f | %.0f | %.2f | %s |"
+                    + " %.2f | %s | %s%s |%n",
                 run.label(),
                 atLeast(st, st.p50()),
                 atLeast(st, st.p90()),
@@ -154,6 +155,7 @@ final class Report {
                 run.serverQueuedMaxKb(),
                 run.serverRssMb(),
                 run.serverCpuCores(),
+                num(cpuMicrosPerUpdate(run)),
                 run.loadgenCpuCores(),
                 closes(run),
                 run.converged() ? "yes" : "**no**",
@@ -304,6 +306,15 @@ final class Report {
     }
   }
 
+  /**
+   * The server's CPU time per session update delivered to a client, in microseconds: the cost of
+   * fan-out, comparable across servers and presets whatever their frame sizes.
+   */
+  static double cpuMicrosPerUpdate(Run run) {
+    double delivered = run.updatesPerSPerClient() * run.clients();
+    return delivered > 0 ? run.serverCpuCores() * 1e6 / delivered : 0;
+  }
+
   /** The targets: one line per check, with the measured figure and whether it holds. */
   private static void targets(StringBuilder md, Map<String, List<Run>> byScenario) {
     StringBuilder rows = new StringBuilder();
@@ -314,6 +325,17 @@ final class Report {
         if (run.failed()) {
           rows.append(row(scenario, run.label(), "the run", "completes", "failed", false));
           continue;
+        }
+        if (run.postFailures() > 0 || strategy.equals("production")) {
+          // A post that failed is an event no client can receive: the rest of the row is suspect.
+          rows.append(
+              row(
+                  scenario,
+                  run.label(),
+                  "hook posts failed",
+                  "0",
+                  String.valueOf(run.postFailures()),
+                  run.postFailures() == 0));
         }
         double p99 = run.stalenessMs().p99();
         boolean converged = run.converged();
