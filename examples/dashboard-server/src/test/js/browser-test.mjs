@@ -8,9 +8,11 @@
 //
 // With a fourth argument "deflate", the server offers permessage-deflate: the page's WebSocket must
 // have negotiated it (seen in the handshake answer, through the DevTools protocol), and everything
-// above must still hold on compressed frames.
+// above must still hold on compressed frames; the server does not pace, and the page must receive
+// every update of the burst. With "paced", the server paces the page by its acks: during the burst
+// it receives at most one frame per draw, and every session's latest state.
 //
-// usage: node browser-test.mjs <base-url> <screenshot.png> <token> [deflate]
+// usage: node browser-test.mjs <base-url> <screenshot.png> <token> [deflate|paced]
 import { chromium } from 'playwright-core';
 import readline from 'node:readline';
 
@@ -48,8 +50,10 @@ async function main() {
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     const negotiated = [];
+    const sockets = [];
     const devtools = await page.context().newCDPSession(page);
     await devtools.send('Network.enable');
+    devtools.on('Network.webSocketCreated', ({ url }) => sockets.push(url));
     devtools.on('Network.webSocketHandshakeResponseReceived', ({ response }) => {
       const name = Object.keys(response.headers).find((h) => h.toLowerCase() === 'sec-websocket-extensions');
       negotiated.push(name ? response.headers[name] : '');
@@ -70,6 +74,14 @@ async function main() {
     await card(page, 'browser-1').locator('.task', { hasText: 'Make the page keep up' }).waitFor();
     await post(hook('browser-1', 'PreToolUse', { tool_name: 'Bash', tool_input: { command: 'mvn verify' } }));
     await card(page, 'browser-1').locator('.tool', { hasText: 'Bash mvn verify' }).waitFor();
+
+    // The page is paced by its own acks: it asked for it in the handshake, and every data frame
+    // it applied was acknowledged once drawn (the server would have sent the second update above
+    // only after the ack of the first, or with it).
+    if (!sockets.some((url) => url.endsWith('/ws/dashboard?ack=1'))) {
+      throw new Error(`the page did not ask to be paced by acks: ${JSON.stringify(sockets)}`);
+    }
+    await page.waitForFunction(() => window.__dashboard.acked >= 3); // initial_state, 2 updates
 
     // The server goes away and comes back (with no sessions): the page reconnects and shows
     // the new server's state, not the old one's.
@@ -150,7 +162,15 @@ async function main() {
     if (burst.draws > burst.animationFrames + 1) {
       throw new Error(`drew more often than the frame rate: ${JSON.stringify(burst)}`);
     }
-    if (burst.updates < 400) throw new Error(`missed updates: ${JSON.stringify(burst)}`);
+    if (mode === 'paced') {
+      // A frame only after the ack of the one before, sent from the draw: one frame per draw, plus
+      // the one that arrived before the burst's first draw and a pong to the page's heartbeat.
+      if (burst.messages > burst.draws + 2) {
+        throw new Error(`more frames than draws: not paced by acks: ${JSON.stringify(burst)}`);
+      }
+    } else if (burst.updates < 400) {
+      throw new Error(`missed updates: ${JSON.stringify(burst)}`);
+    }
 
     await page.screenshot({ path: screenshot, fullPage: false });
     console.log('OK ' + JSON.stringify({ burst, reconnects: after.reconnects }));

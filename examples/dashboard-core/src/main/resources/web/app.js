@@ -32,7 +32,7 @@
   // Counters, also read by the browser tests.
   const stats = window.__dashboard = {
     messages: 0, updates: 0, draws: 0, layouts: 0, cardsDrawn: 0, animationFrames: 0,
-    reconnects: 0, connected: false, initialStates: 0, notifications: 0,
+    reconnects: 0, connected: false, initialStates: 0, notifications: 0, acked: 0,
   };
   // The view, for tests and the console.
   window.__dashboardSession = (id) => sessions.get(id);
@@ -92,6 +92,7 @@
       case 'batch_update': for (const s of message.sessions || []) applySession(s); break;
       default: return;  // pong and anything unknown: nothing to draw
     }
+    framesApplied++;
     scheduleDraw();
   }
 
@@ -190,6 +191,7 @@
   function draw() {
     drawScheduled = false;
     stats.draws++;
+    acknowledge();
     const relayout = layoutDirty;
     if (layoutDirty) { layout(); layoutDirty = false; }
     const first = Math.max(0, rowAt(list.scrollTop) - OVERSCAN);
@@ -372,12 +374,26 @@
   let attempt = 0;
   let socket = null;
   let heartbeat = null;
+  // Pacing: the page says, with ?ack=1, that it acknowledges the data frames it has applied, and
+  // sends "ack N" (N counted from the connection) from the animation frame that draws them. The
+  // server sends the next frame only then, with everything that changed meanwhile: a page whose
+  // main thread is busy, or a hidden tab that does not draw, is sent nothing it cannot show.
+  let framesApplied = 0;
+  let framesAcked = 0;
+
+  function acknowledge() {
+    if (framesApplied > framesAcked && socket && socket.readyState === 1) {
+      socket.send('ack ' + framesApplied);
+      framesAcked = framesApplied;
+      stats.acked = framesApplied;
+    }
+  }
 
   // Same origin: with --token, the cookie the server set when the page was opened with ?token=
   // goes along with the handshake, so the token never sits in this page's address.
   function socketUrl() {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return scheme + '//' + location.host + '/ws/dashboard';
+    return scheme + '//' + location.host + '/ws/dashboard?ack=1';
   }
 
   function setConnection(state) {
@@ -389,6 +405,8 @@
   function connect() {
     setConnection('connecting');
     socket = new WebSocket(socketUrl());
+    framesApplied = 0;
+    framesAcked = 0;
     socket.onopen = () => {
       setConnection('connected');
       heartbeat = setInterval(() => { if (socket.readyState === 1) socket.send('ping'); }, PING_MS);

@@ -80,6 +80,7 @@ final class ClientClock {
   // ping covers.
   private long framesSent;
   private long framesProven;
+  private long framesAcked; // The most the client acknowledged, whatever paces it.
   private long unprovenSinceNanos = NOT_WAITING;
   private long pingCovers;
   private boolean provenOnce;
@@ -164,12 +165,22 @@ final class ClientClock {
 
   /**
    * The client says it applied its first {@code applied} data frames: a sign of life and, when
-   * paced by acks, proof of those frames. Returns whether it proved a frame not proven before; a
-   * count beyond what was sent proves what was sent.
+   * paced by acks, proof of those frames; a count beyond what was sent stands for what was sent.
+   * Returns whether it acknowledged a frame not acknowledged before, however the client is paced: a
+   * page that acknowledges each frame it draws sends at most one such ack per frame, and the
+   * endpoint lets those past the inbound rate, on a broadcaster without pacing too.
    */
   boolean ack(long applied, long nowNanos) {
     heard(nowNanos);
-    return proof == Proof.ACK && prove(Math.min(applied, framesSent));
+    long upTo = Math.min(applied, framesSent);
+    if (upTo <= framesAcked) {
+      return false;
+    }
+    framesAcked = upTo;
+    if (proof == Proof.ACK) {
+      prove(upTo); // False when the first-proof fallback let them through: still new acks.
+    }
+    return true;
   }
 
   /**

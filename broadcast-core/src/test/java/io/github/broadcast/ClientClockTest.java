@@ -71,6 +71,20 @@ final class ClientClockTest {
   }
 
   @Test
+  void ack_ofANewFrame_isNewWhateverPacesTheClient_soAPageThatAcksIsNotAFlood() {
+    ClientClock clock = clock(Proof.COMPLETION); // A broadcaster without pacing.
+    sent(clock, MS);
+    assertThat(clock.ack(1, 3 * MS)).as("the first ack of frame 1").isTrue();
+    assertThat(clock.ack(1, 4 * MS)).as("the same again").isFalse();
+    assertThat(clock.ack(9, 4 * MS)).as("beyond what was sent, nothing new").isFalse();
+    clock.dataFrameStarted();
+    assertThat(clock.ack(9, 6 * MS)).as("frame 2, acknowledged by a count beyond").isTrue();
+    assertThat(clock.windowOpen()).as("its completion still paces it, not the ack").isFalse();
+    clock.dataFrameCompleted(7 * MS);
+    assertThat(clock.windowOpen()).isTrue();
+  }
+
+  @Test
   void ack_aPongProvesNothingForAClientThatAcknowledges() {
     ClientClock clock = clock(Proof.ACK);
     sent(clock, MS);

@@ -14,8 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The page in headless Chromium (Debian's {@code chromium}, driven by {@code playwright-core} from
@@ -24,10 +25,11 @@ import org.junit.jupiter.api.Timeout;
  * follow posted hooks; sessions that need their user come first, marked and counted in the title,
  * with labels a screen reader reads; the filter, the status buttons, grouping and the arrow keys
  * work; the page reconnects to a restarted server and shows its state; and a burst of 200 updates a
- * second is drawn no more often than the frame rate. The server offers permessage-deflate, and the
- * page's socket must have negotiated it: all of the above runs on compressed frames, which Chromium
- * decodes and whose own compressed messages the server inflates. Saves {@code
- * target/browser/dashboard.png}.
+ * second is drawn no more often than the frame rate. In the first run the server offers
+ * permessage-deflate, and the page's socket must have negotiated it: all of the above runs on
+ * compressed frames, which Chromium decodes and whose own compressed messages the server inflates.
+ * In the second the server paces the page by its acks ({@code ?ack=1}, {@code ack N} once drawn).
+ * Saves {@code target/browser/dashboard.png}.
  *
  * <p>Skipped, with the reason, where Chromium or the npm packages are missing, except under CI
  * ({@code CI=true}), where that is a failure.
@@ -38,8 +40,16 @@ final class BrowserIT {
   private static final Path SCRIPT_DIR = Path.of("src/test/js");
   private static final String TOKEN = "t0ken with spaces & symbols;=";
 
-  @Test
-  void page_followsHooks_reconnectsAfterARestart_andDrawsAtMostOncePerFrame() throws Exception {
+  /**
+   * Twice: on the concurrent preset with permessage-deflate, where the page must receive every
+   * update of the burst; and on the production preset, where the server paces the page by the acks
+   * it sends once it has drawn: it receives at most one frame per draw, and the latest state of
+   * every session.
+   */
+  @ParameterizedTest
+  @CsvSource({"concurrent, deflate", "production, paced"})
+  void page_followsHooks_reconnectsAfterARestart_andDrawsAtMostOncePerFrame(
+      String strategy, String mode) throws Exception {
     Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
     Prerequisites.require(
         Files.isExecutable(chromium)
@@ -57,11 +67,11 @@ final class BrowserIT {
               "--port",
               String.valueOf(port),
               "--strategy",
-              "concurrent",
+              strategy,
               "--token",
               TOKEN,
               "--permessage-deflate",
-              "on"
+              mode.equals("deflate") ? "on" : "off"
             },
             Map.of());
     Path screenshot = Path.of("target/browser/dashboard.png");
@@ -76,7 +86,7 @@ final class BrowserIT {
                 "http://127.0.0.1:" + port,
                 screenshot.toAbsolutePath().toString(),
                 TOKEN,
-                "deflate")
+                mode)
             .directory(SCRIPT_DIR.toFile())
             .redirectErrorStream(true)
             .start();
