@@ -94,7 +94,11 @@ final class HttpEndpointsIT {
         .until(
             () ->
                 messages.stream()
-                    .anyMatch(m -> m.contains("\"batch_update\"") && m.contains("\"s1\"")));
+                    .anyMatch(
+                        m ->
+                            m.contains("\"s1\"")
+                                && (m.contains("\"session_update\"")
+                                    || m.contains("\"batch_update\""))));
     assertThat(messages.get(0)).startsWith("{\"type\":\"initial_state\"");
   }
 
