@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -196,7 +197,23 @@ final class LoadRun {
     long linkUndelivered =
         linked != null && !linked.closed.isDone() ? linked.finish(finishedAt) : 0;
     long drainMillis = (finishedAt - postedAt) / 1_000_000;
-    Counters after = Counters.read(http, bases);
+    Counters after;
+    try {
+      after = Counters.read(http, bases);
+    } catch (IllegalStateException e) {
+      LoadTestReport.Staleness seen = staleness.summary(undelivered);
+      throw new IllegalStateException(
+          String.format(
+              Locale.ROOT,
+              "%s; the clients saw p99 staleness %s%.0f ms, %s, %d of %d closed",
+              e.getMessage(),
+              seen.undelivered() > 0 ? ">= " : "",
+              seen.p99(),
+              converged ? "converged" : "not converged",
+              healthy.stream().filter(c -> c.closed.isDone()).count(),
+              healthy.size()),
+          e);
+    }
     double wallSeconds = (after.wallNanos - before.wallNanos) / 1e9;
     double seconds = duration.toMillis() / 1000.0;
 
@@ -287,9 +304,29 @@ final class LoadRun {
       this.wallNanos = wallNanos;
     }
 
+    /**
+     * Reads every server's metrics, asking a server that does not answer twice more (a server still
+     * draining an unbounded backlog may take longer than one request's 10 s timeout). A server that
+     * never answers fails the run: its counters would be read as zeros, and the report would show a
+     * negative CPU and no strategy.
+     */
     static Counters read(HttpClient http, List<URI> bases) throws InterruptedException {
+      List<JsonNode> metrics = new ArrayList<>();
+      for (URI base : bases) {
+        JsonNode node = LoadTest.metrics(http, base);
+        for (int retry = 0; retry < 2 && node.has("error"); retry++) {
+          node = LoadTest.metrics(http, base);
+        }
+        if (node.has("error")) {
+          throw new IllegalStateException(
+              base.resolve("/api/metrics")
+                  + " did not answer in 30 s: "
+                  + node.path("error").asText());
+        }
+        metrics.add(node);
+      }
       return new Counters(
-          LoadTest.metrics(http, bases),
+          metrics,
           ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
               .getProcessCpuTime(),
           System.nanoTime());
