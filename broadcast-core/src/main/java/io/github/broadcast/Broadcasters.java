@@ -253,19 +253,20 @@ public final class Broadcasters {
 
     /**
      * Paces each client by what it has consumed, not by what its socket took: a client is sent a
-     * data frame only while what it was sent and has not yet proven consumed stays under a small
-     * window (16 KiB; one frame always goes, whatever its size). Meanwhile its updates coalesce,
-     * latest state per session, and go as one frame when the proof arrives: an idle client gets an
-     * update at once, a busy one one frame per round trip with everything that changed, and no
-     * client's backlog waits in kernel buffers where nothing can see it.
+     * data frame only once it has proven it consumed the one before (a window of one frame).
+     * Meanwhile it keeps a cursor into the broadcaster's change log, and gets everything that
+     * changed, latest state per session, as one frame when the proof arrives: an idle client gets
+     * an update at once, a busy one one frame per round trip, and no client's backlog waits in
+     * kernel buffers where nothing can see it. A server-wide guard caps paced frames a second,
+     * clients taking turns, while this process saturates the CPU.
      *
      * <p>The proof is a WebSocket pong answering a ping sent after the frames ({@link
      * Client#ping()}), or, for a client that {@link Client#acknowledges()}, its own acknowledgement
      * ({@link Broadcaster#onAck}). A client whose transport has no pings is paced by its send
      * completions, as without this option; until a client first proves anything, a frame it has not
-     * proven within a second counts as consumed. Needs {@link #outboxLimits}: the coalesced state
-     * is bounded by them, and past {@code maxBytes} the overflow policy applies. Default off; on in
-     * the production preset.
+     * proven within a second counts as consumed. Needs {@link #outboxLimits}: what may still queue
+     * for a client (a pong, a snapshot, a frame offered while its window was open) is bounded by
+     * them, and past them the overflow policy applies. Default off; on in the production preset.
      */
     public Builder paced() {
       this.paced = true;

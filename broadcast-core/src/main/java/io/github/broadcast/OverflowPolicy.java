@@ -9,11 +9,14 @@ package io.github.broadcast;
 public enum OverflowPolicy {
 
   /**
-   * Keep only the latest update per session. The queued frames collapse into one map of session to
-   * latest update, sent as one {@code batch_update} when the socket frees up; updates arriving
-   * meanwhile replace their session's entry. Memory is bounded by the number of sessions; if even
-   * that passes the byte limit, the client falls back to {@link #DROP_AND_RESYNC}. The client
-   * misses intermediate versions, never the latest.
+   * Keep only the latest update per session. The queued frames are dropped for a cursor into the
+   * broadcaster's change log (which holds the latest update of every session, shared by all
+   * clients); when the socket frees up, the client gets every session that changed since, as one
+   * {@code batch_update} built from each update's JSON encoded once. Updates arriving meanwhile
+   * cost the client nothing. A client so far behind that the log no longer reaches its cursor (it
+   * forgot the removals in between) gets a {@code initial_state} resync instead. The client misses
+   * intermediate versions, never the latest. A paced broadcaster keeps the same cursor for a client
+   * that has not yet proved it consumed its previous frame.
    */
   CONFLATE,
 
