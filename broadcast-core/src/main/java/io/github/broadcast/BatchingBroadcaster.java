@@ -2,6 +2,7 @@ package io.github.broadcast;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.broadcast.internal.Checks;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -282,7 +283,10 @@ final class BatchingBroadcaster implements Broadcaster {
     return engine.stats();
   }
 
-  /** Returns whether the calling thread holds any lock of this broadcaster; for tests. */
+  /**
+   * Returns whether the calling thread holds any lock of this broadcaster; for tests (see {@link
+   * FanoutBroadcaster#holdsAnyLock()} for why).
+   */
   boolean holdsAnyLock() {
     return Thread.holdsLock(lock) || engine.holdsAnyLock();
   }

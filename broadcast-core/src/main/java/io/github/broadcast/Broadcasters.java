@@ -1,6 +1,7 @@
 package io.github.broadcast;
 
 import com.sun.management.OperatingSystemMXBean;
+import io.github.broadcast.internal.Checks;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.ScheduledThreadPoolExecutor;

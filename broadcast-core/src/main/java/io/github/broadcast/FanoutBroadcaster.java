@@ -2,6 +2,7 @@ package io.github.broadcast;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.broadcast.internal.Checks;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -502,13 +503,21 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
     return outbox == null ? -1 : outbox.queuedBytes();
   }
 
-  /** Returns what {@code client}'s outbox holds, or null if it is not registered; for tests. */
+  /**
+   * Returns what {@code client}'s outbox holds, or null if it is not registered; for tests (see
+   * {@link Outbox#held()} for why a test cannot see it otherwise).
+   */
   Outbox.Held held(Client client) {
     Outbox outbox = byClient.get(client);
     return outbox == null ? null : outbox.held();
   }
 
-  /** Returns whether the calling thread holds any lock of this engine; for tests. */
+  /**
+   * Returns whether the calling thread holds any lock of this engine; for tests, which call it from
+   * inside a client's send, ping and close to prove that no call into a client happens under a
+   * library lock. There is no test-side alternative: the locks are private, and {@link
+   * Thread#holdsLock} answers only for the calling thread, inside the call.
+   */
   boolean holdsAnyLock() {
     if (Thread.holdsLock(lock) || Thread.holdsLock(stats)) {
       return true;

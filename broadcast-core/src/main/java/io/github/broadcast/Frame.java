@@ -73,7 +73,8 @@ public final class Frame {
    * Returns this message as one WebSocket text frame as a server sends it (final, unmasked, no
    * extension bits; RFC 6455, section 5.2): header and UTF-8 payload, built on the first call and
    * shared by every later one. Each call returns a new read-only view, whose position the caller
-   * may consume.
+   * may consume. Public for container adapters (broadcast-jakarta's {@code FrameWriter}), which
+   * write these bytes to each connection below the Jakarta API.
    */
   public ByteBuffer webSocketFrame() {
     return plainFrame().asReadOnlyBuffer();

@@ -9,6 +9,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
+import io.github.broadcast.internal.Checks;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;

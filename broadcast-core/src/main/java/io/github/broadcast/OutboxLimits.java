@@ -2,6 +2,7 @@ package io.github.broadcast;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.broadcast.internal.Checks;
 import java.time.Duration;
 
 /**

@@ -1,6 +1,7 @@
 package io.github.broadcast;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.broadcast.internal.Checks;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -130,13 +131,19 @@ public interface SessionStore extends AutoCloseable {
     return new Builder();
   }
 
-  /** Returns a new random change id, for a change that will not be retried. */
+  /**
+   * Returns a new random change id, for a change that will not be retried. Public for callers of
+   * {@link #apply(String, String, UnaryOperator)} and for other implementations of this contract,
+   * which share its ids and its rules (broadcast-redis is one).
+   */
   static String newChangeId() {
     return UUID.randomUUID().toString();
   }
 
   /**
-   * Checks a session id against the rules; see the class rules.
+   * Checks a session id against the rules; see the class rules. Public so that every implementation
+   * of this contract, and an application checking an id before it posts, refuses the same ids with
+   * the same message.
    *
    * @return {@code sessionId}
    * @throws IllegalArgumentException naming the id and the rule, if it breaks one

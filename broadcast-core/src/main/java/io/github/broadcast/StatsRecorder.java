@@ -3,20 +3,13 @@ package io.github.broadcast;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 
 /**
  * The counters behind {@link BroadcastStats}: {@link LongAdder}s written from any thread without
- * contention, and an HdrHistogram {@link Recorder} for latency, whose recording is wait-free.
- * {@link #snapshot} folds the recorder's interval into a cumulative histogram under a lock that
- * only readers take.
+ * contention, and a {@link LatencyHistogram} for latency, which records without a lock.
  */
 final class StatsRecorder {
-
-  private static final long MAX_LATENCY_NANOS = TimeUnit.HOURS.toNanos(1);
 
   private final LongAdder published = new LongAdder();
   private final LongAdder staleUpdates = new LongAdder();
@@ -28,11 +21,7 @@ final class StatsRecorder {
   private final LongAdder resyncs = new LongAdder();
   private final LongAdder faults = new LongAdder();
   private final EnumMap<CloseReason, LongAdder> closes = new EnumMap<>(CloseReason.class);
-  private final Recorder latency = new Recorder(MAX_LATENCY_NANOS, 2);
-
-  // Guarded by this: only snapshot() reads the recorder.
-  private Histogram interval;
-  private final Histogram total = new Histogram(MAX_LATENCY_NANOS, 2);
+  private final LatencyHistogram latency = new LatencyHistogram();
 
   StatsRecorder() {
     for (CloseReason reason : CloseReason.values()) {
@@ -61,7 +50,7 @@ final class StatsRecorder {
     framesSent.increment();
     bytesSent.add(frame.bytes());
     if (latencyNanos >= 0) {
-      latency.recordValue(Math.min(latencyNanos, MAX_LATENCY_NANOS));
+      latency.record(latencyNanos);
     }
   }
 
@@ -81,9 +70,7 @@ final class StatsRecorder {
     closes.get(reason).increment();
   }
 
-  synchronized BroadcastStats snapshot(int clients, int clientsBehind, long queuedBytes) {
-    interval = latency.getIntervalHistogram(interval);
-    total.add(interval);
+  BroadcastStats snapshot(int clients, int clientsBehind, long queuedBytes) {
     Map<CloseReason, Long> closed = new EnumMap<>(CloseReason.class);
     closes.forEach((reason, count) -> closed.put(reason, count.sum()));
     return new BroadcastStats(
@@ -100,13 +87,8 @@ final class StatsRecorder {
         faults.sum(),
         queuedBytes,
         closed,
-        percentile(50),
-        percentile(99),
-        Duration.ofNanos(total.getTotalCount() == 0 ? 0 : total.getMaxValue()));
-  }
-
-  private Duration percentile(double percentile) {
-    return Duration.ofNanos(
-        total.getTotalCount() == 0 ? 0 : total.getValueAtPercentile(percentile));
+        Duration.ofNanos(latency.valueAt(50)),
+        Duration.ofNanos(latency.valueAt(99)),
+        Duration.ofNanos(latency.max()));
   }
 }

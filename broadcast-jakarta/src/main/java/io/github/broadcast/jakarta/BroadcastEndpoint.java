@@ -4,6 +4,8 @@ import io.github.broadcast.Broadcaster;
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.Frame;
 import io.github.broadcast.Ticker;
+import io.github.broadcast.internal.Monitors;
+import io.github.broadcast.internal.Secret;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.Extension;
@@ -16,7 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The JSR-356 endpoint that puts a {@link Broadcaster} on real sockets. One instance serves every
@@ -81,7 +82,7 @@ public final class BroadcastEndpoint extends Endpoint {
 
   @Override
   public void onOpen(Session session, EndpointConfig config) {
-    if (!policy.checkToken(HandshakePolicy.queryParameter(session.getQueryString(), "token"))) {
+    if (!policy.checkToken(Secret.queryParameter(session.getQueryString(), "token"))) {
       logger.log(Level.INFO, () -> "refused connection " + session.getId() + ": bad token");
       closeQuietly(session, CloseReason.POLICY_VIOLATION);
       return;
@@ -105,7 +106,7 @@ public final class BroadcastEndpoint extends Endpoint {
             openSink(session),
             new TokenBucket(ticker, inboundBurst, inboundPerSecond),
             policy::release,
-            "1".equals(HandshakePolicy.queryParameter(session.getQueryString(), "ack")));
+            "1".equals(Secret.queryParameter(session.getQueryString(), "ack")));
     session.getUserProperties().put(CLIENT, client);
     session.addMessageHandler(String.class, text -> onText(client, text));
     session.addMessageHandler(ByteBuffer.class, data -> violation(client, "a binary message"));
@@ -127,22 +128,7 @@ public final class BroadcastEndpoint extends Endpoint {
     for (SessionClient client : connected) {
       client.close(CloseReason.SHUTDOWN);
     }
-    long deadline = System.nanoTime() + grace.toNanos();
-    synchronized (connected) {
-      while (!connected.isEmpty()) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        try {
-          TimeUnit.NANOSECONDS.timedWait(connected, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false;
-        }
-      }
-    }
-    return true;
+    return Monitors.awaitEmpty(connected, System.nanoTime() + grace.toNanos());
   }
 
   private void onText(SessionClient client, String text) {

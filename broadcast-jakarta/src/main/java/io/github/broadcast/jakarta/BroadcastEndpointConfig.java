@@ -3,8 +3,8 @@ package io.github.broadcast.jakarta;
 import static java.util.Objects.requireNonNull;
 
 import io.github.broadcast.Broadcaster;
-import io.github.broadcast.Checks;
 import io.github.broadcast.Ticker;
+import io.github.broadcast.internal.Checks;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.net.URI;
 import java.time.Duration;
@@ -98,8 +98,9 @@ public final class BroadcastEndpointConfig {
 
   /**
    * Returns whether a page from {@code origin} may connect: no origin (not a browser), any origin
-   * when so configured, or one of the allowed ones, compared without case. The embedded server uses
-   * the same rule for its HTTP requests.
+   * when so configured, or one of the allowed ones, compared without case. Public so that an
+   * application's own HTTP endpoints beside the socket (a hook, an API) apply the same rule: the
+   * embedded server does so for every request, and the Spring example for its API.
    */
   public boolean allowsOrigin(String origin) {
     return policy.originAllowed(origin);

@@ -1,10 +1,9 @@
 package io.github.broadcast.jakarta;
 
 import io.github.broadcast.Ticker;
+import io.github.broadcast.internal.Secret;
 import jakarta.websocket.Extension;
 import jakarta.websocket.server.ServerEndpointConfig;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -119,24 +118,6 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
   /** Releases an admitted connection. */
   void release() {
     open.decrementAndGet();
-  }
-
-  /** Returns the first value of {@code name} in a query string, URL-decoded, or null. */
-  static String queryParameter(String query, String name) {
-    if (query == null) {
-      return null;
-    }
-    String prefix = name + "=";
-    for (String pair : query.split("&")) {
-      if (pair.startsWith(prefix)) {
-        try {
-          return URLDecoder.decode(pair.substring(prefix.length()), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-          return null; // Malformed escapes: no value.
-        }
-      }
-    }
-    return null;
   }
 
   EndpointStats stats() {

@@ -3,10 +3,10 @@ package io.github.broadcast.redis;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.broadcast.Checks;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.StoreUnavailableException;
+import io.github.broadcast.internal.Checks;
 import io.github.broadcast.redis.RedisFormat.Keys;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;

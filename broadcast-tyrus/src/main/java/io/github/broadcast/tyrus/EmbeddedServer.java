@@ -2,7 +2,7 @@ package io.github.broadcast.tyrus;
 
 import static java.util.Objects.requireNonNull;
 
-import io.github.broadcast.Checks;
+import io.github.broadcast.internal.Checks;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.jakarta.EndpointStats;
 import jakarta.websocket.DeploymentException;
@@ -93,7 +93,7 @@ public final class EmbeddedServer implements AutoCloseable {
   private final HttpServer http;
   private final EmbeddedContainer container;
   private final BroadcastEndpointConfig endpoint;
-  private final RequestFilter filter;
+  private final FrontDoor frontDoor;
   private final RequestGuard guard;
   private final ScheduledExecutorService timer;
   private final String host;
@@ -106,7 +106,7 @@ public final class EmbeddedServer implements AutoCloseable {
     this.http = started.http;
     this.container = started.container;
     this.endpoint = started.endpoint;
-    this.filter = started.filter;
+    this.frontDoor = started.frontDoor;
     this.guard = started.guard;
     this.timer = started.timer;
     this.host = builder.host;
@@ -145,7 +145,7 @@ public final class EmbeddedServer implements AutoCloseable {
 
   /** Returns the counters of requests refused before any handler saw them. */
   public HttpStats httpStats() {
-    return filter.stats();
+    return frontDoor.stats();
   }
 
   private String hostForUri() {
@@ -175,12 +175,12 @@ public final class EmbeddedServer implements AutoCloseable {
     try {
       guard.shutDown();
       endpoint.shutdown(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-      if (!filter.awaitUpgradedClosed(deadline)) {
+      if (!frontDoor.upgraded().awaitClosed(deadline)) {
         logger.log(
             Level.INFO,
             () ->
                 "shutdown: WebSocket connections still open after the grace period: "
-                    + filter.upgraded().size());
+                    + frontDoor.upgraded().size());
       }
       long left = Math.max(0, deadline - System.nanoTime());
       try {
@@ -205,7 +205,7 @@ public final class EmbeddedServer implements AutoCloseable {
       HttpServer http,
       EmbeddedContainer container,
       BroadcastEndpointConfig endpoint,
-      RequestFilter filter,
+      FrontDoor frontDoor,
       RequestGuard guard,
       ScheduledExecutorService timer,
       int port) {}
@@ -406,9 +406,8 @@ public final class EmbeddedServer implements AutoCloseable {
               });
       timer.setRemoveOnCancelPolicy(true);
       EmbeddedContainer container = new EmbeddedContainer(INCOMING_BUFFER_BYTES);
-      RequestFilter filter =
-          new RequestFilter(maxRequestBodyBytes, requestBodyTimeout.toNanos(), timer);
-      listener.registerAddOn(filter.addOn()); // First: it must run before Tyrus' filter.
+      FrontDoor frontDoor = new FrontDoor(maxRequestBodyBytes, requestBodyTimeout.toNanos(), timer);
+      listener.registerAddOn(frontDoor.addOn()); // First: it must run before Tyrus' filter.
       listener.registerAddOn(webSocketAddOn(container));
       boolean started = false;
       try {
@@ -426,12 +425,12 @@ public final class EmbeddedServer implements AutoCloseable {
         RequestGuard guard =
             new RequestGuard(
                 names, config::allowsOrigin, token, "broadcast-token-" + boundPort, secure);
-        filter.start(guard);
+        frontDoor.start(guard);
         container.addEndpoint(config.serverEndpointConfig());
         container.start("", boundPort);
         started = true;
         return new EmbeddedServer(
-            this, new Started(http, container, config, filter, guard, timer, boundPort));
+            this, new Started(http, container, config, frontDoor, guard, timer, boundPort));
       } catch (DeploymentException e) {
         throw new IOException("could not deploy the endpoint", e);
       } finally {

@@ -1,9 +1,8 @@
 package io.github.broadcast.tyrus;
 
-import java.net.URLDecoder;
+import io.github.broadcast.internal.Secret;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.StringJoiner;
 import java.util.function.Predicate;
 
@@ -61,7 +60,7 @@ final class RequestGuard {
 
   private final ServerNames names;
   private final Predicate<String> originAllowed;
-  private final byte[] token; // Null: no token required.
+  private final Secret token; // Null: no token required.
   private final String cookieName;
   private final boolean tls;
   private volatile boolean shuttingDown;
@@ -74,7 +73,7 @@ final class RequestGuard {
       boolean tls) {
     this.names = names;
     this.originAllowed = originAllowed;
-    this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+    this.token = Secret.of(token);
     this.cookieName = cookieName;
     this.tls = tls;
   }
@@ -106,7 +105,7 @@ final class RequestGuard {
     if (token == null) {
       return Verdict.ALLOW;
     }
-    String queryToken = queryParameter(head.query, "token");
+    String queryToken = Secret.queryParameter(head.query, "token");
     boolean page = !head.webSocket && ("GET".equals(head.method) || "HEAD".equals(head.method));
     if (queryToken != null && page) {
       return matches(queryToken)
@@ -125,10 +124,8 @@ final class RequestGuard {
             + " /?token=<token>");
   }
 
-  /** Compares a presented secret with the token in constant time; false when none presented. */
   private boolean matches(String presented) {
-    return presented != null
-        && MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8));
+    return token.matches(presented);
   }
 
   private static Verdict refuse(int status, Refusal refusal, String message) {
@@ -138,7 +135,7 @@ final class RequestGuard {
   private String cookie(String host) {
     return cookieName
         + "="
-        + URLEncoder.encode(new String(token, StandardCharsets.UTF_8), StandardCharsets.UTF_8)
+        + URLEncoder.encode(token.reveal(), StandardCharsets.UTF_8)
         + "; Path=/; HttpOnly; SameSite=Strict"
         + (tls || names.isSecureHost(host) ? "; Secure" : "");
   }
@@ -164,20 +161,6 @@ final class RequestGuard {
     return rest.length() == 0 ? safePath : safePath + "?" + rest;
   }
 
-  /** Returns the first value of {@code name} in a query string, decoded, or null. */
-  static String queryParameter(String query, String name) {
-    if (query == null) {
-      return null;
-    }
-    String prefix = name + "=";
-    for (String pair : query.split("&")) {
-      if (pair.startsWith(prefix)) {
-        return decode(pair.substring(prefix.length()));
-      }
-    }
-    return null;
-  }
-
   private static String bearer(String authorization) {
     if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return authorization.substring(7).strip();
@@ -193,17 +176,9 @@ final class RequestGuard {
     for (String pair : header.split(";")) {
       String trimmed = pair.strip();
       if (trimmed.startsWith(name + "=")) {
-        return decode(trimmed.substring(name.length() + 1));
+        return Secret.decode(trimmed.substring(name.length() + 1));
       }
     }
     return null;
-  }
-
-  private static String decode(String value) {
-    try {
-      return URLDecoder.decode(value, StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      return null; // Malformed escapes: no token.
-    }
   }
 }

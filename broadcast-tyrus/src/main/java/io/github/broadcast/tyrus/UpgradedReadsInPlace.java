@@ -22,7 +22,7 @@ import org.glassfish.grizzly.threadpool.ThreadPoolConfig;
  * (it takes the outbox's monitor, and the sends it starts are asynchronous). Paced delivery reads
  * a pong per frame, so at 10,000 pages the hand-over is paid tens of thousands of times a second.
  *
- * So a read on a connection whose handshake succeeded (RequestFilter marks it once the 101 is
+ * So a read on a connection whose handshake succeeded (UpgradedConnections marks it once the 101 is
  * written) runs where it was seen, as SameThreadIOStrategy runs it; every other event, and every
  * event of a connection still speaking HTTP, goes to a worker as before. Handshakes, and with them
  * the endpoint's onOpen (which builds a snapshot), still run on workers: the request that upgrades

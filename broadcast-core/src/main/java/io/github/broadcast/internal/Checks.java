@@ -1,4 +1,4 @@
-package io.github.broadcast;
+package io.github.broadcast.internal;
 
 import java.time.Duration;
 

@@ -1,0 +1,68 @@
+package io.github.broadcast.tyrus;
+
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import org.glassfish.grizzly.filterchain.Filter;
+import org.glassfish.grizzly.http.server.AddOn;
+import org.glassfish.grizzly.http.server.HttpServerFilter;
+
+/**
+ * The embedded server's front door: a chain of small Grizzly filters in front of Tyrus' and
+ * Grizzly's HTTP server filters, each with one job, in this order:
+ *
+ * <ol>
+ *   <li>{@link DeclineOtherUpgrades}: an {@code h2c} upgrade is served as HTTP/1.1;
+ *   <li>{@link GuardFilter}: the {@link RequestGuard}'s verdict on each head, refusals and
+ *       redirects answered there ({@link Answers}), and the rest of an answered request dropped;
+ *   <li>{@link UpgradedConnections}: the WebSocket connections, for shutdown and for reading their
+ *       frames in place;
+ *   <li>{@link BodyFilter}: bodies gathered under a size limit and a deadline, without a thread.
+ * </ol>
+ *
+ * <p>Thread-safe.
+ */
+final class FrontDoor {
+
+  private final GuardFilter guard;
+  private final UpgradedConnections upgraded = new UpgradedConnections();
+  private final BodyFilter bodies;
+  private final List<Filter> chain;
+
+  FrontDoor(int maxBodyBytes, long bodyTimeoutNanos, ScheduledExecutorService timer) {
+    Answers answers = new Answers(timer);
+    this.guard = new GuardFilter(answers);
+    this.bodies = new BodyFilter(maxBodyBytes, bodyTimeoutNanos, timer, answers);
+    this.chain = List.of(new DeclineOtherUpgrades(), guard, upgraded, bodies);
+  }
+
+  /** From now on the guard decides (until then every request gets 503: the server is starting). */
+  void start(RequestGuard requestGuard) {
+    guard.start(requestGuard);
+  }
+
+  UpgradedConnections upgraded() {
+    return upgraded;
+  }
+
+  HttpStats stats() {
+    return new HttpStats(
+        guard.refusedHost(),
+        guard.refusedOrigin(),
+        guard.refusedToken(),
+        guard.refusedShuttingDown(),
+        bodies.tooLarge(),
+        bodies.timedOut());
+  }
+
+  /** The add-on that puts these filters, in order, in front of Grizzly's HTTP server filter. */
+  AddOn addOn() {
+    return (listener, builder) -> {
+      int index = builder.indexOfType(HttpServerFilter.class);
+      if (index >= 0) {
+        for (Filter filter : chain) {
+          builder.add(index++, filter);
+        }
+      }
+    };
+  }
+}
