@@ -19,7 +19,7 @@ import java.util.function.BiConsumer;
  *   pings, completes a future or calls a listener while holding the monitor: each decides under
  *   the lock and acts after it (OkHttp's RealWebSocket does the same). No library lock is held
  *   across any call into the client, so a transport whose send completes inline may call straight
- *   back into the broadcaster (Issue19Test.noSendClosePingUnderALibraryLock,
+ *   back into the broadcaster (RecoveryTest.noSendClosePingUnderALibraryLock,
  *   BroadcasterPropertyTest). The lock order is registry lock, then outbox monitor, never the
  *   reverse; no codec call is made under the monitor.
  *
@@ -47,7 +47,7 @@ import java.util.function.BiConsumer;
  *
  * Faults:
  *   Nothing that a codec, a listener or the client throws escapes drain() or leaves `draining`
- *   set, so no failure can wedge a client (Issue19Test). A catch-up the codec cannot encode
+ *   set, so no failure can wedge a client (RecoveryTest). A catch-up the codec cannot encode
  *   becomes an owed resync; a resync snapshot or a pong it cannot encode closes this client with
  *   INTERNAL_ERROR (1011); a send that throws counts as a failed send (SEND_FAILED). The engine
  *   counts each fault and logs at most one line a second. Other clients never notice.
@@ -77,7 +77,7 @@ import java.util.function.BiConsumer;
  *   "Behind" runs from the moment a cursor or an owed resync is created (by an overflow, or by
  *   pacing) until it is consumed: the catch-up taken, or the resync snapshot installed. Either
  *   hands the client a state at least as new as the view, so the grace clock stops there, and the
- *   next one starts anew (Issue19Test: the clock used to survive a resync). A client behind for
+ *   next one starts anew (RecoveryTest: the clock used to survive a resync). A client behind for
  *   longer than its grace period is closed by the scheduler's check; a client with nothing owed is
  *   never closed as too slow.
  *

@@ -6,21 +6,18 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.broadcast.BroadcastListener;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
-import io.github.broadcast.CloseReason;
 import io.github.broadcast.OutboxLimits;
 import io.github.broadcast.OverflowPolicy;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.testing.RawWebSocket;
+import io.github.broadcast.testing.RecordedCloses;
 import io.github.broadcast.testing.WsTestClient;
 import java.net.http.HttpClient;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,7 +37,7 @@ final class StalledClientIT {
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final ExecutorService publisher = Executors.newSingleThreadExecutor();
-  private final List<String> closes = new CopyOnWriteArrayList<>();
+  private final RecordedCloses closes = new RecordedCloses();
   private Broadcaster broadcaster;
   private EmbeddedServer server;
   private RawWebSocket stalled;
@@ -50,16 +47,7 @@ final class StalledClientIT {
   }
 
   private void start(Broadcasters.Builder builder, int socketSendBuffer) throws Exception {
-    broadcaster =
-        builder
-            .listener(
-                new BroadcastListener() {
-                  @Override
-                  public void clientClosed(String clientId, CloseReason reason) {
-                    closes.add(reason.name());
-                  }
-                })
-            .build();
+    broadcaster = builder.listener(closes).build();
     server =
         EmbeddedServer.newBuilder()
             .endpoint(BroadcastEndpointConfig.newBuilder("/ws/dashboard", broadcaster))
@@ -123,8 +111,8 @@ final class StalledClientIT {
                     healthy.recorder().view().getOrDefault("s" + (published % 4), 0L) == published);
       }
     }
-    assertThat(closes).as("the stalled client was closed").hasSize(1);
-    assertThat(closes.get(0)).isIn("TOO_SLOW", "SEND_TIMEOUT");
+    assertThat(closes.names()).as("the stalled client was closed").hasSize(1);
+    assertThat(closes.names().get(0)).isIn("TOO_SLOW", "SEND_TIMEOUT");
     assertThat(most.get()).as("the stalled client's outbox filled up").isGreaterThan(32 * 1024);
     assertThat(broadcaster.stats().clients()).isEqualTo(1);
 
@@ -155,8 +143,8 @@ final class StalledClientIT {
 
     // The stalled peer's socket fills; the publisher then waits on it for the send timeout,
     // and the healthy client, served after it, waits as long.
-    await().atMost(Duration.ofSeconds(60)).until(() -> !closes.isEmpty());
-    assertThat(closes).containsExactly("SEND_TIMEOUT");
+    closes.awaitFirst(Duration.ofSeconds(60));
+    assertThat(closes.names()).containsExactly("SEND_TIMEOUT");
     long stuckAt = published.get();
     assertThat(broadcaster.stats().latencyMax())
         .as("one broadcast waited for the send timeout")

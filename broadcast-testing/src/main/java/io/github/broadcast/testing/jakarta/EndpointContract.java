@@ -6,14 +6,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.broadcast.BroadcastListener;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
-import io.github.broadcast.CloseReason;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.testing.FakeTicker;
 import io.github.broadcast.testing.RawWebSocket;
+import io.github.broadcast.testing.RecordedCloses;
 import io.github.broadcast.testing.WsTestClient;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -27,7 +26,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -76,7 +74,7 @@ public abstract class EndpointContract {
   private static final String TASK = "x".repeat(8 * 1024); // 8 KiB updates fill buffers fast.
 
   private final HttpClient http = HttpClient.newHttpClient();
-  private final List<String> closes = new CopyOnWriteArrayList<>();
+  private final RecordedCloses closes = new RecordedCloses();
   private final List<WsTestClient> clients = new ArrayList<>();
   private final List<AutoCloseable> resources = new ArrayList<>();
   private Container container;
@@ -94,16 +92,7 @@ public abstract class EndpointContract {
       Broadcasters.Builder broadcasterBuilder,
       UnaryOperator<BroadcastEndpointConfig.Builder> configure)
       throws Exception {
-    broadcaster =
-        broadcasterBuilder
-            .listener(
-                new BroadcastListener() {
-                  @Override
-                  public void clientClosed(String clientId, CloseReason reason) {
-                    closes.add(reason.name());
-                  }
-                })
-            .build();
+    broadcaster = broadcasterBuilder.listener(closes).build();
     container = container();
     uri =
         container.start(
@@ -236,7 +225,7 @@ public abstract class EndpointContract {
                     healthy.recorder().view().getOrDefault("s" + (published % 4), 0L) == published);
       }
     }
-    assertThat(closes).as("the stalled client was closed").containsExactly("SEND_TIMEOUT");
+    assertThat(closes.names()).as("the stalled client was closed").containsExactly("SEND_TIMEOUT");
     await().until(() -> broadcaster.stats().clients() == 1);
     // Its place is free again, whether or not the container ever reports the close.
     await().atMost(Duration.ofSeconds(30)).until(() -> container.stats().open() == 1);

@@ -19,10 +19,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The broken promises an adversarial review found (issue 19, F1 to F4 and the lock slip), each
- * reproduced on the fake clock. Every test here failed before its fix.
+ * Recovery promises, each reproduced on the fake clock, each a test that failed before its fix: a
+ * resynced client that caught up is not closed for its catch-up; a failure to encode costs the
+ * client it was for, never the others, the rest of a flush or the broadcaster; a client behind
+ * holds a cursor into the change log, not updates of its own; and nothing calls into a client under
+ * a library lock.
  */
-final class Issue19Test {
+final class RecoveryTest {
 
   private static final ObjectMapper mapper = new ObjectMapper();
 
@@ -90,7 +93,7 @@ final class Issue19Test {
   @EnumSource(
       value = OverflowPolicy.class,
       names = {"CONFLATE", "DROP_AND_RESYNC"})
-  void f1_resyncedClient_thatCaughtUp_isNotClosedAfterTheGrace(OverflowPolicy policy) {
+  void resyncedClient_thatCaughtUp_isNotClosedAfterTheGrace(OverflowPolicy policy) {
     // 1 KiB of 8 frames: 40 updates overflow it; DROP_AND_RESYNC resyncs, CONFLATE catches up.
     build(
         Broadcasters.Preset.BACKPRESSURE
@@ -113,7 +116,7 @@ final class Issue19Test {
   }
 
   @Test
-  void f1_productionDefaults_aCatchUpOverOneMebibyte_closesNoClient() {
+  void productionDefaults_aCatchUpOverOneMebibyte_closesNoClient() {
     build(Broadcasters.Preset.PRODUCTION.newBuilder());
     RecordingClient a = register("a");
     RecordingClient b = register("b");
@@ -133,7 +136,7 @@ final class Issue19Test {
   // F2: one transient codec failure wedges a client forever.
 
   @Test
-  void f2_catchUpEncodingFailsOnce_clientIsResynced_andKeepsReceiving() {
+  void catchUpEncodingFailsOnce_clientIsResynced_andKeepsReceiving() {
     build(
         Broadcasters.Preset.BACKPRESSURE
             .newBuilder()
@@ -155,7 +158,7 @@ final class Issue19Test {
   }
 
   @Test
-  void f2_pongEncodingFails_closesThatClientWith1011_andTheOthersKeepReceiving() {
+  void pongEncodingFails_closesThatClientWith1011_andTheOthersKeepReceiving() {
     build(Broadcasters.Preset.CONCURRENT.newBuilder());
     RecordingClient pinging = register(new RecordingClient("pinging").stall());
     RecordingClient other = register("other");
@@ -173,7 +176,7 @@ final class Issue19Test {
   }
 
   @Test
-  void f2_failureWhileDrainingOneClient_doesNotStopTheNextClientsOfThatPublish() {
+  void failureWhileDrainingOneClient_doesNotStopTheNextClientsOfThatPublish() {
     build(Broadcasters.Preset.CONCURRENT.newBuilder());
     RecordingClient first = register(new RecordingClient("first").stall());
     RecordingClient second = register("second");
@@ -188,7 +191,7 @@ final class Issue19Test {
   }
 
   @Test
-  void f2_resyncSnapshotFails_closesThatClientWith1011_notWedged() {
+  void resyncSnapshotFails_closesThatClientWith1011_notWedged() {
     build(
         Broadcasters.Preset.BACKPRESSURE
             .newBuilder()
@@ -209,7 +212,7 @@ final class Issue19Test {
   }
 
   @Test
-  void f2_registrationWhoseSnapshotFails_closesThatClientWith1011() {
+  void registrationWhoseSnapshotFails_closesThatClientWith1011() {
     build(Broadcasters.Preset.CONCURRENT.newBuilder());
     publish("s", 10);
     codec.failNext(Kind.INITIAL_STATE, 1);
@@ -227,7 +230,7 @@ final class Issue19Test {
   // F3: an encode failure after the view moved leaves clients behind for good.
 
   @Test
-  void f3_reencodingAStaleBatchFails_existingAndNewClientsStillAgree() {
+  void reencodingAStaleBatchFails_existingAndNewClientsStillAgree() {
     build(Broadcasters.Preset.BATCHED.newBuilder());
     RecordingClient existing = register("existing");
     publish("a", 10);
@@ -249,7 +252,7 @@ final class Issue19Test {
   }
 
   @Test
-  void f3_oneChunkFailsToEncode_theOtherChunksOfTheFlushAreStillDelivered() {
+  void oneChunkFailsToEncode_theOtherChunksOfTheFlushAreStillDelivered() {
     build(Broadcasters.Preset.BATCHED.newBuilder().maxBatchEntries(1));
     RecordingClient client = register("c");
     publish("a", 10);
@@ -267,7 +270,7 @@ final class Issue19Test {
   // F4: more bytes held than maxBytes.
 
   @Test
-  void f4_aClientBehindHoldsNoUpdatesOfItsOwn_onlyACursor_andCatchesUpExactly() {
+  void aClientBehindHoldsNoUpdatesOfItsOwn_onlyACursor_andCatchesUpExactly() {
     OutboxLimits limits = new OutboxLimits(8_192, 1, Duration.ofSeconds(30));
     build(Broadcasters.Preset.BACKPRESSURE.newBuilder().outboxLimits(limits));
     RecordingClient stalled = register("stalled").stall();
