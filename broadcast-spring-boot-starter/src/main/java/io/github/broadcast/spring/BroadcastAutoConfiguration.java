@@ -105,7 +105,7 @@ public class BroadcastAutoConfiguration {
 
   /** Adds the endpoint to the servlet container's {@code ServerContainer}. */
   @Bean
-  public BroadcastEndpointRegistrar broadcastEndpointRegistrar(BroadcastEndpointConfig endpoint) {
+  BroadcastEndpointRegistrar broadcastEndpointRegistrar(BroadcastEndpointConfig endpoint) {
     return new BroadcastEndpointRegistrar(endpoint);
   }
 
@@ -121,7 +121,7 @@ public class BroadcastAutoConfiguration {
 
   /** Closes every client with 1001 before the web server stops. */
   @Bean
-  public BroadcastShutdown broadcastShutdown(
+  BroadcastShutdown broadcastShutdown(
       BroadcastEndpointConfig endpoint, BroadcastProperties properties) {
     Duration grace = properties.getShutdownGrace();
     return new BroadcastShutdown(endpoint, grace);

@@ -12,8 +12,7 @@ import org.springframework.web.context.ServletContextAware;
  * as Spring's {@code ServerEndpointExporter} does, without requiring spring-websocket. Fails
  * start-up, saying what to add, where the container has no Jakarta WebSocket support.
  */
-public final class BroadcastEndpointRegistrar
-    implements ServletContextAware, SmartInitializingSingleton {
+final class BroadcastEndpointRegistrar implements ServletContextAware, SmartInitializingSingleton {
 
   private final BroadcastEndpointConfig endpoint;
   private ServletContext servletContext;

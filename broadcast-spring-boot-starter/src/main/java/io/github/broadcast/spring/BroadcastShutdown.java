@@ -10,10 +10,10 @@ import org.springframework.context.SmartLifecycle;
  * server's graceful shutdown ({@code SmartLifecycle.DEFAULT_PHASE - 1024}) and its stop ({@code -
  * 2048}), and lifecycles stop from the highest phase down. Without it the browsers see 1006.
  */
-public final class BroadcastShutdown implements SmartLifecycle {
+final class BroadcastShutdown implements SmartLifecycle {
 
   /** Above the web server's graceful-shutdown phase: this stops first. */
-  public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
+  static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
 
   private final BroadcastEndpointConfig endpoint;
   private final Duration grace;
