@@ -70,4 +70,79 @@ final class PublishingTest {
         .contains("<project.build.outputTimestamp>");
     assertThat(Files.readString(ROOT.resolve("LICENSE"))).contains("Apache License");
   }
+
+  @Test
+  void everyPublishedModule_hasAStableModuleName() throws Exception {
+    for (String module : published()) {
+      Path dir = ROOT.resolve(module);
+      boolean descriptor = Files.exists(dir.resolve("src/main/java/module-info.java"));
+      boolean manifest =
+          Files.readString(dir.resolve("pom.xml"))
+              .contains("<Automatic-Module-Name>io.github.broadcast.");
+      assertThat(descriptor || manifest)
+          .as(module + ": module-info or Automatic-Module-Name")
+          .isTrue();
+    }
+  }
+
+  @Test
+  void theArchitecturePage_namesEveryPublicTypeOfEveryPublishedModule() throws Exception {
+    String page = Files.readString(ROOT.resolve("site/src/pages/architecture.md"));
+    int start = page.indexOf("## Modules and their public types");
+    assertThat(start).as("the architecture page's list of public types").isNotNegative();
+    String section = page.substring(start, page.indexOf("\n## ", start + 1));
+    for (String module : published()) {
+      assertThat(documented(section, module))
+          .as(module + ": public top-level types, against the architecture page's list")
+          .containsExactlyInAnyOrderElementsOf(publicTypes(ROOT.resolve(module)));
+    }
+  }
+
+  private static final Pattern PUBLIC_TYPE =
+      Pattern.compile(
+          "^public (?:final |abstract |sealed |non-sealed"
+              + " )*(?:class|interface|enum|record|@interface) (\\w+)",
+          Pattern.MULTILINE);
+  private static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
+  private static final Pattern CODE = Pattern.compile("`([^`]+)`");
+
+  /**
+   * The module's public top-level types, by simple name; a type in an {@code internal} package as
+   * {@code internal.Name}.
+   */
+  private static List<String> publicTypes(Path module) throws Exception {
+    List<String> types = new ArrayList<>();
+    try (var files = Files.walk(module.resolve("src/main/java"))) {
+      for (Path file :
+          (Iterable<Path>) files.filter(f -> f.toString().endsWith(".java"))::iterator) {
+        String source = Files.readString(file);
+        Matcher type = PUBLIC_TYPE.matcher(source);
+        Matcher pkg = PACKAGE.matcher(source);
+        if (type.find() && pkg.find()) {
+          types.add((pkg.group(1).endsWith(".internal") ? "internal." : "") + type.group(1));
+        }
+      }
+    }
+    assertThat(types).as(module + " has public types").isNotEmpty();
+    return types;
+  }
+
+  /** The type names in the page's bullet for {@code module}: code spans that name a type. */
+  private static List<String> documented(String section, String module) {
+    int from = section.indexOf("\n- " + module + ": ");
+    assertThat(from).as("a bullet for " + module).isNotNegative();
+    int to = section.indexOf("\n- ", from + 1);
+    int paragraph = section.indexOf("\n\n", from + 1);
+    if (to < 0 || (paragraph >= 0 && paragraph < to)) {
+      to = paragraph;
+    }
+    List<String> names = new ArrayList<>();
+    Matcher m = CODE.matcher(section.substring(from, to < 0 ? section.length() : to));
+    while (m.find()) {
+      if (m.group(1).matches("(internal\\.)?[A-Z]\\w*")) {
+        names.add(m.group(1));
+      }
+    }
+    return names;
+  }
 }
