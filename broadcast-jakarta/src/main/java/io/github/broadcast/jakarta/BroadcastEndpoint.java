@@ -3,6 +3,7 @@ package io.github.broadcast.jakarta;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.Frame;
+import io.github.broadcast.Scheduler;
 import io.github.broadcast.Ticker;
 import io.github.broadcast.internal.Monitors;
 import io.github.broadcast.internal.Secret;
@@ -58,6 +59,7 @@ public final class BroadcastEndpoint extends Endpoint {
   private final int maxMessageBytes;
   private final long idleTimeoutMillis;
   private final Ticker ticker;
+  private final Scheduler scheduler;
   private final double inboundPerSecond;
   private final int inboundBurst;
   private final FrameWriter frameWriter;
@@ -71,6 +73,7 @@ public final class BroadcastEndpoint extends Endpoint {
     this.maxMessageBytes = builder.maxMessageBytes;
     this.idleTimeoutMillis = builder.idleTimeout.toMillis();
     this.ticker = builder.ticker;
+    this.scheduler = builder.scheduler;
     this.inboundPerSecond = builder.inboundPerSecond;
     this.inboundBurst = builder.inboundBurst;
     this.frameWriter = builder.frameWriter;
@@ -132,10 +135,13 @@ public final class BroadcastEndpoint extends Endpoint {
   }
 
   private void onText(SessionClient client, String text) {
+    if (client.closing(ticker)) {
+      return; // Being closed for what it sent: nothing more it sends counts.
+    }
     if (text.length() > maxMessageBytes || Frame.of(text).bytes() > maxMessageBytes) {
       policy.policyCloses.increment();
       logger.log(Level.INFO, () -> "closing " + client.id() + " (1009): message over the limit");
-      client.closeFromOwnThread(CloseReason.MESSAGE_TOO_BIG);
+      client.closeWhenQuiet(CloseReason.MESSAGE_TOO_BIG, ticker, scheduler);
       return;
     }
     String message = text.strip();
@@ -172,6 +178,9 @@ public final class BroadcastEndpoint extends Endpoint {
   }
 
   private void onPong(SessionClient client, PongMessage pong) {
+    if (client.closing(ticker)) {
+      return;
+    }
     if (client.answersLatestPing(pong.getApplicationData())) {
       broadcaster.onPong(client);
     } else {
@@ -180,9 +189,12 @@ public final class BroadcastEndpoint extends Endpoint {
   }
 
   private void violation(SessionClient client, String what) {
+    if (client.closing(ticker)) {
+      return;
+    }
     policy.policyCloses.increment();
     logger.log(Level.INFO, () -> "closing " + client.id() + " (1008): it sent " + what);
-    client.closeFromOwnThread(CloseReason.POLICY_VIOLATION);
+    client.closeWhenQuiet(CloseReason.POLICY_VIOLATION, ticker, scheduler);
   }
 
   @Override

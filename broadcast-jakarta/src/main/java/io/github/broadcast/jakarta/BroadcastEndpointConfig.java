@@ -3,6 +3,7 @@ package io.github.broadcast.jakarta;
 import static java.util.Objects.requireNonNull;
 
 import io.github.broadcast.Broadcaster;
+import io.github.broadcast.Scheduler;
 import io.github.broadcast.Ticker;
 import io.github.broadcast.internal.Checks;
 import jakarta.websocket.server.ServerEndpointConfig;
@@ -11,6 +12,8 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Binds a {@link Broadcaster} to a WebSocket path, for any Jakarta WebSocket (JSR-356) container:
@@ -111,6 +114,15 @@ public final class BroadcastEndpointConfig {
     return policy.stats();
   }
 
+  /**
+   * The default timer of the endpoint's few delayed tasks: the JDK's shared delayed executor, whose
+   * tasks run on the common pool. No thread of the endpoint's own to stop.
+   */
+  static final Scheduler DELAYED =
+      (task, delay) ->
+          CompletableFuture.runAsync(
+              task, CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS));
+
   /** Builds a {@link BroadcastEndpointConfig}. Not thread-safe. */
   public static final class Builder {
 
@@ -126,6 +138,8 @@ public final class BroadcastEndpointConfig {
     int inboundBurst = 20;
     Duration idleTimeout = Duration.ZERO;
     Ticker ticker = Ticker.systemTicker();
+    // The timer of the closes for what a client sent (SessionClient.closeWhenQuiet).
+    Scheduler scheduler = DELAYED;
     String token;
     FrameWriter frameWriter = ContainerWriters.INSTANCE;
 
@@ -228,9 +242,18 @@ public final class BroadcastEndpointConfig {
       return this;
     }
 
-    /** Sets the clock of the rate limits; default {@link Ticker#systemTicker()}. */
+    /**
+     * Sets the clock of the rate limits, and of the wait for a client closed for what it sent to
+     * fall silent; default {@link Ticker#systemTicker()}.
+     */
     public Builder ticker(Ticker ticker) {
       this.ticker = requireNonNull(ticker, "ticker : null (expected: non-null)");
+      return this;
+    }
+
+    /** Sets the timer of the closes for what a client sent; for tests, with a fake ticker. */
+    Builder scheduler(Scheduler scheduler) {
+      this.scheduler = requireNonNull(scheduler, "scheduler : null (expected: non-null)");
       return this;
     }
 

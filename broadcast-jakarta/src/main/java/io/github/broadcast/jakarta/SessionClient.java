@@ -3,6 +3,8 @@ package io.github.broadcast.jakarta;
 import io.github.broadcast.Client;
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.Frame;
+import io.github.broadcast.Scheduler;
+import io.github.broadcast.Ticker;
 import jakarta.websocket.CloseReason.CloseCodes;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
@@ -10,6 +12,7 @@ import jakarta.websocket.Session;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,8 +52,14 @@ final class SessionClient implements Client, SendHandler {
   static final String TOMCAT_CLOSE_SEND_TIMEOUT =
       "org.apache.tomcat.websocket.ABNORMAL_SESSION_CLOSE_SEND_TIMEOUT";
 
-  /** How long a close from the client's own read thread may wait for its send in flight. */
-  static final long OWN_THREAD_CLOSE_WAIT_MILLIS = 2_000;
+  /** How long a close for what the client sent may wait for a send in flight (Tomcat). */
+  static final long OWN_CLOSE_WAIT_MILLIS = 2_000;
+
+  /** How long a client being closed for what it sent must be silent before the close is sent. */
+  static final Duration QUIET = Duration.ofMillis(500);
+
+  /** How many times it is looked at, {@link #QUIET} apart, before it is closed anyway. */
+  static final int MAX_QUIET_CHECKS = 10;
 
   private final Session session;
   private final FrameWriter.Sink sink; // Null: send text through the async remote.
@@ -64,6 +73,9 @@ final class SessionClient implements Client, SendHandler {
   // one completion.
   private final AtomicReference<CompletableFuture<Void>> inFlight = new AtomicReference<>();
   private final AtomicBoolean released = new AtomicBoolean();
+  // The close this client earned by what it sent, pending until its input is quiet; null if none.
+  private final AtomicReference<CloseReason> pendingClose = new AtomicReference<>();
+  private volatile long lastHeardNanos;
 
   SessionClient(Session session, TokenBucket inbound, Runnable onRelease) {
     this(session, null, inbound, onRelease, /* acknowledges= */ false);
@@ -199,14 +211,50 @@ final class SessionClient implements Client, SendHandler {
   }
 
   /**
-   * Closes from a thread that serves this client only (its message handler). Tomcat writes a close
-   * other than 1000 with a blocking send that waits just 50 ms for a message in flight (a pong,
-   * say) and otherwise drops the connection, so the peer sees 1006 instead of the code; here,
-   * waiting longer holds back no one else. Other containers ignore the property.
+   * Closes this client for what it sent (1008, 1009) once it has stopped sending: after {@link
+   * #QUIET} without a message from it, or after {@value #MAX_QUIET_CHECKS} such waits if it never
+   * stops (5 s; the bound holds whatever the ticker says). Meanwhile everything it sends is dropped
+   * ({@link #closing}). Idempotent.
+   *
+   * <p>Why wait: Jetty closes the connection as soon as a close frame with such a code has been
+   * written, without waiting for the peer's own close ("hard close" for every code but 1000, 1005
+   * and 3000 to 4999). Whatever the peer sends after that is answered with a TCP reset, and a peer
+   * still writing (the JDK's client, for one) reports the reset and never reads the close frame in
+   * front of it: it sees 1006 where the server said 1008. Closing once the peer's input is quiet is
+   * the WebSocket form of what the embedded server does for an HTTP refusal (read the rest, then
+   * close). On containers that wait for the peer's close, it costs the peer a short delay.
+   *
+   * <p>Tomcat writes a close other than 1000 with a blocking send that waits just 50 ms for a
+   * message in flight (a pong, say) and otherwise drops the connection, so the peer would see 1006
+   * there too; this close allows it {@value #OWN_CLOSE_WAIT_MILLIS} ms. Other containers ignore the
+   * property.
    */
-  void closeFromOwnThread(CloseReason reason) {
-    session.getUserProperties().put(TOMCAT_CLOSE_SEND_TIMEOUT, OWN_THREAD_CLOSE_WAIT_MILLIS);
-    close(reason);
+  void closeWhenQuiet(CloseReason reason, Ticker ticker, Scheduler scheduler) {
+    lastHeardNanos = ticker.read();
+    if (pendingClose.compareAndSet(null, reason)) {
+      scheduler.schedule(() -> closeIfQuiet(ticker, scheduler, 1), QUIET);
+    }
+  }
+
+  private void closeIfQuiet(Ticker ticker, Scheduler scheduler, int check) {
+    if (ticker.read() - lastHeardNanos < QUIET.toNanos() && check < MAX_QUIET_CHECKS) {
+      scheduler.schedule(() -> closeIfQuiet(ticker, scheduler, check + 1), QUIET);
+      return;
+    }
+    session.getUserProperties().put(TOMCAT_CLOSE_SEND_TIMEOUT, OWN_CLOSE_WAIT_MILLIS);
+    close(pendingClose.get());
+  }
+
+  /**
+   * Whether this client is being closed for what it sent: then a message from it is dropped, and
+   * counts as input that is not yet quiet.
+   */
+  boolean closing(Ticker ticker) {
+    if (pendingClose.get() == null) {
+      return false;
+    }
+    lastHeardNanos = ticker.read();
+    return true;
   }
 
   /** Gives back this client's admission slot, once, whichever of its closes comes first. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.Frame;
 import io.github.broadcast.testing.FakeTicker;
+import io.github.broadcast.testing.ManualScheduler;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
@@ -14,7 +15,9 @@ import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,6 +33,7 @@ final class SessionClientTest {
   private final Session session = session();
   private final AtomicInteger releases = new AtomicInteger();
   private final List<Long> idleTimeouts = new ArrayList<>();
+  private final Map<String, Object> userProperties = new HashMap<>();
   private final SessionClient client =
       new SessionClient(
           session, new TokenBucket(new FakeTicker(), 2, 1), releases::incrementAndGet);
@@ -68,6 +72,8 @@ final class SessionClientTest {
                 case "setMaxIdleTimeout":
                   idleTimeouts.add((Long) args[0]);
                   return null;
+                case "getUserProperties":
+                  return userProperties;
                 default:
                   throw new UnsupportedOperationException(method.getName());
               }
@@ -206,5 +212,41 @@ final class SessionClientTest {
         .withCause(closed);
     assertThat(direct.send(Frame.of("b")).toCompletableFuture()).isNotDone();
     assertThat(written).hasSize(2);
+  }
+
+  @Test
+  void closeForWhatItSent_waitsUntilThePeerFallsSilent_thenClosesOnceWithThatCode() {
+    FakeTicker ticker = new FakeTicker();
+    ManualScheduler scheduler = new ManualScheduler(ticker);
+    assertThat(client.closing(ticker)).as("not closing yet").isFalse();
+
+    client.closeWhenQuiet(CloseReason.POLICY_VIOLATION, ticker, scheduler);
+    client.closeWhenQuiet(CloseReason.MESSAGE_TOO_BIG, ticker, scheduler); // The first one holds.
+    scheduler.advance(Duration.ofMillis(400));
+    assertThat(client.closing(ticker)).as("a message meanwhile is dropped").isTrue();
+    scheduler.advance(Duration.ofMillis(500)); // 900 ms: heard 500 ms ago at 400.
+    assertThat(closes).as("still sending 500 ms ago").isEmpty();
+    scheduler.advance(Duration.ofMillis(100)); // 1000 ms: silent for 600 ms.
+    assertThat(closes).hasSize(1);
+    assertThat(closes.get(0).getCloseCode().getCode()).isEqualTo(1008);
+    assertThat(userProperties).containsEntry(SessionClient.TOMCAT_CLOSE_SEND_TIMEOUT, 2_000L);
+    assertThat(releases.get()).isEqualTo(1);
+    scheduler.advance(Duration.ofSeconds(10));
+    assertThat(closes).as("once").hasSize(1);
+  }
+
+  @Test
+  void closeForWhatItSent_aPeerThatNeverFallsSilent_isClosedAfterTenWaits() {
+    FakeTicker ticker = new FakeTicker();
+    ManualScheduler scheduler = new ManualScheduler(ticker);
+    client.closeWhenQuiet(CloseReason.MESSAGE_TOO_BIG, ticker, scheduler);
+    for (int i = 0; i < 49; i++) { // Every 100 ms for 4.9 s.
+      scheduler.advance(Duration.ofMillis(100));
+      assertThat(client.closing(ticker)).isTrue();
+    }
+    assertThat(closes).isEmpty();
+    scheduler.advance(Duration.ofMillis(100)); // The tenth wait ends at 5 s.
+    assertThat(closes).hasSize(1);
+    assertThat(closes.get(0).getCloseCode().getCode()).isEqualTo(1009);
   }
 }

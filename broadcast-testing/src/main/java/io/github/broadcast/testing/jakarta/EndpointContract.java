@@ -391,6 +391,33 @@ public abstract class EndpointContract {
     assertThat(polite.closeCode()).isNotDone();
   }
 
+  /**
+   * A client that goes on sending for a moment after the flood that closes it: its later messages
+   * are dropped, and it still reads 1008. Jetty closes the connection as soon as a close frame with
+   * such a code has left, and answers what arrives after it with a reset, which a client still
+   * writing reports instead of the close frame (1006); so the close waits until the client has
+   * fallen silent.
+   */
+  @Test
+  void aFloodThatGoesOnAMoment_afterItsViolation_stillReads1008() throws Exception {
+    start(Broadcasters.Preset.CONCURRENT.newBuilder());
+    WsTestClient flood = connect("flood");
+    // The burst is 20: message 21 is the violation; the client goes on for 200 ms more, as fast
+    // as its sends complete, as a client in the middle of a loop would.
+    long stopAt = Long.MAX_VALUE;
+    for (int i = 1; i <= 10_000 && System.nanoTime() < stopAt; i++) {
+      try {
+        flood.sendAsync("ping").get(10, TimeUnit.SECONDS);
+      } catch (ExecutionException closedMeanwhile) {
+        break;
+      }
+      if (i == 21) {
+        stopAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+      }
+    }
+    assertThat(flood.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1008);
+  }
+
   @Test
   void stoppingTheContainer_tellsEveryClient1001() throws Exception {
     start(Broadcasters.Preset.CONCURRENT.newBuilder());
