@@ -111,6 +111,7 @@ public final class BroadcastEndpoint extends Endpoint {
             policy::release,
             "1".equals(Secret.queryParameter(session.getQueryString(), "ack")));
     session.getUserProperties().put(CLIENT, client);
+    client.allowOwnCloseToWait();
     session.addMessageHandler(String.class, text -> onText(client, text));
     session.addMessageHandler(ByteBuffer.class, data -> violation(client, "a binary message"));
     session.addMessageHandler(PongMessage.class, pong -> onPong(client, pong));

@@ -55,6 +55,9 @@ final class SessionClient implements Client, SendHandler {
   /** How long a close for what the client sent may wait for a send in flight (Tomcat). */
   static final long OWN_CLOSE_WAIT_MILLIS = 2_000;
 
+  /** Tomcat's own default for that wait, kept for the closes the broadcaster makes. */
+  static final long TOMCAT_DEFAULT_CLOSE_WAIT_MILLIS = 50;
+
   /** How long a client being closed for what it sent must be silent before the close is sent. */
   static final Duration QUIET = Duration.ofMillis(500);
 
@@ -195,8 +198,29 @@ final class SessionClient implements Client, SendHandler {
     return acknowledges;
   }
 
+  /**
+   * Closes from the broadcaster's threads, which must not block: on Tomcat, a close other than 1000
+   * waits at most Tomcat's own 50 ms for a send in flight. (The session starts with {@value
+   * #OWN_CLOSE_WAIT_MILLIS} ms, for the closes Tomcat makes itself on the client's read thread,
+   * such as a message over the limit; see {@link #allowOwnCloseToWait}.)
+   */
   @Override
   public void close(CloseReason reason) {
+    closeWaitingAtMost(reason, TOMCAT_DEFAULT_CLOSE_WAIT_MILLIS);
+  }
+
+  /**
+   * Lets a close that Tomcat makes on this client's own read thread (a message over the limit) wait
+   * {@value #OWN_CLOSE_WAIT_MILLIS} ms for a send in flight (the initial state, say) instead of 50
+   * ms, after which Tomcat drops the connection and the peer sees 1006; waiting holds back no one
+   * else there. Other containers ignore the property.
+   */
+  void allowOwnCloseToWait() {
+    session.getUserProperties().put(TOMCAT_CLOSE_SEND_TIMEOUT, OWN_CLOSE_WAIT_MILLIS);
+  }
+
+  private void closeWaitingAtMost(CloseReason reason, long tomcatWaitMillis) {
+    session.getUserProperties().put(TOMCAT_CLOSE_SEND_TIMEOUT, tomcatWaitMillis);
     try {
       session.close(toJakarta(reason));
     } catch (IOException | RuntimeException e) {
@@ -241,8 +265,7 @@ final class SessionClient implements Client, SendHandler {
       scheduler.schedule(() -> closeIfQuiet(ticker, scheduler, check + 1), QUIET);
       return;
     }
-    session.getUserProperties().put(TOMCAT_CLOSE_SEND_TIMEOUT, OWN_CLOSE_WAIT_MILLIS);
-    close(pendingClose.get());
+    closeWaitingAtMost(pendingClose.get(), OWN_CLOSE_WAIT_MILLIS);
   }
 
   /**

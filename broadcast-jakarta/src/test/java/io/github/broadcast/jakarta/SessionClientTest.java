@@ -229,7 +229,9 @@ final class SessionClientTest {
     scheduler.advance(Duration.ofMillis(100)); // 1000 ms: silent for 600 ms.
     assertThat(closes).hasSize(1);
     assertThat(closes.get(0).getCloseCode().getCode()).isEqualTo(1008);
-    assertThat(userProperties).containsEntry(SessionClient.TOMCAT_CLOSE_SEND_TIMEOUT, 2_000L);
+    assertThat(userProperties)
+        .as("a close for what it sent may wait for a send in flight on Tomcat")
+        .containsEntry(SessionClient.TOMCAT_CLOSE_SEND_TIMEOUT, 2_000L);
     assertThat(releases.get()).isEqualTo(1);
     scheduler.advance(Duration.ofSeconds(10));
     assertThat(closes).as("once").hasSize(1);
@@ -248,5 +250,14 @@ final class SessionClientTest {
     scheduler.advance(Duration.ofMillis(100)); // The tenth wait ends at 5 s.
     assertThat(closes).hasSize(1);
     assertThat(closes.get(0).getCloseCode().getCode()).isEqualTo(1009);
+  }
+
+  @Test
+  void aCloseFromTheBroadcaster_waitsOnlyTomcatsOwn50ms_whileTheClientsOwnMayWait2s() {
+    client.allowOwnCloseToWait();
+    assertThat(userProperties).containsEntry(SessionClient.TOMCAT_CLOSE_SEND_TIMEOUT, 2_000L);
+    client.close(CloseReason.SEND_TIMEOUT);
+    assertThat(userProperties).containsEntry(SessionClient.TOMCAT_CLOSE_SEND_TIMEOUT, 50L);
+    assertThat(closes).hasSize(1);
   }
 }
