@@ -122,6 +122,16 @@ public interface SessionStore extends AutoCloseable {
    */
   void subscribe(Consumer<SessionUpdate> subscriber);
 
+  /**
+   * Whether a change applied now would be made without waiting: false while a store shared by
+   * several nodes is reconnecting, reconciling, or pausing changes while the nodes write back what
+   * it lost. For a readiness probe: a node that cannot write is not ready. Default true: a store in
+   * this process always can.
+   */
+  default boolean acceptsWrites() {
+    return true;
+  }
+
   /** Stops changes and deliveries and releases the store's resources. Idempotent. */
   @Override
   void close();

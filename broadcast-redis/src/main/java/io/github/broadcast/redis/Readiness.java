@@ -45,6 +45,7 @@ final class Readiness {
   private boolean closed;
   private long losses;
   private long delayMillis;
+  private long rebuildUntilNanos; // 0: no rebuild window seen.
   private final List<CompletableFuture<Void>> waiters = new ArrayList<>();
   private final List<CompletableFuture<Void>> delays = new ArrayList<>();
 
@@ -59,6 +60,24 @@ final class Readiness {
 
   synchronized boolean isReady() {
     return ready;
+  }
+
+  /**
+   * Whether a write now would be made without waiting: ready, and past every rebuild window this
+   * node has seen (its own reconcile started one, or a write was told to wait one out).
+   */
+  synchronized boolean acceptsWrites() {
+    return ready && (rebuildUntilNanos == 0 || System.nanoTime() - rebuildUntilNanos >= 0);
+  }
+
+  /** A rebuild window with {@code leftMillis} to run was seen (0: none). */
+  synchronized void rebuilding(long leftMillis) {
+    if (leftMillis > 0) {
+      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leftMillis);
+      if (rebuildUntilNanos == 0 || until - rebuildUntilNanos > 0) {
+        rebuildUntilNanos = until;
+      }
+    }
   }
 
   /**

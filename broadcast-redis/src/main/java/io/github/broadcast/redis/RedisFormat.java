@@ -90,7 +90,7 @@ final class RedisFormat {
    * is below that version, Redis went back: raises it and (re)starts the rebuild window. Writes
    * each session Redis lacks or holds older at the node's version; where both hold one version with
    * different change ids, writes the larger change id's content under a fresh version. Publishes
-   * what it writes. Returns {written, 1 if it found Redis gone back}.
+   * what it writes. Returns {written, 1 if it found Redis gone back, the rebuild window's ms left}.
    */
   static final String RECONCILE =
       String.join(
@@ -138,7 +138,9 @@ final class RedisFormat {
           "    written = written + 1",
           "  end",
           "end",
-          "return {written, back}");
+          "local left = redis.call('PTTL', KEYS[3])",
+          "if left < 0 then left = 0 end",
+          "return {written, back, left}");
 
   /** KEYS: the hash. ARGV: id, version. Deletes a tombstone if it is still at that version. */
   static final String PURGE =

@@ -283,6 +283,17 @@ public final class RedisSessionStore implements SessionStore {
       long rebuilds,
       long received) {}
 
+  /**
+   * Whether a change applied now would be made without waiting: false while this node is
+   * disconnected, reconciling with Redis, or inside a rebuild window (Redis lost data, and the
+   * nodes are writing back what they hold). A node that cannot write is not ready to serve: point
+   * the readiness probe here.
+   */
+  @Override
+  public boolean acceptsWrites() {
+    return readiness.acceptsWrites();
+  }
+
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {

@@ -181,6 +181,7 @@ final class Replication implements RedisLink.Events {
                   new String[] {keys.hash(), keys.counter(), keys.rebuilding()},
                   args);
       written += ((Number) reply.get(0)).longValue();
+      readiness.rebuilding(((Number) reply.get(2)).longValue());
       if (((Number) reply.get(1)).longValue() == 1) {
         counters.rebuilds.incrementAndGet();
         logger.log(

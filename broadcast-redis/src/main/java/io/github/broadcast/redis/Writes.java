@@ -195,6 +195,7 @@ final class Writes {
                 });
       }
       if (code == 3) {
+        readiness.rebuilding(version); // Here: the window's milliseconds left.
         return rebuildEnds(version).thenCompose(ended -> run(attempt));
       }
       if (code == 4) {

@@ -162,6 +162,34 @@ final class RedisFaultsIT {
   }
 
   /**
+   * Readiness follows writability: after Redis restarts from an older snapshot, the node that finds
+   * it gone back reconnects (connected again) but does not accept writes until the rebuild window
+   * (800 ms here) has passed; then it does, and a write goes through at once.
+   */
+  @Test
+  void acceptsWrites_isFalseWhileDisconnectedAndThroughTheRebuildWindow_thenTrue()
+      throws Exception {
+    Node a = node();
+    a.increment("x");
+    redis.save();
+    a.increment("x");
+    assertThat(a.store.acceptsWrites()).isTrue();
+    redis.kill();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !a.store.acceptsWrites());
+    redis.startFromSnapshot();
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> a.store.stats().connected());
+    assertThat(a.store.stats().rebuilds()).as("A found Redis gone back").isEqualTo(1);
+    boolean inWindow = !a.store.acceptsWrites(); // Read at once: the window has 800 ms to run.
+    await().atMost(Duration.ofSeconds(10)).until(a.store::acceptsWrites);
+    assertThat(inWindow).as("connected, but inside the rebuild window").isTrue();
+    assertThat(a.increment("x").state().path("n").asLong()).isEqualTo(3);
+  }
+
+  /**
    * R3: Redis paused past the command timeout. The apply in flight is reported as unknown (not as
    * "not made"), the store says it is not connected, a second apply is refused without being sent,
    * and after Redis resumes (and runs the first) the retry with the same change id is not made

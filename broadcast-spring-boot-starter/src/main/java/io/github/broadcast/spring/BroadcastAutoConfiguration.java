@@ -1,8 +1,10 @@
 package io.github.broadcast.spring;
 
+import io.github.broadcast.BroadcastStats;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.OutboxLimits;
+import io.github.broadcast.SessionStore;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.micrometer.BroadcastMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,11 +14,14 @@ import jakarta.websocket.server.ServerContainer;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -125,6 +130,46 @@ public class BroadcastAutoConfiguration {
       BroadcastEndpointConfig endpoint, BroadcastProperties properties) {
     Duration grace = properties.getShutdownGrace();
     return new BroadcastShutdown(endpoint, grace);
+  }
+
+  /**
+   * Health indicators, where Spring Boot's health support is present: {@code broadcast} (the
+   * endpoint's clients and connections) and, when the application has a {@code SessionStore} bean,
+   * {@code sessionStore}: UP while it accepts changes, OUT_OF_SERVICE while it pauses them (a Redis
+   * store reconnecting, reconciling or rebuilding). Add {@code sessionStore} to the readiness group
+   * ({@code management.endpoint.health.group.readiness.include=readinessState,sessionStore}) so
+   * that a node that cannot write takes no traffic.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+  static class HealthIndicators {
+    @Bean
+    @ConditionalOnMissingBean(name = "broadcastHealthIndicator")
+    HealthIndicator broadcastHealthIndicator(
+        Broadcaster broadcaster, BroadcastEndpointConfig endpoint) {
+      return () -> {
+        BroadcastStats stats = broadcaster.stats();
+        return Health.up()
+            .withDetail("path", endpoint.path())
+            .withDetail("clients", stats.clients())
+            .withDetail("clientsBehind", stats.clientsBehind())
+            .withDetail("connections", endpoint.stats().open())
+            .build();
+      };
+    }
+
+    @Bean
+    @ConditionalOnBean(SessionStore.class)
+    @ConditionalOnMissingBean(name = "sessionStoreHealthIndicator")
+    HealthIndicator sessionStoreHealthIndicator(SessionStore store) {
+      return () ->
+          store.acceptsWrites()
+              ? Health.up().withDetail("sessions", store.size()).build()
+              : Health.outOfService()
+                  .withDetail(
+                      "reason", "changes are paused: reconnecting, reconciling or rebuilding")
+                  .build();
+    }
   }
 
   /** Micrometer meters ({@code broadcast.*}), bound by Spring Boot to every registry. */

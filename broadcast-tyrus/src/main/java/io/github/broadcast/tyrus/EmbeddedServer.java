@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
 import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.http.server.HttpHandler;
@@ -73,6 +74,9 @@ import org.glassfish.tyrus.spi.ServerContainer;
  * </ul>
  *
  * No CORS header is ever sent. {@link #httpStats()} counts the refusals.
+ *
+ * <p>Probes: {@code GET /healthz} (liveness) and {@code GET /readyz} (readiness, with the {@link
+ * Builder#readinessCheck checks} given), behind the same front door.
  *
  * <p>Each message is framed once for every client: the endpoint writes the frame's bytes to each
  * connection through Tyrus' own connection writer, instead of having Tyrus encode the text again
@@ -218,6 +222,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private int socketSendBuffer;
     private BroadcastEndpointConfig.Builder endpoint;
     private final Map<String, HttpHandler> handlers = new LinkedHashMap<>();
+    private final Map<String, BooleanSupplier> readinessChecks = new LinkedHashMap<>();
     private final List<URI> publicUrls = new ArrayList<>();
     private String token;
     private int maxRequestBodyBytes = 1024 * 1024;
@@ -367,6 +372,24 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     /**
+     * Adds a readiness check, which {@code GET /readyz} asks on every probe: the server is ready
+     * (200) when every check returns true, and answers 503 naming the failing ones otherwise. For a
+     * node on a shared store, {@code readinessCheck("store", store::acceptsWrites)}: a node that
+     * cannot write is not ready. {@code GET /healthz} (liveness) answers 200 while the server
+     * serves. Both are behind the front door (Host, Origin, token) like every other request, and
+     * both answer 503 while the server shuts down. A path given to {@link #httpHandler} takes
+     * precedence over either.
+     */
+    public Builder readinessCheck(String name, BooleanSupplier check) {
+      requireNonNull(name, "readinessCheck name : null (expected: a name such as store)");
+      requireNonNull(check, "readinessCheck check : null (expected: non-null)");
+      if (readinessChecks.putIfAbsent(name, check) != null) {
+        throw new IllegalArgumentException("readinessCheck name : " + name + " (already added)");
+      }
+      return this;
+    }
+
+    /**
      * Binds, starts Grizzly and deploys the endpoint.
      *
      * @throws IOException if the address cannot be bound
@@ -393,7 +416,10 @@ public final class EmbeddedServer implements AutoCloseable {
       // Upgraded connections live long; Tyrus' own container turns the keep-alive timeout off too.
       listener.getKeepAlive().setIdleTimeoutInSeconds(-1);
       http.addListener(listener);
-      handlers.forEach(
+      Map<String, HttpHandler> served = new LinkedHashMap<>(handlers);
+      served.putIfAbsent(HealthHandler.LIVE, HealthHandler.liveness());
+      served.putIfAbsent(HealthHandler.READY, HealthHandler.readiness(readinessChecks));
+      served.forEach(
           (path, handler) -> http.getServerConfiguration().addHttpHandler(handler, path));
 
       ScheduledThreadPoolExecutor timer =

@@ -130,6 +130,7 @@ public final class DashboardServer implements AutoCloseable {
               .requestBodyTimeout(options.bodyTimeout)
               .shutdownGrace(options.shutdownGrace)
               .endpoint(endpoint)
+              .readinessCheck("store", store::acceptsWrites) // /readyz: false while Redis rebuilds.
               .httpHandler("/api/hooks", Handlers.hooks(this))
               .httpHandler("/api/sessions", Handlers.sessions(this))
               .httpHandler("/api/metrics", Handlers.metrics(this))
