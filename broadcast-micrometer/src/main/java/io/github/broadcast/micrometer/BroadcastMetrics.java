@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -25,7 +26,7 @@ import java.util.function.ToDoubleFunction;
  * broadcaster's {@link BroadcastStats} already counts:
  *
  * <pre>{@code
- * BroadcastMetrics metrics = new BroadcastMetrics(Tags.of("endpoint", "/ws/dashboard"));
+ * BroadcastMetrics metrics = new BroadcastMetrics(Tags.of("path", "/ws/dashboard"));
  * Broadcaster broadcaster = Broadcasters.Preset.PRODUCTION.newBuilder().listener(metrics).build();
  * metrics.monitor(broadcaster).bindTo(registry);
  * }</pre>
@@ -47,7 +48,8 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code broadcast.frames.encoded}</td><td>counter</td><td>frames encoded</td></tr>
  *   <tr><td>{@code broadcast.frames.sent}</td><td>counter</td>
  *       <td>frames that reached a client's socket</td></tr>
- *   <tr><td>{@code broadcast.sent.bytes}</td><td>counter</td><td>their bytes</td></tr>
+ *   <tr><td>{@code broadcast.sent}</td><td>counter, bytes</td><td>their bytes (Prometheus:
+ *       {@code broadcast_sent_bytes_total})</td></tr>
  *   <tr><td>{@code broadcast.resyncs}</td><td>counter</td><td>clients brought back to the true
  *       state after a drop</td></tr>
  *   <tr><td>{@code broadcast.faults}</td><td>counter</td><td>exceptions contained (a bug to
@@ -56,9 +58,15 @@ import java.util.function.ToDoubleFunction;
  *       <td>clients closed by the broadcaster, by {@link CloseReason}</td></tr>
  *   <tr><td>{@code broadcast.slow.broadcasts}</td><td>counter</td>
  *       <td>broadcasts slower than the slow-broadcast threshold</td></tr>
- *   <tr><td>{@code broadcast.delivery.latency}</td><td>timer, percentile histogram</td>
+ *   <tr><td>{@code broadcast.delivery.latency}</td><td>timer</td>
  *       <td>from publish until a client's socket has the update</td></tr>
  * </table>
+ *
+ * <p>The gauges and counters of one scrape read one {@link BroadcastStats} snapshot: a snapshot
+ * walks every client's outbox, so each is taken at most once a second, whatever the number of
+ * meters or registries. The timer publishes no histogram of its own: turn one on where the registry
+ * is configured (Spring Boot: {@code
+ * management.metrics.distribution.percentiles-histogram.broadcast.delivery.latency=true}).
  *
  * <p>Order does not matter: {@link #monitor} and {@link #bindTo} may come in either order (a Spring
  * context binds meters when it likes); until both have happened the gauges and counters read 0.
@@ -66,7 +74,12 @@ import java.util.function.ToDoubleFunction;
  */
 public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
 
+  /** How long one snapshot serves the meters: a scrape reads them all within it. */
+  static final long SNAPSHOT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private final Tags tags;
+  private final LongSupplier nanoTime;
+  private volatile Snapshot last; // The latest snapshot, or null.
   private volatile Broadcaster broadcaster; // Null until monitor().
   private volatile Timer latency; // Null until bindTo().
   private volatile Counter slowBroadcasts; // Null until bindTo().
@@ -78,7 +91,13 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
 
   /** Meters carrying {@code tags} (to tell several broadcasters apart). */
   public BroadcastMetrics(Iterable<Tag> tags) {
+    this(tags, System::nanoTime);
+  }
+
+  /** For tests: the clock of the snapshots' age. */
+  BroadcastMetrics(Iterable<Tag> tags, LongSupplier nanoTime) {
     this.tags = Tags.of(Checks.requireNonNull("tags", tags));
+    this.nanoTime = nanoTime;
   }
 
   /** Reads {@code broadcaster}'s stats for the gauges and counters; returns this. */
@@ -118,8 +137,11 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
         "broadcast.frames.sent",
         "frames that reached a socket",
         BroadcastStats::framesSent);
-    counter(
-        registry, "broadcast.sent.bytes", "bytes of the frames sent", BroadcastStats::bytesSent);
+    FunctionCounter.builder("broadcast.sent", this, m -> m.read(BroadcastStats::bytesSent))
+        .description("bytes of the frames sent")
+        .baseUnit("bytes")
+        .tags(tags)
+        .register(registry);
     counter(
         registry,
         "broadcast.resyncs",
@@ -142,7 +164,6 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
         Timer.builder("broadcast.delivery.latency")
             .description("from publish until a client's socket has the update")
             .tags(tags)
-            .publishPercentileHistogram()
             .minimumExpectedValue(Duration.ofMillis(1))
             .maximumExpectedValue(Duration.ofMinutes(1))
             .register(registry);
@@ -170,9 +191,29 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
   }
 
   private double read(ToDoubleFunction<BroadcastStats> value) {
-    Broadcaster monitored = broadcaster;
-    return monitored == null ? 0 : value.applyAsDouble(monitored.stats());
+    BroadcastStats stats = snapshot();
+    return stats == null ? 0 : value.applyAsDouble(stats);
   }
+
+  /**
+   * The broadcaster's stats, taken at most once per {@link #SNAPSHOT_NANOS}; null before monitor.
+   */
+  private BroadcastStats snapshot() {
+    Broadcaster monitored = broadcaster;
+    if (monitored == null) {
+      return null;
+    }
+    Snapshot last = this.last;
+    long now = nanoTime.getAsLong();
+    if (last != null && last.of() == monitored && now - last.takenAt() < SNAPSHOT_NANOS) {
+      return last.stats();
+    }
+    BroadcastStats stats = monitored.stats();
+    this.last = new Snapshot(monitored, stats, now);
+    return stats;
+  }
+
+  private record Snapshot(Broadcaster of, BroadcastStats stats, long takenAt) {}
 
   @Override
   public void delivered(long latencyNanos) {

@@ -10,11 +10,16 @@ import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.testing.FakeTicker;
 import io.github.broadcast.testing.ManualScheduler;
 import io.github.broadcast.testing.RecordingClient;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +29,8 @@ final class BroadcastMetricsTest {
   private final ManualScheduler scheduler = new ManualScheduler(ticker);
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final BroadcastMetrics metrics = new BroadcastMetrics(Tags.of("endpoint", "/ws"));
+  private final BroadcastMetrics metrics =
+      new BroadcastMetrics(Tags.of("path", "/ws"), ticker::read);
   private Broadcaster broadcaster;
 
   @AfterEach
@@ -69,8 +75,9 @@ final class BroadcastMetricsTest {
     RecordingClient gone = new RecordingClient("gone");
     broadcaster.register(gone);
     gone.close(CloseReason.POLICY_VIOLATION); // A close the broadcaster did not make: not counted.
+    ticker.advance(Duration.ofSeconds(1)); // The next scrape: a fresh snapshot.
 
-    assertThat(value("broadcast.clients", "endpoint", "/ws")).isEqualTo(2);
+    assertThat(value("broadcast.clients", "path", "/ws")).isEqualTo(2);
     assertThat(value("broadcast.updates.published")).isEqualTo(2);
     assertThat(value("broadcast.updates.stale")).isEqualTo(1);
     assertThat(value("broadcast.frames.sent")).isEqualTo(5); // 3 initial_state, 2 updates.
@@ -80,12 +87,15 @@ final class BroadcastMetricsTest {
         .isEqualTo(20);
 
     broadcaster.close();
+    assertThat(value("broadcast.clients")).as("the same scrape, the same snapshot").isEqualTo(2);
+    ticker.advance(Duration.ofSeconds(1));
+    assertThat(value("broadcast.clients")).isZero();
     assertThat(value("broadcast.closes", "reason", "shutdown")).isEqualTo(2);
     assertThat(value("broadcast.closes", "reason", "too_slow")).isZero();
   }
 
   @Test
-  void prometheus_showsBroadcastUnderscoreNames_andTheLatencyHistogram() {
+  void prometheus_showsBroadcastUnderscoreNames_withUnits_andAHistogramOnlyWhereConfigured() {
     broadcaster = Broadcasters.Preset.CONCURRENT.newBuilder().listener(metrics).build();
     metrics.monitor(broadcaster).bindTo(registry);
     broadcaster.register(new RecordingClient("c"));
@@ -93,11 +103,55 @@ final class BroadcastMetricsTest {
 
     String scrape = registry.scrape();
     assertThat(scrape)
-        .contains("broadcast_clients{endpoint=\"/ws\"} 1.0")
+        .contains("broadcast_clients{path=\"/ws\"} 1.0")
         .contains("broadcast_queued_bytes")
-        .contains("broadcast_updates_published_total{endpoint=\"/ws\"} 1.0")
-        .contains("broadcast_closes_total{endpoint=\"/ws\",reason=\"send_timeout\"} 0.0")
-        .contains("broadcast_delivery_latency_seconds_bucket")
-        .contains("broadcast_delivery_latency_seconds_count{endpoint=\"/ws\"} 1");
+        .contains("broadcast_updates_published_total{path=\"/ws\"} 1.0")
+        .contains("broadcast_sent_bytes_total{path=\"/ws\"}")
+        .contains("broadcast_closes_total{path=\"/ws\",reason=\"send_timeout\"} 0.0")
+        .contains("broadcast_delivery_latency_seconds_count{path=\"/ws\"} 1")
+        .doesNotContain("broadcast_delivery_latency_seconds_bucket");
+
+    PrometheusMeterRegistry configured = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    configured
+        .config()
+        .meterFilter(
+            new MeterFilter() {
+              @Override
+              public DistributionStatisticConfig configure(
+                  Meter.Id id, DistributionStatisticConfig config) {
+                return DistributionStatisticConfig.builder()
+                    .percentilesHistogram(true)
+                    .build()
+                    .merge(config);
+              }
+            });
+    metrics.bindTo(configured);
+    metrics.delivered(TimeUnit.MILLISECONDS.toNanos(3));
+    assertThat(configured.scrape()).contains("broadcast_delivery_latency_seconds_bucket");
+  }
+
+  @Test
+  void oneScrape_readsTheBroadcastersStatsOnce_whateverTheNumberOfMeters() {
+    broadcaster = Broadcasters.Preset.CONCURRENT.newBuilder().build();
+    AtomicInteger snapshots = new AtomicInteger();
+    Broadcaster counted =
+        (Broadcaster)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {Broadcaster.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("stats")) {
+                    snapshots.incrementAndGet();
+                  }
+                  return method.invoke(broadcaster, args);
+                });
+    metrics.monitor(counted).bindTo(registry);
+    registry.scrape();
+    assertThat(snapshots).hasValue(1);
+    registry.scrape();
+    assertThat(snapshots).as("within the second").hasValue(1);
+    ticker.advance(Duration.ofSeconds(1));
+    registry.scrape();
+    assertThat(snapshots).hasValue(2);
   }
 }

@@ -1,17 +1,17 @@
 package io.github.broadcast.spring;
 
+import io.github.broadcast.BroadcastListener;
 import io.github.broadcast.BroadcastStats;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.OutboxLimits;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
-import io.github.broadcast.micrometer.BroadcastMetrics;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.websocket.server.ServerContainer;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -46,7 +46,7 @@ public class BroadcastAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   public Broadcaster broadcaster(
-      BroadcastProperties properties, ObjectProvider<BroadcastMetrics> metrics) {
+      BroadcastProperties properties, ObjectProvider<BroadcastListener> listeners) {
     Broadcasters.Builder builder = properties.getPreset().newBuilder();
     if (properties.getFlushInterval() != null) {
       builder.batchInterval(properties.getFlushInterval());
@@ -75,10 +75,11 @@ public class BroadcastAutoConfiguration {
     if (heartbeat.getInterval() != null && !heartbeat.getInterval().isZero()) {
       builder.heartbeat(heartbeat.getInterval(), heartbeat.getTimeout());
     }
-    metrics.ifAvailable(builder::listener);
-    Broadcaster broadcaster = builder.build();
-    metrics.ifAvailable(m -> m.monitor(broadcaster));
-    return broadcaster;
+    List<BroadcastListener> all = listeners.orderedStream().collect(Collectors.toList());
+    if (!all.isEmpty()) { // The meters' listener among them, with broadcast-micrometer.
+      builder.listener(all.size() == 1 ? all.get(0) : new AllListeners(all));
+    }
+    return builder.build();
   }
 
   /** The endpoint's configuration: path, origins, limits. */
@@ -169,17 +170,6 @@ public class BroadcastAutoConfiguration {
                   .withDetail(
                       "reason", "changes are paused: reconnecting, reconciling or rebuilding")
                   .build();
-    }
-  }
-
-  /** Micrometer meters ({@code broadcast.*}), bound by Spring Boot to every registry. */
-  @Configuration(proxyBeanMethods = false)
-  @ConditionalOnClass(MeterRegistry.class)
-  static class Metrics {
-    @Bean
-    @ConditionalOnMissingBean
-    BroadcastMetrics broadcastMetrics(BroadcastProperties properties) {
-      return new BroadcastMetrics(Tags.of("path", properties.getPath()));
     }
   }
 }
