@@ -203,6 +203,7 @@ public final class BroadcastEndpoint extends Endpoint {
     Object client = session.getUserProperties().remove(CLIENT);
     if (client instanceof SessionClient) {
       SessionClient sessionClient = (SessionClient) client;
+      policy.closed(closeReason.getCloseCode().getCode(), sessionClient.closedByServer());
       broadcaster.unregister(sessionClient);
       sessionClient.release();
       synchronized (connected) {

@@ -1,5 +1,9 @@
 package io.github.broadcast.jakarta;
 
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
  * An immutable snapshot of an endpoint's connection counters, from {@link
  * BroadcastEndpointConfig#stats()}. The broadcaster's own {@code BroadcastStats} covers everything
@@ -14,6 +18,11 @@ package io.github.broadcast.jakarta;
  * @param refusedRate connections closed at once with 1013 by the connection-rate limit
  * @param policyCloses clients closed for what they sent: binary frames or too many messages (1008),
  *     or a text message over the size limit that the container passed on (1009)
+ * @param closedByServer admitted connections that ended after the server closed them, by the close
+ *     code the container reported (1001 at shutdown, 1008, 1009, the broadcaster's 1011 and 1013)
+ * @param closedByClient admitted connections that ended from the client's side, by code: its own
+ *     close frame (1000, 1001), or 1006 when the connection dropped without one (a network gone, a
+ *     tab killed, a proxy timing out)
  */
 public record EndpointStats(
     int open,
@@ -22,7 +31,15 @@ public record EndpointStats(
     long refusedToken,
     long refusedCapacity,
     long refusedRate,
-    long policyCloses) {
+    long policyCloses,
+    Map<Integer, Long> closedByServer,
+    Map<Integer, Long> closedByClient) {
+
+  /** Copies the maps, sorted by code, unmodifiable. */
+  public EndpointStats {
+    closedByServer = Collections.unmodifiableMap(new TreeMap<>(closedByServer));
+    closedByClient = Collections.unmodifiableMap(new TreeMap<>(closedByClient));
+  }
 
   /** Returns every refused connection attempt, whatever the reason. */
   public long refusedTotal() {

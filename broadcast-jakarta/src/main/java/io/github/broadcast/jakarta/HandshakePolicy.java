@@ -4,9 +4,12 @@ import io.github.broadcast.Ticker;
 import io.github.broadcast.internal.Secret;
 import jakarta.websocket.Extension;
 import jakarta.websocket.server.ServerEndpointConfig;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -36,6 +39,8 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
   private final LongAdder refusedCapacity = new LongAdder();
   private final LongAdder refusedRate = new LongAdder();
   final LongAdder policyCloses = new LongAdder();
+  private final Map<Integer, LongAdder> closedByServer = new ConcurrentHashMap<>();
+  private final Map<Integer, LongAdder> closedByClient = new ConcurrentHashMap<>();
 
   HandshakePolicy(
       BroadcastEndpoint endpoint,
@@ -120,6 +125,19 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
     open.decrementAndGet();
   }
 
+  /** Counts an admitted connection that ended with {@code code}, closed by the server or not. */
+  void closed(int code, boolean byServer) {
+    (byServer ? closedByServer : closedByClient)
+        .computeIfAbsent(code, c -> new LongAdder())
+        .increment();
+  }
+
+  private static Map<Integer, Long> sums(Map<Integer, LongAdder> counts) {
+    Map<Integer, Long> sums = new HashMap<>();
+    counts.forEach((code, count) -> sums.put(code, count.sum()));
+    return sums;
+  }
+
   EndpointStats stats() {
     return new EndpointStats(
         open.get(),
@@ -128,6 +146,8 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
         refusedToken.sum(),
         refusedCapacity.sum(),
         refusedRate.sum(),
-        policyCloses.sum());
+        policyCloses.sum(),
+        sums(closedByServer),
+        sums(closedByClient));
   }
 }

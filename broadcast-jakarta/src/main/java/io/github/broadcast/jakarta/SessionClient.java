@@ -79,6 +79,7 @@ final class SessionClient implements Client, SendHandler {
   // The close this client earned by what it sent, pending until its input is quiet; null if none.
   private final AtomicReference<CloseReason> pendingClose = new AtomicReference<>();
   private volatile long lastHeardNanos;
+  private volatile boolean closedByServer; // This side started the close.
 
   SessionClient(Session session, TokenBucket inbound, Runnable onRelease) {
     this(session, null, inbound, onRelease, /* acknowledges= */ false);
@@ -220,6 +221,7 @@ final class SessionClient implements Client, SendHandler {
   }
 
   private void closeWaitingAtMost(CloseReason reason, long tomcatWaitMillis) {
+    closedByServer = true;
     session.getUserProperties().put(TOMCAT_CLOSE_SEND_TIMEOUT, tomcatWaitMillis);
     try {
       session.close(toJakarta(reason));
@@ -278,6 +280,11 @@ final class SessionClient implements Client, SendHandler {
     }
     lastHeardNanos = ticker.read();
     return true;
+  }
+
+  /** Whether this side (the broadcaster or the endpoint) closed this client. */
+  boolean closedByServer() {
+    return closedByServer;
   }
 
   /** Gives back this client's admission slot, once, whichever of its closes comes first. */

@@ -8,11 +8,14 @@ import io.github.broadcast.internal.Checks;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +79,8 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
 
   /** How long one snapshot serves the meters: a scrape reads them all within it. */
   static final long SNAPSHOT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private static final String LATENCY = "broadcast.delivery.latency";
 
   private final Tags tags;
   private final LongSupplier nanoTime;
@@ -161,7 +166,7 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
             .tags(tags)
             .register(registry);
     latency =
-        Timer.builder("broadcast.delivery.latency")
+        Timer.builder(LATENCY)
             .description("from publish until a client's socket has the update")
             .tags(tags)
             .minimumExpectedValue(Duration.ofMillis(1))
@@ -214,6 +219,25 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
   }
 
   private record Snapshot(Broadcaster of, BroadcastStats stats, long takenAt) {}
+
+  /**
+   * A filter that turns on the percentile histogram of {@code broadcast.delivery.latency} (for
+   * Prometheus' {@code histogram_quantile}), for a registry configured by hand: {@code
+   * registry.config().meterFilter(BroadcastMetrics.latencyHistogram())}. Under Spring Boot, set
+   * {@code management.metrics.distribution.percentiles-histogram.broadcast.delivery.latency=true}
+   * instead.
+   */
+  public static MeterFilter latencyHistogram() {
+    return new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(
+          Meter.Id id, DistributionStatisticConfig config) {
+        return id.getName().equals(LATENCY)
+            ? DistributionStatisticConfig.builder().percentilesHistogram(true).build().merge(config)
+            : config;
+      }
+    };
+  }
 
   @Override
   public void delivered(long latencyNanos) {

@@ -10,10 +10,7 @@ import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.testing.FakeTicker;
 import io.github.broadcast.testing.ManualScheduler;
 import io.github.broadcast.testing.RecordingClient;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.config.MeterFilter;
-import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.lang.reflect.Proxy;
@@ -112,19 +109,7 @@ final class BroadcastMetricsTest {
         .doesNotContain("broadcast_delivery_latency_seconds_bucket");
 
     PrometheusMeterRegistry configured = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    configured
-        .config()
-        .meterFilter(
-            new MeterFilter() {
-              @Override
-              public DistributionStatisticConfig configure(
-                  Meter.Id id, DistributionStatisticConfig config) {
-                return DistributionStatisticConfig.builder()
-                    .percentilesHistogram(true)
-                    .build()
-                    .merge(config);
-              }
-            });
+    configured.config().meterFilter(BroadcastMetrics.latencyHistogram());
     metrics.bindTo(configured);
     metrics.delivered(TimeUnit.MILLISECONDS.toNanos(3));
     assertThat(configured.scrape()).contains("broadcast_delivery_latency_seconds_bucket");

@@ -3,6 +3,7 @@ package io.github.broadcast.spring;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.micrometer.BroadcastMetrics;
+import io.github.broadcast.micrometer.EndpointMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -14,10 +15,11 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * The {@code broadcast.*} meters, where Micrometer and broadcast-micrometer are on the class path
- * (both optional for the starter): a {@link BroadcastMetrics} bean, tagged with the endpoint's
- * {@code path}, which Spring Boot binds to every registry and the broadcaster takes as a listener
- * (every {@code BroadcastListener} bean is one), and which reads the broadcaster's stats once the
- * context has started. Histograms are left to Boot's {@code management.metrics.distribution.*}.
+ * (both optional for the starter): {@link EndpointMetrics} for the connections, and a {@link
+ * BroadcastMetrics} bean, tagged with the endpoint's {@code path}, which Spring Boot binds to every
+ * registry and the broadcaster takes as a listener (every {@code BroadcastListener} bean is one),
+ * and which reads the broadcaster's stats once the context has started. Histograms are left to
+ * Boot's {@code management.metrics.distribution.*}.
  */
 @AutoConfiguration(after = BroadcastAutoConfiguration.class)
 @ConditionalOnClass({MeterRegistry.class, BroadcastMetrics.class})

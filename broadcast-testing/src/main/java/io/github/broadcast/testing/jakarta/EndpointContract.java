@@ -416,6 +416,25 @@ public abstract class EndpointContract {
       }
     }
     assertThat(flood.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1008);
+    await().until(() -> container.stats().closedByServer().getOrDefault(1008, 0L) == 1);
+    assertThat(container.stats().closedByClient()).isEmpty();
+  }
+
+  /** How each admitted connection ended, and who ended it, is counted. */
+  @Test
+  void closes_areCountedByCode_andByWhoEndedThem() throws Exception {
+    start(Broadcasters.Preset.CONCURRENT.newBuilder());
+    connect("polite").close(); // 1000, from the client.
+    connect("dropped").abort(); // No close frame: 1006.
+    await()
+        .until(
+            () ->
+                container.stats().closedByClient().values().stream()
+                        .mapToLong(Long::longValue)
+                        .sum()
+                    == 2);
+    assertThat(container.stats().closedByClient()).containsEntry(1000, 1L).containsEntry(1006, 1L);
+    assertThat(container.stats().closedByServer()).isEmpty();
   }
 
   @Test

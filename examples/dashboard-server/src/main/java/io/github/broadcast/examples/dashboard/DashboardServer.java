@@ -13,9 +13,11 @@ import io.github.broadcast.examples.dashboard.core.TranscriptSummary;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.jakarta.EndpointStats;
 import io.github.broadcast.micrometer.BroadcastMetrics;
+import io.github.broadcast.micrometer.EndpointMetrics;
 import io.github.broadcast.redis.RedisSessionStore;
 import io.github.broadcast.tyrus.EmbeddedServer;
 import io.github.broadcast.tyrus.HttpStats;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -65,6 +67,8 @@ public final class DashboardServer implements AutoCloseable {
   private DashboardServer(Options options) throws IOException {
     this.options = options;
     this.broadcaster = broadcaster(options, metrics);
+    // The delivery latency's histogram, for histogram_quantile: the application's choice.
+    prometheus.config().meterFilter(BroadcastMetrics.latencyHistogram());
     metrics.monitor(broadcaster).bindTo(prometheus);
     new JvmMemoryMetrics().bindTo(prometheus);
     new JvmThreadMetrics().bindTo(prometheus);
@@ -145,6 +149,7 @@ public final class DashboardServer implements AutoCloseable {
         builder.tls(options.tlsCert, options.tlsKey);
       }
       started = builder.start();
+      new EndpointMetrics(started::endpointStats, Tags.empty()).bindTo(prometheus);
       if (options.transcripts != null) {
         startedWatcher =
             new TranscriptWatcher(

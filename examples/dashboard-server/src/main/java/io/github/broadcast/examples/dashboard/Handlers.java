@@ -189,6 +189,10 @@ final class Handlers {
     connections.put("refused_capacity", endpoint.refusedCapacity());
     connections.put("refused_rate", endpoint.refusedRate());
     connections.put("policy_closes", endpoint.policyCloses());
+    ObjectNode byServer = connections.putObject("closed_by_server");
+    endpoint.closedByServer().forEach((code, count) -> byServer.put(String.valueOf(code), count));
+    ObjectNode byClient = connections.putObject("closed_by_client");
+    endpoint.closedByClient().forEach((code, count) -> byClient.put(String.valueOf(code), count));
 
     HttpStats http = server.httpStats();
     ObjectNode requests = body.putObject("requests");
