@@ -68,6 +68,7 @@ import org.glassfish.tyrus.spi.ServerContainer;
  *   <li>an {@code Origin} that is not one of the origins of those names, or of the endpoint's
  *       {@code allowedOrigins} (403). A request without {@code Origin} (curl, a script) passes;
  *   <li>with {@link Builder#requiredToken}, a request without the token (401);
+ *   <li>a head not complete within {@link Builder#requestHeadTimeout} (408);
  *   <li>a body over {@link Builder#maxRequestBodyBytes} (413), or not complete within {@link
  *       Builder#requestBodyTimeout} (408, and never handled). Bodies are gathered without a thread,
  *       so slow senders pin no worker, and a handler's blocking read never waits on the network.
@@ -227,6 +228,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private String token;
     private int maxRequestBodyBytes = 1024 * 1024;
     private Duration requestBodyTimeout = Duration.ofSeconds(10);
+    private Duration requestHeadTimeout = Duration.ofSeconds(10);
     private Duration shutdownGrace = Duration.ofSeconds(5);
     private SSLContext sslContext;
     private boolean permessageDeflate;
@@ -285,6 +287,16 @@ public final class EmbeddedServer implements AutoCloseable {
      */
     public Builder requestBodyTimeout(Duration timeout) {
       this.requestBodyTimeout = Checks.requirePositive("requestBodyTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Sets how long a request's head may take to arrive, from its first byte; a head still
+     * incomplete then gets 408 and the connection ends (a client sending a head a byte at a time
+     * holds a connection that long at most, and never a thread). Default 10 s.
+     */
+    public Builder requestHeadTimeout(Duration timeout) {
+      this.requestHeadTimeout = Checks.requirePositive("requestHeadTimeout", timeout);
       return this;
     }
 
@@ -432,7 +444,12 @@ public final class EmbeddedServer implements AutoCloseable {
               });
       timer.setRemoveOnCancelPolicy(true);
       EmbeddedContainer container = new EmbeddedContainer(INCOMING_BUFFER_BYTES);
-      FrontDoor frontDoor = new FrontDoor(maxRequestBodyBytes, requestBodyTimeout.toNanos(), timer);
+      FrontDoor frontDoor =
+          new FrontDoor(
+              requestHeadTimeout.toNanos(),
+              maxRequestBodyBytes,
+              requestBodyTimeout.toNanos(),
+              timer);
       listener.registerAddOn(frontDoor.addOn()); // First: it must run before Tyrus' filter.
       listener.registerAddOn(webSocketAddOn(container));
       boolean started = false;

@@ -3,6 +3,7 @@ package io.github.broadcast.tyrus;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import org.glassfish.grizzly.filterchain.Filter;
+import org.glassfish.grizzly.http.HttpCodecFilter;
 import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.http.server.HttpServerFilter;
 
@@ -11,6 +12,7 @@ import org.glassfish.grizzly.http.server.HttpServerFilter;
  * Grizzly's HTTP server filters, each with one job, in this order:
  *
  * <ol>
+ *   <li>{@link HeadDeadline}, in front of Grizzly's HTTP codec: a deadline for each request's head;
  *   <li>{@link DeclineOtherUpgrades}: an {@code h2c} upgrade is served as HTTP/1.1;
  *   <li>{@link GuardFilter}: the {@link RequestGuard}'s verdict on each head, refusals and
  *       redirects answered there ({@link Answers}), and the rest of an answered request dropped;
@@ -23,13 +25,19 @@ import org.glassfish.grizzly.http.server.HttpServerFilter;
  */
 final class FrontDoor {
 
+  private final HeadDeadline heads;
   private final GuardFilter guard;
   private final UpgradedConnections upgraded = new UpgradedConnections();
   private final BodyFilter bodies;
   private final List<Filter> chain;
 
-  FrontDoor(int maxBodyBytes, long bodyTimeoutNanos, ScheduledExecutorService timer) {
+  FrontDoor(
+      long headTimeoutNanos,
+      int maxBodyBytes,
+      long bodyTimeoutNanos,
+      ScheduledExecutorService timer) {
     Answers answers = new Answers(timer);
+    this.heads = new HeadDeadline(headTimeoutNanos, timer, answers);
     this.guard = new GuardFilter(answers);
     this.bodies = new BodyFilter(maxBodyBytes, bodyTimeoutNanos, timer, answers);
     this.chain = List.of(new DeclineOtherUpgrades(), guard, upgraded, bodies);
@@ -51,12 +59,20 @@ final class FrontDoor {
         guard.refusedToken(),
         guard.refusedShuttingDown(),
         bodies.tooLarge(),
-        bodies.timedOut());
+        bodies.timedOut(),
+        heads.timedOut());
   }
 
-  /** The add-on that puts these filters, in order, in front of Grizzly's HTTP server filter. */
+  /**
+   * The add-on that puts the head deadline in front of Grizzly's HTTP codec, and the other filters,
+   * in order, in front of its HTTP server filter.
+   */
   AddOn addOn() {
     return (listener, builder) -> {
+      int codec = builder.indexOfType(HttpCodecFilter.class);
+      if (codec >= 0) {
+        builder.add(codec, heads);
+      }
       int index = builder.indexOfType(HttpServerFilter.class);
       if (index >= 0) {
         for (Filter filter : chain) {

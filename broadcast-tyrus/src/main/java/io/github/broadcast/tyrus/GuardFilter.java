@@ -59,6 +59,7 @@ final class GuardFilter extends BaseFilter {
       }
       return ctx.getInvokeAction();
     }
+    HeadDeadline.headArrived(connection);
     HttpRequestPacket request = (HttpRequestPacket) content.getHttpHeader();
     RequestGuard current = guard;
     RequestGuard.Verdict verdict =
@@ -76,6 +77,11 @@ final class GuardFilter extends BaseFilter {
       IN_BODY.set(connection, Boolean.TRUE);
     }
     return ctx.getInvokeAction();
+  }
+
+  /** Whether the body of a request the guard let in is still arriving on {@code connection}. */
+  static boolean inBody(Connection<?> connection) {
+    return IN_BODY.isSet(connection);
   }
 
   long refusedHost() {

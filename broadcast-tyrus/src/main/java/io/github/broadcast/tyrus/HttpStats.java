@@ -15,6 +15,7 @@ import io.github.broadcast.jakarta.EndpointStats;
  * @param refusedShuttingDown refused with 503 while the server was starting or shutting down
  * @param bodiesTooLarge refused with 413: a body over the size limit
  * @param bodiesTimedOut answered 408: a body that did not arrive within its deadline, never handled
+ * @param headsTimedOut answered 408: a request head that did not arrive within its deadline
  */
 public record HttpStats(
     long refusedHost,
@@ -22,4 +23,5 @@ public record HttpStats(
     long refusedToken,
     long refusedShuttingDown,
     long bodiesTooLarge,
-    long bodiesTimedOut) {}
+    long bodiesTimedOut,
+    long headsTimedOut) {}

@@ -252,6 +252,33 @@ final class FrontDoorIT {
   }
 
   @Test
+  void headPastItsDeadline_gets408_andIsNeverHandled_whileAKeptAliveConnectionMayIdle()
+      throws Exception {
+    start(b -> b.requestHeadTimeout(Duration.ofMillis(300)));
+    try (Socket slow = RawHttp.connect(server.port())) {
+      // A head sent a piece at a time, never finished (slowloris).
+      slow.getOutputStream()
+          .write(
+              ("GET /echo HTTP/1.1\r\nHost: " + own() + "\r\nX-A: 1\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      slow.getOutputStream().flush();
+      RawHttp.Response late = RawHttp.read(slow.getInputStream()); // Sent by the timer.
+      assertJsonError(late, 408, "head did not arrive");
+      assertThat(late.header("Connection")).isEqualTo("close");
+    }
+    try (Socket kept = RawHttp.connect(server.port())) {
+      String request = "GET /echo HTTP/1.1\r\nHost: " + own() + "\r\n\r\n";
+      kept.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      assertThat(RawHttp.read(kept.getInputStream()).status()).isEqualTo(200);
+      Thread.sleep(600); // Idle past the head deadline: no request is under way, none expires.
+      kept.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      assertThat(RawHttp.read(kept.getInputStream()).status()).isEqualTo(200);
+    }
+    assertThat(bodies).as("only the two complete GETs were handled").containsExactly("", "");
+    assertThat(server.httpStats().headsTimedOut()).isEqualTo(1);
+  }
+
+  @Test
   void bodyOverTheLimit_gets413_whetherDeclaredOrStreamed() throws Exception {
     start(b -> b.maxRequestBodyBytes(1000));
     assertJsonError(

@@ -202,6 +202,7 @@ final class Handlers {
     requests.put("refused_shutting_down", http.refusedShuttingDown());
     requests.put("bodies_too_large", http.bodiesTooLarge());
     requests.put("bodies_timed_out", http.bodiesTimedOut());
+    requests.put("heads_timed_out", http.headsTimedOut());
     return body;
   }
 

@@ -1,0 +1,79 @@
+package io.github.broadcast.tyrus;
+
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.glassfish.grizzly.Connection;
+import org.glassfish.grizzly.Grizzly;
+import org.glassfish.grizzly.attributes.Attribute;
+import org.glassfish.grizzly.filterchain.BaseFilter;
+import org.glassfish.grizzly.filterchain.FilterChainContext;
+import org.glassfish.grizzly.filterchain.NextAction;
+
+/**
+ * A deadline for each request's head, the one front-door filter in front of Grizzly's HTTP codec:
+ * the first bytes of a request start it, and the {@link GuardFilter} ends it when the codec has
+ * parsed the whole head. A head still incomplete at the deadline gets 408 from the timer and its
+ * connection ends, so a client that sends a head a byte at a time (slowloris) holds a connection
+ * for that long at most, never a worker (the codec gathers the head without one). Reads of a
+ * WebSocket, and of a body the guard let in (which has its own deadline), start nothing. Runs on
+ * the thread that read the bytes and, for deadlines, on the timer. Thread-safe.
+ */
+final class HeadDeadline extends BaseFilter {
+
+  // The deadline of the head being read on a connection, if one is.
+  private static final Attribute<ScheduledFuture<?>> PENDING =
+      Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(HeadDeadline.class.getName() + ".pending");
+
+  private final long timeoutNanos;
+  private final ScheduledExecutorService timer;
+  private final Answers answers;
+  private final LongAdder timedOut = new LongAdder();
+
+  HeadDeadline(long timeoutNanos, ScheduledExecutorService timer, Answers answers) {
+    this.timeoutNanos = timeoutNanos;
+    this.timer = timer;
+    this.answers = answers;
+  }
+
+  long timedOut() {
+    return timedOut.sum();
+  }
+
+  @Override
+  public NextAction handleRead(FilterChainContext ctx) {
+    Connection<?> connection = ctx.getConnection();
+    if (!UpgradedConnections.isUpgraded(connection)
+        && !GuardFilter.inBody(connection)
+        && !PENDING.isSet(connection)) {
+      PENDING.set(
+          connection, timer.schedule(() -> expire(connection), timeoutNanos, TimeUnit.NANOSECONDS));
+    }
+    return ctx.getInvokeAction();
+  }
+
+  /** The head on {@code connection} has been parsed: its deadline is over. */
+  static void headArrived(Connection<?> connection) {
+    ScheduledFuture<?> deadline = PENDING.remove(connection);
+    if (deadline != null) {
+      deadline.cancel(false);
+    }
+  }
+
+  private void expire(Connection<?> connection) {
+    if (PENDING.remove(connection) == null || !connection.isOpen()) {
+      return; // The head arrived meanwhile, or the client went away.
+    }
+    timedOut.increment();
+    answers.answer(
+        connection,
+        "GET",
+        Answers.error(
+            408,
+            "the request head did not arrive within "
+                + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
+                + " ms"),
+        true);
+  }
+}
