@@ -58,6 +58,14 @@ public final class BroadcastEndpoint extends Endpoint {
   private final Broadcaster broadcaster;
   private final int maxMessageBytes;
   private final long idleTimeoutMillis;
+
+  /**
+   * Codes a container closes with itself, enforcing a limit on the client (a protocol error, bad
+   * UTF-8, a message over its buffer): counted as closes by the server, though no code of ours
+   * started them.
+   */
+  private static final Set<Integer> CONTAINER_ENFORCED = Set.of(1002, 1007, 1009);
+
   private final Ticker ticker;
   private final Scheduler scheduler;
   private final double inboundPerSecond;
@@ -203,7 +211,8 @@ public final class BroadcastEndpoint extends Endpoint {
     Object client = session.getUserProperties().remove(CLIENT);
     if (client instanceof SessionClient) {
       SessionClient sessionClient = (SessionClient) client;
-      policy.closed(closeReason.getCloseCode().getCode(), sessionClient.closedByServer());
+      int code = closeReason.getCloseCode().getCode();
+      policy.closed(code, sessionClient.closedByServer() || CONTAINER_ENFORCED.contains(code));
       broadcaster.unregister(sessionClient);
       sessionClient.release();
       synchronized (connected) {

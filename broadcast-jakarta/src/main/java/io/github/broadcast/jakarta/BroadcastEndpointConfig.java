@@ -13,6 +13,9 @@ import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -115,13 +118,28 @@ public final class BroadcastEndpointConfig {
   }
 
   /**
-   * The default timer of the endpoint's few delayed tasks: the JDK's shared delayed executor, whose
-   * tasks run on the common pool. No thread of the endpoint's own to stop.
+   * The default timer of the endpoint's few delayed tasks (a close once a client is silent): the
+   * JDK's shared delayed executor hands each to a daemon thread of its own pool, because such a
+   * close may block (up to 2 s on Tomcat) and must hold back neither the timer nor the common pool.
+   * Threads idle for a minute end; none to stop.
    */
   static final Scheduler DELAYED =
-      (task, delay) ->
-          CompletableFuture.runAsync(
-              task, CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS));
+      new Scheduler() {
+        private final ExecutorService closes =
+            Executors.newCachedThreadPool(
+                task -> {
+                  Thread thread = new Thread(task, "broadcast-endpoint-closes");
+                  thread.setDaemon(true);
+                  return thread;
+                });
+
+        @Override
+        public Future<?> schedule(Runnable task, Duration delay) {
+          return CompletableFuture.runAsync(
+              task,
+              CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS, closes));
+        }
+      };
 
   /** Builds a {@link BroadcastEndpointConfig}. Not thread-safe. */
   public static final class Builder {

@@ -19,7 +19,9 @@ import java.util.TreeMap;
  * @param policyCloses clients closed for what they sent: binary frames or too many messages (1008),
  *     or a text message over the size limit that the container passed on (1009)
  * @param closedByServer admitted connections that ended after the server closed them, by the close
- *     code the container reported (1001 at shutdown, 1008, 1009, the broadcaster's 1011 and 1013)
+ *     code the container reported (1001 at shutdown, 1008, 1009, the broadcaster's 1011 and 1013;
+ *     with the container's own closes for a protocol error, bad UTF-8 or a message over its buffer:
+ *     1002, 1007, 1009)
  * @param closedByClient admitted connections that ended from the client's side, by code: its own
  *     close frame (1000, 1001), or 1006 when the connection dropped without one (a network gone, a
  *     tab killed, a proxy timing out)

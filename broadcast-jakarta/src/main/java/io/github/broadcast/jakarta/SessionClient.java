@@ -263,6 +263,9 @@ final class SessionClient implements Client, SendHandler {
   }
 
   private void closeIfQuiet(Ticker ticker, Scheduler scheduler, int check) {
+    if (!session.isOpen()) {
+      return; // Closed meanwhile (the broadcaster's own rules, or the client).
+    }
     if (ticker.read() - lastHeardNanos < QUIET.toNanos() && check < MAX_QUIET_CHECKS) {
       scheduler.schedule(() -> closeIfQuiet(ticker, scheduler, check + 1), QUIET);
       return;

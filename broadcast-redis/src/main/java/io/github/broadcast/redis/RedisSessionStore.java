@@ -287,7 +287,9 @@ public final class RedisSessionStore implements SessionStore {
    * Whether a change applied now would be made without waiting: false while this node is
    * disconnected, reconciling with Redis, or inside a rebuild window (Redis lost data, and the
    * nodes are writing back what they hold). A node that cannot write is not ready to serve: point
-   * the readiness probe here.
+   * the readiness probe here. The windows it knows are those it saw: one started by its own
+   * reconcile, or reported to one of its writes; a window another node starts after this one
+   * reconciled shows here at this node's next write.
    */
   @Override
   public boolean acceptsWrites() {

@@ -10,7 +10,6 @@ import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.websocket.server.ServerContainer;
 import java.time.Duration;
-import java.util.List;
 import java.util.stream.Collectors;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -75,10 +74,9 @@ public class BroadcastAutoConfiguration {
     if (heartbeat.getInterval() != null && !heartbeat.getInterval().isZero()) {
       builder.heartbeat(heartbeat.getInterval(), heartbeat.getTimeout());
     }
-    List<BroadcastListener> all = listeners.orderedStream().collect(Collectors.toList());
-    if (!all.isEmpty()) { // The meters' listener among them, with broadcast-micrometer.
-      builder.listener(all.size() == 1 ? all.get(0) : new AllListeners(all));
-    }
+    // Every BroadcastListener bean (the meters', with broadcast-micrometer), looked up lazily.
+    builder.listener(
+        new AllListeners(() -> listeners.orderedStream().collect(Collectors.toList())));
     return builder.build();
   }
 

@@ -32,6 +32,14 @@ class BroadcastMetricsAutoConfiguration {
     return new BroadcastMetrics(Tags.of("path", properties.getPath()));
   }
 
+  /** The endpoint's connections: admitted, refused by reason, closed by code and by whom. */
+  @Bean
+  @ConditionalOnMissingBean
+  EndpointMetrics endpointMetrics(
+      BroadcastEndpointConfig endpoint, BroadcastProperties properties) {
+    return new EndpointMetrics(endpoint::stats, Tags.of("path", properties.getPath()));
+  }
+
   /**
    * Points the meters at the broadcaster, once every singleton exists (the two need each other).
    */

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.micrometer.BroadcastMetrics;
+import io.github.broadcast.micrometer.EndpointMetrics;
+import io.github.broadcast.testing.RecordingClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.websocket.server.ServerContainer;
@@ -48,17 +50,34 @@ final class OptionalMicrometerTest {
   }
 
   @Test
-  void withMicrometer_theMetersFollowTheBroadcaster() {
+  void withMicrometer_theMetersFollowTheBroadcaster_andTheEndpoint() {
     runner
         .withBean(SimpleMeterRegistry.class)
         .run(
             context -> {
-              assertThat(context).hasNotFailed().hasSingleBean(BroadcastMetrics.class);
+              assertThat(context)
+                  .hasNotFailed()
+                  .hasSingleBean(BroadcastMetrics.class)
+                  .hasSingleBean(EndpointMetrics.class);
               MeterRegistry registry = context.getBean(MeterRegistry.class);
               context.getBean(BroadcastMetrics.class).bindTo(registry);
-              assertThat(registry.get("broadcast.clients").tag("path", "/ws/broadcast").gauge())
-                  .isNotNull();
-              assertThat(registry.get("broadcast.clients").gauge().value()).isZero();
+              context.getBean(EndpointMetrics.class).bindTo(registry);
+              context.getBean(Broadcaster.class).register(new RecordingClient("c"));
+              assertThat(
+                      registry
+                          .get("broadcast.clients")
+                          .tag("path", "/ws/broadcast")
+                          .gauge()
+                          .value())
+                  .as("the meters read the starter's broadcaster")
+                  .isEqualTo(1);
+              assertThat(
+                      registry
+                          .get("broadcast.handshakes.refused")
+                          .tags("path", "/ws/broadcast", "reason", "origin")
+                          .functionCounter()
+                          .count())
+                  .isZero();
             });
   }
 }

@@ -9,10 +9,12 @@ import org.glassfish.grizzly.http.HttpEvents;
 import org.glassfish.grizzly.http.HttpHeader;
 
 /**
- * Declines every upgrade other than WebSocket, such as the {@code h2c} upgrade the JDK's HttpClient
- * offers on plain {@code http://}: Grizzly reads the body of any upgrade request as a raw stream,
- * ignoring its Content-Length, so a POST offering {@code h2c} would never end. A server may ignore
- * an upgrade it does not do (RFC 9110, 7.8); the request is then served as HTTP/1.1. Stateless.
+ * Declines every upgrade but a WebSocket handshake (a GET), such as the {@code h2c} upgrade the
+ * JDK's HttpClient offers on plain {@code http://}, or a POST offering {@code websocket}: Grizzly
+ * reads the body of any upgrade request as a raw stream, ignoring its Content-Length, so such a
+ * POST would never end, and its handler would read without a bound or a deadline. A server may
+ * ignore an upgrade it does not do (RFC 9110, 7.8); the request is then served as HTTP/1.1.
+ * Stateless.
  */
 final class DeclineOtherUpgrades extends BaseFilter {
 

@@ -12,10 +12,11 @@ import org.glassfish.grizzly.filterchain.FilterChainContext;
 import org.glassfish.grizzly.filterchain.NextAction;
 
 /**
- * A deadline for each request's head, the one front-door filter in front of Grizzly's HTTP codec:
- * the first bytes of a request start it, and the {@link GuardFilter} ends it when the codec has
- * parsed the whole head. A head still incomplete at the deadline gets 408 from the timer and its
- * connection ends, so a client that sends a head a byte at a time (slowloris) holds a connection
+ * A deadline for each request's head, the one front-door filter in front of Grizzly's HTTP codec: a
+ * new connection, or the first bytes of a request, start it, and the {@link GuardFilter} ends it
+ * when the codec has parsed the whole head. A head still incomplete at the deadline gets 408 from
+ * the timer and its connection ends; a connection that sent nothing at all is closed. So a client
+ * that sends a head a byte at a time (slowloris), or connects and stays silent, holds a connection
  * for that long at most, never a worker (the codec gathers the head without one). Reads of a
  * WebSocket, and of a body the guard let in (which has its own deadline), start nothing. Runs on
  * the thread that read the bytes and, for deadlines, on the timer. Thread-safe.
@@ -25,6 +26,9 @@ final class HeadDeadline extends BaseFilter {
   // The deadline of the head being read on a connection, if one is.
   private static final Attribute<ScheduledFuture<?>> PENDING =
       Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(HeadDeadline.class.getName() + ".pending");
+  // Set once a byte of the pending head has arrived.
+  private static final Attribute<Boolean> HEARD =
+      Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(HeadDeadline.class.getName() + ".heard");
 
   private final long timeoutNanos;
   private final ScheduledExecutorService timer;
@@ -41,20 +45,33 @@ final class HeadDeadline extends BaseFilter {
     return timedOut.sum();
   }
 
+  /** A new connection: its first head must come within the deadline too. */
+  @Override
+  public NextAction handleAccept(FilterChainContext ctx) {
+    arm(ctx.getConnection());
+    return ctx.getInvokeAction();
+  }
+
   @Override
   public NextAction handleRead(FilterChainContext ctx) {
     Connection<?> connection = ctx.getConnection();
-    if (!UpgradedConnections.isUpgraded(connection)
-        && !GuardFilter.inBody(connection)
-        && !PENDING.isSet(connection)) {
-      PENDING.set(
-          connection, timer.schedule(() -> expire(connection), timeoutNanos, TimeUnit.NANOSECONDS));
+    if (!UpgradedConnections.isUpgraded(connection) && !GuardFilter.inBody(connection)) {
+      arm(connection);
+      HEARD.set(connection, Boolean.TRUE);
     }
     return ctx.getInvokeAction();
   }
 
+  private void arm(Connection<?> connection) {
+    if (!PENDING.isSet(connection)) {
+      PENDING.set(
+          connection, timer.schedule(() -> expire(connection), timeoutNanos, TimeUnit.NANOSECONDS));
+    }
+  }
+
   /** The head on {@code connection} has been parsed: its deadline is over. */
   static void headArrived(Connection<?> connection) {
+    HEARD.remove(connection);
     ScheduledFuture<?> deadline = PENDING.remove(connection);
     if (deadline != null) {
       deadline.cancel(false);
@@ -66,6 +83,10 @@ final class HeadDeadline extends BaseFilter {
       return; // The head arrived meanwhile, or the client went away.
     }
     timedOut.increment();
+    if (HEARD.remove(connection) == null) {
+      connection.closeSilently(); // Not a byte since it connected: nothing to answer.
+      return;
+    }
     answers.answer(
         connection,
         "GET",

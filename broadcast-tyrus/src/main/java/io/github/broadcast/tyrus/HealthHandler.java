@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.glassfish.grizzly.http.Method;
@@ -40,7 +42,7 @@ final class HealthHandler extends HttpHandler {
   }
 
   static HealthHandler readiness(Map<String, BooleanSupplier> checks) {
-    return new HealthHandler(Map.copyOf(checks));
+    return new HealthHandler(Collections.unmodifiableMap(new LinkedHashMap<>(checks)));
   }
 
   @Override

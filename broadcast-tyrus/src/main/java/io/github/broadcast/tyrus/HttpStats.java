@@ -15,7 +15,8 @@ import io.github.broadcast.jakarta.EndpointStats;
  * @param refusedShuttingDown refused with 503 while the server was starting or shutting down
  * @param bodiesTooLarge refused with 413: a body over the size limit
  * @param bodiesTimedOut answered 408: a body that did not arrive within its deadline, never handled
- * @param headsTimedOut answered 408: a request head that did not arrive within its deadline
+ * @param headsTimedOut a request head that did not arrive within its deadline (408), or a
+ *     connection that sent nothing within it (closed)
  */
 public record HttpStats(
     long refusedHost,

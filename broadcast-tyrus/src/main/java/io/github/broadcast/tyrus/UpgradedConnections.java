@@ -13,6 +13,8 @@ import org.glassfish.grizzly.filterchain.NextAction;
 import org.glassfish.grizzly.http.HttpContent;
 import org.glassfish.grizzly.http.HttpHeader;
 import org.glassfish.grizzly.http.HttpRequestPacket;
+import org.glassfish.grizzly.http.HttpResponsePacket;
+import org.glassfish.grizzly.http.Method;
 
 /**
  * Remembers the WebSocket connections until they close, so that shutdown can wait for their close
@@ -34,9 +36,15 @@ final class UpgradedConnections extends BaseFilter {
     return UPGRADED.isSet(connection);
   }
 
-  /** Whether a request asks for a WebSocket. */
+  /**
+   * Whether a request is a WebSocket handshake: a GET asking to upgrade to {@code websocket} (RFC
+   * 6455, 4.1). Any other request offering that upgrade is declined and served as HTTP/1.1 (see
+   * {@link DeclineOtherUpgrades}), its body then bounded like any other.
+   */
   static boolean isWebSocket(HttpHeader header) {
-    return "websocket".equalsIgnoreCase(header.getUpgrade());
+    return "websocket".equalsIgnoreCase(header.getUpgrade())
+        && header instanceof HttpRequestPacket
+        && Method.GET.equals(((HttpRequestPacket) header).getMethod());
   }
 
   /** The WebSocket connections not yet closed. */
@@ -70,7 +78,8 @@ final class UpgradedConnections extends BaseFilter {
     // reads are frames.
     ctx.addCompletionListener(
         done -> {
-          if (request.getResponse().getStatus() == 101) {
+          HttpResponsePacket response = request.getResponse(); // Null once recycled.
+          if (response != null && response.getStatus() == 101) {
             UpgradedReadsInPlace.WEBSOCKET.set(connection, Boolean.TRUE);
           }
         });

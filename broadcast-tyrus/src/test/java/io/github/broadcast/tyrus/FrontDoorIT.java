@@ -274,8 +274,38 @@ final class FrontDoorIT {
       kept.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
       assertThat(RawHttp.read(kept.getInputStream()).status()).isEqualTo(200);
     }
+    try (Socket silent = RawHttp.connect(server.port())) {
+      assertThat(silent.getInputStream().read())
+          .as("a connection that sends nothing is closed at the deadline")
+          .isEqualTo(-1);
+    }
     assertThat(bodies).as("only the two complete GETs were handled").containsExactly("", "");
-    assertThat(server.httpStats().headsTimedOut()).isEqualTo(1);
+    assertThat(server.httpStats().headsTimedOut()).isEqualTo(2);
+  }
+
+  @Test
+  void aPostOfferingWebSocket_isServedAsHttp_itsBodyBoundedLikeAnyOther() throws Exception {
+    start(b -> b.maxRequestBodyBytes(1000));
+    RawHttp.Response served =
+        RawHttp.exchange(
+            server.port(),
+            "POST /echo HTTP/1.1\r\nHost: "
+                + own()
+                + "\r\n"
+                + "Connection: Upgrade\r\n"
+                + "Upgrade: websocket\r\n"
+                + "Content-Length: 5\r\n\r\n"
+                + "hello");
+    assertThat(served.status()).isEqualTo(200);
+    assertThat(served.body()).isEqualTo("got 5");
+    RawHttp.Response tooBig =
+        RawHttp.exchange(
+            server.port(),
+            "POST /echo HTTP/1.1\r\nHost: "
+                + own()
+                + "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 2000\r\n\r\n");
+    assertThat(tooBig.status()).isEqualTo(413);
+    assertThat(bodies).containsExactly("hello");
   }
 
   @Test
