@@ -14,6 +14,8 @@ import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.jakarta.EndpointStats;
 import io.github.broadcast.micrometer.BroadcastMetrics;
 import io.github.broadcast.micrometer.EndpointMetrics;
+import io.github.broadcast.micrometer.HttpMetrics;
+import io.github.broadcast.micrometer.RedisMetrics;
 import io.github.broadcast.redis.RedisSessionStore;
 import io.github.broadcast.tyrus.EmbeddedServer;
 import io.github.broadcast.tyrus.HttpStats;
@@ -150,6 +152,10 @@ public final class DashboardServer implements AutoCloseable {
       }
       started = builder.start();
       new EndpointMetrics(started::endpointStats, Tags.empty()).bindTo(prometheus);
+      new HttpMetrics(started::httpStats, Tags.empty()).bindTo(prometheus);
+      if (store instanceof RedisSessionStore) {
+        new RedisMetrics((RedisSessionStore) store, Tags.empty()).bindTo(prometheus);
+      }
       if (options.transcripts != null) {
         startedWatcher =
             new TranscriptWatcher(

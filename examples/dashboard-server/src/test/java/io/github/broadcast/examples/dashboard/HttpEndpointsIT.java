@@ -188,6 +188,7 @@ final class HttpEndpointsIT {
         .contains("broadcast_closes_total{reason=\"too_slow\"} 0.0")
         .contains("broadcast_connections_closed_total{by=\"client\",code=\"1006\"} 0.0")
         .contains("broadcast_handshakes_refused_total{reason=\"origin\"} 0.0")
+        .contains("broadcast_http_refused_total{reason=\"head_timeout\"} 0.0")
         .contains("jvm_memory_used_bytes");
   }
 
