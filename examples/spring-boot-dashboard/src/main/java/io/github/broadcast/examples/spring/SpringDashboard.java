@@ -7,6 +7,8 @@ import io.github.broadcast.examples.dashboard.core.SessionModel;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -14,6 +16,7 @@ import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
@@ -63,6 +66,40 @@ public class SpringDashboard {
       ObjectNode state, DashboardProperties properties, Clock clock) {
     return SessionModel.timeToLive(
         state, properties.endedTtl(), properties.idleTtl(), clock.instant());
+  }
+
+  /** {@code POST /api/hooks}, read without a thread (see {@link HookServlet}). */
+  @Bean
+  HookServlet hookServlet(
+      SessionStore store,
+      DashboardProperties properties,
+      Clock clock,
+      ScheduledExecutorService bodyDeadlines) {
+    return new HookServlet(store, properties, clock, bodyDeadlines);
+  }
+
+  /** Maps {@link HookServlet} beside Spring MVC's dispatcher; an exact path wins over its "/". */
+  @Bean
+  ServletRegistrationBean<HookServlet> hooks(HookServlet servlet) {
+    ServletRegistrationBean<HookServlet> registration =
+        new ServletRegistrationBean<>(servlet, "/api/hooks");
+    registration.setAsyncSupported(true);
+    return registration;
+  }
+
+  /** One daemon thread that ends hook bodies that missed their deadline. */
+  @Bean(destroyMethod = "shutdownNow")
+  ScheduledExecutorService bodyDeadlines() {
+    ScheduledThreadPoolExecutor timer =
+        new ScheduledThreadPoolExecutor(
+            1,
+            task -> {
+              Thread thread = new Thread(task, "hook-body-deadlines");
+              thread.setDaemon(true);
+              return thread;
+            });
+    timer.setRemoveOnCancelPolicy(true); // Most deadlines are cancelled: keep the queue short.
+    return timer;
   }
 
   /** Host and Origin checks in front of every request, the page and the API alike. */

@@ -9,13 +9,17 @@ import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.testing.RawHttp;
 import io.github.broadcast.testing.WsTestClient;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,6 +52,7 @@ final class SpringDashboardIT {
   static void port(DynamicPropertyRegistry registry) {
     registry.add("server.port", () -> PORT);
     registry.add("broadcast.preset", () -> "concurrent"); // Each change at once: no flush to wait.
+    registry.add("dashboard.body-timeout", () -> "5s");
   }
 
   private static int freePort() {
@@ -179,6 +184,65 @@ final class SpringDashboardIT {
     await().until(() -> page.recorder().view().containsKey("ok"));
     assertThat(page.recorder().view()).containsOnlyKeys("ok");
     assertThat(get("/api/sessions").get("sessions")).hasSize(1);
+  }
+
+  /**
+   * The probe's slow-body check: 300 half-sent hook bodies (more than Tomcat's 200 workers) hold no
+   * worker, so a normal hook is answered while every one of them still waits for its deadline; a
+   * body that misses its deadline gets 408 and is never applied, even when it is completed after.
+   */
+  @Test
+  void slowBodies_holdNoWorker_andALateOneIsNeverApplied() throws Exception {
+    List<Socket> stalled = new ArrayList<>();
+    try {
+      for (int i = 0; i < 300; i++) {
+        stalled.add(halfAHook("stalled" + i));
+      }
+      // Before: the workers sat in the stalled bodies' blocking reads, and this one waited.
+      assertThat(post("application/json", hook("normal", "Stop")).statusCode()).isEqualTo(202);
+      for (Socket socket : stalled) {
+        assertThat(socket.getInputStream().available()).as("answered before its deadline").isZero();
+      }
+      assertThat(get("/api/metrics").path("requests").path("bodies_timed_out").asLong()).isZero();
+    } finally {
+      for (Socket socket : stalled) {
+        socket.close();
+      }
+    }
+
+    try (Socket socket = halfAHook("late")) {
+      RawHttp.Response response = RawHttp.read(socket.getInputStream());
+      assertThat(response.status()).isEqualTo(408);
+      try {
+        socket.getOutputStream().write("\"}".getBytes(StandardCharsets.US_ASCII));
+      } catch (IOException closed) {
+        // The server closed after its 408.
+      }
+    }
+    assertThat(post("application/json", hook("marker", "Stop")).statusCode()).isEqualTo(202);
+    await().until(() -> page.recorder().view().containsKey("marker"));
+    assertThat(page.recorder().view()).containsOnlyKeys("normal", "marker");
+    assertThat(get("/api/sessions").get("sessions")).hasSize(2);
+    // The late one, and those stalled ones whose close Tomcat saw after their deadline.
+    assertThat(get("/api/metrics").path("requests").path("bodies_timed_out").asLong())
+        .isBetween(1L, 1L + stalled.size());
+  }
+
+  /** Sends a hook's head and all of its body but the last two bytes. */
+  private static Socket halfAHook(String sessionId) throws IOException {
+    String body = hook(sessionId, "Stop");
+    Socket socket = RawHttp.connect(PORT);
+    OutputStream out = socket.getOutputStream();
+    out.write(
+        ("POST /api/hooks HTTP/1.1\r\nHost: 127.0.0.1:"
+                + PORT
+                + "\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length()
+                + "\r\n\r\n"
+                + body.substring(0, body.length() - 2))
+            .getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    return socket;
   }
 
   @Test
