@@ -26,9 +26,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * session's user properties.
  *
  * <ul>
- *   <li>open: the token, when one is required (else close 1008), then admission (connection cap and
- *       rate, else close 1013), then the session is wrapped as a core client and registered: it
- *       receives {@code initial_state}, then the updates;
+ *   <li>open: the token, when one is required (else close 1008), then admission (the limits of the
+ *       client's address, then the connection cap and rate all share; else close 1013), then the
+ *       session is wrapped as a core client and registered: it receives {@code initial_state}, then
+ *       the updates;
  *   <li>text {@code ping}: a {@code pong} is queued ahead of any waiting updates;
  *   <li>text {@code ack N}, from a client that connected with {@code ?ack=1}: it has applied the
  *       first N data frames it was sent ({@link Broadcaster#onAck}); an acknowledgement of a frame
@@ -102,7 +103,8 @@ public final class BroadcastEndpoint extends Endpoint {
       closeQuietly(session, CloseReason.SHUTDOWN);
       return;
     }
-    String refusal = policy.admit();
+    String address = policy.addressKey(session);
+    String refusal = policy.admit(address);
     if (refusal != null) {
       logger.log(Level.INFO, () -> "refused connection " + session.getId() + ": " + refusal);
       closeQuietly(session, CloseReason.TRY_AGAIN_LATER);
@@ -116,7 +118,7 @@ public final class BroadcastEndpoint extends Endpoint {
             session,
             openSink(session),
             new TokenBucket(ticker, inboundBurst, inboundPerSecond),
-            policy::release,
+            () -> policy.release(address),
             "1".equals(Secret.queryParameter(session.getQueryString(), "ack")));
     session.getUserProperties().put(CLIENT, client);
     client.allowOwnCloseToWait();

@@ -9,7 +9,9 @@ import io.github.broadcast.internal.Checks;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -56,12 +58,19 @@ public final class BroadcastEndpointConfig {
             builder.ticker,
             builder.connectionsPerSecond,
             builder.connectionBurst,
-            builder.token);
+            builder.token,
+            new ClientAddresses(builder.trustedProxies),
+            new AddressLimits(
+                builder.maxClientsPerAddress,
+                builder.connectionsPerSecondPerAddress,
+                builder.connectionBurstPerAddress,
+                builder.ticker));
     endpoint.policy(policy);
     this.serverEndpointConfig =
         ServerEndpointConfig.Builder.create(BroadcastEndpoint.class, path)
             .configurator(policy)
             .build();
+    policy.sharedProperties(serverEndpointConfig.getUserProperties());
   }
 
   /** Returns a builder for the endpoint at {@code path} (for example {@code /ws/dashboard}). */
@@ -152,6 +161,10 @@ public final class BroadcastEndpointConfig {
     int maxClients = 10_000;
     double connectionsPerSecond = 100;
     int connectionBurst = 200;
+    int maxClientsPerAddress = Integer.MAX_VALUE;
+    double connectionsPerSecondPerAddress = Double.POSITIVE_INFINITY;
+    int connectionBurstPerAddress = Integer.MAX_VALUE;
+    List<String> trustedProxies = List.of();
     double inboundPerSecond = 10;
     int inboundBurst = 20;
     Duration idleTimeout = Duration.ZERO;
@@ -214,6 +227,55 @@ public final class BroadcastEndpointConfig {
       }
       this.connectionsPerSecond = perSecond;
       this.connectionBurst = positive("connectionRate burst", burst);
+      return this;
+    }
+
+    /**
+     * Sets the most connections one client address may hold open at once; past it, its new ones are
+     * closed with 1013 and take nothing of {@link #maxClients}. Default: no limit per address.
+     *
+     * <p>Off by default because many clients may share one address: an office behind NAT, and every
+     * client of a reverse proxy unless {@link #trustedProxies} names it. An IPv6 address counts as
+     * its /64.
+     */
+    public Builder maxClientsPerAddress(int maxClientsPerAddress) {
+      this.maxClientsPerAddress = positive("maxClientsPerAddress", maxClientsPerAddress);
+      return this;
+    }
+
+    /**
+     * Limits the new connections from one client address to {@code perSecond} on average, with
+     * bursts of {@code burst}; past it, its new ones are closed with 1013 before they reach {@link
+     * #connectionRate}, so one address reconnecting in a loop spends its own allowance, never the
+     * one all addresses share. Default: no limit per address (see {@link #maxClientsPerAddress}).
+     */
+    public Builder connectionRatePerAddress(double perSecond, int burst) {
+      if (!(perSecond > 0) || perSecond == Double.POSITIVE_INFINITY) {
+        throw new IllegalArgumentException(
+            "connectionRatePerAddress perSecond : " + perSecond + " (expected: > 0, finite)");
+      }
+      this.connectionsPerSecondPerAddress = perSecond;
+      this.connectionBurstPerAddress = positive("connectionRatePerAddress burst", burst);
+      return this;
+    }
+
+    /**
+     * Names the reverse proxies whose forwarding headers are believed, as IP addresses or CIDR
+     * networks ({@code 10.0.0.0/8}, {@code fd00::/8}). A connection from one of them counts, for
+     * the limits per address, as the nearest address in its {@code Forwarded: for=} (else {@code
+     * X-Forwarded-For}) chain, read from the right, that is not a trusted proxy. Default: none, and
+     * the headers are ignored: any client can write them.
+     *
+     * <p>Leave it empty when the container already puts the client's address in place of the
+     * proxy's (Tomcat's {@code RemoteIpValve}, Spring Boot's {@code
+     * server.forward-headers-strategy=native}, Jetty's {@code ForwardedRequestCustomizer}).
+     *
+     * @throws IllegalArgumentException naming the entry that is neither an address nor a network
+     */
+    public Builder trustedProxies(Collection<String> proxies) {
+      requireNonNull(proxies, "trustedProxies : null (expected: addresses or CIDR networks)");
+      new ClientAddresses(proxies); // Validates each entry, naming a bad one.
+      this.trustedProxies = List.copyOf(proxies);
       return this;
     }
 

@@ -16,6 +16,8 @@ import java.util.TreeMap;
  *     missing or wrong token
  * @param refusedCapacity connections closed at once with 1013 because {@code maxClients} were open
  * @param refusedRate connections closed at once with 1013 by the connection-rate limit
+ * @param refusedAddress connections closed at once with 1013 by a limit of their own address (its
+ *     connections open, or its connection rate); these took nothing of the shared limits
  * @param policyCloses clients closed for what they sent: binary frames or too many messages (1008),
  *     or a text message over the size limit that the container passed on (1009)
  * @param closedByServer admitted connections that ended after the server closed them, by the close
@@ -33,6 +35,7 @@ public record EndpointStats(
     long refusedToken,
     long refusedCapacity,
     long refusedRate,
+    long refusedAddress,
     long policyCloses,
     Map<Integer, Long> closedByServer,
     Map<Integer, Long> closedByClient) {
@@ -45,6 +48,6 @@ public record EndpointStats(
 
   /** Returns every refused connection attempt, whatever the reason. */
   public long refusedTotal() {
-    return refusedOrigin + refusedToken + refusedCapacity + refusedRate;
+    return refusedOrigin + refusedToken + refusedCapacity + refusedRate + refusedAddress;
   }
 }

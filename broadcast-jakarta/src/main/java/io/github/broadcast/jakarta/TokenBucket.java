@@ -26,6 +26,11 @@ final class TokenBucket {
     this.lastNanos = ticker.read();
   }
 
+  /** Whether the bucket has refilled to its capacity: forgetting it now changes nothing. */
+  synchronized boolean full() {
+    return tokens + (ticker.read() - lastNanos) * perNano >= capacity;
+  }
+
   /** Takes one token if there is one; returns whether it did. */
   synchronized boolean tryAcquire() {
     long now = ticker.read();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.testing.FakeTicker;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 final class HandshakePolicyTest {
@@ -42,11 +43,11 @@ final class HandshakePolicyTest {
   @Test
   void admission_capsOpenConnections_andReleasesThem() {
     HandshakePolicy policy = builder.maxClients(2).allowAnyOrigin().build().policy();
-    assertThat(policy.admit()).isNull();
-    assertThat(policy.admit()).isNull();
-    assertThat(policy.admit()).contains("limit of 2");
-    policy.release();
-    assertThat(policy.admit()).isNull();
+    assertThat(policy.admit(null)).isNull();
+    assertThat(policy.admit(null)).isNull();
+    assertThat(policy.admit(null)).contains("limit of 2");
+    policy.release(null);
+    assertThat(policy.admit(null)).isNull();
     assertThat(policy.stats().refusedCapacity()).isEqualTo(1);
     assertThat(policy.stats().open()).isEqualTo(2);
   }
@@ -55,13 +56,74 @@ final class HandshakePolicyTest {
   void admission_limitsTheConnectionRate_withBursts() {
     HandshakePolicy policy = builder.connectionRate(2, 3).allowAnyOrigin().build().policy();
     for (int i = 0; i < 3; i++) {
-      assertThat(policy.admit()).isNull();
+      assertThat(policy.admit(null)).isNull();
     }
-    assertThat(policy.admit()).contains("rate");
+    assertThat(policy.admit(null)).contains("rate");
     ticker.advance(Duration.ofMillis(500)); // One token back at 2 a second.
-    assertThat(policy.admit()).isNull();
-    assertThat(policy.admit()).contains("rate");
+    assertThat(policy.admit(null)).isNull();
+    assertThat(policy.admit(null)).contains("rate");
     assertThat(policy.stats().refusedRate()).isEqualTo(2);
+  }
+
+  @Test
+  void aLoopingAddress_spendsItsOwnAllowance_neverTheSharedOne() {
+    HandshakePolicy policy =
+        builder
+            .maxClients(100)
+            .connectionRate(5, 5)
+            .connectionRatePerAddress(1, 2)
+            .maxClientsPerAddress(3)
+            .allowAnyOrigin()
+            .build()
+            .policy();
+    assertThat(policy.admit("10.0.0.1")).isNull();
+    assertThat(policy.admit("10.0.0.1")).isNull();
+    for (int i = 0; i < 50; i++) { // A reconnect loop: each attempt refused, nothing shared spent.
+      assertThat(policy.admit("10.0.0.1")).contains("10.0.0.1");
+    }
+    for (int i = 2; i <= 4; i++) {
+      assertThat(policy.admit("10.0.0." + i)).as("another address").isNull();
+    }
+    assertThat(policy.stats().refusedAddress()).isEqualTo(50);
+    assertThat(policy.stats().refusedRate()).isZero();
+    assertThat(policy.stats().open()).isEqualTo(5);
+
+    ticker.advance(Duration.ofSeconds(10)); // Its bucket refills: now its open cap binds.
+    policy.release("10.0.0.2");
+    assertThat(policy.admit("10.0.0.1")).isNull();
+    assertThat(policy.admit("10.0.0.1")).contains("limit of 3");
+    policy.release("10.0.0.1");
+    assertThat(policy.admit("10.0.0.1")).isNull();
+  }
+
+  @Test
+  void aRefusalByTheSharedLimits_givesTheAddressItsPlaceBack() {
+    HandshakePolicy policy =
+        builder.maxClients(1).maxClientsPerAddress(1).allowAnyOrigin().build().policy();
+    assertThat(policy.admit("10.0.0.1")).isNull();
+    assertThat(policy.admit("10.0.0.2")).contains("limit of 1");
+    policy.release("10.0.0.1");
+    assertThat(policy.admit("10.0.0.2")).as("its own place was not kept").isNull();
+  }
+
+  @Test
+  void addressEntries_areDroppedOnceIdle() {
+    AddressLimits limits = new AddressLimits(Integer.MAX_VALUE, 1, 2, ticker);
+    for (int i = 0; i < 2000; i++) {
+      assertThat(limits.admit("a" + i)).isNull();
+      limits.release("a" + i);
+    }
+    assertThat(limits.tracked()).as("buckets still refilling are kept").isGreaterThan(1000);
+    ticker.advance(Duration.ofSeconds(2));
+    for (int i = 0; i < 2000; i++) {
+      limits.admit("b" + i);
+      limits.release("b" + i);
+    }
+    assertThat(limits.tracked()).as("the idle ones were swept").isLessThanOrEqualTo(2000);
+    ticker.advance(Duration.ofSeconds(2));
+    limits.admit("c");
+    limits.release("c");
+    assertThat(limits.tracked()).isLessThanOrEqualTo(2001);
   }
 
   @Test
@@ -69,6 +131,15 @@ final class HandshakePolicyTest {
     assertThatThrownBy(() -> builder.maxMessageBytes(0)).hasMessageContaining("maxMessageBytes");
     assertThatThrownBy(() -> builder.maxClients(-1)).hasMessageContaining("maxClients");
     assertThatThrownBy(() -> builder.connectionRate(0, 1)).hasMessageContaining("connectionRate");
+    assertThatThrownBy(() -> builder.maxClientsPerAddress(0))
+        .hasMessageContaining("maxClientsPerAddress");
+    assertThatThrownBy(() -> builder.connectionRatePerAddress(Double.POSITIVE_INFINITY, 1))
+        .hasMessageContaining("connectionRatePerAddress");
+    assertThatThrownBy(() -> builder.trustedProxies(List.of("10.0.0.0/33")))
+        .hasMessageContaining("trustedProxies : 10.0.0.0/33");
+    assertThatThrownBy(() -> builder.trustedProxies(List.of("proxy.example")))
+        .as("never a name: no DNS")
+        .hasMessageContaining("trustedProxies : proxy.example");
     assertThatThrownBy(() -> builder.inboundRate(1, 0)).hasMessageContaining("inboundRate");
     assertThatThrownBy(() -> builder.allowedOrigins("dash.example"))
         .hasMessageContaining("allowedOrigins");

@@ -37,6 +37,7 @@ public final class HttpMetrics implements MeterBinder {
     refused(registry, "body_too_large", HttpStats::bodiesTooLarge);
     refused(registry, "body_timeout", HttpStats::bodiesTimedOut);
     refused(registry, "head_timeout", HttpStats::headsTimedOut);
+    refused(registry, "unfinished", HttpStats::refusedUnfinished);
   }
 
   private void refused(MeterRegistry registry, String reason, ToLongFunction<HttpStats> count) {

@@ -14,7 +14,7 @@ final class EndpointMetricsTest {
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final AtomicReference<EndpointStats> stats =
-      new AtomicReference<>(new EndpointStats(0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of()));
+      new AtomicReference<>(new EndpointStats(0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of()));
 
   private double counter(String name, String... tags) {
     return registry.get(name).tags(tags).functionCounter().count();
@@ -33,6 +33,7 @@ final class EndpointMetricsTest {
             2,
             3,
             4,
+            6,
             5,
             Map.of(1008, 2L, 1001, 1L, 4000, 7L),
             Map.of(1006, 3L, 1000, 1L)));
@@ -42,6 +43,7 @@ final class EndpointMetricsTest {
     assertThat(counter("broadcast.connections.admitted")).isEqualTo(10);
     assertThat(counter("broadcast.handshakes.refused", "reason", "origin")).isEqualTo(1);
     assertThat(counter("broadcast.handshakes.refused", "reason", "rate")).isEqualTo(4);
+    assertThat(counter("broadcast.handshakes.refused", "reason", "address")).isEqualTo(6);
     assertThat(counter("broadcast.connections.closed", "by", "server", "code", "1008"))
         .isEqualTo(2);
     assertThat(counter("broadcast.connections.closed", "by", "server", "code", "other"))

@@ -29,14 +29,15 @@ final class FrontDoorAndRedisMetricsIT {
 
   @Test
   void httpRefusals_areOneCounterByReason() {
-    AtomicReference<HttpStats> stats = new AtomicReference<>(new HttpStats(0, 0, 0, 0, 0, 0, 0));
+    AtomicReference<HttpStats> stats = new AtomicReference<>(new HttpStats(0, 0, 0, 0, 0, 0, 0, 0));
     new HttpMetrics(stats::get, Tags.of("path", "/ws")).bindTo(registry);
-    stats.set(new HttpStats(1, 2, 3, 4, 5, 6, 7));
+    stats.set(new HttpStats(1, 2, 3, 4, 5, 6, 7, 8));
     assertThat(counter("broadcast.http.refused", "reason", "host")).isEqualTo(1);
     assertThat(counter("broadcast.http.refused", "reason", "shutting_down")).isEqualTo(4);
     assertThat(counter("broadcast.http.refused", "reason", "body_timeout")).isEqualTo(6);
     assertThat(counter("broadcast.http.refused", "reason", "head_timeout")).isEqualTo(7);
-    assertThat(registry.find("broadcast.http.refused").functionCounters()).hasSize(7);
+    assertThat(counter("broadcast.http.refused", "reason", "unfinished")).isEqualTo(8);
+    assertThat(registry.find("broadcast.http.refused").functionCounters()).hasSize(8);
   }
 
   @Test

@@ -85,13 +85,24 @@ public class BroadcastAutoConfiguration {
   @ConditionalOnMissingBean
   public BroadcastEndpointConfig broadcastEndpointConfig(
       Broadcaster broadcaster, BroadcastProperties properties) {
+    BroadcastProperties.ConnectionRate rate = properties.getConnectionRate();
     BroadcastEndpointConfig.Builder builder =
         BroadcastEndpointConfig.newBuilder(properties.getPath(), broadcaster)
             .maxMessageBytes(Math.toIntExact(properties.getMaxMessageSize().toBytes()))
             .maxClients(properties.getMaxClients())
             .connectionRate(
-                properties.getConnectionRate().getPerSecond(),
-                properties.getConnectionRate().getBurst());
+                required("broadcast.connection-rate.per-second", rate.getPerSecond()),
+                required("broadcast.connection-rate.burst", rate.getBurst()))
+            .trustedProxies(properties.getTrustedProxies());
+    if (properties.getMaxClientsPerAddress() != null) {
+      builder.maxClientsPerAddress(properties.getMaxClientsPerAddress());
+    }
+    BroadcastProperties.ConnectionRate perAddress = properties.getConnectionRatePerAddress();
+    if (perAddress.getPerSecond() != null || perAddress.getBurst() != null) {
+      builder.connectionRatePerAddress(
+          required("broadcast.connection-rate-per-address.per-second", perAddress.getPerSecond()),
+          required("broadcast.connection-rate-per-address.burst", perAddress.getBurst()));
+    }
     if (properties.isAllowAnyOrigin()) {
       builder.allowAnyOrigin();
     } else if (properties.getAllowedOrigins().isEmpty()) {
@@ -169,5 +180,13 @@ public class BroadcastAutoConfiguration {
                       "reason", "changes are paused: reconnecting, reconciling or rebuilding")
                   .build();
     }
+  }
+
+  private static <T> T required(String property, T value) {
+    if (value == null) {
+      throw new IllegalStateException(
+          property + " : unset (expected: a value; a rate needs both per-second and burst)");
+    }
+    return value;
   }
 }

@@ -64,6 +64,25 @@ public class BroadcastProperties {
   /** New connections a second, and in a burst; more are closed with 1013. */
   private final ConnectionRate connectionRate = new ConnectionRate();
 
+  /**
+   * The most clients one address may keep connected; more from it are closed with 1013. Unset: no
+   * limit per address (many clients may share one: NAT, or a proxy not in trusted-proxies).
+   */
+  private Integer maxClientsPerAddress;
+
+  /**
+   * New connections a second, and in a burst, from one address; more from it are closed with 1013
+   * before they spend the shared connection-rate. Unset: no limit per address.
+   */
+  private final ConnectionRate connectionRatePerAddress = new ConnectionRate(null, null);
+
+  /**
+   * Reverse proxies (IP addresses or CIDR networks) whose Forwarded / X-Forwarded-For headers name
+   * the client for the limits per address. Empty: the headers are ignored. Leave empty with
+   * server.forward-headers-strategy=native, which already gives the client's address.
+   */
+  private List<String> trustedProxies = new ArrayList<>();
+
   /** A shared secret every handshake must carry as ?token=; unset: none. */
   private String requiredToken;
 
@@ -131,29 +150,58 @@ public class BroadcastProperties {
     }
   }
 
-  /** The connection-rate limit. */
+  /** A connection-rate limit. */
   public static class ConnectionRate {
     /** New connections a second, on average. */
-    private double perSecond = 100;
+    private Double perSecond;
 
     /** New connections in a burst. */
-    private int burst = 200;
+    private Integer burst;
 
-    public double getPerSecond() {
+    ConnectionRate() {
+      this(100.0, 200);
+    }
+
+    ConnectionRate(Double perSecond, Integer burst) {
+      this.perSecond = perSecond;
+      this.burst = burst;
+    }
+
+    public Double getPerSecond() {
       return perSecond;
     }
 
-    public void setPerSecond(double perSecond) {
+    public void setPerSecond(Double perSecond) {
       this.perSecond = perSecond;
     }
 
-    public int getBurst() {
+    public Integer getBurst() {
       return burst;
     }
 
-    public void setBurst(int burst) {
+    public void setBurst(Integer burst) {
       this.burst = burst;
     }
+  }
+
+  public Integer getMaxClientsPerAddress() {
+    return maxClientsPerAddress;
+  }
+
+  public void setMaxClientsPerAddress(Integer maxClientsPerAddress) {
+    this.maxClientsPerAddress = maxClientsPerAddress;
+  }
+
+  public ConnectionRate getConnectionRatePerAddress() {
+    return connectionRatePerAddress;
+  }
+
+  public List<String> getTrustedProxies() {
+    return trustedProxies;
+  }
+
+  public void setTrustedProxies(List<String> trustedProxies) {
+    this.trustedProxies = trustedProxies;
   }
 
   public boolean isEnabled() {

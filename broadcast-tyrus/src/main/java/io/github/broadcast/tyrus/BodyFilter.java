@@ -25,7 +25,9 @@ import org.glassfish.grizzly.http.util.HttpStatus;
  * no worker. A body over the size limit gets 413; one that has not arrived within the deadline gets
  * 408 from the timer, and its request never reaches a handler. A client that waits for {@code 100
  * Continue} gets it when its body starts to be gathered. WebSocket handshakes and frames pass
- * untouched. Runs on Grizzly's worker threads and, for deadlines, on the timer.
+ * untouched. A body being gathered holds a place among its address's {@link UnfinishedRequests};
+ * over that cap it is answered 429. Runs on Grizzly's worker threads and, for deadlines, on the
+ * timer.
  */
 final class BodyFilter extends BaseFilter {
 
@@ -38,13 +40,19 @@ final class BodyFilter extends BaseFilter {
   private final Answers answers;
   private final LongAdder tooLarge = new LongAdder();
   private final LongAdder timedOut = new LongAdder();
+  private final UnfinishedRequests unfinished;
 
   BodyFilter(
-      int maxBodyBytes, long bodyTimeoutNanos, ScheduledExecutorService timer, Answers answers) {
+      int maxBodyBytes,
+      long bodyTimeoutNanos,
+      ScheduledExecutorService timer,
+      Answers answers,
+      UnfinishedRequests unfinished) {
     this.maxBodyBytes = maxBodyBytes;
     this.bodyTimeoutNanos = bodyTimeoutNanos;
     this.timer = timer;
     this.answers = answers;
+    this.unfinished = unfinished;
   }
 
   long tooLarge() {
@@ -74,6 +82,15 @@ final class BodyFilter extends BaseFilter {
       }
       if (content.isLast()) {
         return ctx.getInvokeAction(); // The whole request is here.
+      }
+      if (!unfinished.acquire(connection)) {
+        answers.answer(
+            connection,
+            "POST",
+            Answers.error(429, "too many unfinished requests from this address"),
+            true);
+        content.recycle();
+        return ctx.getStopAction();
       }
       pending = new PendingBody(connection);
       PENDING.set(connection, pending);
@@ -142,6 +159,7 @@ final class BodyFilter extends BaseFilter {
       }
       deadline.cancel(false);
       connection.removeCloseListener(this);
+      UnfinishedRequests.release(connection);
       return true;
     }
 
@@ -155,6 +173,7 @@ final class BodyFilter extends BaseFilter {
 
     void expire() {
       if (decided.compareAndSet(false, true)) {
+        UnfinishedRequests.release(connection);
         timedOut.increment();
         answers.answer(
             connection,

@@ -69,6 +69,8 @@ import org.glassfish.tyrus.spi.ServerContainer;
  *       {@code allowedOrigins} (403). A request without {@code Origin} (curl, a script) passes;
  *   <li>with {@link Builder#requiredToken}, a request without the token (401);
  *   <li>a head not complete within {@link Builder#requestHeadTimeout} (408);
+ *   <li>more unfinished requests from one address than {@link
+ *       Builder#maxUnfinishedRequestsPerAddress} (the connection closed, or 429);
  *   <li>a body over {@link Builder#maxRequestBodyBytes} (413), or not complete within {@link
  *       Builder#requestBodyTimeout} (408, and never handled). Bodies are gathered without a thread,
  *       so slow senders pin no worker, and a handler's blocking read never waits on the network.
@@ -146,6 +148,11 @@ public final class EmbeddedServer implements AutoCloseable {
   /** Returns the endpoint's connection counters. */
   public EndpointStats endpointStats() {
     return endpoint.stats();
+  }
+
+  /** The places held now under the cap on unfinished requests per address; for tests. */
+  int unfinishedRequests() {
+    return frontDoor.unfinishedHeld();
   }
 
   /** Returns the counters of requests refused before any handler saw them. */
@@ -229,6 +236,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private int maxRequestBodyBytes = 1024 * 1024;
     private Duration requestBodyTimeout = Duration.ofSeconds(10);
     private Duration requestHeadTimeout = Duration.ofSeconds(10);
+    private int maxUnfinishedRequestsPerAddress = 1024;
     private Duration shutdownGrace = Duration.ofSeconds(5);
     private SSLContext sslContext;
     private boolean permessageDeflate;
@@ -297,6 +305,21 @@ public final class EmbeddedServer implements AutoCloseable {
      */
     public Builder requestHeadTimeout(Duration timeout) {
       this.requestHeadTimeout = Checks.requirePositive("requestHeadTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Sets how many unfinished requests one client address may have at once: connections whose
+     * head, or whose body, is still arriving (a connection that has sent nothing yet counts too).
+     * Past it, a new connection from that address is closed and a new request on a kept-alive one
+     * gets 429. With the head and body deadlines, this bounds what one address sending half
+     * requests can hold: sockets and buffers, never threads. The address is the TCP peer's, since
+     * no header has been read yet. Default 1,024: far above what a browser (six connections) or a
+     * hook script needs, and below what exhausts a process's file descriptors.
+     */
+    public Builder maxUnfinishedRequestsPerAddress(int max) {
+      this.maxUnfinishedRequestsPerAddress =
+          (int) Checks.requirePositive("maxUnfinishedRequestsPerAddress", max);
       return this;
     }
 
@@ -449,6 +472,7 @@ public final class EmbeddedServer implements AutoCloseable {
               requestHeadTimeout.toNanos(),
               maxRequestBodyBytes,
               requestBodyTimeout.toNanos(),
+              maxUnfinishedRequestsPerAddress,
               timer);
       listener.registerAddOn(frontDoor.addOn()); // First: it must run before Tyrus' filter.
       listener.registerAddOn(webSocketAddOn(container));

@@ -12,7 +12,8 @@ import org.glassfish.grizzly.http.server.HttpServerFilter;
  * Grizzly's HTTP server filters, each with one job, in this order:
  *
  * <ol>
- *   <li>{@link HeadDeadline}, in front of Grizzly's HTTP codec: a deadline for each request's head;
+ *   <li>{@link HeadDeadline}, in front of Grizzly's HTTP codec: a deadline for each request's head,
+ *       and the cap on {@link UnfinishedRequests} per address;
  *   <li>{@link DeclineOtherUpgrades}: an {@code h2c} upgrade is served as HTTP/1.1;
  *   <li>{@link GuardFilter}: the {@link RequestGuard}'s verdict on each head, refusals and
  *       redirects answered there ({@link Answers}), and the rest of an answered request dropped;
@@ -25,6 +26,7 @@ import org.glassfish.grizzly.http.server.HttpServerFilter;
  */
 final class FrontDoor {
 
+  private final UnfinishedRequests unfinished;
   private final HeadDeadline heads;
   private final GuardFilter guard;
   private final UpgradedConnections upgraded = new UpgradedConnections();
@@ -35,17 +37,23 @@ final class FrontDoor {
       long headTimeoutNanos,
       int maxBodyBytes,
       long bodyTimeoutNanos,
+      int maxUnfinishedPerAddress,
       ScheduledExecutorService timer) {
     Answers answers = new Answers(timer);
-    this.heads = new HeadDeadline(headTimeoutNanos, timer, answers);
+    this.unfinished = new UnfinishedRequests(maxUnfinishedPerAddress);
+    this.heads = new HeadDeadline(headTimeoutNanos, timer, answers, unfinished);
     this.guard = new GuardFilter(answers);
-    this.bodies = new BodyFilter(maxBodyBytes, bodyTimeoutNanos, timer, answers);
+    this.bodies = new BodyFilter(maxBodyBytes, bodyTimeoutNanos, timer, answers, unfinished);
     this.chain = List.of(new DeclineOtherUpgrades(), guard, upgraded, bodies);
   }
 
   /** From now on the guard decides (until then every request gets 503: the server is starting). */
   void start(RequestGuard requestGuard) {
     guard.start(requestGuard);
+  }
+
+  int unfinishedHeld() {
+    return unfinished.held();
   }
 
   UpgradedConnections upgraded() {
@@ -60,7 +68,8 @@ final class FrontDoor {
         guard.refusedShuttingDown(),
         bodies.tooLarge(),
         bodies.timedOut(),
-        heads.timedOut());
+        heads.timedOut(),
+        unfinished.refused());
   }
 
   /**

@@ -19,7 +19,9 @@ import org.glassfish.grizzly.filterchain.NextAction;
  * that sends a head a byte at a time (slowloris), or connects and stays silent, holds a connection
  * for that long at most, never a worker (the codec gathers the head without one). Reads of a
  * WebSocket, and of a body the guard let in (which has its own deadline), start nothing. Runs on
- * the thread that read the bytes and, for deadlines, on the timer. Thread-safe.
+ * the thread that read the bytes and, for deadlines, on the timer. While a head is awaited the
+ * connection holds a place among its address's {@link UnfinishedRequests}; over that cap a new
+ * connection is closed and a new request answered 429. Thread-safe.
  */
 final class HeadDeadline extends BaseFilter {
 
@@ -34,11 +36,17 @@ final class HeadDeadline extends BaseFilter {
   private final ScheduledExecutorService timer;
   private final Answers answers;
   private final LongAdder timedOut = new LongAdder();
+  private final UnfinishedRequests unfinished;
 
-  HeadDeadline(long timeoutNanos, ScheduledExecutorService timer, Answers answers) {
+  HeadDeadline(
+      long timeoutNanos,
+      ScheduledExecutorService timer,
+      Answers answers,
+      UnfinishedRequests unfinished) {
     this.timeoutNanos = timeoutNanos;
     this.timer = timer;
     this.answers = answers;
+    this.unfinished = unfinished;
   }
 
   long timedOut() {
@@ -48,7 +56,12 @@ final class HeadDeadline extends BaseFilter {
   /** A new connection: its first head must come within the deadline too. */
   @Override
   public NextAction handleAccept(FilterChainContext ctx) {
-    arm(ctx.getConnection());
+    Connection<?> connection = ctx.getConnection();
+    if (!unfinished.acquire(connection)) {
+      connection.closeSilently(); // Its address holds its cap of unfinished requests.
+      return ctx.getStopAction();
+    }
+    arm(connection);
     return ctx.getInvokeAction();
   }
 
@@ -56,6 +69,14 @@ final class HeadDeadline extends BaseFilter {
   public NextAction handleRead(FilterChainContext ctx) {
     Connection<?> connection = ctx.getConnection();
     if (!UpgradedConnections.isUpgraded(connection) && !GuardFilter.inBody(connection)) {
+      if (!unfinished.acquire(connection)) {
+        answers.answer(
+            connection,
+            "GET",
+            Answers.error(429, "too many unfinished requests from this address"),
+            true);
+        return ctx.getStopAction();
+      }
       arm(connection);
       HEARD.set(connection, Boolean.TRUE);
     }
@@ -71,6 +92,7 @@ final class HeadDeadline extends BaseFilter {
 
   /** The head on {@code connection} has been parsed: its deadline is over. */
   static void headArrived(Connection<?> connection) {
+    UnfinishedRequests.release(connection);
     HEARD.remove(connection);
     ScheduledFuture<?> deadline = PENDING.remove(connection);
     if (deadline != null) {

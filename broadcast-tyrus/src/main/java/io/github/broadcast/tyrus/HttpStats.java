@@ -17,6 +17,8 @@ import io.github.broadcast.jakarta.EndpointStats;
  * @param bodiesTimedOut answered 408: a body that did not arrive within its deadline, never handled
  * @param headsTimedOut a request head that did not arrive within its deadline (408), or a
  *     connection that sent nothing within it (closed)
+ * @param refusedUnfinished connections closed, or requests answered 429, because their address
+ *     already held its cap of unfinished requests (heads and bodies still arriving)
  */
 public record HttpStats(
     long refusedHost,
@@ -25,4 +27,5 @@ public record HttpStats(
     long refusedShuttingDown,
     long bodiesTooLarge,
     long bodiesTimedOut,
-    long headsTimedOut) {}
+    long headsTimedOut,
+    long refusedUnfinished) {}

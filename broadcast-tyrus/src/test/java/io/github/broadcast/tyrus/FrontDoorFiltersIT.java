@@ -160,7 +160,9 @@ final class FrontDoorFiltersIT {
 
   @Test
   void bodies_reachTheHandlerWhole_andOneOverTheLimitGets413_unhandled() throws Exception {
-    BodyFilter bodies = new BodyFilter(10, TimeUnit.SECONDS.toNanos(30), timer, answers);
+    BodyFilter bodies =
+        new BodyFilter(
+            10, TimeUnit.SECONDS.toNanos(30), timer, answers, new UnfinishedRequests(1024));
     start(bodies);
     try (Socket socket = RawHttp.connect(port)) {
       OutputStream out = socket.getOutputStream();
@@ -183,7 +185,9 @@ final class FrontDoorFiltersIT {
 
   @Test
   void bodies_notArrivedWithinTheDeadline_get408_andAreNeverHandled() throws Exception {
-    BodyFilter bodies = new BodyFilter(1024, TimeUnit.MILLISECONDS.toNanos(200), timer, answers);
+    BodyFilter bodies =
+        new BodyFilter(
+            1024, TimeUnit.MILLISECONDS.toNanos(200), timer, answers, new UnfinishedRequests(1024));
     start(bodies);
     try (Socket socket = RawHttp.connect(port)) {
       socket

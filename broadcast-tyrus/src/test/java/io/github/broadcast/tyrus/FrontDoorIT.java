@@ -283,6 +283,69 @@ final class FrontDoorIT {
     assertThat(server.httpStats().headsTimedOut()).isEqualTo(2);
   }
 
+  /**
+   * One address holds at most its cap of unfinished requests (heads or bodies still arriving, or
+   * connections that sent nothing yet): past it a new connection is closed unanswered and a new
+   * request on a kept-alive one gets 429, and none reaches a handler; once the half requests end,
+   * their places come back.
+   */
+  @Test
+  void unfinishedRequests_areCappedPerAddress_andTheirPlacesComeBack() throws Exception {
+    start(b -> b.maxUnfinishedRequestsPerAddress(3).requestBodyTimeout(Duration.ofSeconds(60)));
+    Socket kept = RawHttp.connect(server.port());
+    String get = "GET /echo HTTP/1.1\r\nHost: " + own() + "\r\n\r\n";
+    kept.getOutputStream().write(get.getBytes(StandardCharsets.US_ASCII));
+    assertThat(RawHttp.read(kept.getInputStream()).status()).isEqualTo(200); // Now idle: no place.
+    List<Socket> half = new ArrayList<>();
+    try {
+      half.add(halfHead());
+      half.add(halfHead());
+      half.add(halfBody());
+      await().until(() -> placesHeld() == 3);
+      try (Socket fourth = RawHttp.connect(server.port())) {
+        assertThat(fourth.getInputStream().read()).as("closed unanswered").isEqualTo(-1);
+      }
+      kept.getOutputStream().write(get.getBytes(StandardCharsets.US_ASCII));
+      RawHttp.Response refused = RawHttp.read(kept.getInputStream());
+      assertJsonError(refused, 429, "unfinished requests");
+      assertThat(server.httpStats().refusedUnfinished()).isEqualTo(2);
+      assertThat(handled).as("only the first GET was handled").hasValue(1);
+    } finally {
+      kept.close();
+      for (Socket socket : half) {
+        socket.close();
+      }
+    }
+    await().until(() -> placesHeld() == 0);
+    assertThat(RawHttp.get(server.port(), own(), "/echo").status()).isEqualTo(200);
+    assertThat(handled).hasValue(2);
+  }
+
+  private int placesHeld() {
+    return server.unfinishedRequests();
+  }
+
+  private Socket halfHead() throws IOException {
+    Socket socket = RawHttp.connect(server.port());
+    socket
+        .getOutputStream()
+        .write(
+            ("GET /echo HTTP/1.1\r\nHost: " + own() + "\r\n").getBytes(StandardCharsets.US_ASCII));
+    socket.getOutputStream().flush();
+    return socket;
+  }
+
+  private Socket halfBody() throws IOException {
+    Socket socket = RawHttp.connect(server.port());
+    socket
+        .getOutputStream()
+        .write(
+            ("POST /echo HTTP/1.1\r\nHost: " + own() + "\r\nContent-Length: 10\r\n\r\nhalf.")
+                .getBytes(StandardCharsets.US_ASCII));
+    socket.getOutputStream().flush();
+    return socket;
+  }
+
   @Test
   void aPostOfferingWebSocket_isServedAsHttp_itsBodyBoundedLikeAnyOther() throws Exception {
     start(b -> b.maxRequestBodyBytes(1000));

@@ -420,6 +420,63 @@ public abstract class EndpointContract {
     assertThat(container.stats().closedByClient()).isEmpty();
   }
 
+  /**
+   * One address reconnecting in a loop cannot take the others' capacity: behind a trusted proxy
+   * (loopback here, the clients' addresses in {@code X-Forwarded-For}), the looping address spends
+   * its own connection allowance, and the other addresses still get in after it. Without the limits
+   * per address, its loop would have drained the shared rate and they would get 1013 too. On every
+   * container: each one tells the client's address its own way.
+   */
+  @Test
+  void oneAddressInAReconnectLoop_cannotTakeTheCapacityOfTheOthers() throws Exception {
+    FakeTicker ticker = new FakeTicker(); // Never advanced: no allowance comes back.
+    start(
+        Broadcasters.Preset.CONCURRENT.newBuilder(),
+        e ->
+            e.connectionRate(1, 5)
+                .connectionRatePerAddress(1, 2)
+                .maxClientsPerAddress(2)
+                .trustedProxies(List.of("127.0.0.1", "::1"))
+                .ticker(ticker));
+    int admitted = 0;
+    int refused = 0;
+    for (int i = 0; i < 10; i++) {
+      WsTestClient looping = fromAddress("198.51.100.1", "loop" + i);
+      int code = settle(looping);
+      if (code == 1013) {
+        refused++;
+      } else {
+        admitted++;
+        looping.close(); // Gone again at once, as a reconnect loop is.
+      }
+    }
+    assertThat(admitted).as("its own allowance").isEqualTo(2);
+    assertThat(refused).isEqualTo(8);
+    for (String other : new String[] {"198.51.100.2", "198.51.100.3", "2001:db8::7"}) {
+      WsTestClient client = fromAddress(other, other);
+      assertThat(settle(client)).as(other + " still gets in").isZero();
+    }
+    assertThat(container.stats().refusedAddress()).isEqualTo(8);
+    assertThat(container.stats().refusedRate()).isZero();
+    assertThat(container.stats().refusedCapacity()).isZero();
+  }
+
+  private WsTestClient fromAddress(String address, String id) throws Exception {
+    WsTestClient client =
+        WsTestClient.connectWith(http, uri, id, Map.of("X-Forwarded-For", address));
+    clients.add(client);
+    return client;
+  }
+
+  /** 0 once the client has its initial state, or the code it was closed with first. */
+  private static int settle(WsTestClient client) {
+    await()
+        .until(
+            () ->
+                client.recorder().types().contains("initial_state") || client.closeCode().isDone());
+    return client.recorder().types().contains("initial_state") ? 0 : client.closeCode().join();
+  }
+
   /** How each admitted connection ended, and who ended it, is counted. */
   @Test
   void closes_areCountedByCode_andByWhoEndedThem() throws Exception {

@@ -114,18 +114,31 @@ public final class DashboardServer implements AutoCloseable {
       throw e;
     }
 
-    BroadcastEndpointConfig.Builder endpoint =
-        BroadcastEndpointConfig.newBuilder("/ws/dashboard", broadcaster)
-            .maxClients(options.maxClients)
-            .connectionRate(options.connectionRate, options.connectionBurst);
-    if (options.anyOrigin) {
-      endpoint.allowAnyOrigin();
-    } else if (!options.origins.isEmpty()) {
-      endpoint.allowedOrigins(options.origins.toArray(String[]::new));
-    }
     EmbeddedServer started = null;
     TranscriptWatcher startedWatcher = null;
     try {
+      BroadcastEndpointConfig.Builder endpoint =
+          BroadcastEndpointConfig.newBuilder("/ws/dashboard", broadcaster)
+              .maxClients(options.maxClients)
+              .connectionRate(options.connectionRate, options.connectionBurst);
+      try {
+        endpoint.trustedProxies(options.trustedProxies);
+      } catch (IllegalArgumentException e) { // Named as the option it came from.
+        throw new IllegalArgumentException(
+            e.getMessage().replaceFirst("^trustedProxies", "--trusted-proxies"), e);
+      }
+      if (options.maxClientsPerAddress > 0) {
+        endpoint.maxClientsPerAddress(options.maxClientsPerAddress);
+      }
+      if (options.connectionRatePerAddress > 0) {
+        endpoint.connectionRatePerAddress(
+            options.connectionRatePerAddress, options.connectionBurstPerAddress);
+      }
+      if (options.anyOrigin) {
+        endpoint.allowAnyOrigin();
+      } else if (!options.origins.isEmpty()) {
+        endpoint.allowedOrigins(options.origins.toArray(String[]::new));
+      }
       EmbeddedServer.Builder builder =
           EmbeddedServer.newBuilder()
               .host(options.host)

@@ -188,6 +188,7 @@ final class Handlers {
     connections.put("refused_token", endpoint.refusedToken());
     connections.put("refused_capacity", endpoint.refusedCapacity());
     connections.put("refused_rate", endpoint.refusedRate());
+    connections.put("refused_address", endpoint.refusedAddress());
     connections.put("policy_closes", endpoint.policyCloses());
     ObjectNode byServer = connections.putObject("closed_by_server");
     endpoint.closedByServer().forEach((code, count) -> byServer.put(String.valueOf(code), count));
@@ -203,6 +204,7 @@ final class Handlers {
     requests.put("bodies_too_large", http.bodiesTooLarge());
     requests.put("bodies_timed_out", http.bodiesTimedOut());
     requests.put("heads_timed_out", http.headsTimedOut());
+    requests.put("refused_unfinished", http.refusedUnfinished());
     return body;
   }
 

@@ -107,6 +107,21 @@ final class Options {
               "R:B = new WebSocket connections a second, with bursts of B; more are closed with"
                   + " 1013"),
           new Spec(
+              "max-clients-per-address",
+              "",
+              "most WebSocket clients from one address at once; more are closed with 1013;"
+                  + " empty = no limit per address (see --trusted-proxies behind a proxy)"),
+          new Spec(
+              "connection-rate-per-address",
+              "",
+              "R:B = new WebSocket connections a second from one address, with bursts of B; more"
+                  + " are closed with 1013 and spend nothing of --connection-rate; empty = none"),
+          new Spec(
+              "trusted-proxies",
+              "",
+              "comma-separated proxy addresses or CIDR networks whose X-Forwarded-For / Forwarded"
+                  + " name the client for the limits per address; empty = the headers are ignored"),
+          new Spec(
               "body-timeout",
               "10s",
               "how long a request body may take to arrive; later gets 408 and is not applied"),
@@ -164,6 +179,10 @@ final class Options {
   final int maxClients;
   final double connectionRate;
   final int connectionBurst;
+  final int maxClientsPerAddress; // 0: no limit per address.
+  final double connectionRatePerAddress; // 0: no limit per address.
+  final int connectionBurstPerAddress;
+  final List<String> trustedProxies;
   final Duration bodyTimeout;
   final Duration shutdownGrace;
   final Path transcripts;
@@ -222,16 +241,20 @@ final class Options {
           "--tls-cert and --tls-key : only one given (expected: both, or neither)");
     }
     maxClients = integer("max-clients", get.apply("max-clients"), 1, 1_000_000);
-    String rate = get.apply("connection-rate").strip();
-    Matcher rateMatch = Pattern.compile("(\\d+(?:\\.\\d+)?):(\\d+)").matcher(rate);
-    if (!rateMatch.matches() || Double.parseDouble(rateMatch.group(1)) <= 0) {
-      throw new IllegalArgumentException(
-          "--connection-rate : "
-              + rate
-              + " (expected: R:B, e.g. 100:200 for 100 a second with bursts of 200)");
-    }
-    connectionRate = Double.parseDouble(rateMatch.group(1));
-    connectionBurst = integer("connection-rate burst", rateMatch.group(2), 1, 1_000_000);
+    double[] shared = rate("connection-rate", get.apply("connection-rate"));
+    connectionRate = shared[0];
+    connectionBurst = (int) shared[1];
+    String perAddress = get.apply("max-clients-per-address").strip();
+    maxClientsPerAddress =
+        perAddress.isEmpty() ? 0 : integer("max-clients-per-address", perAddress, 1, 1_000_000);
+    String ratePerAddress = get.apply("connection-rate-per-address").strip();
+    double[] own =
+        ratePerAddress.isEmpty()
+            ? new double[] {0, 0}
+            : rate("connection-rate-per-address", ratePerAddress);
+    connectionRatePerAddress = own[0];
+    connectionBurstPerAddress = (int) own[1];
+    trustedProxies = list(get.apply("trusted-proxies"));
     bodyTimeout = duration("body-timeout", get.apply("body-timeout"));
     shutdownGrace = duration("shutdown-grace", get.apply("shutdown-grace"));
     String folder = get.apply("transcripts").strip();
@@ -401,6 +424,23 @@ final class Options {
               spec.defaultValue.isEmpty() ? "(none)" : spec.defaultValue));
     }
     return out.toString();
+  }
+
+  /** {@code R:B}: a rate a second above zero, and a burst of 1 to 10^6, as {@code {R, B}}. */
+  private static double[] rate(String name, String value) {
+    String rate = value.strip();
+    Matcher match = Pattern.compile("(\\d+(?:\\.\\d+)?):(\\d+)").matcher(rate);
+    if (!match.matches() || Double.parseDouble(match.group(1)) <= 0) {
+      throw new IllegalArgumentException(
+          "--"
+              + name
+              + " : "
+              + rate
+              + " (expected: R:B, e.g. 100:200 for 100 a second with bursts of 200)");
+    }
+    return new double[] {
+      Double.parseDouble(match.group(1)), integer(name + " burst", match.group(2), 1, 1_000_000)
+    };
   }
 
   /** A comma-separated list, blanks dropped. */
