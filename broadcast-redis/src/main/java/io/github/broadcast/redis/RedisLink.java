@@ -75,15 +75,27 @@ final class RedisLink implements AutoCloseable {
       Duration connectTimeout,
       Duration commandTimeout,
       Duration reconnectDelayMax,
+      ClientResources shared,
       String channel,
       Events events) {
     uri.setTimeout(commandTimeout);
-    this.resources =
-        ClientResources.builder()
-            .reconnectDelay(
-                Delay.equalJitter(
-                    Duration.ofMillis(50), reconnectDelayMax, 50, TimeUnit.MILLISECONDS))
-            .build();
+    Delay reconnectDelay =
+        Delay.equalJitter(Duration.ofMillis(50), reconnectDelayMax, 50, TimeUnit.MILLISECONDS);
+    // Over shared resources, resources of its own that hand each shared part back by name: a part
+    // given to the builder is marked shared, and shutting these down leaves it running. Not
+    // mutate(): its copy owns what it copies, and shutting it down stops the original's timer
+    // (SentinelIT shows it).
+    ClientResources.Builder builder = ClientResources.builder().reconnectDelay(reconnectDelay);
+    if (shared != null) {
+      builder
+          .eventLoopGroupProvider(shared.eventLoopGroupProvider())
+          .eventExecutorGroup(shared.eventExecutorGroup())
+          .timer(shared.timer())
+          .eventBus(shared.eventBus())
+          .commandLatencyRecorder(shared.commandLatencyRecorder())
+          .tracing(shared.tracing());
+    }
+    this.resources = builder.build();
     this.client = RedisClient.create(resources, uri);
     client.setOptions(
         ClientOptions.builder()

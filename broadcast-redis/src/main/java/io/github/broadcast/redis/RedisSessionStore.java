@@ -10,6 +10,7 @@ import io.github.broadcast.internal.Checks;
 import io.github.broadcast.redis.RedisFormat.Keys;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.resource.ClientResources;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -65,7 +66,7 @@ public final class RedisSessionStore implements SessionStore {
   private final Writes writes;
 
   private RedisSessionStore(Builder builder) {
-    this.redisUri = "redis://" + builder.uri.getHost() + ":" + builder.uri.getPort();
+    this.redisUri = describe(builder.uri);
     this.keys = Keys.of(builder.prefix);
     this.commandTimeout = builder.commandTimeout;
     this.background =
@@ -89,6 +90,7 @@ public final class RedisSessionStore implements SessionStore {
               builder.connectTimeout,
               builder.commandTimeout,
               builder.reconnectDelayMax,
+              builder.sharedResources,
               keys.channel(),
               replication);
     } catch (RedisException e) {
@@ -147,11 +149,63 @@ public final class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * Starts a builder for a store on the Redis at {@code uri} ({@code
-   * redis://[:password@]host:port}).
+   * Starts a builder for a store on the Redis at {@code uri}: {@code
+   * redis[s]://[[user]:password@]host:port[/database]}, or, through Redis Sentinel, {@code
+   * redis-sentinel://[[user]:password@]sentinel:port[,sentinel:port...]?sentinelMasterId=NAME} (the
+   * store then follows the master Sentinel names, across failovers).
    */
   public static Builder newBuilder(String uri) {
-    return new Builder(uri);
+    return new Builder(parse(uri));
+  }
+
+  /**
+   * Starts a builder for a store on the Redis that {@code uri} names (standalone, or through
+   * Sentinel), for applications that already hold one: the Spring Boot starter builds it from
+   * Boot's {@code spring.data.redis.*}. Its timeout is replaced by {@link Builder#commandTimeout}.
+   */
+  public static Builder newBuilder(RedisURI uri) {
+    requireNonNull(uri, "uri : null (expected: a RedisURI)");
+    if (uri.getHost() == null && uri.getSentinels().isEmpty()) {
+      throw new IllegalArgumentException(
+          "uri : " + describe(uri) + " (expected: a host, or Sentinel nodes and a master id)");
+    }
+    return new Builder(RedisURI.builder(uri).build()); // A copy: the store sets its timeout.
+  }
+
+  private static RedisURI parse(String uri) {
+    String expected = " (expected: redis://[:password@]host:port, or redis-sentinel://...)";
+    requireNonNull(uri, "uri : null" + expected);
+    if (!uri.matches("(?i)(redis|rediss|redis-sentinel|rediss-sentinel)://.+")) {
+      throw new IllegalArgumentException("uri : " + uri + expected);
+    }
+    if (uri.matches("(?i)rediss?-sentinel://.*") && !uri.contains("sentinelMasterId=")) {
+      throw new IllegalArgumentException(
+          "uri : " + uri + " (expected: ?sentinelMasterId=NAME, the master Sentinel watches)");
+    }
+    RedisURI parsed;
+    try {
+      parsed = RedisURI.create(uri);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("uri : " + uri + expected, e);
+    }
+    return parsed;
+  }
+
+  /** Where {@code uri} points, for messages: never its password. */
+  static String describe(RedisURI uri) {
+    if (uri.getSentinels().isEmpty()) {
+      return (uri.isSsl() ? "rediss://" : "redis://") + uri.getHost() + ":" + uri.getPort();
+    }
+    StringBuilder text =
+        new StringBuilder(uri.isSsl() ? "rediss-sentinel://" : "redis-sentinel://");
+    for (int i = 0; i < uri.getSentinels().size(); i++) {
+      RedisURI sentinel = uri.getSentinels().get(i);
+      text.append(i == 0 ? "" : ",")
+          .append(sentinel.getHost())
+          .append(':')
+          .append(sentinel.getPort());
+    }
+    return text.append("?sentinelMasterId=").append(uri.getSentinelMasterId()).toString();
   }
 
   @Override
@@ -356,18 +410,23 @@ public final class RedisSessionStore implements SessionStore {
     private int maxAttempts = 50;
     private Clock clock = Clock.systemUTC();
 
-    private Builder(String uri) {
-      requireNonNull(uri, "uri : null (expected: redis://host:port)");
-      if (!uri.startsWith("redis://") && !uri.startsWith("rediss://")) {
-        throw new IllegalArgumentException(
-            "uri : " + uri + " (expected: redis://[:password@]host:port)");
-      }
-      try {
-        this.uri = RedisURI.create(uri);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(
-            "uri : " + uri + " (expected: redis://[:password@]host:port)", e);
-      }
+    private ClientResources sharedResources; // Null: the store's own.
+
+    private Builder(RedisURI uri) {
+      this.uri = uri;
+    }
+
+    /**
+     * Shares the application's Lettuce {@link ClientResources} (its event loops, timer, metrics and
+     * tracing; under Spring Boot, Boot's {@code lettuceClientResources} bean) instead of starting
+     * the store's own. The store keeps its own reconnect delay ({@link #reconnectDelayMax}), which
+     * its rebuild window is reckoned from, and never shuts the shared parts down: their owner does,
+     * after the store is closed. Default: the store's own.
+     */
+    public Builder clientResources(ClientResources shared) {
+      this.sharedResources =
+          requireNonNull(shared, "clientResources : null (expected: the application's)");
+      return this;
     }
 
     /**

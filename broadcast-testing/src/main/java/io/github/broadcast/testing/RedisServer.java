@@ -129,6 +129,14 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
+  /** Makes this server a replica of {@code master} (REPLICAOF), for a Sentinel to promote. */
+  public void replicaOf(RedisServer master) throws IOException {
+    String reply = command("REPLICAOF 127.0.0.1 " + master.port());
+    if (!reply.startsWith("+OK")) {
+      throw new IllegalStateException("REPLICAOF answered " + reply);
+    }
+  }
+
   /** Kills the server at once (SIGKILL): no shutdown, connections reset. */
   public void kill() throws InterruptedException {
     if (process != null && process.isAlive()) {
