@@ -182,6 +182,7 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
       ToDoubleFunction<BroadcastStats> value) {
     Gauge.builder(name, this, m -> m.read(value))
         .description(description)
+        .strongReference(true) // Keeps these meters alive, though the binder is dropped once bound.
         .baseUnit(unit)
         .tags(tags)
         .register(registry);

@@ -57,6 +57,7 @@ public final class EndpointMetrics implements MeterBinder {
   public void bindTo(MeterRegistry registry) {
     Gauge.builder("broadcast.connections", this, m -> m.stats().open())
         .description("connections open now")
+        .strongReference(true) // Keeps these meters alive, though the binder is dropped once bound.
         .tags(tags)
         .register(registry);
     counter(

@@ -3,6 +3,7 @@ package io.github.broadcast.micrometer;
 import io.github.broadcast.internal.Checks;
 import io.github.broadcast.tyrus.HttpStats;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
@@ -30,6 +31,11 @@ public final class HttpMetrics implements MeterBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
+    Gauge.builder("broadcast.http.unfinished", this, m -> m.stats.get().unfinishedRequests())
+        .description("requests whose head or body is still arriving")
+        .strongReference(true) // Keeps these meters alive, though the binder is dropped once bound.
+        .tags(tags)
+        .register(registry);
     refused(registry, "host", HttpStats::refusedHost);
     refused(registry, "origin", HttpStats::refusedOrigin);
     refused(registry, "token", HttpStats::refusedToken);

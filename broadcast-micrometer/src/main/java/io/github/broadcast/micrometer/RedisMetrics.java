@@ -44,6 +44,7 @@ public final class RedisMetrics implements MeterBinder {
   public void bindTo(MeterRegistry registry) {
     Gauge.builder("broadcast.redis.connected", this, m -> m.store.stats().connected() ? 1 : 0)
         .description("connected to Redis and reconciled with it")
+        .strongReference(true) // Keeps these meters alive, though the binder is dropped once bound.
         .tags(tags)
         .register(registry);
     Gauge.builder("broadcast.redis.writable", this, m -> m.store.acceptsWrites() ? 1 : 0)

@@ -8,6 +8,7 @@ import io.github.broadcast.testing.RedisServer;
 import io.github.broadcast.tyrus.HttpStats;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -29,15 +30,37 @@ final class FrontDoorAndRedisMetricsIT {
 
   @Test
   void httpRefusals_areOneCounterByReason() {
-    AtomicReference<HttpStats> stats = new AtomicReference<>(new HttpStats(0, 0, 0, 0, 0, 0, 0, 0));
+    AtomicReference<HttpStats> stats =
+        new AtomicReference<>(new HttpStats(0, 0, 0, 0, 0, 0, 0, 0, 0));
     new HttpMetrics(stats::get, Tags.of("path", "/ws")).bindTo(registry);
-    stats.set(new HttpStats(1, 2, 3, 4, 5, 6, 7, 8));
+    stats.set(new HttpStats(1, 2, 3, 4, 5, 6, 7, 8, 9));
     assertThat(counter("broadcast.http.refused", "reason", "host")).isEqualTo(1);
     assertThat(counter("broadcast.http.refused", "reason", "shutting_down")).isEqualTo(4);
     assertThat(counter("broadcast.http.refused", "reason", "body_timeout")).isEqualTo(6);
     assertThat(counter("broadcast.http.refused", "reason", "head_timeout")).isEqualTo(7);
     assertThat(counter("broadcast.http.refused", "reason", "unfinished")).isEqualTo(8);
     assertThat(registry.find("broadcast.http.refused").functionCounters()).hasSize(8);
+    assertThat(registry.get("broadcast.http.unfinished").gauge().value()).isEqualTo(9);
+  }
+
+  /**
+   * A binder dropped once bound, as an application binds one (new HttpMetrics(...).bindTo(r)),
+   * stays reachable from the registry: Micrometer holds a meter's object weakly, and the meters of
+   * a collected binder read NaN (the Spring example's Redis gauges did, before).
+   */
+  @Test
+  void aBinderDroppedOnceBound_isKeptByItsRegistry() {
+    AtomicReference<HttpStats> stats =
+        new AtomicReference<>(new HttpStats(0, 0, 0, 0, 0, 0, 0, 0, 3));
+    HttpMetrics binder = new HttpMetrics(stats::get, Tags.empty());
+    binder.bindTo(registry);
+    WeakReference<HttpMetrics> dropped = new WeakReference<>(binder);
+    binder = null;
+    for (int i = 0; i < 5 && dropped.get() != null; i++) {
+      System.gc();
+    }
+    assertThat(dropped.get()).as("still reachable from the registry").isNotNull();
+    assertThat(registry.get("broadcast.http.unfinished").gauge().value()).isEqualTo(3);
   }
 
   @Test

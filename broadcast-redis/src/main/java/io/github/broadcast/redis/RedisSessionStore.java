@@ -161,7 +161,8 @@ public final class RedisSessionStore implements SessionStore {
   /**
    * Starts a builder for a store on the Redis that {@code uri} names (standalone, or through
    * Sentinel), for applications that already hold one: the Spring Boot starter builds it from
-   * Boot's {@code spring.data.redis.*}. Its timeout is replaced by {@link Builder#commandTimeout}.
+   * Boot's {@code spring.data.redis.*}. The store takes the URI over: it sets its timeout to {@link
+   * Builder#commandTimeout}.
    */
   public static Builder newBuilder(RedisURI uri) {
     requireNonNull(uri, "uri : null (expected: a RedisURI)");
@@ -169,7 +170,7 @@ public final class RedisSessionStore implements SessionStore {
       throw new IllegalArgumentException(
           "uri : " + describe(uri) + " (expected: a host, or Sentinel nodes and a master id)");
     }
-    return new Builder(RedisURI.builder(uri).build()); // A copy: the store sets its timeout.
+    return new Builder(uri);
   }
 
   private static RedisURI parse(String uri) {

@@ -89,6 +89,85 @@ public class BroadcastProperties {
   /** On shutdown, how long clients get to receive 1001 before the web server stops. */
   private Duration shutdownGrace = Duration.ofSeconds(5);
 
+  /** The Redis session store (broadcast-redis), built from Boot's spring.data.redis.*. */
+  private final Redis redis = new Redis();
+
+  /** The Redis session store's settings; the connection is Boot's spring.data.redis.*. */
+  public static class Redis {
+    /**
+     * Build a RedisSessionStore from spring.data.redis.* (standalone or Sentinel) on Boot's Lettuce
+     * resources, unless the application has a SessionStore bean of its own.
+     */
+    private boolean enabled;
+
+    /** The prefix of the store's keys and channel: several applications can share one Redis. */
+    private String prefix = "broadcast";
+
+    /** How long one Redis command may take. */
+    private Duration commandTimeout = Duration.ofSeconds(2);
+
+    /** The longest wait between two reconnect attempts. */
+    private Duration reconnectDelayMax = Duration.ofSeconds(2);
+
+    /** How long changes pause after Redis went back; unset: twice reconnect-delay-max. */
+    private Duration rebuildWindow;
+
+    /** How long a removed session's tombstone stays in Redis. */
+    private Duration tombstoneTtl = Duration.ofMinutes(10);
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public String getPrefix() {
+      return prefix;
+    }
+
+    public void setPrefix(String prefix) {
+      this.prefix = prefix;
+    }
+
+    public Duration getCommandTimeout() {
+      return commandTimeout;
+    }
+
+    public void setCommandTimeout(Duration commandTimeout) {
+      this.commandTimeout = commandTimeout;
+    }
+
+    public Duration getReconnectDelayMax() {
+      return reconnectDelayMax;
+    }
+
+    public void setReconnectDelayMax(Duration reconnectDelayMax) {
+      this.reconnectDelayMax = reconnectDelayMax;
+    }
+
+    public Duration getRebuildWindow() {
+      return rebuildWindow;
+    }
+
+    public void setRebuildWindow(Duration rebuildWindow) {
+      this.rebuildWindow = rebuildWindow;
+    }
+
+    public Duration getTombstoneTtl() {
+      return tombstoneTtl;
+    }
+
+    public void setTombstoneTtl(Duration tombstoneTtl) {
+      this.tombstoneTtl = tombstoneTtl;
+    }
+  }
+
+  public Redis getRedis() {
+    return redis;
+  }
+
   /** Per-client outbox limits. */
   public static class Outbox {
     /** The most bytes waiting for one client; unset: the preset's (1 MB). */

@@ -69,7 +69,8 @@ final class FrontDoor {
         bodies.tooLarge(),
         bodies.timedOut(),
         heads.timedOut(),
-        unfinished.refused());
+        unfinished.refused(),
+        unfinished.held());
   }
 
   /**

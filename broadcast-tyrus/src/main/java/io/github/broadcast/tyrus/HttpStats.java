@@ -19,6 +19,8 @@ import io.github.broadcast.jakarta.EndpointStats;
  *     connection that sent nothing within it (closed)
  * @param refusedUnfinished connections closed, or requests answered 429, because their address
  *     already held its cap of unfinished requests (heads and bodies still arriving)
+ * @param unfinishedRequests requests whose head or body is still arriving now, with connections
+ *     that have sent nothing yet
  */
 public record HttpStats(
     long refusedHost,
@@ -28,4 +30,5 @@ public record HttpStats(
     long bodiesTooLarge,
     long bodiesTimedOut,
     long headsTimedOut,
-    long refusedUnfinished) {}
+    long refusedUnfinished,
+    int unfinishedRequests) {}

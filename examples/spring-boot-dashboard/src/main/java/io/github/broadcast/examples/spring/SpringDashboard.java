@@ -5,12 +5,14 @@ import io.github.broadcast.Broadcaster;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.examples.dashboard.core.SessionModel;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
+import io.github.broadcast.spring.RedisSessionStoreBuilderCustomizer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -51,6 +53,10 @@ public class SpringDashboard {
    */
   // snippet:spring
   @Bean(destroyMethod = "close")
+  @ConditionalOnProperty(
+      name = "broadcast.redis.enabled",
+      havingValue = "false",
+      matchIfMissing = true)
   SessionStore sessionStore(Broadcaster broadcaster, DashboardProperties properties, Clock clock) {
     SessionStore store =
         SessionStore.inMemory()
@@ -58,6 +64,19 @@ public class SpringDashboard {
             .build();
     store.subscribe(broadcaster::publish); // The starter's broadcaster; its endpoint is deployed.
     return store;
+  }
+
+  // snippet:end
+
+  /**
+   * With {@code broadcast.redis.enabled=true}, the starter builds the store on Redis instead (from
+   * {@code spring.data.redis.*}) and sends its changes to the broadcaster; this tells it when a
+   * session expires, as the in-memory store above is told.
+   */
+  // snippet:spring-redis
+  @Bean
+  RedisSessionStoreBuilderCustomizer sessionExpiry(DashboardProperties properties, Clock clock) {
+    return builder -> builder.expireAfter(state -> timeToLive(state, properties, clock));
   }
 
   // snippet:end
