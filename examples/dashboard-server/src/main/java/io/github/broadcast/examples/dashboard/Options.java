@@ -147,7 +147,8 @@ final class Options {
           new Spec(
               "redis",
               "",
-              "redis://[:password@]host:port to join a cluster of dashboards; empty = this process"
+              "redis://[:password@]host:port (or redis-sentinel://host:port?sentinelMasterId=NAME)"
+                  + " to join a cluster of dashboards; empty = this process"
                   + " only"),
           new Spec(
               "redis-prefix",
@@ -274,9 +275,12 @@ final class Options {
     idleTtl = duration("idle-ttl", get.apply("idle-ttl"));
     taskMax = integer("task-max", get.apply("task-max"), 1, 1 << 20);
     String redisUrl = get.apply("redis").strip();
-    if (!redisUrl.isEmpty() && !redisUrl.matches("rediss?://\\S+")) {
+    if (!redisUrl.isEmpty() && !redisUrl.matches("rediss?(-sentinel)?://\\S+")) {
       throw new IllegalArgumentException(
-          "--redis : " + redisUrl + " (expected: redis://[:password@]host:port)");
+          "--redis : "
+              + redisUrl
+              + " (expected: redis://[:password@]host:port, or"
+              + " redis-sentinel://host:port?sentinelMasterId=NAME)");
     }
     redis = redisUrl.isEmpty() ? null : redisUrl;
     redisPrefix = get.apply("redis-prefix").strip();
