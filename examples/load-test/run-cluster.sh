@@ -35,7 +35,7 @@ until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.1; done
 
 urls=()
 for i in $(seq 1 "$nodes"); do
-  java -Xmx1g -jar "$dashboard" --port 0 --strategy production --socket-send-buffer 64KiB \
+  java -Xmx1g -jar "$dashboard" --port 0 --preset production --socket-send-buffer 64KiB \
     --redis "redis://127.0.0.1:$redis_port" --redis-prefix load >"$work/node$i.log" 2>&1 &
   pids+=($!)
   until grep -q "^dashboard: http" "$work/node$i.log"; do sleep 0.2; done

@@ -47,11 +47,11 @@ public class BroadcastAutoConfiguration {
   public Broadcaster broadcaster(
       BroadcastProperties properties, ObjectProvider<BroadcastListener> listeners) {
     Broadcasters.Builder builder = properties.getPreset().newBuilder();
-    if (properties.getFlushInterval() != null) {
-      builder.batchInterval(properties.getFlushInterval());
+    if (properties.getBatchInterval() != null) {
+      builder.batchInterval(properties.getBatchInterval());
     }
-    if (properties.getMaxFlushDelay() != null) {
-      builder.maxBatchDelay(properties.getMaxFlushDelay());
+    if (properties.getMaxBatchDelay() != null) {
+      builder.maxBatchDelay(properties.getMaxBatchDelay());
     }
     if (properties.getSendTimeout() != null) {
       builder.sendTimeout(properties.getSendTimeout());
@@ -72,7 +72,7 @@ public class BroadcastAutoConfiguration {
     }
     BroadcastProperties.Heartbeat heartbeat = properties.getHeartbeat();
     if (heartbeat.getInterval() != null && !heartbeat.getInterval().isZero()) {
-      builder.heartbeat(heartbeat.getInterval(), heartbeat.getTimeout());
+      builder.heartbeat(heartbeat.getInterval(), heartbeat.getSilenceTimeout());
     }
     // Every BroadcastListener bean (the meters', with broadcast-micrometer), looked up lazily.
     builder.listener(

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.DeprecatedConfigurationProperty;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -29,13 +30,13 @@ public class BroadcastProperties {
    * The least time between two flushes of a batched preset (flushes are self-clocked: each starts
    * once the previous one is on every ready client's socket); unset: the preset's (16 ms).
    */
-  private Duration flushInterval;
+  private Duration batchInterval;
 
   /**
    * The longest an update waits for its flush behind a client that stalled on the previous one;
    * unset: 250 ms (or the flush interval, if longer).
    */
-  private Duration maxFlushDelay;
+  private Duration maxBatchDelay;
 
   /** How long a send may stay in flight before its client is closed; unset: the preset's. */
   private Duration sendTimeout;
@@ -210,7 +211,7 @@ public class BroadcastProperties {
     private Duration interval = Duration.ofSeconds(15);
 
     /** How long a client may stay silent before it is closed. */
-    private Duration timeout = Duration.ofSeconds(45);
+    private Duration silenceTimeout = Duration.ofSeconds(45);
 
     public Duration getInterval() {
       return interval;
@@ -220,12 +221,27 @@ public class BroadcastProperties {
       this.interval = interval;
     }
 
-    public Duration getTimeout() {
-      return timeout;
+    public Duration getSilenceTimeout() {
+      return silenceTimeout;
     }
 
+    public void setSilenceTimeout(Duration silenceTimeout) {
+      this.silenceTimeout = silenceTimeout;
+    }
+
+    /** The old name of {@code silence-timeout}, kept until the next minor version. */
+    @Deprecated
+    @DeprecatedConfigurationProperty(
+        replacement = "broadcast.heartbeat.silence-timeout",
+        reason = "one name with the builder's heartbeat(interval, silenceTimeout)")
+    public Duration getTimeout() {
+      return silenceTimeout;
+    }
+
+    /** Sets {@code silence-timeout} under its old name. */
+    @Deprecated
     public void setTimeout(Duration timeout) {
-      this.timeout = timeout;
+      this.silenceTimeout = timeout;
     }
   }
 
@@ -308,21 +324,51 @@ public class BroadcastProperties {
   }
 
   /** The longest wait for a flush behind a stalled client, or null for the default. */
+  public Duration getMaxBatchDelay() {
+    return maxBatchDelay;
+  }
+
+  /** Sets {@code broadcast.max-batch-delay}. */
+  public void setMaxBatchDelay(Duration maxBatchDelay) {
+    this.maxBatchDelay = maxBatchDelay;
+  }
+
+  public Duration getBatchInterval() {
+    return batchInterval;
+  }
+
+  public void setBatchInterval(Duration batchInterval) {
+    this.batchInterval = batchInterval;
+  }
+
+  /** The old name of {@code broadcast.max-batch-delay}, kept until the next minor version. */
+  @Deprecated
+  @DeprecatedConfigurationProperty(
+      replacement = "broadcast.max-batch-delay",
+      reason = "one name with the builder's maxBatchDelay")
   public Duration getMaxFlushDelay() {
-    return maxFlushDelay;
+    return maxBatchDelay;
   }
 
-  /** Sets {@code broadcast.max-flush-delay}. */
+  /** Sets {@code broadcast.max-batch-delay} under its old name. */
+  @Deprecated
   public void setMaxFlushDelay(Duration maxFlushDelay) {
-    this.maxFlushDelay = maxFlushDelay;
+    this.maxBatchDelay = maxFlushDelay;
   }
 
+  /** The old name of {@code broadcast.batch-interval}, kept until the next minor version. */
+  @Deprecated
+  @DeprecatedConfigurationProperty(
+      replacement = "broadcast.batch-interval",
+      reason = "one name with the builder's batchInterval")
   public Duration getFlushInterval() {
-    return flushInterval;
+    return batchInterval;
   }
 
+  /** Sets {@code broadcast.batch-interval} under its old name. */
+  @Deprecated
   public void setFlushInterval(Duration flushInterval) {
-    this.flushInterval = flushInterval;
+    this.batchInterval = flushInterval;
   }
 
   public Duration getSendTimeout() {

@@ -2,16 +2,15 @@ package io.github.broadcast.examples.dashboard;
 
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.OverflowPolicy;
+import io.github.broadcast.examples.dashboard.core.Flags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,140 +23,192 @@ import java.util.regex.Pattern;
  */
 final class Options {
 
-  /** An option: its flag, its environment variable, its default and what it does. */
-  private record Spec(String flag, String defaultValue, String help) {
-    String env() {
-      return "DASHBOARD_" + flag.toUpperCase(Locale.ROOT).replace('-', '_');
-    }
-  }
-
-  private static final List<Spec> SPECS =
-      List.of(
-          new Spec(
+  /**
+   * Every flag, with its variable ({@code DASHBOARD_PORT}), default and help; the names are the
+   * library's own (the builders' and the Spring properties'), and the old ones stay as deprecated
+   * aliases for one minor version.
+   */
+  static final Flags FLAGS =
+      Flags.newBuilder(
+              "java -jar dashboard-server.jar",
+              "Claude Code hook events in (POST /api/hooks), live session cards out (WebSocket).",
+              "DASHBOARD_")
+          .toggle(
+              "print-hooks",
+              "print the settings.json block of Claude Code hooks that post to this dashboard (its"
+                  + " --port, --token, --public-url), and exit")
+          .toggleWithValue(
+              "install-hooks",
+              "FILE",
+              "merge that block into FILE (default ~/.claude/settings.json), keeping every other"
+                  + " setting, after a backup; and exit")
+          .flag(
               "host",
+              "ADDRESS",
               "127.0.0.1",
               "address to bind; 0.0.0.0 exposes the dashboard to the network (it then answers to"
-                  + " the machine's names and addresses)"),
-          new Spec("port", "8765", "port for HTTP and WebSocket; 0 picks a free one"),
-          new Spec(
-              "strategy",
+                  + " the machine's names and addresses)")
+          .flag("port", "PORT", "8765", "port for HTTP and WebSocket; 0 picks a free one")
+          .flag(
+              "preset",
+              "PRESET",
               "production",
-              "sequential | concurrent | batched | backpressure | production"),
-          new Spec(
-              "flush-interval",
+              "sequential | concurrent | batched | backpressure | production")
+          .flag(
+              "batch-interval",
+              "DURATION",
               "16ms",
-              "least time between self-clocked flushes (batched strategies)"),
-          new Spec(
-              "max-outbox-bytes",
+              "least time between self-clocked flushes (batched strategies)")
+          .flag(
+              "outbox-max-bytes",
+              "BYTES",
               "1MiB",
-              "per-client outbox limit in bytes (backpressure strategies)"),
-          new Spec(
-              "max-outbox-frames",
+              "per-client outbox limit in bytes (backpressure strategies)")
+          .flag(
+              "outbox-max-frames",
+              "N",
               "1024",
-              "per-client outbox limit in frames (backpressure strategies)"),
-          new Spec(
+              "per-client outbox limit in frames (backpressure strategies)")
+          .flag(
               "overflow-policy",
+              "POLICY",
               "conflate",
-              "conflate | drop-and-resync | disconnect (backpressure strategies)"),
-          new Spec(
-              "grace",
+              "conflate | drop-and-resync | disconnect (backpressure strategies)")
+          .flag(
+              "outbox-grace",
+              "DURATION",
               "30s",
               "how long a client may stay behind, or a send stay in flight (backpressure"
-                  + " strategies)"),
-          new Spec(
+                  + " strategies)")
+          .flag(
               "socket-send-buffer",
+              "BYTES",
               "0",
-              "SO_SNDBUF per connection in bytes (64KiB, say); 0 = the OS default"),
-          new Spec(
+              "SO_SNDBUF per connection in bytes (64KiB, say); 0 = the OS default")
+          .flag(
               "permessage-deflate",
+              "on|off",
               "off",
-              "on | off: offer browsers permessage-deflate, each update compressed once for all"),
-          new Spec(
+              "on | off: offer browsers permessage-deflate, each update compressed once for all")
+          .flag(
               "send-timeout",
+              "DURATION",
               "5s",
-              "how long a send may stay in flight (sequential, concurrent, batched)"),
-          new Spec(
-              "ping-interval",
+              "how long a send may stay in flight (sequential, concurrent, batched)")
+          .flag(
+              "heartbeat-interval",
+              "DURATION",
               "15s",
-              "WebSocket ping interval; a client silent for 3 intervals is closed"),
-          new Spec(
+              "WebSocket ping interval; a client silent for 3 intervals is closed")
+          .flag(
               "public-url",
+              "URLS",
               "",
               "comma-separated public addresses behind a proxy (https://dash.example.com): their"
-                  + " names are served and their pages allowed"),
-          new Spec(
-              "origins",
+                  + " names are served and their pages allowed")
+          .flag(
+              "allowed-origins",
+              "ORIGINS",
               "",
-              "comma-separated extra page origins allowed, beside the server's own; * = any"),
-          new Spec(
+              "comma-separated extra page origins allowed, beside the server's own; * = any")
+          .flag(
               "token",
+              "SECRET",
               "",
               "shared secret required on every endpoint: the API (Authorization: Bearer), the"
-                  + " page (open it once as /?token=...), the WebSocket"),
-          new Spec(
+                  + " page (open it once as /?token=...), the WebSocket")
+          .flag(
               "tls-cert",
+              "FILE",
               "",
-              "PEM certificate chain: serve https and wss (with --tls-key); empty = plain http"),
-          new Spec("tls-key", "", "PEM private key (unencrypted PKCS#8) of --tls-cert"),
-          new Spec(
-              "max-clients", "10000", "most WebSocket clients at once; more are closed with 1013"),
-          new Spec(
+              "PEM certificate chain: serve https and wss (with --tls-key); empty = plain http")
+          .flag("tls-key", "FILE", "", "PEM private key (unencrypted PKCS#8) of --tls-cert")
+          .flag(
+              "max-clients",
+              "N",
+              "10000",
+              "most WebSocket clients at once; more are closed with 1013")
+          .flag(
               "connection-rate",
+              "R:B",
               "100:200",
               "R:B = new WebSocket connections a second, with bursts of B; more are closed with"
-                  + " 1013"),
-          new Spec(
+                  + " 1013")
+          .flag(
               "max-clients-per-address",
+              "N",
               "",
               "most WebSocket clients from one address at once; more are closed with 1013;"
-                  + " empty = no limit per address (see --trusted-proxies behind a proxy)"),
-          new Spec(
+                  + " empty = no limit per address (see --trusted-proxies behind a proxy)")
+          .flag(
               "connection-rate-per-address",
+              "R:B",
               "",
               "R:B = new WebSocket connections a second from one address, with bursts of B; more"
-                  + " are closed with 1013 and spend nothing of --connection-rate; empty = none"),
-          new Spec(
+                  + " are closed with 1013 and spend nothing of --connection-rate; empty = none")
+          .flag(
               "trusted-proxies",
+              "ADDRESSES",
               "",
               "comma-separated proxy addresses or CIDR networks whose X-Forwarded-For / Forwarded"
-                  + " name the client for the limits per address; empty = the headers are ignored"),
-          new Spec(
-              "body-timeout",
+                  + " name the client for the limits per address; empty = the headers are ignored")
+          .flag(
+              "request-body-timeout",
+              "DURATION",
               "10s",
-              "how long a request body may take to arrive; later gets 408 and is not applied"),
-          new Spec(
+              "how long a request body may take to arrive; later gets 408 and is not applied")
+          .flag(
               "shutdown-grace",
+              "DURATION",
               "5s",
-              "on stop, how long clients get to receive 1001 and requests to finish"),
-          new Spec(
+              "on stop, how long clients get to receive 1001 and requests to finish")
+          .flag(
               "transcripts",
+              "FOLDER",
               "",
               "folder of Claude Code transcripts to watch, recursively (~/.claude/projects);"
-                  + " empty = off"),
-          new Spec(
+                  + " empty = off")
+          .flag(
               "data-dir",
+              "FOLDER",
               "~/.local/share/broadcast-dashboard",
               "where sessions are kept between runs ($XDG_DATA_HOME/broadcast-dashboard if set);"
                   + " none = nowhere; with --simulate, none unless given; with --redis, Redis keeps"
-                  + " them"),
-          new Spec("transcript-debounce", "1s", "quiet time per transcript file before it is read"),
-          new Spec("ended-ttl", "5m", "how long an ended session stays listed"),
-          new Spec("idle-ttl", "2h", "how long a session with no event stays listed"),
-          new Spec("task-max", "2048", "longest task_description kept, in characters"),
-          new Spec(
+                  + " them")
+          .flag(
+              "transcript-debounce",
+              "DURATION",
+              "1s",
+              "quiet time per transcript file before it is read")
+          .flag("ended-ttl", "DURATION", "5m", "how long an ended session stays listed")
+          .flag("idle-ttl", "DURATION", "2h", "how long a session with no event stays listed")
+          .flag("task-max", "N", "2048", "longest task_description kept, in characters")
+          .flag(
               "redis",
+              "URI",
               "",
               "redis://[:password@]host:port (or redis-sentinel://host:port?sentinelMasterId=NAME)"
                   + " to join a cluster of dashboards; empty = this process"
-                  + " only"),
-          new Spec(
+                  + " only")
+          .flag(
               "redis-prefix",
+              "PREFIX",
               "dashboard",
-              "prefix of the Redis keys and channel (one per cluster)"),
-          new Spec(
+              "prefix of the Redis keys and channel (one per cluster)")
+          .flag(
               "simulate",
+              "N:R",
               "",
-              "N:R = N simulated sessions, R hook events a second each; empty = off"));
+              "N:R = N simulated sessions, R hook events a second each; empty = off")
+          .deprecated("strategy", "preset")
+          .deprecated("flush-interval", "batch-interval")
+          .deprecated("max-outbox-bytes", "outbox-max-bytes")
+          .deprecated("max-outbox-frames", "outbox-max-frames")
+          .deprecated("grace", "outbox-grace")
+          .deprecated("ping-interval", "heartbeat-interval")
+          .deprecated("origins", "allowed-origins")
+          .deprecated("body-timeout", "request-body-timeout")
+          .build();
 
   final String host;
   final int port;
@@ -207,12 +258,12 @@ final class Options {
     this.installHooks = installHooks;
     host = nonBlank("host", get.apply("host"));
     port = integer("port", get.apply("port"), 0, 65_535);
-    strategy = strategy(get.apply("strategy"));
-    flushInterval = duration("flush-interval", get.apply("flush-interval"));
-    maxOutboxBytes = bytes("max-outbox-bytes", get.apply("max-outbox-bytes"));
-    maxOutboxFrames = integer("max-outbox-frames", get.apply("max-outbox-frames"), 1, 1 << 24);
+    strategy = strategy(get.apply("preset"));
+    flushInterval = duration("batch-interval", get.apply("batch-interval"));
+    maxOutboxBytes = bytes("outbox-max-bytes", get.apply("outbox-max-bytes"));
+    maxOutboxFrames = integer("outbox-max-frames", get.apply("outbox-max-frames"), 1, 1 << 24);
     overflowPolicy = policy(get.apply("overflow-policy"));
-    grace = duration("grace", get.apply("grace"));
+    grace = duration("outbox-grace", get.apply("outbox-grace"));
     sendTimeout = duration("send-timeout", get.apply("send-timeout"));
     String sendBuffer = get.apply("socket-send-buffer").strip();
     long sendBufferBytes = sendBuffer.equals("0") ? 0 : bytes("socket-send-buffer", sendBuffer);
@@ -222,8 +273,8 @@ final class Options {
     }
     socketSendBuffer = (int) sendBufferBytes;
     permessageDeflate = onOff("permessage-deflate", get.apply("permessage-deflate"));
-    pingInterval = duration("ping-interval", get.apply("ping-interval"));
-    String originList = get.apply("origins").strip();
+    pingInterval = duration("heartbeat-interval", get.apply("heartbeat-interval"));
+    String originList = get.apply("allowed-origins").strip();
     anyOrigin = originList.equals("*");
     origins = anyOrigin ? List.of() : list(originList);
     publicUrls = list(get.apply("public-url"));
@@ -256,7 +307,7 @@ final class Options {
     connectionRatePerAddress = own[0];
     connectionBurstPerAddress = (int) own[1];
     trustedProxies = list(get.apply("trusted-proxies"));
-    bodyTimeout = duration("body-timeout", get.apply("body-timeout"));
+    bodyTimeout = duration("request-body-timeout", get.apply("request-body-timeout"));
     shutdownGrace = duration("shutdown-grace", get.apply("shutdown-grace"));
     String folder = get.apply("transcripts").strip();
     transcripts = folder.isEmpty() ? null : Path.of(folder);
@@ -310,68 +361,27 @@ final class Options {
   }
 
   /**
-   * Parses {@code args} over {@code env}.
+   * Parses {@code args} over {@code env}; a deprecated name used is reported on {@code warnings}.
    *
    * @throws IllegalArgumentException naming the option, for an unknown flag or a bad value
    */
   static Options parse(String[] args, Map<String, String> env) {
+    Flags.Result result = FLAGS.parse(args, env);
+    result.warnings().forEach(warning -> System.err.println("dashboard: " + warning));
     Map<String, String> values = new LinkedHashMap<>();
-    for (Spec spec : SPECS) {
-      values.put(spec.flag, env.getOrDefault(spec.env(), spec.defaultValue));
+    for (String name : FLAGS.names()) {
+      values.put(name, result.get(name));
     }
-    if (!env.containsKey("DASHBOARD_DATA_DIR")) {
-      values.put("data-dir", defaultDataDir(env));
+    if (!result.given("data-dir")) {
+      // A demo's sessions are not the user's to keep.
+      values.put("data-dir", values.get("simulate").isBlank() ? defaultDataDir(env) : "none");
     }
-    boolean help = false;
-    boolean printHooks = false;
     Path installHooks = null;
-    Set<String> explicit = new HashSet<>();
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      if (arg.equals("--help") || arg.equals("-h")) {
-        help = true;
-        continue;
-      }
-      if (arg.equals("--print-hooks")) {
-        printHooks = true;
-        continue;
-      }
-      if (arg.equals("--install-hooks") || arg.startsWith("--install-hooks=")) {
-        String file = arg.startsWith("--install-hooks=") ? arg.substring(16) : null;
-        if (file == null && i + 1 < args.length && !args[i + 1].startsWith("--")) {
-          file = args[++i];
-        }
-        installHooks = file == null || file.isBlank() ? defaultSettings(env) : Path.of(file);
-        continue;
-      }
-      if (!arg.startsWith("--")) {
-        throw new IllegalArgumentException(arg + " : unexpected argument (see --help)");
-      }
-      String name = arg.substring(2);
-      String value = null;
-      int eq = name.indexOf('=');
-      if (eq >= 0) {
-        value = name.substring(eq + 1);
-        name = name.substring(0, eq);
-      }
-      if (!values.containsKey(name)) {
-        throw new IllegalArgumentException("--" + name + " : unknown option (see --help)");
-      }
-      if (value == null) {
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException("--" + name + " : missing value");
-        }
-        value = args[++i];
-      }
-      values.put(name, value);
-      explicit.add(name);
+    if (result.toggled("install-hooks")) {
+      String file = result.get("install-hooks");
+      installHooks = file.isBlank() ? defaultSettings(env) : Path.of(file);
     }
-    if (!explicit.contains("data-dir")
-        && !env.containsKey("DASHBOARD_DATA_DIR")
-        && !values.get("simulate").isBlank()) {
-      values.put("data-dir", "none"); // A demo's sessions are not the user's to keep.
-    }
-    return new Options(values, help, printHooks, installHooks);
+    return new Options(values, result.toggled("help"), result.toggled("print-hooks"), installHooks);
   }
 
   /**
@@ -398,36 +408,12 @@ final class Options {
 
   /** Every option's flag, without the dashes. */
   static List<String> flags() {
-    return SPECS.stream().map(Spec::flag).toList();
+    return FLAGS.names();
   }
 
-  /** The text {@code --help} prints. */
+  /** The text {@code --help} prints, generated from {@link #FLAGS}. */
   static String usage() {
-    StringBuilder out =
-        new StringBuilder(
-            "Usage: java -jar dashboard-server.jar [options]\n\n"
-                + "Claude Code hook events in (POST /api/hooks), live session cards out"
-                + " (WebSocket).\n"
-                + "Every option may also come from the environment variable shown.\n\n"
-                + "  --print-hooks           print the settings.json block of Claude Code hooks"
-                + " that post\n"
-                + "                          to this dashboard (its --port, --token, --public-url),"
-                + " and exit\n"
-                + "  --install-hooks [FILE]  merge that block into FILE (default"
-                + " ~/.claude/settings.json),\n"
-                + "                          keeping every other setting, after a backup; and"
-                + " exit\n\n");
-    for (Spec spec : SPECS) {
-      out.append(
-          String.format(
-              "  --%-21s %s%n  %-23s env %s, default: %s%n",
-              spec.flag,
-              spec.help,
-              "",
-              spec.env(),
-              spec.defaultValue.isEmpty() ? "(none)" : spec.defaultValue));
-    }
-    return out.toString();
+    return FLAGS.usage();
   }
 
   /** {@code R:B}: a rate a second above zero, and a burst of 1 to 10^6, as {@code {R, B}}. */
@@ -536,7 +522,7 @@ final class Options {
       return Broadcasters.Preset.valueOf(value.strip().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "--strategy : "
+          "--preset : "
               + value
               + " (expected: sequential, concurrent, batched, backpressure or production)",
           e);

@@ -66,7 +66,7 @@ final class BrowserIT {
             new String[] {
               "--port",
               String.valueOf(port),
-              "--strategy",
+              "--preset",
               strategy,
               "--token",
               TOKEN,

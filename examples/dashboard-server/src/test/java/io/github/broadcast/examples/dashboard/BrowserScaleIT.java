@@ -78,9 +78,7 @@ final class BrowserScaleIT {
     server =
         DashboardServer.start(
             Options.parse(
-                new String[] {
-                  "--port", "0", "--strategy", "concurrent", "--simulate", "1000:0.375"
-                },
+                new String[] {"--port", "0", "--preset", "concurrent", "--simulate", "1000:0.375"},
                 Map.of()));
     JsonNode result = node("scale-test.mjs", server.uri("").toString(), "60", "1000");
 

@@ -50,7 +50,7 @@ final class ClusterIT {
             new String[] {
               "--port",
               "0",
-              "--strategy",
+              "--preset",
               "concurrent",
               "--redis",
               redis.uri(),

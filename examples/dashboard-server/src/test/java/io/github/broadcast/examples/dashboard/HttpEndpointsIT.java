@@ -162,7 +162,7 @@ final class HttpEndpointsIT {
 
   @Test
   void metrics_reportTheBroadcasterTheConnectionsAndTheProcess() throws Exception {
-    start("--strategy", "backpressure");
+    start("--preset", "backpressure");
     post(hook("s1", "Stop"));
     JsonNode metrics = Json.MAPPER.readTree(get("/api/metrics").body());
     assertThat(metrics.get("strategy").asText()).isEqualTo("backpressure");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.OverflowPolicy;
+import io.github.broadcast.examples.dashboard.core.Flags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,13 +42,13 @@ final class OptionsTest {
   void flags_winOverTheEnvironment_inBothSpellings() {
     Options options =
         Options.parse(
-            new String[] {"--port=9000", "--strategy", "batched", "--simulate", "10:2.5"},
+            new String[] {"--port=9000", "--preset", "batched", "--simulate", "10:2.5"},
             Map.of(
                 "DASHBOARD_PORT",
                 "7000",
-                "DASHBOARD_FLUSH_INTERVAL",
+                "DASHBOARD_BATCH_INTERVAL",
                 "50ms",
-                "DASHBOARD_ORIGINS",
+                "DASHBOARD_ALLOWED_ORIGINS",
                 "https://a.example, https://b.example"));
     assertThat(options.port).isEqualTo(9000);
     assertThat(options.strategy).isEqualTo(Broadcasters.Preset.BATCHED);
@@ -68,10 +69,10 @@ final class OptionsTest {
       value = {
         "--port|70000|--port",
         "--port|eighty|--port",
-        "--strategy|fastest|--strategy",
-        "--flush-interval|0ms|--flush-interval",
-        "--flush-interval|soon|--flush-interval",
-        "--max-outbox-bytes|1GB|--max-outbox-bytes",
+        "--preset|fastest|--preset",
+        "--batch-interval|0ms|--batch-interval",
+        "--batch-interval|soon|--batch-interval",
+        "--outbox-max-bytes|1GB|--outbox-max-bytes",
         "--socket-send-buffer|-1|--socket-send-buffer",
         "--socket-send-buffer|65MiB|--socket-send-buffer",
         "--overflow-policy|ignore|--overflow-policy",
@@ -84,7 +85,7 @@ final class OptionsTest {
         "--connection-rate|0:10|--connection-rate",
         "--max-clients|0|--max-clients",
         "--tls-cert|/no/such/cert.pem|--tls-cert",
-        "--body-timeout|0s|--body-timeout",
+        "--request-body-timeout|0s|--request-body-timeout",
         "--shutdown-grace|soon|--shutdown-grace",
         "--bogus|1|--bogus",
       })
@@ -113,6 +114,45 @@ final class OptionsTest {
     }
   }
 
+  /**
+   * The old names (before one vocabulary across the builders, the Spring properties and this
+   * command line) still work for one minor version, flags and variables alike; the new name wins
+   * when both are given.
+   */
+  @Test
+  void oldNames_stillWork_asDeprecatedAliases() {
+    Options options =
+        Options.parse(
+            new String[] {
+              "--strategy=batched", "--flush-interval", "40ms", "--grace=9s", "--body-timeout=3s"
+            },
+            Map.of("DASHBOARD_ORIGINS", "https://a.example", "DASHBOARD_PING_INTERVAL", "7s"));
+    assertThat(options.strategy).isEqualTo(Broadcasters.Preset.BATCHED);
+    assertThat(options.flushInterval).isEqualTo(Duration.ofMillis(40));
+    assertThat(options.grace).isEqualTo(Duration.ofSeconds(9));
+    assertThat(options.bodyTimeout).isEqualTo(Duration.ofSeconds(3));
+    assertThat(options.origins).containsExactly("https://a.example");
+    assertThat(options.pingInterval).isEqualTo(Duration.ofSeconds(7));
+    assertThat(parse("--preset", "concurrent", "--strategy", "batched").strategy)
+        .as("the new name wins")
+        .isEqualTo(Broadcasters.Preset.CONCURRENT);
+  }
+
+  @Test
+  void everyDeprecatedName_isReportedNamingItsReplacement() {
+    Flags.Result result =
+        Options.FLAGS.parse(
+            new String[] {"--max-outbox-bytes=1MiB"}, Map.of("DASHBOARD_STRATEGY", "batched"));
+    assertThat(result.warnings())
+        .containsExactlyInAnyOrder(
+            "--max-outbox-bytes is deprecated and goes in the next minor version: use"
+                + " --outbox-max-bytes",
+            "DASHBOARD_STRATEGY is deprecated and goes in the next minor version: use"
+                + " DASHBOARD_PRESET");
+    assertThat(Options.FLAGS.parse(new String[] {"--preset=batched"}, Map.of()).warnings())
+        .isEmpty();
+  }
+
   @Test
   void missingValue_isReported() {
     assertThatThrownBy(() -> parse("--port")).hasMessage("--port : missing value");
@@ -128,8 +168,9 @@ final class OptionsTest {
             "DASHBOARD_PORT",
             "default: 8765",
             "--simulate",
-            "--strategy",
+            "--preset",
             "sequential | concurrent",
+            "deprecated: --strategy (DASHBOARD_STRATEGY)",
             "--token",
             "--transcripts");
   }

@@ -214,7 +214,7 @@ final class PersistenceIT {
                 JAR.toString(),
                 "--port",
                 String.valueOf(port),
-                "--strategy",
+                "--preset",
                 "concurrent",
                 "--data-dir",
                 data.toString())

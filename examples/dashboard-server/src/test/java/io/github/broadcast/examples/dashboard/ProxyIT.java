@@ -69,9 +69,9 @@ final class ProxyIT {
                 new String[] {
                   "--port",
                   "0",
-                  "--strategy",
+                  "--preset",
                   "concurrent",
-                  "--ping-interval",
+                  "--heartbeat-interval",
                   pingInterval,
                   "--public-url",
                   "http://" + front

@@ -47,7 +47,7 @@ final class SecurityIT {
   private DashboardServer server;
 
   private DashboardServer start(String... args) throws Exception {
-    List<String> all = new ArrayList<>(List.of("--port", "0", "--strategy", "concurrent"));
+    List<String> all = new ArrayList<>(List.of("--port", "0", "--preset", "concurrent"));
     all.addAll(List.of(args));
     server = DashboardServer.start(Options.parse(all.toArray(String[]::new), Map.of()));
     servers.add(server);
@@ -271,7 +271,7 @@ final class SecurityIT {
       }
     }
 
-    start("--body-timeout", "500ms");
+    start("--request-body-timeout", "500ms");
     WsTestClient late = watch();
     try (Socket socket = halfAHook(server.port(), "late")) {
       RawHttp.Response response = RawHttp.read(socket.getInputStream());

@@ -3,6 +3,7 @@ package io.github.broadcast.examples.loadtest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.OperatingSystemMXBean;
+import io.github.broadcast.examples.dashboard.core.Flags;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -15,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -59,28 +59,33 @@ public final class LoadTest {
   }
 
   static void run(String[] args) throws Exception {
-    Map<String, String> o = parse(args);
-    if (o.containsKey("help")) {
-      System.out.println(USAGE);
+    run(args, System.getenv());
+  }
+
+  static void run(String[] args, Map<String, String> env) throws Exception {
+    Flags.Result o = FLAGS.parse(args, env);
+    o.warnings().forEach(warning -> System.err.println("load-test: " + warning));
+    if (o.toggled("help")) {
+      System.out.println(FLAGS.usage());
       return;
     }
-    Duration duration = Duration.ofSeconds(positive(o, "duration", "5"));
-    Duration warmup = Duration.ofSeconds(nonNegative(o, "warmup", "2"));
-    double connectRate = positiveDouble(o, "connect-rate", "80");
-    Path out = Path.of(o.getOrDefault("out", "target/load-test"));
-    ServerProcess.Kind kind = serverKind(o.getOrDefault("server", "grizzly"));
-    Path jar = o.containsKey("jar") ? Path.of(o.get("jar")) : kind.defaultJar;
+    Duration duration = Duration.ofSeconds(positive(o, "duration"));
+    Duration warmup = Duration.ofSeconds(nonNegative(o, "warmup"));
+    double connectRate = positiveDouble(o, "connect-rate");
+    Path out = Path.of(o.get("out"));
+    ServerProcess.Kind kind = serverKind(o.get("server"));
+    Path jar = o.given("jar") ? Path.of(o.get("jar")) : kind.defaultJar;
 
     List<Scenario> scenarios = new ArrayList<>();
     String scenarioName = o.get("scenario");
-    if (scenarioName == null) {
+    if (!o.given("scenario")) {
       scenarios.add(
           new Scenario(
               "custom",
-              positive(o, "sessions", "10"),
-              positiveDouble(o, "rate", "3"),
-              positive(o, "clients", "1"),
-              nonNegative(o, "slow", "0")));
+              positive(o, "sessions"),
+              positiveDouble(o, "rate"),
+              positive(o, "clients"),
+              nonNegative(o, "slow")));
     } else if (scenarioName.equals("all")) {
       scenarios.addAll(Scenario.PRESETS.values());
     } else {
@@ -97,19 +102,18 @@ public final class LoadTest {
         scenarios.add(s);
       }
     }
-    if (o.containsKey("url") && (o.containsKey("strategy") || o.containsKey("server"))) {
+    if (o.given("url") && (o.given("preset") || o.given("server"))) {
       throw new IllegalArgumentException(
-          "--strategy or --server : with --url (expected: one of them; --url tests the running"
+          "--preset or --server : with --url (expected: one of them; --url tests the running"
               + " server as is)");
     }
-    List<String> strategies =
-        o.containsKey("strategy") ? List.of(o.get("strategy").split(",")) : STRATEGIES;
+    List<String> strategies = o.given("preset") ? List.of(o.get("preset").split(",")) : STRATEGIES;
     for (String s : strategies) {
       if (!STRATEGIES.contains(s)) {
-        throw new IllegalArgumentException("--strategy : " + s + " (expected: " + STRATEGIES + ")");
+        throw new IllegalArgumentException("--preset : " + s + " (expected: " + STRATEGIES + ")");
       }
     }
-    if (o.containsKey("url")) {
+    if (o.given("url")) {
       strategies = List.of("(running server)"); // Each run reports the servers' own strategy.
     }
 
@@ -121,7 +125,7 @@ public final class LoadTest {
         System.out.printf("%s, %s ...%n", scenario, strategy);
         LoadTestReport.Run run;
         try {
-          if (o.containsKey("url")) {
+          if (o.given("url")) {
             List<URI> bases = new ArrayList<>();
             for (String url : o.get("url").split(",")) {
               bases.add(URI.create(url.strip()));
@@ -151,8 +155,8 @@ public final class LoadTest {
                 .getTotalMemorySize(),
             System.getProperty("java.version"),
             "java -jar examples/load-test/target/load-test.jar " + String.join(" ", args),
-            o.containsKey("url") ? "(running server)" : String.join(" ", kind.fixedArgs),
-            o.containsKey("url") ? "(running server)" : kind.name().toLowerCase(Locale.ROOT),
+            o.given("url") ? "(running server)" : String.join(" ", kind.fixedArgs),
+            o.given("url") ? "(running server)" : kind.name().toLowerCase(Locale.ROOT),
             warmup.toSeconds(),
             duration.toSeconds(),
             (System.nanoTime() - started) / 1e9,
@@ -279,45 +283,56 @@ public final class LoadTest {
         .getProcessCpuTime();
   }
 
-  static final String USAGE =
-      String.join(
-          "\n",
-          "Usage: java -jar load-test.jar [options]",
-          "  --strategy NAME[,NAME]  start the dashboard (--jar) per run with these strategies;",
-          "                          default: all of " + STRATEGIES,
-          "  --url URL[,URL]         or test running servers (clients and posts spread across"
-              + " them)",
-          "  --scenario NAME|all     preset scenarios: " + Scenario.PRESETS.keySet(),
-          "  --sessions N --rate R --clients M --slow K   a custom scenario (default 10, 3, 1, 0)",
-          "  --duration S            measured seconds per run (default 5)",
-          "  --warmup S              unmeasured seconds before (default 2)",
-          "  --connect-rate R        client connections a second, per server (default 80; the",
-          "                          dashboard admits 100/s)",
-          "  --out DIR               where report.md and report.json go (default target/load-test)",
-          "  --server grizzly|spring which dashboard --strategy starts: dashboard-server"
-              + " (default)",
-          "                          or spring-boot-dashboard (Spring Boot on Tomcat)",
-          "  --jar PATH              its jar (default "
-              + ServerProcess.Kind.GRIZZLY.defaultJar
-              + " or "
-              + ServerProcess.Kind.SPRING.defaultJar
-              + ")");
-
-  private static final List<String> KNOWN =
-      List.of(
-          "strategy",
-          "url",
-          "scenario",
-          "sessions",
-          "rate",
-          "clients",
-          "slow",
-          "duration",
-          "warmup",
-          "connect-rate",
-          "out",
-          "server",
-          "jar");
+  /** Every flag, with its variable ({@code LOAD_TEST_DURATION}), default and help. */
+  static final Flags FLAGS =
+      Flags.newBuilder(
+              "java -jar load-test.jar",
+              "Drives the example dashboard with simulated hooks and watching clients, and reports"
+                  + " delivery latency, staleness and the server's cost per update.",
+              "LOAD_TEST_")
+          .flag(
+              "preset",
+              "NAME[,NAME]",
+              String.join(",", STRATEGIES),
+              "start the dashboard (--jar) per run with each of these presets")
+          .flag(
+              "url",
+              "URL[,URL]",
+              "",
+              "or test running servers as they are (clients and posts spread across them)")
+          .flag(
+              "scenario",
+              "NAME[,NAME]|all",
+              "",
+              "preset scenarios: " + Scenario.PRESETS.keySet() + "; empty = a custom one")
+          .flag("sessions", "N", "10", "a custom scenario: sessions")
+          .flag("rate", "R", "3", "a custom scenario: hook events a second per session")
+          .flag("clients", "M", "1", "a custom scenario: watching clients")
+          .flag("slow", "K", "0", "a custom scenario: clients that read slowly")
+          .flag("duration", "S", "5", "measured seconds per run")
+          .flag("warmup", "S", "2", "unmeasured seconds before each run")
+          .flag(
+              "connect-rate",
+              "R",
+              "80",
+              "client connections a second, per server (the dashboard admits 100 a second)")
+          .flag("out", "DIR", "target/load-test", "where report.md and report.json go")
+          .flag(
+              "server",
+              "grizzly|spring",
+              "grizzly",
+              "which dashboard --preset starts: dashboard-server, or spring-boot-dashboard (Spring"
+                  + " Boot on Tomcat)")
+          .flag(
+              "jar",
+              "PATH",
+              "",
+              "its jar; empty = "
+                  + ServerProcess.Kind.GRIZZLY.defaultJar
+                  + " or "
+                  + ServerProcess.Kind.SPRING.defaultJar)
+          .deprecated("strategy", "preset")
+          .build();
 
   static ServerProcess.Kind serverKind(String name) {
     for (ServerProcess.Kind kind : ServerProcess.Kind.values()) {
@@ -328,34 +343,16 @@ public final class LoadTest {
     throw new IllegalArgumentException("--server : " + name + " (expected: grizzly or spring)");
   }
 
-  static Map<String, String> parse(String[] args) {
-    Map<String, String> o = new LinkedHashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--help")) {
-        o.put("help", "");
-        continue;
-      }
-      if (!args[i].startsWith("--") || !KNOWN.contains(args[i].substring(2))) {
-        throw new IllegalArgumentException(args[i] + " : unknown option (see --help)");
-      }
-      if (i + 1 >= args.length) {
-        throw new IllegalArgumentException(args[i] + " : missing value");
-      }
-      o.put(args[i].substring(2), args[++i]);
-    }
-    return o;
-  }
-
-  private static int positive(Map<String, String> o, String name, String fallback) {
-    int value = nonNegative(o, name, fallback);
+  private static int positive(Flags.Result o, String name) {
+    int value = nonNegative(o, name);
     if (value == 0) {
       throw new IllegalArgumentException("--" + name + " : 0 (expected: > 0)");
     }
     return value;
   }
 
-  private static int nonNegative(Map<String, String> o, String name, String fallback) {
-    String raw = o.getOrDefault(name, fallback);
+  private static int nonNegative(Flags.Result o, String name) {
+    String raw = o.get(name);
     try {
       int value = Integer.parseInt(raw);
       if (value < 0) {
@@ -367,8 +364,8 @@ public final class LoadTest {
     }
   }
 
-  private static double positiveDouble(Map<String, String> o, String name, String fallback) {
-    String raw = o.getOrDefault(name, fallback);
+  private static double positiveDouble(Flags.Result o, String name) {
+    String raw = o.get(name);
     try {
       double value = Double.parseDouble(raw);
       if (!(value > 0)) {

@@ -1,5 +1,6 @@
 package io.github.broadcast.examples.loadtest;
 
+import io.github.broadcast.examples.dashboard.core.Flags;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -105,24 +106,49 @@ public final class Readmission {
     }
   }
 
+  /** Its flags, in the grammar of the load test and the dashboard. */
+  static final Flags FLAGS =
+      Flags.newBuilder(
+              "java -cp load-test.jar " + Readmission.class.getName(),
+              "Connects pages, restarts the dashboard, and prints how long they took to come back.",
+              "READMISSION_")
+          .flag("pages", "N", "1000", "pages that reconnect as the dashboard's page does")
+          .flag("seed", "N", "1", "the seed of the pages' backoff jitter")
+          .flag("connection-rate", "R:B", "100:200", "the dashboard's --connection-rate")
+          .flag(
+              "jar",
+              "PATH",
+              "examples/dashboard-server/target/dashboard-server.jar",
+              "the dashboard's jar")
+          .build();
+
+  private static int whole(Flags.Result flags, String name) {
+    try {
+      int value = Integer.parseInt(flags.get(name).strip());
+      if (value > 0) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // Refused below.
+    }
+    throw new IllegalArgumentException(
+        "--" + name + " : " + flags.get(name) + " (expected: a whole number > 0)");
+  }
+
   /**
    * Connects {@code --pages} pages, restarts the dashboard, and prints how long the pages took to
    * be readmitted.
    */
   public static void main(String[] args) throws Exception {
-    int pages = 1000;
-    long seed = 1;
-    String connectionRate = "100:200"; // The dashboard's default.
-    Path jar = Path.of("examples/dashboard-server/target/dashboard-server.jar");
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      switch (args[i]) {
-        case "--pages" -> pages = Integer.parseInt(args[i + 1]);
-        case "--seed" -> seed = Long.parseLong(args[i + 1]);
-        case "--connection-rate" -> connectionRate = args[i + 1];
-        case "--jar" -> jar = Path.of(args[i + 1]);
-        default -> throw new IllegalArgumentException(args[i] + " : unknown option");
-      }
+    Flags.Result flags = FLAGS.parse(args, System.getenv());
+    if (flags.toggled("help")) {
+      System.out.println(FLAGS.usage());
+      return;
     }
+    int pages = whole(flags, "pages");
+    long seed = whole(flags, "seed");
+    String connectionRate = flags.get("connection-rate");
+    Path jar = Path.of(flags.get("jar"));
     int port;
     try (ServerSocket probe = new ServerSocket(0)) {
       port = probe.getLocalPort();

@@ -45,7 +45,7 @@ final class ServerProcess implements AutoCloseable {
       @Override
       List<String> args(String strategy) {
         // Each run starts empty, and leaves nothing behind.
-        return List.of("--port", "0", "--data-dir", "none", "--strategy", strategy);
+        return List.of("--port", "0", "--data-dir", "none", "--preset", strategy);
       }
     },
     SPRING(

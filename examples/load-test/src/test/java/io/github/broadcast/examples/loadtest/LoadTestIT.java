@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +23,7 @@ final class LoadTestIT {
       throws Exception {
     LoadTest.run(
         new String[] {
-          "--strategy",
+          "--preset",
           "production,backpressure",
           "--sessions",
           "5",
@@ -57,14 +58,20 @@ final class LoadTestIT {
 
   @Test
   void badOptions_areRefusedNamingThem() {
-    assertThatThrownBy(() -> LoadTest.parse(new String[] {"--bogus", "1"}))
-        .hasMessageContaining("--bogus");
+    assertThatThrownBy(() -> LoadTest.FLAGS.parse(new String[] {"--bogus", "1"}, Map.of()))
+        .hasMessage("--bogus : unknown option (see --help)");
     assertThatThrownBy(() -> LoadTest.run(new String[] {"--scenario", "nope"}))
         .hasMessageContaining("--scenario");
+    assertThatThrownBy(() -> LoadTest.run(new String[] {"--preset", "fastest"}))
+        .hasMessageContaining("--preset");
     assertThatThrownBy(() -> LoadTest.run(new String[] {"--strategy", "fastest"}))
-        .hasMessageContaining("--strategy");
-    assertThatThrownBy(() -> LoadTest.run(new String[] {"--strategy", "batched", "--url", "x"}))
+        .as("the old name, kept as a deprecated alias")
+        .hasMessageContaining("--preset : fastest");
+    assertThatThrownBy(() -> LoadTest.run(new String[] {"--preset", "batched", "--url", "x"}))
         .hasMessageContaining("--url");
+    assertThatThrownBy(() -> LoadTest.run(new String[0], Map.of("LOAD_TEST_DURATION", "0")))
+        .as("from the environment too")
+        .hasMessageContaining("--duration");
     assertThatThrownBy(() -> LoadTest.run(new String[] {"--duration", "0"}))
         .hasMessageContaining("--duration");
     assertThatThrownBy(() -> new Scenario("x", 1, 1, 1, 1))

@@ -17,8 +17,8 @@ import org.springframework.util.unit.DataSize;
  * @param maxBodyBytes the largest hook body accepted
  * @param allowedHosts the names this server answers to in the {@code Host} header (any port); a
  *     request for another name is refused with 403, which defeats DNS rebinding
- * @param bodyTimeout how long a hook's body may take to arrive; a later one gets 408 and is never
- *     applied (the body is read without a thread, so a slow sender pins no worker)
+ * @param requestBodyTimeout how long a hook's body may take to arrive; a later one gets 408 and is
+ *     never applied (the body is read without a thread, so a slow sender pins no worker)
  * @param socketSendBuffer the kernel send buffer of each accepted connection (Tomcat's {@code
  *     socket.txBufSize}), or null for the OS default; the load test sets 64 KiB, as it does for
  *     dashboard-server, so that a stalled client's bytes back up within its runs
@@ -30,14 +30,14 @@ public record DashboardProperties(
     @DefaultValue("2048") int taskMax,
     @DefaultValue("" + Json.MAX_BODY_BYTES) int maxBodyBytes,
     @DefaultValue({"localhost", "127.0.0.1", "[::1]"}) List<String> allowedHosts,
-    @DefaultValue("10s") Duration bodyTimeout,
+    @DefaultValue("10s") Duration requestBodyTimeout,
     DataSize socketSendBuffer) {
 
   /** Checks every value, so that a bad setting stops the start with its name. */
   public DashboardProperties {
     requirePositive("dashboard.ended-ttl", endedTtl);
     requirePositive("dashboard.idle-ttl", idleTtl);
-    requirePositive("dashboard.body-timeout", bodyTimeout);
+    requirePositive("dashboard.request-body-timeout", requestBodyTimeout);
     if (taskMax < 1) {
       throw new IllegalArgumentException(
           "dashboard.task-max : " + taskMax + " (expected: at least 1)");

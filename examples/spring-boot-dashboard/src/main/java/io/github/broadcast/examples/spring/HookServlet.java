@@ -26,9 +26,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * {@code POST /api/hooks}: one Claude Code hook payload, as {@code application/json}. 202 with the
  * session's version; 400, 413 or 415 with a JSON error, and then nothing was stored or broadcast;
- * 408 when the body did not arrive within {@code dashboard.body-timeout}, and then it is never
- * applied, even if its last bytes come later. A repeat with the same {@code Idempotency-Key} counts
- * once.
+ * 408 when the body did not arrive within {@code dashboard.request-body-timeout}, and then it is
+ * never applied, even if its last bytes come later. A repeat with the same {@code Idempotency-Key}
+ * counts once.
  *
  * <p>The body is read without a thread: the request goes asynchronous and a {@link ReadListener}
  * gathers the bytes as Tomcat's poller finds them, so a client that sends half a body and stops
@@ -106,7 +106,8 @@ final class HookServlet extends HttpServlet {
       this.async = async;
       this.changeId = changeId;
       this.deadline =
-          timer.schedule(this::expire, properties.bodyTimeout().toNanos(), TimeUnit.NANOSECONDS);
+          timer.schedule(
+              this::expire, properties.requestBodyTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -179,7 +180,9 @@ final class HookServlet extends HttpServlet {
             408,
             Json.error(
                 408,
-                "the body did not arrive within " + properties.bodyTimeout().toMillis() + " ms"));
+                "the body did not arrive within "
+                    + properties.requestBodyTimeout().toMillis()
+                    + " ms"));
       }
     }
 

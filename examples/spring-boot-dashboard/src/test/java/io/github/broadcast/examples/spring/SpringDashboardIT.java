@@ -52,7 +52,7 @@ final class SpringDashboardIT {
   static void port(DynamicPropertyRegistry registry) {
     registry.add("server.port", () -> PORT);
     registry.add("broadcast.preset", () -> "concurrent"); // Each change at once: no flush to wait.
-    registry.add("dashboard.body-timeout", () -> "5s");
+    registry.add("dashboard.request-body-timeout", () -> "5s");
   }
 
   private static int freePort() {
