@@ -94,6 +94,8 @@ public final class BroadcastEndpoint extends Endpoint {
 
   @Override
   public void onOpen(Session session, EndpointConfig config) {
+    // First, whatever comes next: it also takes the handshake's hand-off off this thread.
+    String address = policy.addressKey(session);
     if (!policy.checkToken(Secret.queryParameter(session.getQueryString(), "token"))) {
       logger.log(Level.INFO, () -> "refused connection " + session.getId() + ": bad token");
       closeQuietly(session, CloseReason.POLICY_VIOLATION);
@@ -103,7 +105,6 @@ public final class BroadcastEndpoint extends Endpoint {
       closeQuietly(session, CloseReason.SHUTDOWN);
       return;
     }
-    String address = policy.addressKey(session);
     String refusal = policy.admit(address);
     if (refusal != null) {
       logger.log(Level.INFO, () -> "refused connection " + session.getId() + ": " + refusal);

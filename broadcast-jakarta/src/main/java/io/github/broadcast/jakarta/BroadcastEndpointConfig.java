@@ -59,7 +59,7 @@ public final class BroadcastEndpointConfig {
             builder.connectionsPerSecond,
             builder.connectionBurst,
             builder.token,
-            new ClientAddresses(builder.trustedProxies),
+            new ClientAddresses(builder.trustedProxies, builder.forwardedHeader),
             new AddressLimits(
                 builder.maxClientsPerAddress,
                 builder.connectionsPerSecondPerAddress,
@@ -165,6 +165,7 @@ public final class BroadcastEndpointConfig {
     double connectionsPerSecondPerAddress = Double.POSITIVE_INFINITY;
     int connectionBurstPerAddress = Integer.MAX_VALUE;
     List<String> trustedProxies = List.of();
+    String forwardedHeader = ClientAddresses.X_FORWARDED_FOR;
     double inboundPerSecond = 10;
     int inboundBurst = 20;
     Duration idleTimeout = Duration.ZERO;
@@ -260,11 +261,11 @@ public final class BroadcastEndpointConfig {
     }
 
     /**
-     * Names the reverse proxies whose forwarding headers are believed, as IP addresses or CIDR
+     * Names the reverse proxies whose forwarding header is believed, as IP addresses or CIDR
      * networks ({@code 10.0.0.0/8}, {@code fd00::/8}). A connection from one of them counts, for
-     * the limits per address, as the nearest address in its {@code Forwarded: for=} (else {@code
-     * X-Forwarded-For}) chain, read from the right, that is not a trusted proxy. Default: none, and
-     * the headers are ignored: any client can write them.
+     * the limits per address, as the nearest address in its {@link #forwardedHeader} chain, read
+     * from the right, that is not a trusted proxy. Default: none, and the headers are ignored: any
+     * client can write them.
      *
      * <p>Leave it empty when the container already puts the client's address in place of the
      * proxy's (Tomcat's {@code RemoteIpValve}, Spring Boot's {@code
@@ -274,8 +275,28 @@ public final class BroadcastEndpointConfig {
      */
     public Builder trustedProxies(Collection<String> proxies) {
       requireNonNull(proxies, "trustedProxies : null (expected: addresses or CIDR networks)");
-      new ClientAddresses(proxies); // Validates each entry, naming a bad one.
+      new ClientAddresses(proxies, forwardedHeader); // Validates each entry, naming a bad one.
       this.trustedProxies = List.copyOf(proxies);
+      return this;
+    }
+
+    /**
+     * Sets the one header the {@link #trustedProxies} write the client's address in: {@code
+     * X-Forwarded-For} (the default; nginx, HAProxy and cloud load balancers append to it) or
+     * {@code Forwarded} (RFC 7239, its {@code for=}). Only that header is read, never the other: a
+     * proxy that appends to one passes the client's own copy of the other through untouched.
+     *
+     * @throws IllegalArgumentException for any other name
+     */
+    public Builder forwardedHeader(String header) {
+      if (ClientAddresses.X_FORWARDED_FOR.equalsIgnoreCase(header)) {
+        this.forwardedHeader = ClientAddresses.X_FORWARDED_FOR;
+      } else if (ClientAddresses.FORWARDED.equalsIgnoreCase(header)) {
+        this.forwardedHeader = ClientAddresses.FORWARDED;
+      } else {
+        throw new IllegalArgumentException(
+            "forwardedHeader : " + header + " (expected: X-Forwarded-For or Forwarded)");
+      }
       return this;
     }
 

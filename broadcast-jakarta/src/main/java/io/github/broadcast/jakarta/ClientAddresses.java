@@ -1,22 +1,21 @@
 package io.github.broadcast.jakarta;
 
-import java.net.Inet4Address;
+import io.github.broadcast.internal.Addresses;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Who a connection comes from, for the limits per address: the peer of its TCP connection, or, when
- * that peer is one of the trusted proxies, the nearest address in its forwarding chain ({@code
- * Forwarded: for=}, else {@code X-Forwarded-For}) that is not a trusted proxy. The chain is read
- * from the right, because only the entries the trusted proxies appended can be believed: a client
- * may write anything at the left. An entry that is no address ({@code unknown}, an obfuscated
- * {@code _name}) stops the walk, and the proxy that reported it stands for the client.
+ * that peer is one of the trusted proxies, the nearest address in its forwarding chain (the one
+ * header the proxies write: {@code X-Forwarded-For}, or {@code Forwarded: for=}) that is not a
+ * trusted proxy. The chain is read from the right, because only the entries the trusted proxies
+ * appended can be believed: a client may write anything at the left. An entry that is no address
+ * ({@code unknown}, an obfuscated {@code _name}) stops the walk, and the proxy that reported it
+ * stands for the client.
  *
  * <p>Addresses are literals only, never looked up in DNS. An IPv6 address counts as its /64: one
  * host is commonly given the whole /64, and could otherwise take a fresh address per connection.
@@ -25,9 +24,13 @@ import java.util.regex.Pattern;
  */
 final class ClientAddresses {
 
-  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-  private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[0-9A-Za-z_.-]+)?");
+  /** The header of RFC 7239. */
+  static final String FORWARDED = "Forwarded";
 
+  /** The de facto header most proxies append to (nginx, HAProxy, cloud load balancers). */
+  static final String X_FORWARDED_FOR = "X-Forwarded-For";
+
+  private final String header;
   private final List<byte[]> networks = new ArrayList<>();
   private final List<Integer> prefixes = new ArrayList<>();
 
@@ -37,7 +40,8 @@ final class ClientAddresses {
    *
    * @throws IllegalArgumentException naming {@code trustedProxies} and the bad entry
    */
-  ClientAddresses(Collection<String> addresses) {
+  ClientAddresses(Collection<String> addresses, String header) {
+    this.header = header;
     for (String entry : addresses) {
       String text = entry == null ? "" : entry.strip();
       int slash = text.indexOf('/');
@@ -97,24 +101,17 @@ final class ClientAddresses {
   }
 
   /**
-   * The forwarding chain in a request's headers, oldest hop first: the {@code for=} of each element
-   * of {@code Forwarded} (RFC 7239) when there is one, else the entries of {@code X-Forwarded-For};
-   * repeated header lines are joined in order. Header names are compared without case.
+   * The forwarding chain in a request's headers, oldest hop first, from the one header this
+   * instance reads ({@code X-Forwarded-For}, or the {@code for=} of each element of {@code
+   * Forwarded}, RFC 7239); repeated header lines are joined in order, names compared without case.
+   * Never the other header: a proxy that appends to one passes a client's own copy of the other
+   * through untouched, and that copy is all the client's to write.
    */
-  static List<String> chain(Map<String, List<String>> headers) {
-    List<String> forwarded = values(headers, "Forwarded");
+  List<String> chain(Map<String, List<String>> headers) {
     List<String> chain = new ArrayList<>();
-    if (!forwarded.isEmpty()) {
-      for (String line : forwarded) {
-        for (String element : line.split(",")) {
-          chain.add(forParameter(element));
-        }
-      }
-      return chain;
-    }
-    for (String line : values(headers, "X-Forwarded-For")) {
-      for (String entry : line.split(",")) {
-        chain.add(entry.strip());
+    for (String line : values(headers, header)) {
+      for (String element : line.split(",")) {
+        chain.add(header.equals(FORWARDED) ? forParameter(element) : element.strip());
       }
     }
     return chain;
@@ -122,35 +119,12 @@ final class ClientAddresses {
 
   /** The key the limits count an address under: IPv4 as written, IPv6 as its /64. */
   static String key(InetAddress address) {
-    byte[] bytes = address.getAddress();
-    if (address instanceof Inet4Address) {
-      return address.getHostAddress();
-    }
-    StringBuilder key = new StringBuilder();
-    for (int i = 0; i < 8; i += 2) {
-      key.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff))).append(':');
-    }
-    return key.append(":/64").toString();
+    return Addresses.key(address);
   }
 
-  /** The address an IP literal names, or null for anything else (no DNS lookup is ever made). */
+  /** The address an IP literal names, or null for anything else; never a DNS lookup. */
   static InetAddress literal(String text) {
-    if (text == null) {
-      return null;
-    }
-    String candidate = text.strip();
-    if (candidate.startsWith("[") && candidate.endsWith("]")) {
-      candidate = candidate.substring(1, candidate.length() - 1);
-    }
-    boolean v4 = IPV4.matcher(candidate).matches();
-    if (!v4 && !(candidate.contains(":") && IPV6.matcher(candidate).matches())) {
-      return null;
-    }
-    try {
-      return InetAddress.getByName(candidate); // A literal: parsed, never resolved.
-    } catch (UnknownHostException e) {
-      return null;
-    }
+    return Addresses.literal(text);
   }
 
   /** An entry's host: {@code [v6]:port} and {@code v4:port} lose their port. */

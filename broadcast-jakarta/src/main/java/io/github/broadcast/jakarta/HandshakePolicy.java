@@ -156,7 +156,7 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
     Handshake handshake =
         new Handshake(
             ClientAddresses.literal(peerOf(request)),
-            addresses.trustsAny() ? ClientAddresses.chain(request.getHeaders()) : List.of());
+            addresses.trustsAny() ? addresses.chain(request.getHeaders()) : List.of());
     if (config.getUserProperties() != sharedProperties) {
       config.getUserProperties().put(HANDSHAKE, handshake);
     } else {

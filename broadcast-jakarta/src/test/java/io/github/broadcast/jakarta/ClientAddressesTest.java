@@ -10,8 +10,10 @@ import org.junit.jupiter.api.Test;
 final class ClientAddressesTest {
 
   private final ClientAddresses trusting =
-      new ClientAddresses(List.of("10.0.0.0/8", "192.168.1.7", "fd00::/8"));
-  private final ClientAddresses trustingNone = new ClientAddresses(List.of());
+      new ClientAddresses(
+          List.of("10.0.0.0/8", "192.168.1.7", "fd00::/8"), ClientAddresses.X_FORWARDED_FOR);
+  private final ClientAddresses trustingNone =
+      new ClientAddresses(List.of(), ClientAddresses.X_FORWARDED_FOR);
 
   private static InetAddress ip(String literal) {
     return ClientAddresses.literal(literal);
@@ -44,24 +46,44 @@ final class ClientAddressesTest {
         .isEqualTo("192.168.1.8");
   }
 
+  /**
+   * Only the configured header is read. A proxy that appends to X-Forwarded-For passes a client's
+   * own Forwarded through untouched: believing it would let the client name any address.
+   */
   @Test
-  void forwardedIsPreferred_withPortsQuotesAndCase_thenXForwardedFor() {
-    Map<String, List<String>> both =
+  void onlyTheConfiguredHeader_isRead_neverTheOther() {
+    Map<String, List<String>> spoofed =
+        Map.of(
+            "Forwarded", List.of("for=6.6.6.6"), // Written by the client.
+            "X-Forwarded-For", List.of("198.51.100.1")); // Appended by the proxy.
+    assertThat(trusting.client(ip("10.0.0.1"), trusting.chain(spoofed)).getHostAddress())
+        .isEqualTo("198.51.100.1");
+    ClientAddresses rfc7239 = new ClientAddresses(List.of("10.0.0.0/8"), ClientAddresses.FORWARDED);
+    Map<String, List<String>> forwarded =
         Map.of(
             "forwarded",
             List.of("for=192.0.2.60;proto=http, For=\"[2001:db8::17]:4711\"", "for=10.0.0.5:80"),
             "X-Forwarded-For",
             List.of("6.6.6.6"));
-    List<String> chain = ClientAddresses.chain(both);
+    List<String> chain = rfc7239.chain(forwarded);
     assertThat(chain).containsExactly("192.0.2.60", "[2001:db8::17]:4711", "10.0.0.5:80");
-    assertThat(trusting.client(ip("10.0.0.1"), chain).getHostAddress())
+    assertThat(rfc7239.client(ip("10.0.0.1"), chain).getHostAddress())
         .isEqualTo("2001:db8:0:0:0:0:0:17");
-    assertThat(ClientAddresses.chain(Map.of("x-forwarded-for", List.of("1.2.3.4, 5.6.7.8"))))
+    assertThat(trusting.chain(Map.of("x-forwarded-for", List.of("1.2.3.4, 5.6.7.8"))))
         .containsExactly("1.2.3.4", "5.6.7.8");
   }
 
   @Test
   void literalsOnly_neverALookUp() {
+    // Each of these fails to parse as a literal; InetAddress.getByName would then have asked DNS.
+    // Addresses.literal parses IPv4 itself and hands IPv6 to the JDK in brackets, which it parses
+    // or refuses, never resolves.
+    assertThat(ip("999.1.1.1")).isNull();
+    assertThat(ip("1.2.3")).isNull();
+    assertThat(ip(".::1")).isNull();
+    assertThat(ip("1.2.3.4.example")).isNull();
+    assertThat(ip("192.0.2.1").getHostAddress()).isEqualTo("192.0.2.1");
+    assertThat(ip("::ffff:192.0.2.1").getHostAddress()).isEqualTo("192.0.2.1");
     assertThat(ip("localhost")).isNull();
     assertThat(ip("example.com")).isNull();
     assertThat(ip("1.2.3.999")).isNull();
@@ -84,6 +106,9 @@ final class ClientAddressesTest {
     assertThat(trusting.trusts(ip("11.0.0.1"))).isFalse();
     assertThat(trusting.trusts(ip("fd12::1"))).isTrue();
     assertThat(trusting.trusts(ip("fe80::1"))).isFalse();
-    assertThat(new ClientAddresses(List.of("0.0.0.0/0")).trusts(ip("8.8.8.8"))).isTrue();
+    assertThat(
+            new ClientAddresses(List.of("0.0.0.0/0"), ClientAddresses.X_FORWARDED_FOR)
+                .trusts(ip("8.8.8.8")))
+        .isTrue();
   }
 }

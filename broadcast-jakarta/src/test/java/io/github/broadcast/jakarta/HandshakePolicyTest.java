@@ -135,6 +135,8 @@ final class HandshakePolicyTest {
         .hasMessageContaining("maxClientsPerAddress");
     assertThatThrownBy(() -> builder.connectionRatePerAddress(Double.POSITIVE_INFINITY, 1))
         .hasMessageContaining("connectionRatePerAddress");
+    assertThatThrownBy(() -> builder.forwardedHeader("X-Real-IP"))
+        .hasMessage("forwardedHeader : X-Real-IP (expected: X-Forwarded-For or Forwarded)");
     assertThatThrownBy(() -> builder.trustedProxies(List.of("10.0.0.0/33")))
         .hasMessageContaining("trustedProxies : 10.0.0.0/33");
     assertThatThrownBy(() -> builder.trustedProxies(List.of("proxy.example")))

@@ -113,6 +113,7 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
+    Retained.by(registry, this); // Its meters read it weakly; see Retained.
     gauge(registry, "broadcast.clients", "clients registered now", null, BroadcastStats::clients);
     gauge(
         registry,
@@ -182,7 +183,6 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
       ToDoubleFunction<BroadcastStats> value) {
     Gauge.builder(name, this, m -> m.read(value))
         .description(description)
-        .strongReference(true) // Keeps these meters alive, though the binder is dropped once bound.
         .baseUnit(unit)
         .tags(tags)
         .register(registry);

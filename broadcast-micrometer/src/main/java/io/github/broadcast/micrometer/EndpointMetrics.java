@@ -55,9 +55,9 @@ public final class EndpointMetrics implements MeterBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
+    Retained.by(registry, this); // Its meters read it weakly; see Retained.
     Gauge.builder("broadcast.connections", this, m -> m.stats().open())
         .description("connections open now")
-        .strongReference(true) // Keeps these meters alive, though the binder is dropped once bound.
         .tags(tags)
         .register(registry);
     counter(

@@ -31,9 +31,9 @@ public final class HttpMetrics implements MeterBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
+    Retained.by(registry, this); // Its meters read it weakly; see Retained.
     Gauge.builder("broadcast.http.unfinished", this, m -> m.stats.get().unfinishedRequests())
         .description("requests whose head or body is still arriving")
-        .strongReference(true) // Keeps these meters alive, though the binder is dropped once bound.
         .tags(tags)
         .register(registry);
     refused(registry, "host", HttpStats::refusedHost);

@@ -42,9 +42,9 @@ public final class RedisMetrics implements MeterBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
+    Retained.by(registry, this); // Its meters read it weakly; see Retained.
     Gauge.builder("broadcast.redis.connected", this, m -> m.store.stats().connected() ? 1 : 0)
         .description("connected to Redis and reconciled with it")
-        .strongReference(true) // Keeps these meters alive, though the binder is dropped once bound.
         .tags(tags)
         .register(registry);
     Gauge.builder("broadcast.redis.writable", this, m -> m.store.acceptsWrites() ? 1 : 0)

@@ -176,20 +176,28 @@ public final class RedisSessionStore implements SessionStore {
   private static RedisURI parse(String uri) {
     String expected = " (expected: redis://[:password@]host:port, or redis-sentinel://...)";
     requireNonNull(uri, "uri : null" + expected);
+    String shown = masked(uri);
     if (!uri.matches("(?i)(redis|rediss|redis-sentinel|rediss-sentinel)://.+")) {
-      throw new IllegalArgumentException("uri : " + uri + expected);
+      throw new IllegalArgumentException("uri : " + shown + expected);
     }
-    if (uri.matches("(?i)rediss?-sentinel://.*") && !uri.contains("sentinelMasterId=")) {
+    if (uri.matches("(?i)rediss?-sentinel://.*")
+        && !uri.contains("sentinelMasterId=")
+        && !uri.contains("#")) {
       throw new IllegalArgumentException(
-          "uri : " + uri + " (expected: ?sentinelMasterId=NAME, the master Sentinel watches)");
+          "uri : "
+              + shown
+              + " (expected: ?sentinelMasterId=NAME or #NAME, the master Sentinel watches)");
     }
-    RedisURI parsed;
     try {
-      parsed = RedisURI.create(uri);
+      return RedisURI.create(uri);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("uri : " + uri + expected, e);
+      throw new IllegalArgumentException("uri : " + shown + expected); // Not e: it may quote it.
     }
-    return parsed;
+  }
+
+  /** {@code uri} with whatever precedes its {@code @} (a user and a password) hidden. */
+  static String masked(String uri) {
+    return uri.replaceFirst("//[^/@]*@", "//***@");
   }
 
   /** Where {@code uri} points, for messages: never its password. */

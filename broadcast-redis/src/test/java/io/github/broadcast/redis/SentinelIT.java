@@ -88,5 +88,14 @@ final class SentinelIT {
         .hasMessageContaining("sentinelMasterId");
     assertThatThrownBy(() -> RedisSessionStore.newBuilder("http://127.0.0.1:6379"))
         .hasMessageContaining("redis-sentinel://");
+    assertThatThrownBy(
+            () -> RedisSessionStore.newBuilder("redis-sentinel://:s3cret@127.0.0.1:26379"))
+        .as("the password never shows")
+        .hasMessage(
+            "uri : redis-sentinel://***@127.0.0.1:26379 (expected: ?sentinelMasterId=NAME or"
+                + " #NAME, the master Sentinel watches)");
+    assertThat(RedisSessionStore.newBuilder("redis-sentinel://127.0.0.1:26379#mymaster").toString())
+        .as("Lettuce's fragment form")
+        .isNotNull();
   }
 }

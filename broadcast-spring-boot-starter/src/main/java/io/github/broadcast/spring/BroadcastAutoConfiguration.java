@@ -92,16 +92,30 @@ public class BroadcastAutoConfiguration {
             .maxClients(properties.getMaxClients())
             .connectionRate(
                 required("broadcast.connection-rate.per-second", rate.getPerSecond()),
-                required("broadcast.connection-rate.burst", rate.getBurst()))
-            .trustedProxies(properties.getTrustedProxies());
+                required("broadcast.connection-rate.burst", rate.getBurst()));
+    PropertyErrors.named(
+        "broadcast.forwarded-header",
+        "forwardedHeader",
+        () -> builder.forwardedHeader(properties.getForwardedHeader()));
+    PropertyErrors.named(
+        "broadcast.trusted-proxies",
+        "trustedProxies",
+        () -> builder.trustedProxies(properties.getTrustedProxies()));
     if (properties.getMaxClientsPerAddress() != null) {
-      builder.maxClientsPerAddress(properties.getMaxClientsPerAddress());
+      PropertyErrors.named(
+          "broadcast.max-clients-per-address",
+          "maxClientsPerAddress",
+          () -> builder.maxClientsPerAddress(properties.getMaxClientsPerAddress()));
     }
     BroadcastProperties.ConnectionRate perAddress = properties.getConnectionRatePerAddress();
     if (perAddress.getPerSecond() != null || perAddress.getBurst() != null) {
-      builder.connectionRatePerAddress(
-          required("broadcast.connection-rate-per-address.per-second", perAddress.getPerSecond()),
-          required("broadcast.connection-rate-per-address.burst", perAddress.getBurst()));
+      double perSecond =
+          required("broadcast.connection-rate-per-address.per-second", perAddress.getPerSecond());
+      int burst = required("broadcast.connection-rate-per-address.burst", perAddress.getBurst());
+      PropertyErrors.named(
+          "broadcast.connection-rate-per-address",
+          "connectionRatePerAddress",
+          () -> builder.connectionRatePerAddress(perSecond, burst));
     }
     if (properties.isAllowAnyOrigin()) {
       builder.allowAnyOrigin();

@@ -32,6 +32,10 @@ public class BroadcastProperties {
    */
   private Duration batchInterval;
 
+  // The deprecated names' values: read only where the new name is unset, so the new name wins.
+  private Duration flushInterval;
+  private Duration maxFlushDelay;
+
   /**
    * The longest an update waits for its flush behind a client that stalled on the previous one;
    * unset: 250 ms (or the flush interval, if longer).
@@ -83,6 +87,9 @@ public class BroadcastProperties {
    * server.forward-headers-strategy=native, which already gives the client's address.
    */
   private List<String> trustedProxies = new ArrayList<>();
+
+  /** The header trusted-proxies write the client's address in: X-Forwarded-For or Forwarded. */
+  private String forwardedHeader = "X-Forwarded-For";
 
   /** A shared secret every handshake must carry as ?token=; unset: none. */
   private String requiredToken;
@@ -210,8 +217,10 @@ public class BroadcastProperties {
     /** How often to ping each client; zero turns the heartbeat off. */
     private Duration interval = Duration.ofSeconds(15);
 
-    /** How long a client may stay silent before it is closed. */
-    private Duration silenceTimeout = Duration.ofSeconds(45);
+    /** How long a client may stay silent before it is closed; unset: 45 s. */
+    private Duration silenceTimeout;
+
+    private Duration timeout; // The deprecated name's value; silence-timeout wins.
 
     public Duration getInterval() {
       return interval;
@@ -221,8 +230,13 @@ public class BroadcastProperties {
       this.interval = interval;
     }
 
+    /**
+     * The silence timeout: {@code silence-timeout}, else the deprecated {@code timeout}, else 45 s.
+     */
     public Duration getSilenceTimeout() {
-      return silenceTimeout;
+      return silenceTimeout != null
+          ? silenceTimeout
+          : timeout != null ? timeout : Duration.ofSeconds(45);
     }
 
     public void setSilenceTimeout(Duration silenceTimeout) {
@@ -235,13 +249,15 @@ public class BroadcastProperties {
         replacement = "broadcast.heartbeat.silence-timeout",
         reason = "one name with the builder's heartbeat(interval, silenceTimeout)")
     public Duration getTimeout() {
-      return silenceTimeout;
+      return timeout;
     }
 
-    /** Sets {@code silence-timeout} under its old name. */
+    /**
+     * Sets the silence timeout under its old name; {@code silence-timeout} wins if both are set.
+     */
     @Deprecated
     public void setTimeout(Duration timeout) {
-      this.silenceTimeout = timeout;
+      this.timeout = timeout;
     }
   }
 
@@ -291,6 +307,14 @@ public class BroadcastProperties {
     return connectionRatePerAddress;
   }
 
+  public String getForwardedHeader() {
+    return forwardedHeader;
+  }
+
+  public void setForwardedHeader(String forwardedHeader) {
+    this.forwardedHeader = forwardedHeader;
+  }
+
   public List<String> getTrustedProxies() {
     return trustedProxies;
   }
@@ -325,7 +349,7 @@ public class BroadcastProperties {
 
   /** The longest wait for a flush behind a stalled client, or null for the default. */
   public Duration getMaxBatchDelay() {
-    return maxBatchDelay;
+    return maxBatchDelay != null ? maxBatchDelay : maxFlushDelay;
   }
 
   /** Sets {@code broadcast.max-batch-delay}. */
@@ -333,8 +357,9 @@ public class BroadcastProperties {
     this.maxBatchDelay = maxBatchDelay;
   }
 
+  /** The batch interval ({@code batch-interval}, else the deprecated {@code flush-interval}). */
   public Duration getBatchInterval() {
-    return batchInterval;
+    return batchInterval != null ? batchInterval : flushInterval;
   }
 
   public void setBatchInterval(Duration batchInterval) {
@@ -347,13 +372,13 @@ public class BroadcastProperties {
       replacement = "broadcast.max-batch-delay",
       reason = "one name with the builder's maxBatchDelay")
   public Duration getMaxFlushDelay() {
-    return maxBatchDelay;
+    return maxFlushDelay;
   }
 
-  /** Sets {@code broadcast.max-batch-delay} under its old name. */
+  /** Sets the max batch delay under its old name; {@code max-batch-delay} wins if both are set. */
   @Deprecated
   public void setMaxFlushDelay(Duration maxFlushDelay) {
-    this.maxBatchDelay = maxFlushDelay;
+    this.maxFlushDelay = maxFlushDelay;
   }
 
   /** The old name of {@code broadcast.batch-interval}, kept until the next minor version. */
@@ -362,13 +387,13 @@ public class BroadcastProperties {
       replacement = "broadcast.batch-interval",
       reason = "one name with the builder's batchInterval")
   public Duration getFlushInterval() {
-    return batchInterval;
+    return flushInterval;
   }
 
-  /** Sets {@code broadcast.batch-interval} under its old name. */
+  /** Sets the batch interval under its old name; {@code batch-interval} wins if both are set. */
   @Deprecated
   public void setFlushInterval(Duration flushInterval) {
-    this.batchInterval = flushInterval;
+    this.flushInterval = flushInterval;
   }
 
   public Duration getSendTimeout() {

@@ -31,9 +31,12 @@ import org.springframework.context.annotation.Configuration;
  *
  * <ul>
  *   <li>it connects where Boot's {@code spring.data.redis.*} say (its {@link
- *       DataRedisConnectionDetails}: host, port, database, user and password, SSL; or Sentinel's
- *       master name, nodes and password), so that one set of properties serves the application's
- *       own Redis use and the store;
+ *       DataRedisConnectionDetails}: host, port, database, user and password, SSL on or off; or
+ *       Sentinel's master name, nodes and password), so that one set of properties serves the
+ *       application's own Redis use and the store. With SSL, the server's certificate is checked
+ *       against the JVM's trust store: an SSL bundle's own trust material is not applied (a Redis
+ *       behind a private authority needs the store built by the application, with Lettuce's {@code
+ *       SslOptions});
  *   <li>it shares Boot's Lettuce {@link ClientResources} (event loops, timer, metrics, tracing);
  *   <li>{@code broadcast.redis.*} set its prefix, timeouts and windows; {@link
  *       RedisSessionStoreBuilderCustomizer} beans the rest (when sessions expire);
@@ -66,21 +69,22 @@ class BroadcastRedisAutoConfiguration {
     BroadcastProperties.Redis redis = properties.getRedis();
     RedisSessionStore.Builder builder = RedisSessionStore.newBuilder(redisUri(connection));
     clientResources.ifAvailable(builder::clientResources);
-    named("broadcast.redis.prefix", "prefix", () -> builder.prefix(redis.getPrefix()));
-    named(
+    PropertyErrors.named(
+        "broadcast.redis.prefix", "prefix", () -> builder.prefix(redis.getPrefix()));
+    PropertyErrors.named(
         "broadcast.redis.command-timeout",
         "commandTimeout",
         () -> builder.commandTimeout(redis.getCommandTimeout()));
-    named(
+    PropertyErrors.named(
         "broadcast.redis.reconnect-delay-max",
         "reconnectDelayMax",
         () -> builder.reconnectDelayMax(redis.getReconnectDelayMax()));
-    named(
+    PropertyErrors.named(
         "broadcast.redis.tombstone-ttl",
         "tombstoneTtl",
         () -> builder.tombstoneTtl(redis.getTombstoneTtl()));
     if (redis.getRebuildWindow() != null) {
-      named(
+      PropertyErrors.named(
           "broadcast.redis.rebuild-window",
           "rebuildWindow",
           () -> builder.rebuildWindow(redis.getRebuildWindow()));
@@ -141,17 +145,6 @@ class BroadcastRedisAutoConfiguration {
       uri.withSsl(true); // Trusted as the JVM trusts: the bundle's own trust material is not read.
     }
     return uri.build();
-  }
-
-  /** Runs {@code set}; a refusal names the property instead of the builder's option. */
-  private static void named(String property, String option, Runnable set) {
-    try {
-      set.run();
-    } catch (IllegalArgumentException e) {
-      String message = String.valueOf(e.getMessage());
-      throw new IllegalArgumentException(
-          message.startsWith(option) ? property + message.substring(option.length()) : message, e);
-    }
   }
 
   /**

@@ -83,7 +83,8 @@ final class LimitsPerAddressIT {
           .as(bad[0])
           .hasRootCauseMessage(
               bad[0].startsWith("broadcast.trusted")
-                  ? "trustedProxies : proxy.internal (expected: an IP address or a CIDR network,"
+                  ? "broadcast.trusted-proxies : proxy.internal (expected: an IP address or a CIDR"
+                      + " network,"
                       + " such as 10.0.0.0/8 or fd00::/8)"
                   : "broadcast.connection-rate-per-address.burst : unset (expected: a value; a rate"
                       + " needs both per-second and burst)");

@@ -18,8 +18,7 @@ final class PropertyNamesTest {
 
   private static BroadcastProperties bind(Map<String, String> properties) {
     return new Binder(new MapConfigurationPropertySource(properties))
-        .bind("broadcast", BroadcastProperties.class)
-        .get();
+        .bindOrCreate("broadcast", BroadcastProperties.class);
   }
 
   @Test
@@ -47,6 +46,25 @@ final class PropertyNamesTest {
     assertThat(properties.getBatchInterval()).isEqualTo(Duration.ofMillis(40));
     assertThat(properties.getMaxBatchDelay()).isEqualTo(Duration.ofMillis(300));
     assertThat(properties.getHeartbeat().getSilenceTimeout()).isEqualTo(Duration.ofSeconds(50));
+  }
+
+  @Test
+  void whenBothAreSet_theNewNameWins() {
+    BroadcastProperties properties =
+        bind(
+            Map.of(
+                "broadcast.batch-interval", "40ms",
+                "broadcast.flush-interval", "90ms",
+                "broadcast.max-batch-delay", "300ms",
+                "broadcast.max-flush-delay", "900ms",
+                "broadcast.heartbeat.silence-timeout", "50s",
+                "broadcast.heartbeat.timeout", "90s"));
+    assertThat(properties.getBatchInterval()).isEqualTo(Duration.ofMillis(40));
+    assertThat(properties.getMaxBatchDelay()).isEqualTo(Duration.ofMillis(300));
+    assertThat(properties.getHeartbeat().getSilenceTimeout()).isEqualTo(Duration.ofSeconds(50));
+    assertThat(bind(Map.of()).getHeartbeat().getSilenceTimeout())
+        .as("the default")
+        .isEqualTo(Duration.ofSeconds(45));
   }
 
   @Test

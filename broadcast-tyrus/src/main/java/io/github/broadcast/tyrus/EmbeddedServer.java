@@ -237,6 +237,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private Duration requestBodyTimeout = Duration.ofSeconds(10);
     private Duration requestHeadTimeout = Duration.ofSeconds(10);
     private int maxUnfinishedRequestsPerAddress = 1024;
+    private Duration httpIdleTimeout = Duration.ofSeconds(60);
     private Duration shutdownGrace = Duration.ofSeconds(5);
     private SSLContext sslContext;
     private boolean permessageDeflate;
@@ -309,13 +310,26 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     /**
+     * Sets how long an HTTP connection may sit idle between requests before it is closed (Grizzly's
+     * own keep-alive timeout is off, since an upgraded WebSocket connection lives long; this one
+     * leaves upgraded connections alone, and a head or body under way has its own deadline).
+     * Default 60 s, as proxies and servers commonly keep idle connections; a browser opens a new
+     * one when it needs it. A handler that takes longer than this to answer loses its connection.
+     */
+    public Builder httpIdleTimeout(Duration timeout) {
+      this.httpIdleTimeout = Checks.requirePositive("httpIdleTimeout", timeout);
+      return this;
+    }
+
+    /**
      * Sets how many unfinished requests one client address may have at once: connections whose
      * head, or whose body, is still arriving (a connection that has sent nothing yet counts too).
      * Past it, a new connection from that address is closed and a new request on a kept-alive one
      * gets 429. With the head and body deadlines, this bounds what one address sending half
-     * requests can hold: sockets and buffers, never threads. The address is the TCP peer's, since
-     * no header has been read yet. Default 1,024: far above what a browser (six connections) or a
-     * hook script needs, and below what exhausts a process's file descriptors.
+     * requests can hold: sockets and buffers, never threads. The address is the TCP peer's (an IPv6
+     * peer counts as its /64), since no header has been read yet. Default 1,024: far above what a
+     * browser (six connections) or a hook script needs, and below what exhausts a process's file
+     * descriptors.
      */
     public Builder maxUnfinishedRequestsPerAddress(int max) {
       this.maxUnfinishedRequestsPerAddress =
@@ -470,6 +484,7 @@ public final class EmbeddedServer implements AutoCloseable {
       FrontDoor frontDoor =
           new FrontDoor(
               requestHeadTimeout.toNanos(),
+              httpIdleTimeout.toNanos(),
               maxRequestBodyBytes,
               requestBodyTimeout.toNanos(),
               maxUnfinishedRequestsPerAddress,

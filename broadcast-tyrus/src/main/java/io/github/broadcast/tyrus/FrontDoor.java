@@ -35,13 +35,14 @@ final class FrontDoor {
 
   FrontDoor(
       long headTimeoutNanos,
+      long idleTimeoutNanos,
       int maxBodyBytes,
       long bodyTimeoutNanos,
       int maxUnfinishedPerAddress,
       ScheduledExecutorService timer) {
     Answers answers = new Answers(timer);
     this.unfinished = new UnfinishedRequests(maxUnfinishedPerAddress);
-    this.heads = new HeadDeadline(headTimeoutNanos, timer, answers, unfinished);
+    this.heads = new HeadDeadline(headTimeoutNanos, idleTimeoutNanos, timer, answers, unfinished);
     this.guard = new GuardFilter(answers);
     this.bodies = new BodyFilter(maxBodyBytes, bodyTimeoutNanos, timer, answers, unfinished);
     this.chain = List.of(new DeclineOtherUpgrades(), guard, upgraded, bodies);
@@ -70,7 +71,8 @@ final class FrontDoor {
         bodies.timedOut(),
         heads.timedOut(),
         unfinished.refused(),
-        unfinished.held());
+        unfinished.held(),
+        heads.idleClosed());
   }
 
   /**

@@ -31,22 +31,34 @@ final class HeadDeadline extends BaseFilter {
   // Set once a byte of the pending head has arrived.
   private static final Attribute<Boolean> HEARD =
       Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(HeadDeadline.class.getName() + ".heard");
+  // When the connection last read anything (System.nanoTime), for the idle check.
+  private static final Attribute<Long> LAST_READ =
+      Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(HeadDeadline.class.getName() + ".lastRead");
 
   private final long timeoutNanos;
   private final ScheduledExecutorService timer;
   private final Answers answers;
   private final LongAdder timedOut = new LongAdder();
   private final UnfinishedRequests unfinished;
+  private final long idleNanos;
+  private final LongAdder idleClosed = new LongAdder();
 
   HeadDeadline(
       long timeoutNanos,
+      long idleNanos,
       ScheduledExecutorService timer,
       Answers answers,
       UnfinishedRequests unfinished) {
     this.timeoutNanos = timeoutNanos;
+    this.idleNanos = idleNanos;
     this.timer = timer;
     this.answers = answers;
     this.unfinished = unfinished;
+  }
+
+  /** HTTP connections closed after sitting idle between requests for the idle timeout. */
+  long idleClosed() {
+    return idleClosed.sum();
   }
 
   long timedOut() {
@@ -62,12 +74,17 @@ final class HeadDeadline extends BaseFilter {
       return ctx.getStopAction();
     }
     arm(connection);
+    LAST_READ.set(connection, System.nanoTime());
+    checkIdleIn(connection, idleNanos);
     return ctx.getInvokeAction();
   }
 
   @Override
   public NextAction handleRead(FilterChainContext ctx) {
     Connection<?> connection = ctx.getConnection();
+    if (!UpgradedConnections.isUpgraded(connection)) {
+      LAST_READ.set(connection, System.nanoTime());
+    }
     if (!UpgradedConnections.isUpgraded(connection) && !GuardFilter.inBody(connection)) {
       if (!unfinished.acquire(connection)) {
         answers.answer(
@@ -88,6 +105,32 @@ final class HeadDeadline extends BaseFilter {
       PENDING.set(
           connection, timer.schedule(() -> expire(connection), timeoutNanos, TimeUnit.NANOSECONDS));
     }
+  }
+
+  /**
+   * The idle check of an HTTP connection between requests: Grizzly's own keep-alive timeout is off
+   * (an upgraded connection lives long), so a connection that finished its requests and then sits
+   * silent would otherwise hold its socket for ever. Every {@code idleNanos} the check looks: an
+   * upgraded connection is left alone for good; one with a head or a body under way is left to
+   * their deadlines; one that read nothing for {@code idleNanos} is closed (a connection waiting
+   * for a handler's answer that long too: handlers here answer in seconds).
+   */
+  private void checkIdleIn(Connection<?> connection, long delayNanos) {
+    timer.schedule(() -> checkIdle(connection), delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void checkIdle(Connection<?> connection) {
+    if (!connection.isOpen() || UpgradedConnections.isUpgraded(connection)) {
+      return;
+    }
+    Long last = LAST_READ.get(connection);
+    long quiet = last == null ? idleNanos : System.nanoTime() - last;
+    if (PENDING.isSet(connection) || GuardFilter.inBody(connection) || quiet < idleNanos) {
+      checkIdleIn(connection, Math.max(idleNanos - quiet, TimeUnit.SECONDS.toNanos(1)));
+      return;
+    }
+    idleClosed.increment();
+    connection.closeSilently();
   }
 
   /** The head on {@code connection} has been parsed: its deadline is over. */

@@ -21,6 +21,8 @@ import io.github.broadcast.jakarta.EndpointStats;
  *     already held its cap of unfinished requests (heads and bodies still arriving)
  * @param unfinishedRequests requests whose head or body is still arriving now, with connections
  *     that have sent nothing yet
+ * @param idleClosed HTTP connections closed after sitting idle between requests for the idle
+ *     timeout (not a refusal: a browser opens a new one when it needs it)
  */
 public record HttpStats(
     long refusedHost,
@@ -31,4 +33,5 @@ public record HttpStats(
     long bodiesTimedOut,
     long headsTimedOut,
     long refusedUnfinished,
-    int unfinishedRequests) {}
+    int unfinishedRequests,
+    long idleClosed) {}

@@ -1,5 +1,6 @@
 package io.github.broadcast.tyrus;
 
+import io.github.broadcast.internal.Addresses;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -19,10 +20,10 @@ import org.glassfish.grizzly.attributes.Attribute;
  * the cap is closed at once (a new connection, which has sent nothing) or answered 429 (a new
  * request on a kept-alive one).
  *
- * <p>The address is the TCP peer's: the head has not been read yet, so no forwarding header can be
- * believed. Behind a reverse proxy every client has the proxy's address; proxies gather heads and
- * bodies before they forward them, so raise the cap to cover the proxy's concurrency, or leave it
- * to the proxy.
+ * <p>The address is the TCP peer's (an IPv6 peer counts as its /64, as for the endpoint's limits):
+ * the head has not been read yet, so no forwarding header can be believed. Behind a reverse proxy
+ * every client has the proxy's address; proxies gather heads and bodies before they forward them,
+ * so raise the cap to cover the proxy's concurrency, or leave it to the proxy.
  *
  * <p>Thread-safe.
  */
@@ -86,10 +87,11 @@ final class UnfinishedRequests {
     }
   }
 
+  /** The peer's key: IPv4 as written, IPv6 as its /64, as the endpoint's limits count it. */
   private static String address(Connection<?> connection) {
     Object peer = connection.getPeerAddress();
     if (peer instanceof InetSocketAddress && ((InetSocketAddress) peer).getAddress() != null) {
-      return ((InetSocketAddress) peer).getAddress().getHostAddress();
+      return Addresses.key(((InetSocketAddress) peer).getAddress());
     }
     return String.valueOf(peer);
   }

@@ -284,6 +284,26 @@ final class FrontDoorIT {
   }
 
   /**
+   * An HTTP connection idle between requests is closed after the idle timeout (Grizzly's own
+   * keep-alive timeout is off), while a WebSocket connection, idle as long, stays open.
+   */
+  @Test
+  void anIdleHttpConnection_isClosed_butAnIdleWebSocketIsNot() throws Exception {
+    start(b -> b.httpIdleTimeout(Duration.ofMillis(500)));
+    WsTestClient socket = WsTestClient.connect(http, server.webSocketUri(), "idle", null);
+    try (Socket kept = RawHttp.connect(server.port())) {
+      String get = "GET /echo HTTP/1.1\r\nHost: " + own() + "\r\n\r\n";
+      kept.getOutputStream().write(get.getBytes(StandardCharsets.US_ASCII));
+      assertThat(RawHttp.read(kept.getInputStream()).status()).isEqualTo(200);
+      assertThat(kept.getInputStream().read()).as("closed once idle").isEqualTo(-1);
+    }
+    assertThat(server.httpStats().idleClosed()).isEqualTo(1);
+    socket.send("ping"); // Idle at least as long, and still open: it is answered.
+    await().until(() -> socket.recorder().types().contains("pong"));
+    socket.close();
+  }
+
+  /**
    * One address holds at most its cap of unfinished requests (heads or bodies still arriving, or
    * connections that sent nothing yet): past it a new connection is closed unanswered and a new
    * request on a kept-alive one gets 429, and none reaches a handler; once the half requests end,

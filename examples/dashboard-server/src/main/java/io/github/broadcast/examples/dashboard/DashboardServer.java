@@ -122,7 +122,7 @@ public final class DashboardServer implements AutoCloseable {
               .maxClients(options.maxClients)
               .connectionRate(options.connectionRate, options.connectionBurst);
       try {
-        endpoint.trustedProxies(options.trustedProxies);
+        endpoint.forwardedHeader(options.forwardedHeader).trustedProxies(options.trustedProxies);
       } catch (IllegalArgumentException e) { // Named as the option it came from.
         throw new IllegalArgumentException(
             e.getMessage().replaceFirst("^trustedProxies", "--trusted-proxies"), e);

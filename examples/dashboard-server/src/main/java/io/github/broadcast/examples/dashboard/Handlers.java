@@ -205,6 +205,7 @@ final class Handlers {
     requests.put("bodies_timed_out", http.bodiesTimedOut());
     requests.put("heads_timed_out", http.headsTimedOut());
     requests.put("refused_unfinished", http.refusedUnfinished());
+    requests.put("idle_closed", http.idleClosed());
     return body;
   }
 

@@ -153,6 +153,12 @@ final class Options {
               "comma-separated proxy addresses or CIDR networks whose X-Forwarded-For / Forwarded"
                   + " name the client for the limits per address; empty = the headers are ignored")
           .flag(
+              "forwarded-header",
+              "NAME",
+              "X-Forwarded-For",
+              "the one header --trusted-proxies write the client's address in: X-Forwarded-For"
+                  + " or Forwarded (RFC 7239); the other is never read")
+          .flag(
               "request-body-timeout",
               "DURATION",
               "10s",
@@ -235,6 +241,7 @@ final class Options {
   final double connectionRatePerAddress; // 0: no limit per address.
   final int connectionBurstPerAddress;
   final List<String> trustedProxies;
+  final String forwardedHeader;
   final Duration bodyTimeout;
   final Duration shutdownGrace;
   final Path transcripts;
@@ -307,6 +314,12 @@ final class Options {
     connectionRatePerAddress = own[0];
     connectionBurstPerAddress = (int) own[1];
     trustedProxies = list(get.apply("trusted-proxies"));
+    forwardedHeader = get.apply("forwarded-header").strip();
+    if (!forwardedHeader.equalsIgnoreCase("X-Forwarded-For")
+        && !forwardedHeader.equalsIgnoreCase("Forwarded")) {
+      throw new IllegalArgumentException(
+          "--forwarded-header : " + forwardedHeader + " (expected: X-Forwarded-For or Forwarded)");
+    }
     bodyTimeout = duration("request-body-timeout", get.apply("request-body-timeout"));
     shutdownGrace = duration("shutdown-grace", get.apply("shutdown-grace"));
     String folder = get.apply("transcripts").strip();

@@ -131,6 +131,15 @@ final class HookServlet extends HttpServlet {
       if (!decide()) {
         return;
       }
+      try {
+        handle();
+      } catch (RuntimeException e) { // Decided: nothing else answers it, so this must.
+        logger.log(Level.WARNING, "a hook failed", e);
+        finish(500, Json.error(500, "the hook could not be handled: " + e));
+      }
+    }
+
+    private void handle() {
       JsonNode hook;
       try {
         hook = Json.parse(bytes.toByteArray());
