@@ -32,6 +32,10 @@ import org.commonmark.renderer.html.HtmlRenderer;
 public final class SiteBuilder {
 
   private static final Pattern DIRECTIVE = Pattern.compile("^\\{\\{(.+)}}\\s*$");
+  // A directive as committed: its expansion follows, up to the end marker, so that the Markdown
+  // reads whole where people read it (GitHub), and the site build writes it afresh.
+  private static final Pattern BLOCK_START = Pattern.compile("^<!-- \\{\\{(.+)}} -->\\s*$");
+  private static final String BLOCK_END = "<!-- {{/}} -->";
 
   /** A page: its Markdown file and its title in the navigation. */
   record Page(String file, String title) {
@@ -67,16 +71,37 @@ public final class SiteBuilder {
             .build();
   }
 
-  /** Links between pages are written to the Markdown files, so they read on GitHub too. */
+  // A link from a page to a published type's source ({@code ../../../broadcast-core/src/main/java/
+  // io/github/broadcast/Broadcaster.java}): what GitHub shows; the site links its API reference.
+  private static final Pattern SOURCE_LINK =
+      Pattern.compile(
+          "^(?:\\.\\./)+[a-z-]+(?:/[a-z-]+)?/src/main/java/(.+?)(package-info)?\\.java$");
+
+  /**
+   * Links are written to the Markdown files as GitHub reads them: to other pages' {@code .md}, and
+   * to a type's {@code .java} source; the site links the HTML page and the API reference instead.
+   */
   private static final AttributeProvider MARKDOWN_LINKS_TO_HTML =
       (Node node, String tag, Map<String, String> attributes) -> {
         if (node instanceof Link) {
           String href = attributes.get("href");
           if (href != null && !href.contains(":")) {
-            attributes.put("href", href.replaceFirst("\\.md(#|$)", ".html$1"));
+            attributes.put("href", siteLink(href));
           }
         }
       };
+
+  /** Where a link written for GitHub points in the site. */
+  static String siteLink(String href) {
+    Matcher source = SOURCE_LINK.matcher(href);
+    if (source.matches()) {
+      return "apidocs/"
+          + source.group(1)
+          + (source.group(2) != null ? "package-summary" : "")
+          + ".html";
+    }
+    return href.replaceFirst("\\.md(#|$)", ".html$1");
+  }
 
   /**
    * Builds the site from {@code PAGES_DIR} and {@code DATA_DIR} into {@code OUT_DIR}, with the
@@ -140,7 +165,7 @@ public final class SiteBuilder {
     }
   }
 
-  private List<Page> nav() throws IOException {
+  List<Page> nav() throws IOException {
     List<Page> nav = new ArrayList<>();
     for (String line : Files.readAllLines(pages.resolve("nav.txt"), StandardCharsets.UTF_8)) {
       if (line.isBlank() || line.startsWith("#")) {
@@ -163,18 +188,58 @@ public final class SiteBuilder {
   }
 
   private String expand(String markdown, String page) throws IOException {
+    return fill(markdown, page, false);
+  }
+
+  /**
+   * The page as it should be committed: each directive as a block, its start marker, its expansion
+   * from today's sources and data, its end marker; a bare {@code {{...}}} line becomes such a
+   * block. The site build writes the same expansions (see {@link CommittedPagesTest}).
+   */
+  String committed(String markdown, String page) throws IOException {
+    return fill(markdown, page, true);
+  }
+
+  /**
+   * Replaces each directive (a bare {@code {{...}}} line, or a block from its start marker to its
+   * end marker) with its expansion, kept inside markers when {@code markers} is set.
+   */
+  private String fill(String markdown, String page, boolean markers) throws IOException {
     StringBuilder out = new StringBuilder();
     boolean fenced = false;
-    for (String line : markdown.split("\n", -1)) {
-      if (line.startsWith("```")) {
-        fenced = !fenced;
+    boolean skipping = false;
+    String[] lines = markdown.split("\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i];
+      if (skipping) {
+        skipping = !line.strip().equals(BLOCK_END);
+        continue;
       }
-      Matcher m = DIRECTIVE.matcher(line);
-      if (!fenced && m.matches()) {
-        out.append('\n').append(fragments.expand(m.group(1), page)).append('\n');
+      Matcher block = BLOCK_START.matcher(line);
+      Matcher bare = DIRECTIVE.matcher(line);
+      String directive =
+          fenced ? null : block.matches() ? block.group(1) : bare.matches() ? bare.group(1) : null;
+      if (directive == null) {
+        if (line.startsWith("```")) {
+          fenced = !fenced;
+        }
+        out.append(line);
+        if (i < lines.length - 1) {
+          out.append('\n');
+        }
+        continue;
+      }
+      skipping = block.matches();
+      String expansion = fragments.expand(directive, page).strip();
+      if (markers) {
+        out.append("<!-- {{").append(directive).append("}} -->\n");
+        out.append(expansion).append('\n').append(BLOCK_END).append('\n');
       } else {
-        out.append(line).append('\n');
+        out.append('\n').append(expansion).append("\n\n");
       }
+    }
+    if (skipping) {
+      throw new IllegalArgumentException(page + ": a {{...}} block without its end " + BLOCK_END);
     }
     return out.toString();
   }
