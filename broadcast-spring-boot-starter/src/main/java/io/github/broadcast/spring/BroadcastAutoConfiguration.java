@@ -1,5 +1,7 @@
 package io.github.broadcast.spring;
 
+import static io.github.broadcast.spring.PropertyErrors.required;
+
 import io.github.broadcast.BroadcastListener;
 import io.github.broadcast.BroadcastStats;
 import io.github.broadcast.Broadcaster;
@@ -9,6 +11,7 @@ import io.github.broadcast.SessionStore;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.websocket.server.ServerContainer;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.stream.Collectors;
 import org.springframework.beans.factory.ObjectProvider;
@@ -41,20 +44,33 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties(BroadcastProperties.class)
 public class BroadcastAutoConfiguration {
 
-  /** The broadcaster: the preset, then every property that is set. */
+  /**
+   * The broadcaster: the preset, then every property that is set. The endpoint's properties are
+   * checked first, so that a start that fails on one has started no thread.
+   */
   @Bean
   @ConditionalOnMissingBean
   public Broadcaster broadcaster(
       BroadcastProperties properties, ObjectProvider<BroadcastListener> listeners) {
+    endpointConfig(INERT, properties); // Checks every endpoint property; starts nothing.
     Broadcasters.Builder builder = properties.getPreset().newBuilder();
     if (properties.getBatchInterval() != null) {
-      builder.batchInterval(properties.getBatchInterval());
+      PropertyErrors.named(
+          () -> builder.batchInterval(properties.getBatchInterval()),
+          "batchInterval",
+          "broadcast.batch-interval");
     }
     if (properties.getMaxBatchDelay() != null) {
-      builder.maxBatchDelay(properties.getMaxBatchDelay());
+      PropertyErrors.named(
+          () -> builder.maxBatchDelay(properties.getMaxBatchDelay()),
+          "maxBatchDelay",
+          "broadcast.max-batch-delay");
     }
     if (properties.getSendTimeout() != null) {
-      builder.sendTimeout(properties.getSendTimeout());
+      PropertyErrors.named(
+          () -> builder.sendTimeout(properties.getSendTimeout()),
+          "sendTimeout",
+          "broadcast.send-timeout");
     }
     if (properties.getOverflowPolicy() != null) {
       builder.overflowPolicy(properties.getOverflowPolicy());
@@ -64,15 +80,30 @@ public class BroadcastAutoConfiguration {
         || outbox.getMaxFrames() != null
         || outbox.getGrace() != null) {
       OutboxLimits base = OutboxLimits.DEFAULT;
-      builder.outboxLimits(
-          new OutboxLimits(
-              outbox.getMaxBytes() == null ? base.maxBytes() : outbox.getMaxBytes().toBytes(),
-              outbox.getMaxFrames() == null ? base.maxFrames() : outbox.getMaxFrames(),
-              outbox.getGrace() == null ? base.grace() : outbox.getGrace()));
+      PropertyErrors.named(
+          () ->
+              builder.outboxLimits(
+                  new OutboxLimits(
+                      outbox.getMaxBytes() == null
+                          ? base.maxBytes()
+                          : outbox.getMaxBytes().toBytes(),
+                      outbox.getMaxFrames() == null ? base.maxFrames() : outbox.getMaxFrames(),
+                      outbox.getGrace() == null ? base.grace() : outbox.getGrace())),
+          "maxBytes",
+          "broadcast.outbox.max-bytes",
+          "maxFrames",
+          "broadcast.outbox.max-frames",
+          "grace",
+          "broadcast.outbox.grace");
     }
     BroadcastProperties.Heartbeat heartbeat = properties.getHeartbeat();
     if (heartbeat.getInterval() != null && !heartbeat.getInterval().isZero()) {
-      builder.heartbeat(heartbeat.getInterval(), heartbeat.getSilenceTimeout());
+      PropertyErrors.named(
+          () -> builder.heartbeat(heartbeat.getInterval(), heartbeat.getSilenceTimeout()),
+          "heartbeat interval",
+          "broadcast.heartbeat.interval",
+          "heartbeat silenceTimeout",
+          "broadcast.heartbeat.silence-timeout");
     }
     // Every BroadcastListener bean (the meters', with broadcast-micrometer), looked up lazily.
     builder.listener(
@@ -85,49 +116,87 @@ public class BroadcastAutoConfiguration {
   @ConditionalOnMissingBean
   public BroadcastEndpointConfig broadcastEndpointConfig(
       Broadcaster broadcaster, BroadcastProperties properties) {
+    return endpointConfig(broadcaster, properties);
+  }
+
+  /** Stands in for the broadcaster while the endpoint's properties are checked: never called. */
+  private static final Broadcaster INERT =
+      (Broadcaster)
+          Proxy.newProxyInstance(
+              Broadcaster.class.getClassLoader(),
+              new Class<?>[] {Broadcaster.class},
+              (proxy, method, args) -> {
+                throw new UnsupportedOperationException("a stand-in for checking properties");
+              });
+
+  /**
+   * The endpoint's configuration from {@code properties}; a bad property fails naming it ({@link
+   * InvalidBroadcastPropertyException}).
+   */
+  static BroadcastEndpointConfig endpointConfig(
+      Broadcaster broadcaster, BroadcastProperties properties) {
     BroadcastProperties.ConnectionRate rate = properties.getConnectionRate();
     BroadcastEndpointConfig.Builder builder =
-        BroadcastEndpointConfig.newBuilder(properties.getPath(), broadcaster)
-            .maxMessageBytes(Math.toIntExact(properties.getMaxMessageSize().toBytes()))
-            .maxClients(properties.getMaxClients())
-            .connectionRate(
-                required("broadcast.connection-rate.per-second", rate.getPerSecond()),
-                required("broadcast.connection-rate.burst", rate.getBurst()));
+        BroadcastEndpointConfig.newBuilder(properties.getPath(), broadcaster);
     PropertyErrors.named(
-        "broadcast.forwarded-header",
+        () -> builder.maxMessageBytes(Math.toIntExact(properties.getMaxMessageSize().toBytes())),
+        "maxMessageBytes",
+        "broadcast.max-message-size");
+    PropertyErrors.named(
+        () -> builder.maxClients(properties.getMaxClients()),
+        "maxClients",
+        "broadcast.max-clients");
+    double perSecond = required("broadcast.connection-rate.per-second", rate.getPerSecond());
+    int burst = required("broadcast.connection-rate.burst", rate.getBurst());
+    PropertyErrors.named(
+        () -> builder.connectionRate(perSecond, burst),
+        "connectionRate perSecond",
+        "broadcast.connection-rate.per-second",
+        "connectionRate burst",
+        "broadcast.connection-rate.burst");
+    PropertyErrors.named(
+        () -> builder.forwardedHeader(properties.getForwardedHeader()),
         "forwardedHeader",
-        () -> builder.forwardedHeader(properties.getForwardedHeader()));
+        "broadcast.forwarded-header");
     PropertyErrors.named(
-        "broadcast.trusted-proxies",
+        () -> builder.trustedProxies(properties.getTrustedProxies()),
         "trustedProxies",
-        () -> builder.trustedProxies(properties.getTrustedProxies()));
+        "broadcast.trusted-proxies");
     if (properties.getMaxClientsPerAddress() != null) {
       PropertyErrors.named(
-          "broadcast.max-clients-per-address",
+          () -> builder.maxClientsPerAddress(properties.getMaxClientsPerAddress()),
           "maxClientsPerAddress",
-          () -> builder.maxClientsPerAddress(properties.getMaxClientsPerAddress()));
+          "broadcast.max-clients-per-address");
     }
     BroadcastProperties.ConnectionRate perAddress = properties.getConnectionRatePerAddress();
     if (perAddress.getPerSecond() != null || perAddress.getBurst() != null) {
-      double perSecond =
+      double ownPerSecond =
           required("broadcast.connection-rate-per-address.per-second", perAddress.getPerSecond());
-      int burst = required("broadcast.connection-rate-per-address.burst", perAddress.getBurst());
+      int ownBurst = required("broadcast.connection-rate-per-address.burst", perAddress.getBurst());
       PropertyErrors.named(
-          "broadcast.connection-rate-per-address",
-          "connectionRatePerAddress",
-          () -> builder.connectionRatePerAddress(perSecond, burst));
+          () -> builder.connectionRatePerAddress(ownPerSecond, ownBurst),
+          "connectionRatePerAddress perSecond",
+          "broadcast.connection-rate-per-address.per-second",
+          "connectionRatePerAddress burst",
+          "broadcast.connection-rate-per-address.burst");
     }
     if (properties.isAllowAnyOrigin()) {
       builder.allowAnyOrigin();
     } else if (properties.getAllowedOrigins().isEmpty()) {
-      throw new IllegalStateException(
+      throw new InvalidBroadcastPropertyException(
           "broadcast.allowed-origins : none (expected: the origin of the pages that connect, such"
               + " as https://dashboard.example.com, or broadcast.allow-any-origin=true)");
     } else {
-      builder.allowedOrigins(properties.getAllowedOrigins().toArray(String[]::new));
+      PropertyErrors.named(
+          () -> builder.allowedOrigins(properties.getAllowedOrigins().toArray(String[]::new)),
+          "allowedOrigins",
+          "broadcast.allowed-origins");
     }
     if (properties.getRequiredToken() != null) {
-      builder.requiredToken(properties.getRequiredToken());
+      PropertyErrors.named(
+          () -> builder.requiredToken(properties.getRequiredToken()),
+          "requiredToken",
+          "broadcast.required-token");
     }
     return builder.build();
   }
@@ -194,13 +263,5 @@ public class BroadcastAutoConfiguration {
                       "reason", "changes are paused: reconnecting, reconciling or rebuilding")
                   .build();
     }
-  }
-
-  private static <T> T required(String property, T value) {
-    if (value == null) {
-      throw new IllegalStateException(
-          property + " : unset (expected: a value; a rate needs both per-second and burst)");
-    }
-    return value;
   }
 }

@@ -70,24 +70,24 @@ class BroadcastRedisAutoConfiguration {
     RedisSessionStore.Builder builder = RedisSessionStore.newBuilder(redisUri(connection));
     clientResources.ifAvailable(builder::clientResources);
     PropertyErrors.named(
-        "broadcast.redis.prefix", "prefix", () -> builder.prefix(redis.getPrefix()));
+        () -> builder.prefix(redis.getPrefix()), "prefix", "broadcast.redis.prefix");
     PropertyErrors.named(
-        "broadcast.redis.command-timeout",
+        () -> builder.commandTimeout(redis.getCommandTimeout()),
         "commandTimeout",
-        () -> builder.commandTimeout(redis.getCommandTimeout()));
+        "broadcast.redis.command-timeout");
     PropertyErrors.named(
-        "broadcast.redis.reconnect-delay-max",
+        () -> builder.reconnectDelayMax(redis.getReconnectDelayMax()),
         "reconnectDelayMax",
-        () -> builder.reconnectDelayMax(redis.getReconnectDelayMax()));
+        "broadcast.redis.reconnect-delay-max");
     PropertyErrors.named(
-        "broadcast.redis.tombstone-ttl",
+        () -> builder.tombstoneTtl(redis.getTombstoneTtl()),
         "tombstoneTtl",
-        () -> builder.tombstoneTtl(redis.getTombstoneTtl()));
+        "broadcast.redis.tombstone-ttl");
     if (redis.getRebuildWindow() != null) {
       PropertyErrors.named(
-          "broadcast.redis.rebuild-window",
+          () -> builder.rebuildWindow(redis.getRebuildWindow()),
           "rebuildWindow",
-          () -> builder.rebuildWindow(redis.getRebuildWindow()));
+          "broadcast.redis.rebuild-window");
     }
     customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
     RedisSessionStore store = builder.build();
@@ -102,7 +102,7 @@ class BroadcastRedisAutoConfiguration {
    */
   static RedisURI redisUri(DataRedisConnectionDetails connection) {
     if (connection.getCluster() != null || connection.getMasterReplica() != null) {
-      throw new IllegalStateException(
+      throw new InvalidBroadcastPropertyException(
           "spring.data.redis : a Redis Cluster or master/replica set (expected: one Redis, or"
               + " Sentinel with spring.data.redis.sentinel.*; the session store needs one master"
               + " for its scripts and its channel)");
@@ -112,7 +112,7 @@ class BroadcastRedisAutoConfiguration {
     if (sentinel != null) {
       List<DataRedisConnectionDetails.Node> nodes = sentinel.getNodes();
       if (nodes.isEmpty()) {
-        throw new IllegalStateException(
+        throw new InvalidBroadcastPropertyException(
             "spring.data.redis.sentinel.nodes : none (expected: host:port of each Sentinel)");
       }
       uri = RedisURI.builder().withSentinelMasterId(sentinel.getMaster());
