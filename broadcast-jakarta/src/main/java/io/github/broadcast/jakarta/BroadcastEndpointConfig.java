@@ -184,6 +184,11 @@ public final class BroadcastEndpointConfig {
       this.broadcaster = requireNonNull(broadcaster, "broadcaster : null (expected: non-null)");
     }
 
+    /** Returns the path the endpoint will be deployed at. */
+    public String path() {
+      return path;
+    }
+
     /**
      * Sets the largest text message a client may send, in bytes; larger closes it with 1009.
      * Default 64 KiB (a dashboard client only ever sends {@code ping}).

@@ -16,6 +16,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.grizzly.http.server.StaticHttpHandler;
 import org.glassfish.grizzly.nio.ChannelConfigurator;
 import org.glassfish.grizzly.nio.NIOTransport;
 import org.glassfish.grizzly.ssl.SSLEngineConfigurator;
@@ -238,6 +240,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private Duration requestHeadTimeout = Duration.ofSeconds(10);
     private int maxUnfinishedRequestsPerAddress = 1024;
     private Duration httpIdleTimeout = Duration.ofSeconds(60);
+    private Path staticFiles; // Null: none.
     private Duration shutdownGrace = Duration.ofSeconds(5);
     private SSLContext sslContext;
     private boolean permessageDeflate;
@@ -403,6 +406,24 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     /**
+     * Serves the files under {@code directory} at {@code /} (a page beside its socket: {@code
+     * index.html}, scripts, styles), behind the same front door as every request; nothing outside
+     * the directory. A path given to {@link #httpHandler} takes precedence, {@code /} included.
+     * Default: none (404 for any path without a handler).
+     *
+     * @throws IllegalArgumentException if {@code directory} is not an existing directory
+     */
+    public Builder staticFiles(Path directory) {
+      requireNonNull(directory, "staticFiles : null (expected: a directory of files to serve)");
+      if (!Files.isDirectory(directory)) {
+        throw new IllegalArgumentException(
+            "staticFiles : " + directory + " (expected: an existing directory)");
+      }
+      this.staticFiles = directory.toAbsolutePath().normalize();
+      return this;
+    }
+
+    /**
      * Serves {@code path} with a Grizzly {@link HttpHandler}: an exact path ({@code /api/hooks}),
      * or a prefix ending in {@code /*}. The handler runs on a worker thread, once the request's
      * whole body has arrived.
@@ -468,6 +489,10 @@ public final class EmbeddedServer implements AutoCloseable {
       Map<String, HttpHandler> served = new LinkedHashMap<>(handlers);
       served.putIfAbsent(HealthHandler.LIVE, HealthHandler.liveness());
       served.putIfAbsent(HealthHandler.READY, HealthHandler.readiness(readinessChecks));
+      served.putIfAbsent(endpoint.path(), new UpgradeRequiredHandler()); // A plain GET: 426.
+      if (staticFiles != null) {
+        served.putIfAbsent("/", new StaticHttpHandler(staticFiles.toString()));
+      }
       served.forEach(
           (path, handler) -> http.getServerConfiguration().addHttpHandler(handler, path));
 

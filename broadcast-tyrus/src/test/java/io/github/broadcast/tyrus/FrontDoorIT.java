@@ -283,6 +283,45 @@ final class FrontDoorIT {
     assertThat(server.httpStats().headsTimedOut()).isEqualTo(2);
   }
 
+  /** A plain GET at the WebSocket path gets 426, naming the upgrade, as under Spring. */
+  @Test
+  void aPlainGetAtTheWebSocketPath_gets426() throws Exception {
+    start(b -> b);
+    RawHttp.Response plain = RawHttp.get(server.port(), own(), "/ws");
+    assertThat(plain.status()).isEqualTo(426);
+    assertThat(plain.header("Upgrade")).isEqualTo("websocket");
+    assertThat(RawHttp.get(server.port(), own(), "/elsewhere").status()).isEqualTo(404);
+  }
+
+  /**
+   * Static files beside the socket, behind the front door, and nothing outside their directory,
+   * however the path is written.
+   */
+  @Test
+  void staticFiles_areServed_andNothingOutsideTheirDirectory() throws Exception {
+    Path web = Files.createDirectories(dir.resolve("web"));
+    Files.writeString(web.resolve("index.html"), "<h1>page</h1>");
+    Files.writeString(dir.resolve("secret.txt"), "secret");
+    start(b -> b.staticFiles(web));
+    assertThat(RawHttp.get(server.port(), own(), "/index.html").body()).isEqualTo("<h1>page</h1>");
+    assertThat(RawHttp.get(server.port(), own(), "/").body()).isEqualTo("<h1>page</h1>");
+    for (String outside :
+        new String[] {
+          "/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/x/../../secret.txt"
+        }) {
+      RawHttp.Response response = RawHttp.get(server.port(), own(), outside);
+      assertThat(response.body()).as(outside).doesNotContain("secret");
+    }
+    assertThat(RawHttp.get(server.port(), "evil.example", "/index.html").status())
+        .as("behind the front door")
+        .isEqualTo(403);
+    assertThat(RawHttp.get(server.port(), own(), "/ws").status())
+        .as("the socket's path")
+        .isEqualTo(426);
+    assertThatThrownBy(() -> EmbeddedServer.newBuilder().staticFiles(dir.resolve("none")))
+        .hasMessageContaining("staticFiles : ");
+  }
+
   /**
    * An HTTP connection idle between requests is closed after the idle timeout (Grizzly's own
    * keep-alive timeout is off), while a WebSocket connection, idle as long, stays open.
