@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -57,9 +59,12 @@ final class StartFailureIT {
   }
 
   @Test
-  void aBadValue_namesItsProperty_notTheBuildersOption() {
+  void aBadValue_namesItsProperty_notTheBuildersOption() throws Exception {
     assertThat(failedStart("broadcast.allow-any-origin=true", "broadcast.max-clients=0"))
         .contains("broadcast.max-clients : 0 (expected: > 0)");
+    assertThat(Files.readString(Path.of("../site/src/pages/configuration.md")))
+        .as("the configuration page quotes it as it is")
+        .contains("`broadcast.max-clients : 0 (expected: > 0)`");
     assertThat(failedStart("broadcast.allow-any-origin=true", "broadcast.batch-interval=0s"))
         .contains("broadcast.batch-interval : PT0S (expected: > 0)");
     assertThat(
