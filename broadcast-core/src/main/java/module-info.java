@@ -12,7 +12,7 @@ module io.github.broadcast {
       io.github.broadcast.redis,
       io.github.broadcast.micrometer;
 
-  requires transitive com.fasterxml.jackson.databind;
+  requires transitive tools.jackson.databind;
   requires com.github.benmanes.caffeine;
   requires java.management; // The machine's CPU load, for the server-wide guard.
   requires jdk.management;

@@ -2,12 +2,6 @@ package io.github.broadcast;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.core.JsonEncoding;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The Jackson {@link MessageCodec}: streams each envelope through one {@link JsonGenerator},
@@ -42,8 +42,8 @@ final class JsonCodec implements MessageCodec {
     }
     return write(
         gen -> {
-          gen.writeStringField("type", "initial_state");
-          gen.writeArrayFieldStart("sessions");
+          gen.writeStringProperty("type", "initial_state");
+          gen.writeArrayPropertyStart("sessions");
           for (SessionUpdate update : sessions) {
             if (!update.isTombstone()) {
               writeSession(gen, update);
@@ -58,8 +58,8 @@ final class JsonCodec implements MessageCodec {
   public Frame sessionUpdate(SessionUpdate update) {
     return write(
         gen -> {
-          gen.writeStringField("type", "session_update");
-          gen.writeFieldName("session");
+          gen.writeStringProperty("type", "session_update");
+          gen.writeName("session");
           writeSession(gen, update);
         },
         320);
@@ -72,8 +72,8 @@ final class JsonCodec implements MessageCodec {
     }
     return write(
         gen -> {
-          gen.writeStringField("type", "batch_update");
-          gen.writeArrayFieldStart("sessions");
+          gen.writeStringProperty("type", "batch_update");
+          gen.writeArrayPropertyStart("sessions");
           for (SessionUpdate update : updates) {
             writeSession(gen, update);
           }
@@ -164,15 +164,15 @@ final class JsonCodec implements MessageCodec {
 
   private void writeSession(JsonGenerator gen, SessionUpdate update) throws IOException {
     gen.writeStartObject();
-    gen.writeStringField(SESSION_ID, update.sessionId());
-    gen.writeNumberField(VERSION, update.version());
+    gen.writeStringProperty(SESSION_ID, update.sessionId());
+    gen.writeNumberProperty(VERSION, update.version());
     if (update.isTombstone()) {
-      gen.writeBooleanField(REMOVED, true);
+      gen.writeBooleanProperty(REMOVED, true);
     } else {
       for (Map.Entry<String, JsonNode> field : update.state().properties()) {
         String name = field.getKey();
         if (!isReserved(name)) {
-          gen.writeFieldName(name);
+          gen.writeName(name);
           gen.writeTree(field.getValue());
         }
       }

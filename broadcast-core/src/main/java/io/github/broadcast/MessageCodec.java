@@ -1,8 +1,8 @@
 package io.github.broadcast;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Collection;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Encodes the messages a broadcaster sends. A broadcaster calls it once per publish (once per flush

@@ -1,6 +1,5 @@
 package io.github.broadcast;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.internal.Checks;
 import java.time.Duration;
 import java.util.List;
@@ -11,6 +10,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The latest state of every session, each with a version: the one contract behind the store in this
@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  *
  * <pre>{@code
  * SessionStore store = SessionStore.inMemory()
- *     .expireAfter(state -> "ended".equals(state.path("status").asText())
+ *     .expireAfter(state -> "ended".equals(state.path("status").asString())
  *         ? Duration.ofMinutes(5) : Duration.ofHours(1))
  *     .build();
  * store.subscribe(broadcaster::publish);         // every session now, then every change

@@ -2,7 +2,11 @@ package io.github.broadcast;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * One change to one session: its id, its version and its whole new state. A removed session is an
@@ -39,6 +43,55 @@ public record SessionUpdate(String sessionId, long version, ObjectNode state) {
   public static SessionUpdate of(String sessionId, long version, ObjectNode state) {
     return new SessionUpdate(sessionId, version, requireNonNull(state, "state"));
   }
+
+  /**
+   * Returns an update from a state written as JSON text, for an application that uses no Jackson of
+   * its own (or another JSON library): {@code ofJson("a", 3, "{\"status\":\"working\"}")}.
+   *
+   * @throws IllegalArgumentException if {@code stateJson} is not one JSON object
+   */
+  public static SessionUpdate ofJson(String sessionId, long version, String stateJson) {
+    requireNonNull(stateJson, "stateJson");
+    JsonNode state;
+    try {
+      state = STATES.readTree(stateJson);
+    } catch (JacksonException e) {
+      throw new IllegalArgumentException(
+          "stateJson : not JSON (expected: one JSON object): " + e.getOriginalMessage(), e);
+    }
+    if (state == null || !state.isObject()) {
+      throw new IllegalArgumentException(
+          "stateJson : "
+              + (state == null ? "empty" : state.getNodeType())
+              + " (expected: one"
+              + " JSON object)");
+    }
+    return of(sessionId, version, (ObjectNode) state);
+  }
+
+  /**
+   * Returns an update from a state given as a map (of strings, numbers, booleans, lists and maps),
+   * for an application that uses no Jackson of its own: {@code ofMap("a", 3, Map.of("status",
+   * "working"))}. The map is copied.
+   *
+   * @throws IllegalArgumentException if a value cannot be written as JSON
+   */
+  public static SessionUpdate ofMap(String sessionId, long version, Map<String, ?> state) {
+    requireNonNull(state, "state");
+    try {
+      return of(sessionId, version, STATES.valueToTree(state));
+    } catch (JacksonException e) {
+      throw new IllegalArgumentException(
+          "state : "
+              + e.getOriginalMessage()
+              + " (expected: strings, numbers, booleans, lists"
+              + " and maps)",
+          e);
+    }
+  }
+
+  // Reads the states given as text or maps; the library's own, whatever mapper an app has.
+  private static final JsonMapper STATES = JsonMapper.builder().build();
 
   /** Returns the tombstone that removes {@code sessionId} at {@code version}. */
   public static SessionUpdate tombstone(String sessionId, long version) {

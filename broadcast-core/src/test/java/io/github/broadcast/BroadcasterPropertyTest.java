@@ -2,8 +2,6 @@ package io.github.broadcast;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.FaultyCodec.Kind;
 import io.github.broadcast.testing.FakeTicker;
 import io.github.broadcast.testing.ManualScheduler;
@@ -22,6 +20,8 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Seeded randomized interleavings over every preset, every overflow policy, paced or not, and a
@@ -390,7 +390,7 @@ final class BroadcasterPropertyTest {
               + update
               + (tombstone
                   ? ""
-                  : " of " + update.state().path("task").asText().length() + " chars"));
+                  : " of " + update.state().path("task").asString().length() + " chars"));
       broadcaster.publish(update);
     }
 

@@ -3,7 +3,6 @@ package io.github.broadcast;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.testing.FakeTicker;
 import io.github.broadcast.testing.RecordingClient;
 import io.github.broadcast.testing.SessionStoreContract;
@@ -12,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.node.ObjectNode;
 
 /** The store contract on the in-process store, on a fake clock; then what is its own. */
 final class InMemorySessionStoreTest extends SessionStoreContract {

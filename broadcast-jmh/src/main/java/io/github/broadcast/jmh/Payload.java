@@ -1,8 +1,8 @@
 package io.github.broadcast.jmh;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.SessionUpdate;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Session states of two sizes, shaped like the dashboard's. */
 public enum Payload {

@@ -1,6 +1,5 @@
 package io.github.broadcast.jmh;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.redis.RedisSessionStore;
 import io.lettuce.core.RedisClient;
@@ -24,6 +23,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * What one change costs through the Redis backplane: {@link RedisSessionStore#apply} (a Lua

@@ -1,6 +1,5 @@
 package io.github.broadcast.redis;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.redis.RedisFormat.Entry;
 import io.github.broadcast.redis.RedisFormat.Keys;
@@ -11,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Removes sessions that expired and purges old tombstones, on the store's background thread, only

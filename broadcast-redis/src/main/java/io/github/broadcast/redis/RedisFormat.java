@@ -1,10 +1,10 @@
 package io.github.broadcast.redis;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.SessionUpdate;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * What the store keeps in Redis and sends over pub/sub, and the Lua scripts that change it
@@ -213,7 +213,7 @@ final class RedisFormat {
         throw new IllegalStateException("a session state in Redis is not a JSON object: " + json);
       }
       return (ObjectNode) node;
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("a session state in Redis is not JSON: " + json, e);
     }
   }
@@ -221,7 +221,7 @@ final class RedisFormat {
   static String json(ObjectNode state) {
     try {
       return mapper.writeValueAsString(state);
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalArgumentException("state : cannot be written as JSON", e);
     }
   }

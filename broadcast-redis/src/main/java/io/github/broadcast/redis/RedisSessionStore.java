@@ -2,7 +2,6 @@ package io.github.broadcast.redis;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.StoreUnavailableException;
@@ -24,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The latest state of every session, shared by several server nodes through Redis: any node can

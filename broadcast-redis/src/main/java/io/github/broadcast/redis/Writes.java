@@ -1,6 +1,5 @@
 package io.github.broadcast.redis;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.ChangeOutcomeUnknownException;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.StoreUnavailableException;
@@ -17,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The store's changes: the optimistic write loop of rule 1, asynchronous from end to end. Each

@@ -2,12 +2,12 @@ package io.github.broadcast.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.redis.RedisFormat.Entry;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.node.JsonNodeFactory;
 
 /** A node's view without Redis: newest wins whatever the order, replay, maxVersion. */
 final class NodeViewTest {

@@ -3,12 +3,12 @@ package io.github.broadcast.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.github.broadcast.redis.RedisFormat.Entry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.node.JsonNodeFactory;
 
 /** The stored format and the reconcile's arguments, without Redis. */
 final class RedisFormatTest {

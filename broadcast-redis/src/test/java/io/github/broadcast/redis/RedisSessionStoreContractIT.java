@@ -2,7 +2,6 @@ package io.github.broadcast.redis;
 
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.testing.FakeClock;
 import io.github.broadcast.testing.RedisServer;
@@ -15,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import tools.jackson.databind.node.ObjectNode;
 
 /** The store contract on the Redis store, on a real redis-server; each test its own prefix. */
 final class RedisSessionStoreContractIT extends SessionStoreContract {

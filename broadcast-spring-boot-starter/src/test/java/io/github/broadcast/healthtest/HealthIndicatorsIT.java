@@ -2,7 +2,6 @@ package io.github.broadcast.healthtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.SessionUpdate;
 import java.util.List;
@@ -21,6 +20,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The starter's health indicators under Actuator: {@code broadcast} with the endpoint's figures,

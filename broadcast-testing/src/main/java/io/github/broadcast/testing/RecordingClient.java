@@ -2,14 +2,11 @@ package io.github.broadcast.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Client;
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.Frame;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,6 +15,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * An in-memory {@link Client} that records every frame handed to it and keeps the view a real
@@ -113,12 +112,8 @@ public final class RecordingClient implements Client {
 
   private void apply(String text) {
     JsonNode message;
-    try {
-      message = mapper.readTree(text);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    String type = message.path("type").asText();
+    message = mapper.readTree(text);
+    String type = message.path("type").asString();
     if (types.isEmpty() && initialStates == 0 && !type.equals("initial_state")) {
       violations.add("first frame is " + type + ", not initial_state");
     }
@@ -132,7 +127,7 @@ public final class RecordingClient implements Client {
         versions.clear();
         states.clear();
         for (JsonNode session : message.path("sessions")) {
-          String sessionId = session.path("session_id").asText();
+          String sessionId = session.path("session_id").asString();
           long version = session.path("version").asLong();
           Long previous = highest.get(sessionId);
           if (previous != null && version < previous) {
@@ -160,7 +155,7 @@ public final class RecordingClient implements Client {
   }
 
   private void applySession(JsonNode session) {
-    String sessionId = session.path("session_id").asText();
+    String sessionId = session.path("session_id").asString();
     long version = session.path("version").asLong();
     Long previous = highest.get(sessionId);
     if (previous != null && version <= previous) {

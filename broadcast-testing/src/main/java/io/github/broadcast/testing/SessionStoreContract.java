@@ -3,7 +3,6 @@ package io.github.broadcast.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.SessionUpdate;
 import java.time.Duration;
@@ -16,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The rules of {@link SessionStore}, written once and run against every store: a subclass says how
@@ -229,7 +229,8 @@ public abstract class SessionStoreContract {
   void expireAfter_endsSessionsByState_andDeliversTheirTombstones() {
     SessionStore store =
         store(
-            state -> "ended".equals(state.path("status").asText()) ? Duration.ofMinutes(5) : null);
+            state ->
+                "ended".equals(state.path("status").asString()) ? Duration.ofMinutes(5) : null);
     store.apply("working", state -> state.put("status", "working"));
     SessionUpdate ended = store.apply("ended", state -> state.put("status", "ended"));
 

@@ -1,6 +1,5 @@
 package io.github.broadcast.tyrus;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +15,7 @@ import org.glassfish.grizzly.filterchain.NextAction;
 import org.glassfish.grizzly.http.HttpContent;
 import org.glassfish.grizzly.http.util.HttpStatus;
 import org.glassfish.grizzly.memory.Buffers;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * The front door's one way to answer a request it will not pass on (a refusal, a redirect, a body

@@ -44,7 +44,8 @@ final class QuickstartIT {
       store.apply("session-1", state -> state.put("status", "working")); // Every page gets it.
       // snippet:end
       await().until(() -> page.recorder().view().getOrDefault("session-1", 0L) == 1L);
-      assertThat(page.recorder().session("session-1").get("status").asText()).isEqualTo("working");
+      assertThat(page.recorder().session("session-1").get("status").asString())
+          .isEqualTo("working");
     }
     assertThat(page.closeCode().get(30, TimeUnit.SECONDS)).as("closed gracefully").isEqualTo(1001);
     broadcaster.close();

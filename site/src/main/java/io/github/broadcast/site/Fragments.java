@@ -1,7 +1,5 @@
 package io.github.broadcast.site;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.broadcast.examples.loadtest.LoadTestReport;
 import io.github.broadcast.examples.loadtest.LoadTestReport.Run;
 import java.io.IOException;
@@ -19,6 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * What a page's {@code {{...}}} lines expand to, all generated from the measured data:
@@ -360,15 +360,15 @@ final class Fragments {
     Set<String> presets = new LinkedHashSet<>();
     for (JsonNode result : json(JMH)) {
       JsonNode params = result.path("params");
-      if (!result.path("benchmark").asText().endsWith("PublishBenchmark.publish")
-          || !params.path("payload").asText().equals("SMALL")
-          || !params.path("stalled").asText().equals("0")) {
+      if (!result.path("benchmark").asString().endsWith("PublishBenchmark.publish")
+          || !params.path("payload").asString().equals("SMALL")
+          || !params.path("stalled").asString().equals("0")) {
         continue;
       }
-      String preset = params.path("preset").asText().toLowerCase(Locale.ROOT);
+      String preset = params.path("preset").asString().toLowerCase(Locale.ROOT);
       presets.add(preset);
       byClients
-          .computeIfAbsent(params.path("clients").asText(), k -> new LinkedHashMap<>())
+          .computeIfAbsent(params.path("clients").asString(), k -> new LinkedHashMap<>())
           .put(preset, result.path("primaryMetric").path("score").asDouble());
     }
     List<String> series = new ArrayList<>(presets);
@@ -395,30 +395,32 @@ final class Fragments {
     List<String> rowParams = null;
     String unit = null;
     for (JsonNode result : json(file)) {
-      if (!result.path("benchmark").asText().endsWith("." + benchmark)) {
+      if (!result.path("benchmark").asString().endsWith("." + benchmark)) {
         continue;
       }
       JsonNode params = result.path("params");
       boolean matches = true;
       for (Map.Entry<String, String> f : filter.entrySet()) {
-        matches &= params.path(f.getKey()).asText().equals(f.getValue());
+        matches &= params.path(f.getKey()).asString().equals(f.getValue());
       }
       if (!matches) {
         continue;
       }
       List<String> keys = new ArrayList<>();
-      params.fieldNames().forEachRemaining(keys::add);
+      keys.addAll(params.propertyNames());
       keys.removeAll(filter.keySet());
       keys.remove("preset");
       rowParams = keys;
       StringBuilder row = new StringBuilder();
       for (String k : keys) {
-        row.append(row.length() == 0 ? "" : " | ").append(params.path(k).asText());
+        row.append(row.length() == 0 ? "" : " | ").append(params.path(k).asString());
       }
       String column =
-          params.has("preset") ? params.path("preset").asText().toLowerCase(Locale.ROOT) : "score";
+          params.has("preset")
+              ? params.path("preset").asString().toLowerCase(Locale.ROOT)
+              : "score";
       columns.add(column);
-      unit = result.path("primaryMetric").path("scoreUnit").asText();
+      unit = result.path("primaryMetric").path("scoreUnit").asString();
       rows.computeIfAbsent(row.toString(), k -> new LinkedHashMap<>())
           .put(column, format(result.path("primaryMetric").path("score").asDouble()));
     }

@@ -2,16 +2,16 @@ package io.github.broadcast.site;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.broadcast.testing.Prerequisites;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Opens the built site's benchmarks page in headless Chromium (Debian's, driven by playwright-core)
@@ -46,7 +46,7 @@ final class SiteBrowserIT {
     JsonNode images = result.path("images");
     assertThat(images.size()).as("plots on the page").isGreaterThanOrEqualTo(3);
     for (JsonNode image : images) {
-      assertThat(image.path("src").asText()).startsWith("plots/").endsWith(".svg");
+      assertThat(image.path("src").asString()).startsWith("plots/").endsWith(".svg");
       assertThat(image.path("complete").asBoolean()).as(image.toString()).isTrue();
       assertThat(image.path("naturalWidth").asInt()).as(image.toString()).isPositive();
       assertThat(image.path("width").asDouble()).as(image.toString()).isGreaterThan(200);
@@ -75,7 +75,7 @@ final class SiteBrowserIT {
     String last = output.strip().lines().reduce((a, b) -> b).orElse("");
     try {
       return new ObjectMapper().readTree(last);
-    } catch (IOException e) {
+    } catch (JacksonException e) {
       throw new AssertionError("no JSON result from screenshot.mjs:\n" + output, e);
     }
   }

@@ -1,7 +1,5 @@
 package io.github.broadcast.examples.dashboard;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.OutboxLimits;
@@ -38,6 +36,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The dashboard of the original issue, rebuilt on the library. Hook events come in over HTTP
@@ -245,7 +245,7 @@ public final class DashboardServer implements AutoCloseable {
    * so it counts once), without blocking: the stage completes with the session's update.
    */
   CompletionStage<SessionUpdate> ingest(JsonNode hook, String changeId) {
-    String sessionId = hook.get("session_id").asText();
+    String sessionId = hook.get("session_id").asString();
     return store.applyAsync(
         sessionId,
         changeId,
@@ -255,7 +255,7 @@ public final class DashboardServer implements AutoCloseable {
   /** Applies one validated hook payload and waits for it (the simulator's path). */
   void ingest(JsonNode hook) {
     store.apply(
-        hook.get("session_id").asText(),
+        hook.get("session_id").asString(),
         state -> SessionModel.apply(state, hook, clock.instant(), options.taskMax));
   }
 

@@ -1,7 +1,5 @@
 package io.github.broadcast.examples.dashboard;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.ChangeOutcomeUnknownException;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.StoreUnavailableException;
@@ -21,6 +19,8 @@ import java.util.concurrent.CompletionException;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
 import org.glassfish.grizzly.http.server.Response;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** The dashboard's HTTP API: hooks in, sessions and metrics out. Each runs on a worker thread. */
 final class Handlers {

@@ -1,8 +1,5 @@
 package io.github.broadcast.examples.dashboard;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.examples.dashboard.core.SessionModel;
 import java.io.IOException;
@@ -12,8 +9,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Iterator;
 import java.util.List;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The Claude Code hooks that feed this dashboard: the {@code settings.json} block that {@code
@@ -133,9 +132,9 @@ final class Hooks {
           hooks.has(event) && hooks.get(event).isArray()
               ? (ArrayNode) hooks.get(event)
               : hooks.putArray(event);
-      for (Iterator<JsonNode> it = entries.elements(); it.hasNext(); ) {
-        if (ours(it.next())) {
-          it.remove();
+      for (int i = entries.size() - 1; i >= 0; i--) {
+        if (ours(entries.get(i))) {
+          entries.remove(i);
           replaced++;
         }
       }
@@ -157,7 +156,7 @@ final class Hooks {
   /** Whether a hooks entry is one this dashboard installed. */
   private static boolean ours(JsonNode entry) {
     for (JsonNode hook : entry.path("hooks")) {
-      if (hook.path("command").asText("").endsWith(MARKER)) {
+      if (hook.path("command").asString("").endsWith(MARKER)) {
         return true;
       }
     }

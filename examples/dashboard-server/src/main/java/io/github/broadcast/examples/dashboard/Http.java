@@ -1,12 +1,12 @@
 package io.github.broadcast.examples.dashboard;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.github.broadcast.examples.dashboard.core.HookRequests;
 import io.github.broadcast.examples.dashboard.core.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import org.glassfish.grizzly.http.server.Request;
 import org.glassfish.grizzly.http.server.Response;
+import tools.jackson.databind.JsonNode;
 
 /** JSON in and out of Grizzly requests, with the limits every handler shares. */
 final class Http {

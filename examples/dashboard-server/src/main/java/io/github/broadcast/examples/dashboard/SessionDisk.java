@@ -1,7 +1,5 @@
 package io.github.broadcast.examples.dashboard;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.examples.dashboard.core.Json;
 import java.io.IOException;
@@ -19,6 +17,9 @@ import java.util.concurrent.TimeUnit;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The dashboard's sessions on disk ({@code --data-dir}), so that a restart shows every card at
@@ -90,7 +91,7 @@ final class SessionDisk implements AutoCloseable {
         if (state != null && state.isObject()) {
           loaded.put(entry.getKey(), (ObjectNode) state);
         }
-      } catch (IOException e) {
+      } catch (JacksonException e) {
         logger.log(Level.WARNING, "skipping unreadable session " + entry.getKey() + " in " + file);
       }
     }

@@ -1,6 +1,5 @@
 package io.github.broadcast.examples.dashboard;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.examples.dashboard.core.TranscriptSummary;
 import java.lang.System.Logger.Level;
@@ -12,6 +11,7 @@ import java.util.Random;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Plays N Claude Code sessions through the same paths as real ones: hook events, and what their

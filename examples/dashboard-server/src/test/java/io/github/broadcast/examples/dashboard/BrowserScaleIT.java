@@ -2,7 +2,6 @@ package io.github.broadcast.examples.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.testing.Prerequisites;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The page in headless Chromium at scale, and a simulated working day on camera.
@@ -117,7 +117,7 @@ final class BrowserScaleIT {
     assertThat(counts.get("working").asInt()).isPositive();
     assertThat(counts.get("attention").asInt()).isPositive();
     assertThat(counts.get("waiting").asInt() + counts.get("idle").asInt()).isPositive();
-    assertThat(result.get("title").asText())
+    assertThat(result.get("title").asString())
         .isEqualTo("(" + counts.get("attention").asInt() + ") Claude Code sessions");
     assertThat(screenshot).isNotEmptyFile();
   }

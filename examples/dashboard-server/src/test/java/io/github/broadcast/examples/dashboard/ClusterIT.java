@@ -3,7 +3,6 @@ package io.github.broadcast.examples.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.testing.RedisServer;
 import java.net.URI;
@@ -20,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 
 /** Two dashboards on one real Redis ({@code --redis}): hooks posted to either reach both. */
 @Timeout(120) // A guard against a hang, not a speed assertion.
@@ -115,7 +115,9 @@ final class ClusterIT {
                             : message.path("sessions");
                     for (JsonNode s : sessions) {
                       counts.merge(
-                          s.path("session_id").asText(), s.path("event_count").asLong(), Math::max);
+                          s.path("session_id").asString(),
+                          s.path("event_count").asLong(),
+                          Math::max);
                     }
                   } catch (Exception e) {
                     throw new IllegalStateException(e);

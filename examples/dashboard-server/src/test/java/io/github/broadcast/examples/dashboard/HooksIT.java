@@ -57,7 +57,7 @@ final class HooksIT {
             .get("hooks")
             .get(0)
             .get("command")
-            .asText();
+            .asString();
     String event =
         "{\"session_id\":\"from-curl\",\"hook_event_name\":\"UserPromptSubmit\","
             + "\"prompt\":\"it's here\",\"cwd\":\"/home/me/app\"}";
@@ -65,7 +65,13 @@ final class HooksIT {
     assertThat(run(command, event)).isZero();
     assertThat(server.store().get("from-curl")).isPresent();
     assertThat(
-            server.store().get("from-curl").orElseThrow().state().get("task_description").asText())
+            server
+                .store()
+                .get("from-curl")
+                .orElseThrow()
+                .state()
+                .get("task_description")
+                .asString())
         .isEqualTo("it's here");
 
     String withoutToken = Hooks.command(Hooks.url(same), null);

@@ -3,8 +3,6 @@ package io.github.broadcast.examples.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.examples.dashboard.core.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,6 +11,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** {@code --print-hooks} and {@code --install-hooks}: the block, and the merge into settings. */
 final class HooksTest {
@@ -30,8 +30,9 @@ final class HooksTest {
         .extracting(Map.Entry::getKey)
         .containsExactlyElementsOf(Hooks.EVENTS);
     String command =
-        plain.get("hooks").get("PreToolUse").get(0).get("hooks").get(0).get("command").asText();
-    assertThat(plain.get("hooks").get("PreToolUse").get(0).get("matcher").asText()).isEqualTo("*");
+        plain.get("hooks").get("PreToolUse").get(0).get("hooks").get(0).get("command").asString();
+    assertThat(plain.get("hooks").get("PreToolUse").get(0).get("matcher").asString())
+        .isEqualTo("*");
     assertThat(command)
         .contains("'http://127.0.0.1:8765/api/hooks'", "Content-Type: application/json")
         .contains("Idempotency-Key")
@@ -46,7 +47,7 @@ final class HooksTest {
             .get("hooks")
             .get(0)
             .get("command")
-            .asText();
+            .asString();
     assertThat(withToken).contains("-H 'Authorization: Bearer it'\\''s s3cret'");
   }
 
@@ -77,13 +78,13 @@ final class HooksTest {
     assertThat(first.backup()).isNotNull();
     assertThat(Files.readString(first.backup())).isEqualTo(original);
     JsonNode merged = Json.MAPPER.readTree(Files.readString(settings));
-    assertThat(merged.get("model").asText()).isEqualTo("opus");
-    assertThat(merged.get("permissions").get("allow").get(0).asText()).isEqualTo("Bash(ls)");
+    assertThat(merged.get("model").asString()).isEqualTo("opus");
+    assertThat(merged.get("permissions").get("allow").get(0).asString()).isEqualTo("Bash(ls)");
     assertThat(merged.get("hooks").get("Custom")).hasSize(1);
     assertThat(merged.get("hooks").get("Stop"))
         .as("the user's own Stop hook, then ours")
         .hasSize(2);
-    assertThat(merged.get("hooks").get("Stop").get(0).get("hooks").get(0).get("command").asText())
+    assertThat(merged.get("hooks").get("Stop").get(0).get("hooks").get(0).get("command").asString())
         .isEqualTo("say done");
 
     Hooks.Installed second = Hooks.install(settings, ours);

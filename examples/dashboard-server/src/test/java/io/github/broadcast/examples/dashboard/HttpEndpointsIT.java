@@ -3,7 +3,6 @@ package io.github.broadcast.examples.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.testing.TextMessages;
 import java.net.URI;
@@ -15,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.JsonNode;
 
 /** The HTTP API of a running dashboard, with good and bad input. */
 @Timeout(60) // A guard against a hang, not a speed assertion.
@@ -86,10 +86,10 @@ final class HttpEndpointsIT {
 
     JsonNode sessions = sessions();
     assertThat(sessions).hasSize(1);
-    assertThat(sessions.get(0).get("session_id").asText()).isEqualTo("s1");
-    assertThat(sessions.get(0).get("status").asText()).isEqualTo("working");
-    assertThat(sessions.get(0).get("project").asText()).isEqualTo("billing");
-    assertThat(sessions.get(0).get("task_description").asText()).isEqualTo("do it");
+    assertThat(sessions.get(0).get("session_id").asString()).isEqualTo("s1");
+    assertThat(sessions.get(0).get("status").asString()).isEqualTo("working");
+    assertThat(sessions.get(0).get("project").asString()).isEqualTo("billing");
+    assertThat(sessions.get(0).get("task_description").asString()).isEqualTo("do it");
     await()
         .until(
             () ->
@@ -157,7 +157,7 @@ final class HttpEndpointsIT {
   void unknownEvent_isRecorded() throws Exception {
     start();
     assertThat(post(hook("s1", "BrandNewEvent")).statusCode()).isEqualTo(202);
-    assertThat(sessions().get(0).get("last_event").asText()).isEqualTo("BrandNewEvent");
+    assertThat(sessions().get(0).get("last_event").asString()).isEqualTo("BrandNewEvent");
   }
 
   @Test
@@ -165,7 +165,7 @@ final class HttpEndpointsIT {
     start("--preset", "backpressure");
     post(hook("s1", "Stop"));
     JsonNode metrics = Json.MAPPER.readTree(get("/api/metrics").body());
-    assertThat(metrics.get("strategy").asText()).isEqualTo("backpressure");
+    assertThat(metrics.get("strategy").asString()).isEqualTo("backpressure");
     assertThat(metrics.get("sessions").asLong()).isEqualTo(1);
     assertThat(metrics.get("broadcast").get("published").asLong()).isEqualTo(1);
     assertThat(metrics.get("broadcast").get("closes").has("too_slow")).isTrue();
@@ -205,7 +205,7 @@ final class HttpEndpointsIT {
       throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
     JsonNode body = Json.MAPPER.readTree(response.body());
-    assertThat(body.get("error").asText()).containsIgnoringCase(message);
+    assertThat(body.get("error").asString()).containsIgnoringCase(message);
     assertThat(body.get("status").asInt()).isEqualTo(status);
   }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.testing.Prerequisites;
 import io.github.broadcast.testing.WsTestClient;
@@ -34,6 +32,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Sessions kept in {@code --data-dir}: back after a restart, with the expiry they had; and after a
@@ -93,7 +93,7 @@ final class PersistenceIT {
                     HttpResponse.BodyHandlers.ofString())
                 .body());
     Set<String> ids = new HashSet<>();
-    body.get("sessions").forEach(s -> ids.add(s.get("session_id").asText()));
+    body.get("sessions").forEach(s -> ids.add(s.get("session_id").asString()));
     return ids;
   }
 
@@ -109,7 +109,7 @@ final class PersistenceIT {
 
     start();
     assertThat(sessionIds(server.uri("/"))).containsExactlyInAnyOrder("a", "b");
-    assertThat(server.store().get("a").orElseThrow().state().get("task_description").asText())
+    assertThat(server.store().get("a").orElseThrow().state().get("task_description").asString())
         .isEqualTo("keep me");
     WsTestClient page =
         WsTestClient.connect(

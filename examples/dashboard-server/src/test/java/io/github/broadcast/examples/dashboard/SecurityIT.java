@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.testing.RawHttp;
 import io.github.broadcast.testing.RedisServer;
@@ -29,6 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The dashboard as a hostile page, a careless exposure and a slow client meet it: one test per
@@ -336,7 +336,7 @@ final class SecurityIT {
       HttpResponse<String> response =
           postJson("{\"session_id\":\"" + bad + "\",\"hook_event_name\":\"Stop\"}");
       assertRefused(response, 400);
-      assertThat(Json.MAPPER.readTree(response.body()).get("error").asText())
+      assertThat(Json.MAPPER.readTree(response.body()).get("error").asString())
           .containsIgnoringCase("session");
     }
     assertThat(sessions()).isEmpty();

@@ -3,7 +3,6 @@ package io.github.broadcast.examples.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.github.broadcast.SessionUpdate;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The transcript watcher against real files in Claude Code's layout ({@code
@@ -88,7 +88,7 @@ final class TranscriptWatcherIT {
                 .orElseThrow()
                 .state()
                 .get("last_transcript_entry")
-                .asText())
+                .asString())
         .isEqualTo("assistant");
 
     append(file, entry("sess-1", "user"));
@@ -114,7 +114,7 @@ final class TranscriptWatcherIT {
                 .orElseThrow()
                 .state()
                 .get("last_transcript_entry")
-                .asText())
+                .asString())
         .isEqualTo("assistant");
   }
 
@@ -173,13 +173,13 @@ final class TranscriptWatcherIT {
         """);
     await().until(() -> lines("abc") == 2);
     JsonNode state = state("abc");
-    assertThat(state.get("model").asText()).isEqualTo("claude-sonnet-4-5");
-    assertThat(state.get("git_branch").asText()).isEqualTo("feat/x");
-    assertThat(state.get("task_description").asText()).isEqualTo("Fix the login bug");
-    assertThat(state.get("project").asText()).isEqualTo("app");
-    assertThat(state.get("last_activity").asText()).isEqualTo("2026-11-27T10:00:04Z");
+    assertThat(state.get("model").asString()).isEqualTo("claude-sonnet-4-5");
+    assertThat(state.get("git_branch").asString()).isEqualTo("feat/x");
+    assertThat(state.get("task_description").asString()).isEqualTo("Fix the login bug");
+    assertThat(state.get("project").asString()).isEqualTo("app");
+    assertThat(state.get("last_activity").asString()).isEqualTo("2026-11-27T10:00:04Z");
     assertThat(state.get("tokens").get("output").asLong()).isEqualTo(5);
-    assertThat(state.get("status").asText())
+    assertThat(state.get("status").asString())
         .as("no hook: the transcript's guess")
         .isEqualTo("idle");
   }

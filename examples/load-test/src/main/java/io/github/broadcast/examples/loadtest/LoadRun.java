@@ -1,6 +1,5 @@
 package io.github.broadcast.examples.loadtest;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -16,6 +15,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * One scenario against running servers, in four phases: {@link #connect} the clients (clients and
@@ -248,7 +248,7 @@ final class LoadRun {
         scenario.rate(),
         scenario.clients(),
         scenario.slow(),
-        after.metrics.get(0).path("strategy").asText("?"),
+        after.metrics.get(0).path("strategy").asString("?"),
         bases.size(),
         staleness.summary(undelivered),
         healthy.stream().mapToLong(c -> c.frames.get()).average().orElse(0) / seconds,
@@ -321,7 +321,7 @@ final class LoadRun {
           throw new IllegalStateException(
               base.resolve("/api/metrics")
                   + " did not answer in 30 s: "
-                  + node.path("error").asText());
+                  + node.path("error").asString());
         }
         metrics.add(node);
       }

@@ -1,7 +1,5 @@
 package io.github.broadcast.examples.loadtest;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.OperatingSystemMXBean;
 import io.github.broadcast.examples.dashboard.core.Flags;
 import java.io.IOException;
@@ -20,6 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * The load test of the original issue: N simulated sessions post hook events at R a second each, M
@@ -273,7 +273,7 @@ public final class LoadTest {
     }
     Map<String, Long> versions = new HashMap<>();
     for (JsonNode s : body.path("sessions")) {
-      versions.put(s.path("session_id").asText(), s.path("version").asLong());
+      versions.put(s.path("session_id").asString(), s.path("version").asLong());
     }
     return versions;
   }

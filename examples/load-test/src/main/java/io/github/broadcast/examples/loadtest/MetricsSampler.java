@@ -1,9 +1,9 @@
 package io.github.broadcast.examples.loadtest;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.List;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Reads every node's {@code /api/metrics} every 250 ms during a run and keeps the highest heap use

@@ -1,8 +1,5 @@
 package io.github.broadcast.examples.loadtest;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -11,6 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.json.JsonFactory;
 
 /**
  * A dashboard client's reading of the wire protocol: it keeps the version it holds of every session
@@ -66,15 +67,15 @@ final class WatchingClient {
   void handle(byte[] data, int offset, int length, long now) {
     String type = null;
     List<Entry> entries = new ArrayList<>();
-    try (JsonParser p = JSON.createParser(data, offset, length)) {
+    try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), data, offset, length)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return;
       }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
+      while (p.nextToken() == JsonToken.PROPERTY_NAME) {
         String field = p.currentName();
         JsonToken value = p.nextToken();
         if (field.equals("type")) {
-          type = p.getText();
+          type = p.getString();
         } else if (field.equals("session") && value == JsonToken.START_OBJECT) {
           entries.add(entry(p));
         } else if (field.equals("sessions") && value == JsonToken.START_ARRAY) {
@@ -116,11 +117,11 @@ final class WatchingClient {
     long version = 0;
     long eventCount = 0;
     boolean removed = false;
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
+    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
       String field = p.currentName();
       JsonToken value = p.nextToken();
       switch (field) {
-        case "session_id" -> id = p.getText();
+        case "session_id" -> id = p.getString();
         case "version" -> version = p.getLongValue();
         case "event_count" -> eventCount = value.isNumeric() ? p.getLongValue() : 0;
         case "removed" -> removed = value == JsonToken.VALUE_TRUE;

@@ -1,20 +1,18 @@
 package io.github.broadcast.examples.spring;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.examples.dashboard.core.DashboardMetrics;
 import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.examples.dashboard.core.SessionModel;
 import io.github.broadcast.spring.BroadcastProperties;
-import java.io.UncheckedIOException;
 import java.util.Locale;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The dashboard's HTTP API, the same contract as dashboard-server's: {@code GET /api/sessions} and
@@ -63,12 +61,8 @@ class DashboardController {
   }
 
   private static ResponseEntity<String> json(int status, JsonNode body) {
-    try {
-      return ResponseEntity.status(status)
-          .contentType(MediaType.APPLICATION_JSON)
-          .body(Json.MAPPER.writeValueAsString(body));
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+    return ResponseEntity.status(status)
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(Json.MAPPER.writeValueAsString(body));
   }
 }

@@ -1,6 +1,5 @@
 package io.github.broadcast.examples.spring;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.examples.dashboard.core.HookRequests;
@@ -22,6 +21,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code POST /api/hooks}: one Claude Code hook payload, as {@code application/json}. 202 with the
@@ -155,7 +155,7 @@ final class HookServlet extends HttpServlet {
       try {
         store
             .applyAsync(
-                hook.get("session_id").asText(),
+                hook.get("session_id").asString(),
                 changeId,
                 state -> SessionModel.apply(state, hook, clock.instant(), properties.taskMax()))
             .whenComplete(this::applied);

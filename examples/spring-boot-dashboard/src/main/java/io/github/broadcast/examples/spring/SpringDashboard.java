@@ -1,6 +1,5 @@
 package io.github.broadcast.examples.spring;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.examples.dashboard.core.SessionModel;
@@ -22,6 +21,7 @@ import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The example dashboard on Spring Boot: Claude Code hooks in at {@code POST /api/hooks}, sessions

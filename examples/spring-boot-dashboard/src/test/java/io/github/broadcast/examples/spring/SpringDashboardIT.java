@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.testing.RawHttp;
 import io.github.broadcast.testing.WsTestClient;
@@ -28,6 +27,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The Spring Boot dashboard on Tomcat, on a free loopback port, with real HTTP and WebSocket
@@ -113,15 +113,15 @@ final class SpringDashboardIT {
     HttpResponse<String> accepted = post("application/json", hook("s1", "UserPromptSubmit"));
     assertThat(accepted.statusCode()).isEqualTo(202);
     JsonNode answer = Json.MAPPER.readTree(accepted.body());
-    assertThat(answer.get("session_id").asText()).isEqualTo("s1");
+    assertThat(answer.get("session_id").asString()).isEqualTo("s1");
     assertThat(answer.get("version").asLong()).isEqualTo(1);
 
     await().until(() -> page.recorder().view().getOrDefault("s1", 0L) == 1L);
-    assertThat(page.recorder().session("s1").get("task_description").asText())
+    assertThat(page.recorder().session("s1").get("task_description").asString())
         .isEqualTo("Fix the login bug");
     JsonNode sessions = get("/api/sessions").get("sessions");
     assertThat(sessions).hasSize(1);
-    assertThat(sessions.get(0).get("session_id").asText()).isEqualTo("s1");
+    assertThat(sessions.get(0).get("session_id").asString()).isEqualTo("s1");
     assertThat(get("/api/metrics").get("sessions").asLong()).isEqualTo(1);
   }
 

@@ -1,6 +1,5 @@
 package io.github.broadcast.examples.dashboard.core;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.management.OperatingSystemMXBean;
 import io.github.broadcast.BroadcastStats;
 import io.github.broadcast.CloseReason;
@@ -10,6 +9,7 @@ import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The part of {@code GET /api/metrics} both dashboards serve (the load test reads it from either):

@@ -1,11 +1,12 @@
 package io.github.broadcast.examples.dashboard.core;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.broadcast.SessionUpdate;
-import java.io.IOException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 
 /** JSON in and out of both dashboards (Grizzly and Spring Boot), with the limits they share. */
 public final class Json {
@@ -18,14 +19,15 @@ public final class Json {
 
   /** A mapper that refuses deep nesting and huge strings while parsing, not after. */
   public static final ObjectMapper MAPPER =
-      new ObjectMapper(
-          JsonFactory.builder()
-              .streamReadConstraints(
-                  StreamReadConstraints.builder()
-                      .maxNestingDepth(MAX_DEPTH)
-                      .maxStringLength(MAX_BODY_BYTES)
-                      .build())
-              .build());
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxNestingDepth(MAX_DEPTH)
+                          .maxStringLength(MAX_BODY_BYTES)
+                          .build())
+                  .build())
+          .build();
 
   private Json() {}
 
@@ -41,7 +43,7 @@ public final class Json {
         throw new IllegalArgumentException("body is empty; expected a JSON object");
       }
       return node;
-    } catch (IOException e) {
+    } catch (JacksonException e) {
       String message = e.getMessage() == null ? "malformed JSON" : e.getMessage();
       int newline = message.indexOf('\n');
       throw new IllegalArgumentException(

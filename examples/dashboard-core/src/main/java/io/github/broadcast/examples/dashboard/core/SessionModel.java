@@ -1,8 +1,5 @@
 package io.github.broadcast.examples.dashboard.core;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.broadcast.MessageCodec;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.SessionUpdate;
@@ -13,6 +10,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Turns Claude Code hook events and transcript lines into a session's state: what a card shows.
@@ -54,19 +54,19 @@ public final class SessionModel {
       return "body must be a JSON object";
     }
     JsonNode id = hook.get("session_id");
-    if (id == null || !id.isTextual()) {
+    if (id == null || !id.isString()) {
       return "session_id must be a string";
     }
     try {
-      SessionStore.checkSessionId(id.asText()); // The store's one rule, whichever the store.
+      SessionStore.checkSessionId(id.asString()); // The store's one rule, whichever the store.
     } catch (IllegalArgumentException e) {
       return e.getMessage();
     }
     JsonNode event = hook.get("hook_event_name");
-    if (event == null || !event.isTextual() || event.asText().isBlank()) {
+    if (event == null || !event.isString() || event.asString().isBlank()) {
       return "hook_event_name must be a non-empty string";
     }
-    if (event.asText().length() > 100) {
+    if (event.asString().length() > 100) {
       return "hook_event_name is longer than 100 characters";
     }
     return null;
@@ -74,7 +74,7 @@ public final class SessionModel {
 
   /** Applies one validated hook event to {@code state} (a private copy) and returns it. */
   public static ObjectNode apply(ObjectNode state, JsonNode hook, Instant now, int taskMax) {
-    String event = hook.get("hook_event_name").asText();
+    String event = hook.get("hook_event_name").asString();
     state.put("event_count", state.path("event_count").asLong(0) + 1);
     state.put("last_event", event);
     state.put("updated_at", now.toString());
@@ -182,7 +182,7 @@ public final class SessionModel {
     if (read.summary() != null) {
       state.put("summary", cut(read.summary(), 500));
     }
-    if (read.lastPrompt() != null && !"hook".equals(state.path("task_source").asText())) {
+    if (read.lastPrompt() != null && !"hook".equals(state.path("task_source").asString())) {
       state.put("task_description", cut(read.lastPrompt(), taskMax));
       state.put("task_source", "transcript");
     }
@@ -203,7 +203,7 @@ public final class SessionModel {
     }
     if (read.inferredStatus() != null
         && state.path("event_count").asLong(0) == 0
-        && !"ended".equals(state.path(STATUS).asText())) {
+        && !"ended".equals(state.path(STATUS).asString())) {
       status(state, read.inferredStatus(), now);
       state.putNull(ATTENTION); // A transcript cannot tell who waits for whom.
     }
@@ -217,9 +217,9 @@ public final class SessionModel {
    */
   public static Duration timeToLive(
       ObjectNode state, Duration endedTtl, Duration idleTtl, Instant now) {
-    Duration ttl = "ended".equals(state.path(STATUS).asText()) ? endedTtl : idleTtl;
+    Duration ttl = "ended".equals(state.path(STATUS).asString()) ? endedTtl : idleTtl;
     try {
-      Instant updated = Instant.parse(state.path("updated_at").asText());
+      Instant updated = Instant.parse(state.path("updated_at").asString());
       Duration left = ttl.minus(Duration.between(updated, now));
       return left.isNegative() ? Duration.ZERO : left;
     } catch (DateTimeParseException e) {
@@ -234,7 +234,7 @@ public final class SessionModel {
   public static ObjectNode sessionsJson(List<SessionUpdate> live) {
     List<SessionUpdate> sorted = new ArrayList<>(live);
     sorted.sort(
-        Comparator.comparing((SessionUpdate u) -> u.state().path("updated_at").asText())
+        Comparator.comparing((SessionUpdate u) -> u.state().path("updated_at").asString())
             .reversed());
     ObjectNode body = Json.MAPPER.createObjectNode();
     ArrayNode sessions = body.putArray("sessions");
@@ -246,7 +246,7 @@ public final class SessionModel {
 
   /** Sets the status, and when it changed. */
   private static void status(ObjectNode state, String status, Instant now) {
-    if (!status.equals(state.path(STATUS).asText(null))) {
+    if (!status.equals(state.path(STATUS).asString(null))) {
       state.put(STATUS, status);
       state.put(STATUS_SINCE, now.toString());
     }
@@ -270,8 +270,8 @@ public final class SessionModel {
   public static String toolDetail(JsonNode input) {
     for (String field : new String[] {"command", "file_path", "path", "pattern", "url", "query"}) {
       JsonNode value = input.get(field);
-      if (value != null && value.isTextual()) {
-        return value.asText();
+      if (value != null && value.isString()) {
+        return value.asString();
       }
     }
     return "";
@@ -297,7 +297,7 @@ public final class SessionModel {
   /** A field's text, or null where it is missing or not a string. */
   public static String text(JsonNode hook, String field) {
     JsonNode value = hook.get(field);
-    return value != null && value.isTextual() ? value.asText() : null;
+    return value != null && value.isString() ? value.asString() : null;
   }
 
   private static String textOr(JsonNode hook, String field, String fallback) {

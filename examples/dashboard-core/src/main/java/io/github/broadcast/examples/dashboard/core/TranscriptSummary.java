@@ -1,12 +1,12 @@
 package io.github.broadcast.examples.dashboard.core;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * What a run of lines of a Claude Code transcript says about its session: read line by line by
@@ -80,7 +80,7 @@ public final class TranscriptSummary {
     JsonNode entry;
     try {
       entry = Json.MAPPER.readTree(line);
-    } catch (IOException e) {
+    } catch (JacksonException e) {
       malformed++;
       return;
     }
@@ -126,7 +126,7 @@ public final class TranscriptSummary {
     }
     boolean toolUse = false;
     for (JsonNode block : message.path("content")) {
-      toolUse |= "tool_use".equals(block.path("type").asText());
+      toolUse |= "tool_use".equals(block.path("type").asString());
     }
     // A tool call waits for its result: still working. Text alone ends a turn, until the next.
     inferredStatus = toolUse ? "working" : "idle";
@@ -139,16 +139,16 @@ public final class TranscriptSummary {
     }
     JsonNode content = message.path("content");
     String prompt = null;
-    if (content.isTextual()) {
-      prompt = content.asText();
+    if (content.isString()) {
+      prompt = content.asString();
     } else if (content.isArray()) {
       StringBuilder text = new StringBuilder();
       for (JsonNode block : content) {
-        if ("tool_result".equals(block.path("type").asText())) {
+        if ("tool_result".equals(block.path("type").asString())) {
           return; // Not a prompt.
         }
-        if ("text".equals(block.path("type").asText())) {
-          text.append(block.path("text").asText());
+        if ("text".equals(block.path("type").asString())) {
+          text.append(block.path("text").asString());
         }
       }
       prompt = text.toString();

@@ -2,12 +2,12 @@ package io.github.broadcast.examples.dashboard.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import tools.jackson.databind.node.ObjectNode;
 
 final class SessionModelTest {
 
@@ -40,12 +40,12 @@ final class SessionModelTest {
   })
   void eachEvent_setsItsStatus(String event, String status) {
     ObjectNode state = apply(Json.MAPPER.createObjectNode(), hook(event));
-    assertThat(state.get("status").asText()).isEqualTo(status);
-    assertThat(state.get("last_event").asText()).isEqualTo(event);
+    assertThat(state.get("status").asString()).isEqualTo(status);
+    assertThat(state.get("last_event").asString()).isEqualTo(event);
     assertThat(state.get("event_count").asLong()).isEqualTo(1);
-    assertThat(state.get("project").asText()).isEqualTo("billing");
-    assertThat(state.get("transcript_path").asText()).endsWith("abc.jsonl");
-    assertThat(state.get("updated_at").asText()).isEqualTo("2026-11-22T10:00:00Z");
+    assertThat(state.get("project").asString()).isEqualTo("billing");
+    assertThat(state.get("transcript_path").asString()).endsWith("abc.jsonl");
+    assertThat(state.get("updated_at").asString()).isEqualTo("2026-11-22T10:00:00Z");
   }
 
   @Test
@@ -54,7 +54,7 @@ final class SessionModelTest {
         apply(
             Json.MAPPER.createObjectNode(),
             hook("UserPromptSubmit").put("prompt", "Refactor the retry logic everywhere please"));
-    assertThat(state.get("task_description").asText()).isEqualTo("Refactor the retry l");
+    assertThat(state.get("task_description").asString()).isEqualTo("Refactor the retry l");
   }
 
   @Test
@@ -62,8 +62,8 @@ final class SessionModelTest {
     ObjectNode pre = hook("PreToolUse").put("tool_name", "Bash");
     pre.putObject("tool_input").put("command", "mvn test");
     ObjectNode state = apply(Json.MAPPER.createObjectNode(), pre);
-    assertThat(state.get("current_tool").asText()).isEqualTo("Bash");
-    assertThat(state.get("tool_detail").asText()).isEqualTo("mvn test");
+    assertThat(state.get("current_tool").asString()).isEqualTo("Bash");
+    assertThat(state.get("tool_detail").asString()).isEqualTo("mvn test");
 
     state = apply(state, hook("PostToolUse"));
     assertThat(state.get("current_tool").isNull()).isTrue();
@@ -75,8 +75,8 @@ final class SessionModelTest {
     ObjectNode state = apply(Json.MAPPER.createObjectNode(), hook("UserPromptSubmit"));
     state = apply(state, hook("SomethingNew"));
     assertThat(SessionModel.validate(hook("SomethingNew"))).isNull();
-    assertThat(state.get("status").asText()).isEqualTo("working");
-    assertThat(state.get("last_event").asText()).isEqualTo("SomethingNew");
+    assertThat(state.get("status").asString()).isEqualTo("working");
+    assertThat(state.get("last_event").asString()).isEqualTo("SomethingNew");
     assertThat(state.get("event_count").asLong()).isEqualTo(2);
   }
 
@@ -112,12 +112,12 @@ final class SessionModelTest {
   void statusSince_movesOnlyWhenTheStatusChanges() {
     ObjectNode state =
         SessionModel.apply(Json.MAPPER.createObjectNode(), hook("UserPromptSubmit"), NOW, 20);
-    assertThat(state.get("status_since").asText()).isEqualTo(NOW.toString());
+    assertThat(state.get("status_since").asString()).isEqualTo(NOW.toString());
     Instant later = NOW.plusSeconds(30);
     SessionModel.apply(state, hook("PreToolUse"), later, 20);
-    assertThat(state.get("status_since").asText()).as("still working").isEqualTo(NOW.toString());
+    assertThat(state.get("status_since").asString()).as("still working").isEqualTo(NOW.toString());
     SessionModel.apply(state, hook("Stop"), later, 20);
-    assertThat(state.get("status_since").asText()).isEqualTo(later.toString());
+    assertThat(state.get("status_since").asString()).isEqualTo(later.toString());
   }
 
   @Test
@@ -125,17 +125,17 @@ final class SessionModelTest {
     ObjectNode state = apply(Json.MAPPER.createObjectNode(), hook("UserPromptSubmit"));
     assertThat(state.get("attention").isNull()).isTrue();
     apply(state, hook("Notification").put("message", "Claude needs your permission to use Bash"));
-    assertThat(state.get("attention").asText()).isEqualTo("permission");
+    assertThat(state.get("attention").asString()).isEqualTo("permission");
     apply(state, hook("PostToolUse"));
     assertThat(state.get("attention").isNull()).isTrue();
     apply(state, hook("Stop"));
-    assertThat(state.get("attention").asText()).isEqualTo("input");
+    assertThat(state.get("attention").asString()).isEqualTo("input");
     apply(state, hook("BrandNewEvent"));
-    assertThat(state.get("attention").asText())
+    assertThat(state.get("attention").asString())
         .as("an unknown event changes nothing")
         .isEqualTo("input");
     apply(state, hook("Notification").put("message", "Claude is waiting for your input"));
-    assertThat(state.get("attention").asText()).isEqualTo("input");
+    assertThat(state.get("attention").asString()).isEqualTo("input");
     apply(state, hook("UserPromptSubmit"));
     assertThat(state.get("attention").isNull()).isTrue();
   }
@@ -162,20 +162,20 @@ final class SessionModelTest {
     ObjectNode state = Json.MAPPER.createObjectNode();
     SessionModel.applyTranscript(state, read("from the transcript", "working"), NOW, 100);
     SessionModel.applyTranscript(state, read(null, null), NOW, 100);
-    assertThat(state.get("model").asText()).isEqualTo("claude-opus-4-1");
-    assertThat(state.get("git_branch").asText()).isEqualTo("main");
-    assertThat(state.get("project").asText()).isEqualTo("app");
+    assertThat(state.get("model").asString()).isEqualTo("claude-opus-4-1");
+    assertThat(state.get("git_branch").asString()).isEqualTo("main");
+    assertThat(state.get("project").asString()).isEqualTo("app");
     assertThat(state.get("tokens").get("output").asLong()).isEqualTo(40);
     assertThat(state.get("transcript_lines").asLong()).isEqualTo(6);
     assertThat(state.get("transcript_malformed_lines").asLong()).isEqualTo(2);
-    assertThat(state.get("status").asText()).isEqualTo("working");
-    assertThat(state.get("task_description").asText()).isEqualTo("from the transcript");
+    assertThat(state.get("status").asString()).isEqualTo("working");
+    assertThat(state.get("task_description").asString()).isEqualTo("from the transcript");
 
     apply(state, hook("UserPromptSubmit").put("prompt", "from the hook"));
     apply(state, hook("Stop"));
     SessionModel.applyTranscript(state, read("later in the transcript", "working"), NOW, 100);
-    assertThat(state.get("status").asText()).as("hooks know better").isEqualTo("idle");
-    assertThat(state.get("task_description").asText()).isEqualTo("from the hook");
-    assertThat(state.get("attention").asText()).isEqualTo("input");
+    assertThat(state.get("status").asString()).as("hooks know better").isEqualTo("idle");
+    assertThat(state.get("task_description").asString()).isEqualTo("from the hook");
+    assertThat(state.get("attention").asString()).isEqualTo("input");
   }
 }
