@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -102,7 +103,7 @@ final class Hooks {
       JsonNode existing;
       try {
         existing = Json.MAPPER.readTree(Files.readAllBytes(file));
-      } catch (IOException e) {
+      } catch (IOException | JacksonException e) {
         throw new IOException(file + " is not valid JSON, so it was left alone: " + e.getMessage());
       }
       if (existing == null || existing.isMissingNode()) {

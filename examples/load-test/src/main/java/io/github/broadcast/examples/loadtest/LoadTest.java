@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -251,7 +252,7 @@ public final class LoadTest {
                       .build(),
                   HttpResponse.BodyHandlers.ofString())
               .body());
-    } catch (IOException e) {
+    } catch (IOException | JacksonException e) {
       return mapper.createObjectNode().put("error", String.valueOf(e.getMessage()));
     }
   }
@@ -268,7 +269,7 @@ public final class LoadTest {
                           .build(),
                       HttpResponse.BodyHandlers.ofString())
                   .body());
-    } catch (IOException e) {
+    } catch (IOException | JacksonException e) {
       return Map.of();
     }
     Map<String, Long> versions = new HashMap<>();

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
@@ -86,7 +87,7 @@ final class WatchingClient {
           p.skipChildren();
         }
       }
-    } catch (IOException e) {
+    } catch (IOException | JacksonException e) {
       return; // Not JSON: not ours to judge here; the convergence check will tell.
     }
     if (type == null) {
