@@ -17,7 +17,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The dashboard's HTTP API, the same contract as dashboard-server's: {@code GET /api/sessions} and
  * {@code GET /api/metrics} ({@code POST /api/hooks} is {@link HookServlet}). JSON is written with
- * the shared Jackson 2 mapper ({@link Json#MAPPER}), whatever Spring's own converters are.
+ * the mapper both dashboards share ({@link Json#MAPPER}: Jackson 3, as Boot's own, with the
+ * dashboards' parsing limits), so the two answer byte for byte alike.
  */
 @RestController
 class DashboardController {
