@@ -3,14 +3,10 @@ package io.github.broadcast.tyrus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.github.broadcast.testing.ProgramProcess;
 import io.github.broadcast.testing.WsTestClient;
 import io.github.broadcast.tyrus.quickstart.Quickstart;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,35 +21,14 @@ final class QuickstartProgramIT {
 
   @Test
   void theQuickstartProgram_servesChanges_andSigtermClosesEveryPageWith1001() throws Exception {
-    Process process =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                Quickstart.class.getName(),
-                "0")
-            .redirectErrorStream(true)
-            .start();
-    try {
-      BufferedReader out =
-          new BufferedReader(
-              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      String line;
-      do {
-        line = out.readLine();
-      } while (line != null && !line.startsWith("serving "));
-      assertThat(line).as("the program's first line of its own").isNotNull();
+    try (ProgramProcess program = ProgramProcess.start(Quickstart.class, "0")) {
       WsTestClient page =
-          WsTestClient.connect(
-              HttpClient.newHttpClient(), URI.create(line.substring(8)), "page", null);
+          WsTestClient.connect(HttpClient.newHttpClient(), program.uri(), "page", null);
       await().until(() -> page.recorder().view().getOrDefault("session-1", 0L) >= 2L);
 
-      process.destroy(); // SIGTERM.
+      assertThat(program.sigterm()).as("the process ended").isTrue();
       assertThat(page.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1001);
-      assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("the process ended").isTrue();
       page.recorder().assertConsistent();
-    } finally {
-      process.destroyForcibly();
     }
   }
 }
