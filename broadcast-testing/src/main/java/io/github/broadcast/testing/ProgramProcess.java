@@ -1,9 +1,13 @@
 package io.github.broadcast.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,6 +66,22 @@ public final class ProgramProcess implements AutoCloseable {
       }
     } catch (IOException e) {
       // The process ended.
+    }
+  }
+
+  /**
+   * The check every documented program passes: run as its own process, it serves a page the changes
+   * of {@code session-1}; SIGTERM then ends it, and the page was closed with 1001 (going away, so
+   * it reconnects at once), not 1006.
+   */
+  public static void servesChangesThenSigtermGives1001(Class<?> main) throws Exception {
+    try (ProgramProcess program = start(main, "0")) {
+      WsTestClient page =
+          WsTestClient.connect(HttpClient.newHttpClient(), program.uri(), "page", null);
+      await().until(() -> page.recorder().view().getOrDefault("session-1", 0L) >= 2L);
+      assertThat(program.sigterm()).as("the process ended").isTrue();
+      assertThat(page.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1001);
+      page.recorder().assertConsistent();
     }
   }
 

@@ -1,13 +1,7 @@
 package io.github.broadcast.it.jetty;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import io.github.broadcast.it.jetty.recipe.JettyRecipe;
 import io.github.broadcast.testing.ProgramProcess;
-import io.github.broadcast.testing.WsTestClient;
-import java.net.http.HttpClient;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,14 +14,6 @@ final class JettyRecipeIT {
 
   @Test
   void theJettyProgram_servesChanges_andSigtermClosesEveryPageWith1001() throws Exception {
-    try (ProgramProcess program = ProgramProcess.start(JettyRecipe.class, "0")) {
-      WsTestClient page =
-          WsTestClient.connect(HttpClient.newHttpClient(), program.uri(), "page", null);
-      await().until(() -> page.recorder().view().getOrDefault("session-1", 0L) >= 2L);
-
-      assertThat(program.sigterm()).as("the process ended").isTrue();
-      assertThat(page.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1001);
-      page.recorder().assertConsistent();
-    }
+    ProgramProcess.servesChangesThenSigtermGives1001(JettyRecipe.class);
   }
 }
