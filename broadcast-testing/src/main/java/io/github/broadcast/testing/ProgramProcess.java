@@ -70,12 +70,14 @@ public final class ProgramProcess implements AutoCloseable {
   }
 
   /**
-   * The check every documented program passes: run as its own process, it serves a page the changes
-   * of {@code session-1}; SIGTERM then ends it, and the page was closed with 1001 (going away, so
-   * it reconnects at once), not 1006.
+   * The check every documented program passes: run as its own process (with {@code args}, by
+   * default {@code 0}, a free port), it serves a page the changes of {@code session-1}; SIGTERM
+   * then ends it, and the page was closed with 1001 (going away, so it reconnects at once), not
+   * 1006.
    */
-  public static void servesChangesThenSigtermGives1001(Class<?> main) throws Exception {
-    try (ProgramProcess program = start(main, "0")) {
+  public static void servesChangesThenSigtermGives1001(Class<?> main, String... args)
+      throws Exception {
+    try (ProgramProcess program = start(main, args.length == 0 ? new String[] {"0"} : args)) {
       WsTestClient page =
           WsTestClient.connect(HttpClient.newHttpClient(), program.uri(), "page", null);
       await().until(() -> page.recorder().view().getOrDefault("session-1", 0L) >= 2L);
