@@ -81,6 +81,10 @@ public final class ProgramProcess implements AutoCloseable {
       WsTestClient page =
           WsTestClient.connect(HttpClient.newHttpClient(), program.uri(), "page", null);
       await().until(() -> page.recorder().view().getOrDefault("session-1", 0L) >= 2L);
+      URI uri = program.uri();
+      RawHttp.Response plain =
+          RawHttp.get(uri.getPort(), "127.0.0.1:" + uri.getPort(), uri.getPath());
+      assertThat(plain.status()).as("a plain GET at the socket's path").isEqualTo(426);
       assertThat(program.sigterm()).as("the process ended").isTrue();
       assertThat(page.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1001);
       page.recorder().assertConsistent();

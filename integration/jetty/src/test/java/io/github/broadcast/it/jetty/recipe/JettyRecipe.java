@@ -5,11 +5,15 @@ import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -44,6 +48,16 @@ public final class JettyRecipe {
     JakartaWebSocketServletContainerInitializer.configure(
         context,
         (servletContext, container) -> container.addEndpoint(endpoint.serverEndpointConfig()));
+    context.addServlet( // A plain GET at the socket's path: 426 Upgrade Required.
+        new ServletHolder(
+            new HttpServlet() {
+              @Override
+              protected void doGet(HttpServletRequest request, HttpServletResponse response) {
+                response.setStatus(426);
+                response.setHeader("Upgrade", "websocket");
+              }
+            }),
+        endpoint.path());
     server.setHandler(context);
     // Jetty closes its connections before its contexts stop: say 1001 when stopping begins, and
     // close what the server served once it has stopped.

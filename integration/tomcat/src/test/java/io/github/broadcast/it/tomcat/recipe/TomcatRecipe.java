@@ -8,6 +8,9 @@ import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerContainer;
 import java.nio.file.Files;
@@ -64,8 +67,20 @@ public final class TomcatRecipe {
               });
         },
         null);
-    // Upgrade requests reach Tomcat's WebSocket filter only at a path some servlet maps.
-    Tomcat.addServlet(context, "default", new DefaultServlet());
+    // Upgrade requests reach Tomcat's WebSocket filter only at a path some servlet maps: this one
+    // answers a plain GET there with 426 Upgrade Required.
+    Tomcat.addServlet(
+        context,
+        "upgrade-required",
+        new HttpServlet() {
+          @Override
+          protected void doGet(HttpServletRequest request, HttpServletResponse response) {
+            response.setStatus(426);
+            response.setHeader("Upgrade", "websocket");
+          }
+        });
+    context.addServletMappingDecoded(endpoint.path(), "upgrade-required");
+    Tomcat.addServlet(context, "default", new DefaultServlet()); // Your page, and the rest.
     context.addServletMappingDecoded("/", "default");
     tomcat.start();
 
