@@ -3,6 +3,7 @@ package io.github.broadcast.testing;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +36,27 @@ public final class RawHttp {
     Socket socket = new Socket();
     socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
     socket.setSoTimeout(10_000);
+    return socket;
+  }
+
+  /**
+   * Starts a JSON POST of {@code body} to {@code path} and stops two bytes short of its declared
+   * length, as a client that stalls mid-body: the server has the whole head and most of the body.
+   */
+  public static Socket halfPost(int port, String path, String body) throws IOException {
+    Socket socket = connect(port);
+    OutputStream out = socket.getOutputStream();
+    out.write(
+        ("POST "
+                + path
+                + " HTTP/1.1\r\nHost: 127.0.0.1:"
+                + port
+                + "\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length()
+                + "\r\n\r\n"
+                + body.substring(0, body.length() - 2))
+            .getBytes(StandardCharsets.US_ASCII));
+    out.flush();
     return socket;
   }
 

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The quickstart's lines, compiled and run: the site shows the code between the {@code snippet}
- * markers, so what a reader copies is what this test proves works.
+ * The quickstart's parts in one JVM: a page gets {@code initial_state}, then the store's change,
+ * then 1001 when the server closes. The whole program, in its own process, is {@link
+ * QuickstartProgramIT}'s.
  */
 @Timeout(60) // A guard against a hang, not a speed assertion.
 final class QuickstartIT {
@@ -25,7 +26,6 @@ final class QuickstartIT {
   void theQuickstart_servesEveryChangeToAConnectedPage() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     WsTestClient page;
-    // snippet:quickstart
     Broadcaster broadcaster =
         Broadcasters.Preset.PRODUCTION
             .newBuilder() // Batched over bounded outboxes.
@@ -37,12 +37,9 @@ final class QuickstartIT {
         EmbeddedServer.newBuilder() // 127.0.0.1, a free port; see its builder for the rest.
             .endpoint(BroadcastEndpointConfig.newBuilder("/ws/dashboard", broadcaster))
             .start()) {
-      // snippet:end
       page = WsTestClient.connect(http, server.webSocketUri(), "page", null);
       await().until(() -> page.recorder().types().contains("initial_state"));
-      // snippet:quickstart-publish
       store.apply("session-1", state -> state.put("status", "working")); // Every page gets it.
-      // snippet:end
       await().until(() -> page.recorder().view().getOrDefault("session-1", 0L) == 1L);
       assertThat(page.recorder().session("session-1").get("status").asString())
           .isEqualTo("working");

@@ -10,7 +10,6 @@ import io.github.broadcast.testing.RedisServer;
 import io.github.broadcast.testing.SelfSigned;
 import io.github.broadcast.testing.WsTestClient;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -297,19 +296,7 @@ final class SecurityIT {
 
   /** Sends a hook's head and all of its body but the last two bytes. */
   private static Socket halfAHook(int port, String sessionId) throws IOException {
-    String body = hook(sessionId);
-    Socket socket = RawHttp.connect(port);
-    OutputStream out = socket.getOutputStream();
-    out.write(
-        ("POST /api/hooks HTTP/1.1\r\nHost: 127.0.0.1:"
-                + port
-                + "\r\nContent-Type: application/json\r\nContent-Length: "
-                + body.length()
-                + "\r\n\r\n"
-                + body.substring(0, body.length() - 2))
-            .getBytes(StandardCharsets.US_ASCII));
-    out.flush();
-    return socket;
+    return RawHttp.halfPost(port, "/api/hooks", hook(sessionId));
   }
 
   /** 6. Stopping the server tells every browser "going away" (1001), not an abnormal 1006. */

@@ -8,7 +8,6 @@ import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.testing.RawHttp;
 import io.github.broadcast.testing.WsTestClient;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -230,19 +229,7 @@ final class SpringDashboardIT {
 
   /** Sends a hook's head and all of its body but the last two bytes. */
   private static Socket halfAHook(String sessionId) throws IOException {
-    String body = hook(sessionId, "Stop");
-    Socket socket = RawHttp.connect(PORT);
-    OutputStream out = socket.getOutputStream();
-    out.write(
-        ("POST /api/hooks HTTP/1.1\r\nHost: 127.0.0.1:"
-                + PORT
-                + "\r\nContent-Type: application/json\r\nContent-Length: "
-                + body.length()
-                + "\r\n\r\n"
-                + body.substring(0, body.length() - 2))
-            .getBytes(StandardCharsets.US_ASCII));
-    out.flush();
-    return socket;
+    return RawHttp.halfPost(PORT, "/api/hooks", hook(sessionId, "Stop"));
   }
 
   @Test

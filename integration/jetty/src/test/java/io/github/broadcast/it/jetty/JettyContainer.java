@@ -14,8 +14,7 @@ import org.eclipse.jetty.util.component.LifeCycle;
 /**
  * broadcast-jakarta's endpoint on embedded Jetty 12 (ee10), deployed as any Jetty application
  * would: Jetty's Jakarta WebSocket initializer hands over the {@code ServerContainer} and we add
- * the endpoint to it. The lines between the {@code snippet} markers are the site's "plain Jetty"
- * example.
+ * the endpoint to it, as the documented program ({@code recipe.JettyRecipe}) does.
  */
 final class JettyContainer implements Container {
 
@@ -29,7 +28,6 @@ final class JettyContainer implements Container {
     connector.setHost("127.0.0.1");
     connector.setPort(0);
     server.addConnector(connector);
-    // snippet:jetty
     BroadcastEndpointConfig endpoint = builder.build();
     ServletContextHandler context = new ServletContextHandler("/");
     JakartaWebSocketServletContainerInitializer.configure(
@@ -44,7 +42,6 @@ final class JettyContainer implements Container {
             endpoint.shutdown(Duration.ofSeconds(5));
           }
         });
-    // snippet:end
     this.endpoint = endpoint;
     server.start();
     return URI.create("ws://127.0.0.1:" + connector.getLocalPort() + endpoint.path());

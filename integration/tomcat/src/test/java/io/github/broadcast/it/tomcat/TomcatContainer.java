@@ -22,8 +22,7 @@ import org.apache.tomcat.websocket.server.WsSci;
  * broadcast-jakarta's endpoint on embedded Tomcat 11, deployed as any Tomcat application would:
  * Tomcat's WebSocket initializer ({@code WsSci}) makes the {@code ServerContainer}, an initializer
  * of ours adds the endpoint to it, and a servlet mapping lets upgrade requests reach Tomcat's
- * WebSocket filter. The lines between the {@code snippet} markers are the site's "plain Tomcat"
- * example.
+ * WebSocket filter, as the documented program ({@code recipe.TomcatRecipe}) does.
  */
 final class TomcatContainer implements Container {
 
@@ -38,7 +37,6 @@ final class TomcatContainer implements Container {
     tomcat.setBaseDir(base.toString());
     tomcat.setPort(0);
     tomcat.getConnector(); // Creates the default HTTP/1.1 connector.
-    // snippet:tomcat
     BroadcastEndpointConfig endpoint = builder.build();
     Context context = tomcat.addContext("", base.toString());
     context.addServletContainerInitializer(new WsSci(), null);
@@ -63,7 +61,6 @@ final class TomcatContainer implements Container {
         null);
     Tomcat.addServlet(context, "default", new DefaultServlet());
     context.addServletMappingDecoded("/", "default");
-    // snippet:end
     this.endpoint = endpoint;
     tomcat.start();
     return URI.create("ws://127.0.0.1:" + tomcat.getConnector().getLocalPort() + endpoint.path());
