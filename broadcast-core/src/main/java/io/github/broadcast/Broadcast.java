@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Broadcast {
 
   final Frame frame;
+  final Frame patchFrame; // The same for clients that take patches; null: they take frame.
   final List<SessionUpdate> updates;
   final boolean batch;
   final long originNanos;
@@ -27,6 +28,7 @@ final class Broadcast {
   private final AtomicInteger references = new AtomicInteger();
 
   /**
+   * @param patchFrame the frame for clients that take patches, or null if none was made
    * @param batch whether {@code frame} is a {@code batch_update}
    * @param originNanos when the oldest update was accepted (a batch waits before it starts)
    * @param startNanos when the broadcast was offered to the clients
@@ -35,6 +37,7 @@ final class Broadcast {
    */
   Broadcast(
       Frame frame,
+      Frame patchFrame,
       List<SessionUpdate> updates,
       boolean batch,
       long originNanos,
@@ -42,6 +45,7 @@ final class Broadcast {
       Handover handover,
       long firstSeq) {
     this.frame = frame;
+    this.patchFrame = patchFrame;
     this.updates = updates;
     this.batch = batch;
     this.originNanos = originNanos;
@@ -53,6 +57,11 @@ final class Broadcast {
 
   // Written by the publisher before its last release; read by whoever releases last.
   private int clients;
+
+  /** Returns the frame for a client that takes patches ({@code patches}) or not. */
+  Frame frameFor(boolean patches) {
+    return patches && patchFrame != null ? patchFrame : frame;
+  }
 
   /** Sets one reference per outbox about to be offered the broadcast, plus the publisher's. */
   void expect(int outboxes) {

@@ -27,6 +27,8 @@ import java.util.Map;
  * @param updatesDropped updates an overflow policy coalesced away or dropped, summed over clients
  *     (counted when the client is sent its catch-up or resync); pacing drops none
  * @param resyncs snapshots sent to bring a client back after an overflow
+ * @param resumes clients that reconnected with {@code ?since=V} and were sent only what changed
+ *     after V, not the whole view
  * @param faults exceptions thrown by a codec, a listener or a client and contained: each is logged
  *     (at most one line a second) and affects only the client concerned
  * @param queuedBytes bytes of frames waiting in all outboxes now, not counting frames in flight; a
@@ -47,6 +49,7 @@ public record BroadcastStats(
     long bytesSent,
     long updatesDropped,
     long resyncs,
+    long resumes,
     long faults,
     long queuedBytes,
     Map<CloseReason, Long> closes,

@@ -76,6 +76,27 @@ public interface Client {
     return false;
   }
 
+  /**
+   * Returns whether this client takes patches: an update of a session whose previous version it
+   * holds comes as an RFC 7386 merge patch from that version ({@code {"session_id", "version",
+   * "base", "patch"}}), encoded once for every such client; one it does not hold comes whole. Only
+   * the JSON codec writes patches; with another, such a client is sent whole states. Fixed for the
+   * client's life; the default is false (a client that did not ask, with {@code ?delta=1}).
+   */
+  default boolean receivesPatches() {
+    return false;
+  }
+
+  /**
+   * Returns where this client left off before it reconnected ({@code ?since=V&epoch=E}), or null
+   * for a client that holds nothing: its {@code initial_state} then carries only what changed after
+   * that point when the broadcaster can prove it, else everything. Asked once, at registration; the
+   * default is null.
+   */
+  default ResumePoint resumeFrom() {
+    return null;
+  }
+
   /** Closes the connection with {@code reason}'s close code; see the class rules. */
   void close(CloseReason reason);
 }

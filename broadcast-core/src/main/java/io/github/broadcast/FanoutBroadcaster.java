@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.github.broadcast.internal.Checks;
 import java.lang.System.Logger.Level;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -65,6 +66,10 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
   private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   final MessageCodec codec;
+  private final JsonCodec json; // The codec, if it is the JSON one (epochs, resumes, patches).
+  // This view's identity in resume points: random, so a client's point from another broadcaster
+  // (another node, or this one before a restart) never matches it.
+  final String epoch = newEpoch();
   final Ticker ticker;
   final StatsRecorder stats = new StatsRecorder();
   private final Outbox.Settings settings;
@@ -86,6 +91,9 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
   private Frame snapshot;
   // Guarded by lock.
   private boolean closed;
+  // Guarded by lock: registered clients that take patches; a broadcast is encoded as patches too
+  // only while there are some.
+  private int patchClients;
   // Guarded by lock.
   private Future<?> sweepTask;
   // Sweep thread only: when the budget's controller last looked at the load.
@@ -97,6 +105,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
 
   FanoutBroadcaster(Broadcasters.Builder builder, Scheduler scheduler, Runnable onClose) {
     this.codec = builder.codec;
+    this.json = codec instanceof JsonCodec ? (JsonCodec) codec : null;
     this.ticker = builder.ticker;
     this.settings =
         new Outbox.Settings(
@@ -141,9 +150,13 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
   @Override
   public void register(Client client) {
     requireNonNull(client, "client");
-    boolean sendsThenPings = client.canSendThenPing(); // Asked outside every lock.
+    // Asked outside every lock.
+    boolean sendsThenPings = client.canSendThenPing();
+    boolean patches = json != null && client.receivesPatches();
+    ResumePoint resume = json == null ? null : client.resumeFrom();
     Outbox outbox;
     CodecFailure failure = null;
+    boolean resumed = false;
     synchronized (lock) {
       Checks.requireState(!closed, "broadcaster is closed; cannot register %s", client.id());
       if (byClient.containsKey(client)) {
@@ -151,12 +164,20 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
       }
       Frame initialState = null;
       try {
-        initialState = snapshotLocked();
+        initialState = resume == null ? null : resumedStateLocked(resume);
+        resumed = initialState != null;
+        if (initialState == null) {
+          initialState = snapshotLocked();
+        }
       } catch (CodecFailure e) {
         failure = e;
       }
-      outbox = new Outbox(this, settings, client, sendsThenPings, initialState, ticker.read());
+      outbox =
+          new Outbox(this, settings, client, sendsThenPings, patches, initialState, ticker.read());
       if (failure == null) {
+        if (patches) {
+          patchClients++;
+        }
         byClient.put(client, outbox);
         Outbox[] current = outboxes;
         Outbox[] grown = Arrays.copyOf(current, current.length + 1);
@@ -169,7 +190,35 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
       outbox.close(CloseReason.INTERNAL_ERROR); // Never registered: closes the client only.
       return;
     }
+    if (resumed) {
+      stats.resumed();
+    }
     outbox.drain();
+  }
+
+  /**
+   * Returns what changed after {@code resume} as a resumed {@code initial_state}, or null if this
+   * view cannot prove it (another epoch, a version it cannot place, a removal since forgotten).
+   */
+  private Frame resumedStateLocked(ResumePoint resume) {
+    if (!resume.epoch().equals(epoch) || resume.version() == 0) {
+      return null;
+    }
+    long cursor = view.resumeCursor(resume.version());
+    if (cursor < 0) {
+      return null;
+    }
+    stats.encoded();
+    try {
+      return json.resumedState(View.updates(view.changedSince(cursor)), epoch, resume.version());
+    } catch (RuntimeException e) {
+      throw new CodecFailure(e);
+    }
+  }
+
+  /** A random epoch: 64 bits, in base 36. */
+  private static String newEpoch() {
+    return Long.toString(new SecureRandom().nextLong() >>> 1, Character.MAX_RADIX);
   }
 
   @Override
@@ -185,6 +234,9 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
   public void remove(Outbox outbox) {
     synchronized (lock) {
       if (byClient.remove(outbox.client, outbox)) {
+        if (outbox.patches) {
+          patchClients--;
+        }
         Outbox[] current = outboxes;
         Outbox[] shrunk = new Outbox[current.length - 1];
         int i = 0;
@@ -296,12 +348,15 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
       if (frame == null && targets.length > 0) {
         frame = encode(fresh, batch); // Before the view moves: a failure changes nothing.
       }
-      long firstSeq = applyLocked(fresh, originNanos);
+      List<View.Entry> applied = applyLocked(fresh, originNanos);
       if (targets.length == 0) {
         return NO_OUTBOXES;
       }
+      Frame patchFrame = patchClients == 0 ? null : patchedLocked(applied, batch);
       long now = ticker.read();
-      broadcast = new Broadcast(frame, fresh, batch, originNanos, now, handover, firstSeq);
+      broadcast =
+          new Broadcast(
+              frame, patchFrame, fresh, batch, originNanos, now, handover, applied.get(0).seq);
       broadcast.expect(targets.length);
       changed = new Outbox[targets.length];
       int n = 0;
@@ -334,14 +389,29 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
     return fresh;
   }
 
-  /** Applies {@code fresh} to the view, in order; returns the position of the first. */
-  private long applyLocked(List<SessionUpdate> fresh, long originNanos) {
-    long first = view.head() + 1;
+  /** Applies {@code fresh} to the view, in order; returns their entries. */
+  private List<View.Entry> applyLocked(List<SessionUpdate> fresh, long originNanos) {
+    List<View.Entry> applied = new ArrayList<>(fresh.size());
     for (SessionUpdate update : fresh) {
-      view.apply(update, originNanos);
+      applied.add(view.apply(update, originNanos));
     }
     snapshot = null;
-    return first;
+    return applied;
+  }
+
+  /**
+   * The broadcast for the clients that take patches, encoded once for all of them; or null, so that
+   * they are sent the whole states, if it cannot be encoded (a fault, counted and logged: the view
+   * has moved already, and the whole states are correct).
+   */
+  private Frame patchedLocked(List<View.Entry> applied, boolean batch) {
+    stats.encoded();
+    try {
+      return json.patchedBroadcast(applied, batch);
+    } catch (RuntimeException e) {
+      fault("encoding patches (whole states sent instead)", null, e);
+      return null;
+    }
   }
 
   /** Returns the view as initial_state, encoded once per change of the view. */
@@ -349,7 +419,8 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
     if (snapshot == null) {
       stats.encoded();
       try {
-        snapshot = codec.initialState(View.updates(view.live()));
+        View.Updates live = View.updates(view.live());
+        snapshot = json != null ? json.initialState(live, epoch) : codec.initialState(live);
       } catch (RuntimeException e) {
         throw new CodecFailure(e);
       }
@@ -396,7 +467,10 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
       }
       List<View.Entry> changed = view.changedSince(cursor);
       outbox.catchUpTaken(view.head() - cursor - changed.size());
-      return changed.isEmpty() ? null : View.updates(changed);
+      if (changed.isEmpty()) {
+        return null;
+      }
+      return outbox.patches ? View.patchableUpdates(changed, cursor) : View.updates(changed);
     }
   }
 

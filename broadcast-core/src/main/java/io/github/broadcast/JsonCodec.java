@@ -21,11 +21,13 @@ import tools.jackson.databind.node.ObjectNode;
  * writing {@code session_id} and {@code version} from the update and then the state's fields.
  * Thread-safe: it holds only the mapper, which is thread-safe once configured.
  */
-final class JsonCodec implements MessageCodec {
+class JsonCodec implements MessageCodec { // Not final: the tests' FaultyCodec injects faults.
 
   static final String SESSION_ID = "session_id";
   static final String VERSION = "version";
   static final String REMOVED = "removed";
+  static final String BASE = "base";
+  static final String PATCH = "patch";
 
   private final ObjectMapper mapper;
   private final Frame pong;
@@ -92,6 +94,51 @@ final class JsonCodec implements MessageCodec {
   private static final byte[] BATCH_UPDATE =
       "{\"type\":\"batch_update\",\"sessions\":[".getBytes(StandardCharsets.UTF_8);
   private static final byte[] END = "]}".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] SESSION_UPDATE =
+      "{\"type\":\"session_update\",\"session\":".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] END_OBJECT = "}".getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * The view as {@code initial_state} with the broadcaster's epoch, which a client sends back to
+   * resume: {@code {"type":"initial_state","epoch":"E","sessions":[...]}}.
+   */
+  Frame initialState(View.Updates live, String epoch) {
+    return join(initialStatePrefix(epoch, -1), live, /* skipTombstones= */ true);
+  }
+
+  /**
+   * A resume: the sessions changed after {@code since}, tombstones included, as {@code
+   * {"type":"initial_state","epoch":"E","since":V,"sessions":[...]}}.
+   */
+  Frame resumedState(View.Updates changed, String epoch, long since) {
+    return join(initialStatePrefix(epoch, since), changed, /* skipTombstones= */ false);
+  }
+
+  private static byte[] initialStatePrefix(String epoch, long since) {
+    return ("{\"type\":\"initial_state\",\"epoch\":\""
+            + epoch
+            + (since < 0 ? "\"" : "\",\"since\":" + since)
+            + ",\"sessions\":[")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * One broadcast for the clients that take patches: every entry with a base as a patch from it
+   * (each such client holds it: a live broadcast follows everything before it), the others whole;
+   * {@code batch_update}, or {@code session_update} for one entry.
+   */
+  Frame patchedBroadcast(List<View.Entry> entries, boolean batch) {
+    View.Updates updates = View.patchableUpdates(entries, entries.get(0).seq - 1);
+    if (batch) {
+      return join(BATCH_UPDATE, updates, /* skipTombstones= */ false);
+    }
+    byte[] part = partOf(entries.get(0), updates.patchCursor);
+    byte[] out = new byte[SESSION_UPDATE.length + part.length + END_OBJECT.length];
+    System.arraycopy(SESSION_UPDATE, 0, out, 0, SESSION_UPDATE.length);
+    System.arraycopy(part, 0, out, SESSION_UPDATE.length, part.length);
+    System.arraycopy(END_OBJECT, 0, out, out.length - 1, 1);
+    return new Frame(new String(out, StandardCharsets.UTF_8), out.length);
+  }
 
   /**
    * Writes the same bytes as the streaming path, from each view entry's session object, encoded
@@ -100,6 +147,7 @@ final class JsonCodec implements MessageCodec {
    */
   private Frame join(byte[] prefix, View.Updates updates, boolean skipTombstones) {
     List<View.Entry> entries = updates.entries;
+    long patchCursor = updates.patchCursor;
     byte[][] parts = new byte[entries.size()][];
     int size = prefix.length + END.length;
     int count = 0;
@@ -107,11 +155,7 @@ final class JsonCodec implements MessageCodec {
       if (skipTombstones && entry.update.isTombstone()) {
         continue;
       }
-      byte[] part = entry.jsonPart;
-      if (part == null) {
-        part = part(entry.update);
-        entry.jsonPart = part;
-      }
+      byte[] part = partOf(entry, patchCursor);
       parts[count++] = part;
       size += part.length;
     }
@@ -128,6 +172,52 @@ final class JsonCodec implements MessageCodec {
     }
     System.arraycopy(END, 0, out, at, END.length);
     return new Frame(new String(out, StandardCharsets.UTF_8), size);
+  }
+
+  /**
+   * The entry's encoded session object, memoized: as a patch from its base if a client at {@code
+   * patchCursor} (-1: one that takes no patches) holds that base and a patch can say the change,
+   * else whole.
+   */
+  private byte[] partOf(View.Entry entry, long patchCursor) {
+    if (patchCursor >= 0 && entry.patchableAt(patchCursor)) {
+      byte[] patch = entry.patchPart;
+      if (patch == null) {
+        patch = patchPart(entry);
+        entry.patchPart = patch;
+      }
+      if (patch.length > 0) {
+        return patch;
+      }
+    }
+    byte[] part = entry.jsonPart;
+    if (part == null) {
+      part = part(entry.update);
+      entry.jsonPart = part;
+    }
+    return part;
+  }
+
+  /**
+   * Encodes {@code {"session_id":..,"version":..,"base":..,"patch":{...}}} for an entry with a
+   * base, or returns an empty array if no merge patch can say the change (then it goes whole).
+   */
+  private byte[] patchPart(View.Entry entry) {
+    ObjectNode patch = MergePatch.diff(entry.base.state(), entry.update.state());
+    if (patch == null) {
+      return new byte[0];
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+    try (JsonGenerator gen = mapper.createGenerator(out, JsonEncoding.UTF8)) {
+      gen.writeStartObject();
+      gen.writeStringProperty(SESSION_ID, entry.update.sessionId());
+      gen.writeNumberProperty(VERSION, entry.update.version());
+      gen.writeNumberProperty(BASE, entry.base.version());
+      gen.writeName(PATCH);
+      gen.writeTree(patch);
+      gen.writeEndObject();
+    }
+    return out.toByteArray();
   }
 
   /** Encodes one session object, as {@link #writeSession} writes it inside a message. */

@@ -13,8 +13,10 @@ import tools.jackson.databind.node.ObjectNode;
  * share:
  *
  * <pre>{@code
- * {"type":"initial_state","sessions":[{"session_id":"a","version":3,...state}, ...]}
+ * {"type":"initial_state","epoch":"k3j9x2","sessions":[{"session_id":"a","version":3,...state}, ...]}
+ * {"type":"initial_state","epoch":"k3j9x2","since":3,"sessions":[...changed after v3, tombstones]}
  * {"type":"session_update","session":{"session_id":"a","version":4,...state}}
+ * {"type":"session_update","session":{"session_id":"a","version":5,"base":4,"patch":{...}}}
  * {"type":"batch_update","sessions":[{"session_id":"a","version":5,...},
  *                                   {"session_id":"b","version":9,"removed":true}]}
  * {"type":"pong"}
@@ -23,6 +25,10 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>A client applies a session object only if its version is greater than the one it holds, drops
  * sessions marked {@code "removed":true}, and replaces its whole view on {@code initial_state}
  * (sent on connect, and again to resync a client that fell behind).
+ *
+ * <p>Resume ({@link Client#resumeFrom()}) and patches ({@link Client#receivesPatches()}) are
+ * written by this JSON codec only: with another, every {@code initial_state} is whole and every
+ * update carries whole states.
  *
  * <p>Implementations must be thread-safe and must not block; they are called from publisher
  * threads, the scheduler thread and transport threads.

@@ -187,6 +187,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   private final Settings settings;
   private final long graceNanos;
   private final boolean sendsThenPings; // The client writes a frame and its ping at once.
+  final boolean patches; // The client takes patches: it is sent each broadcast's patch frame.
 
   // All fields below are guarded by this.
   private final ClientClock clock;
@@ -224,12 +225,14 @@ final class Outbox implements BiConsumer<Void, Throwable> {
 
   /**
    * @param sendsThenPings what {@code client.canSendThenPing()} answered, asked outside every lock
+   * @param patches whether the client takes patches (and the codec writes them)
    */
   Outbox(
       Host host,
       Settings settings,
       Client client,
       boolean sendsThenPings,
+      boolean patches,
       Frame initialState,
       long nowNanos) {
     this.host = host;
@@ -237,6 +240,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     this.graceNanos = settings.limits().grace().toNanos();
     this.client = client;
     this.sendsThenPings = sendsThenPings;
+    this.patches = patches;
     this.snapshot = initialState;
     ClientClock.Proof proof =
         !settings.paced()
@@ -271,7 +275,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       return CHANGED; // The drain reports the drop.
     }
     OutboxLimits limits = settings.limits();
-    long bytes = queuedBytes + broadcast.frame.bytes();
+    long bytes = queuedBytes + broadcast.frameFor(patches).bytes();
     boolean fits = bytes <= limits.maxBytes() && queue.size() < limits.maxFrames();
     boolean straight = goesStraightToTheSocketLocked();
     if (pacedLocked() && !straight && !(fits && hasRoomLocked())) {
@@ -647,8 +651,9 @@ final class Outbox implements BiConsumer<Void, Throwable> {
       return Step.CATCH_UP;
     } else if (!queue.isEmpty()) {
       Broadcast broadcast = queue.poll();
-      queuedBytes -= broadcast.frame.bytes();
-      inFlight(broadcast.frame, broadcast, broadcast.originNanos, /* data= */ true);
+      Frame frame = broadcast.frameFor(patches);
+      queuedBytes -= frame.bytes();
+      inFlight(frame, broadcast, broadcast.originNanos, /* data= */ true);
     } else {
       return null;
     }
@@ -974,7 +979,7 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   synchronized Held held() {
     List<Frame> frames = new ArrayList<>(queue.size());
     for (Broadcast broadcast : queue) {
-      frames.add(broadcast.frame);
+      frames.add(broadcast.frameFor(patches));
     }
     boolean waitingForProof =
         !clock.windowOpen() && inFlight == null && !closed && closeOwed == null;

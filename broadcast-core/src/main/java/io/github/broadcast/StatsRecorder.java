@@ -19,6 +19,7 @@ final class StatsRecorder {
   private final LongAdder bytesSent = new LongAdder();
   private final LongAdder updatesDropped = new LongAdder();
   private final LongAdder resyncs = new LongAdder();
+  private final LongAdder resumes = new LongAdder();
   private final LongAdder faults = new LongAdder();
   private final EnumMap<CloseReason, LongAdder> closes = new EnumMap<>(CloseReason.class);
   private final LatencyHistogram latency = new LatencyHistogram();
@@ -62,6 +63,10 @@ final class StatsRecorder {
     resyncs.increment();
   }
 
+  void resumed() {
+    resumes.increment();
+  }
+
   void fault() {
     faults.increment();
   }
@@ -84,6 +89,7 @@ final class StatsRecorder {
         bytesSent.sum(),
         updatesDropped.sum(),
         resyncs.sum(),
+        resumes.sum(),
         faults.sum(),
         queuedBytes,
         closed,

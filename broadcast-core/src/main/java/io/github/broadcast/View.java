@@ -28,6 +28,20 @@ import java.util.RandomAccess;
  * Each entry memoizes its encoded form for the JSON codec (JsonCodec.part), so that an update is
  * encoded once however many catch-ups and snapshots carry it.
  *
+ * Deltas: each entry remembers its session's previous update (its base) and the position of that
+ * change. A client at cursor c holds, of each session, the latest entry at or before c; so it
+ * holds an entry's base exactly when base position <= c < the entry's position, and can be sent
+ * the entry as a patch from its base (JsonCodec.patchPart, memoized like the full part). A live
+ * broadcast goes to clients that hold everything before it, so every base.
+ *
+ * Resume: a client that reconnects says the highest version it holds, not a position. The view
+ * keeps checkpoints (position, highest version applied up to it), so that it can name a position
+ * the client is surely past: the latest checkpoint whose highest version is at most the client's
+ * (the frame that carried that version left after it). Sending what changed after that position
+ * may repeat some entries the client holds (the version rule drops them), never misses one. The
+ * checkpoints are bounded: when full, every other one is dropped, which only moves a resumed
+ * cursor earlier (more repeated, nothing missed).
+ *
  * Not thread-safe: guarded by the registry lock of its FanoutBroadcaster. An entry is immutable but
  * for its memo, which is a benign race (two threads encode equal bytes; either is kept).
  */
@@ -39,14 +53,26 @@ final class View {
     final SessionUpdate update;
     final long seq;
     final long originNanos; // When the update was accepted, for latency figures.
+    final SessionUpdate base; // The session's previous live update, or null (new, or re-created).
+    final long baseSeq; // The position of base; 0 without one.
     private Entry older; // Guarded by the registry lock.
     private Entry newer;
     volatile byte[] jsonPart; // JsonCodec's encoding of the update, made on first use.
+    volatile byte[] patchPart; // JsonCodec's patch from base, made on first use.
 
-    Entry(SessionUpdate update, long seq, long originNanos) {
+    Entry(SessionUpdate update, long seq, long originNanos, Entry previous) {
       this.update = update;
       this.seq = seq;
       this.originNanos = originNanos;
+      boolean patchable =
+          previous != null && !previous.update.isTombstone() && !update.isTombstone();
+      this.base = patchable ? previous.update : null;
+      this.baseSeq = patchable ? previous.seq : 0;
+    }
+
+    /** Whether a client at {@code cursor} holds this entry's base, so takes it as a patch. */
+    boolean patchableAt(long cursor) {
+      return base != null && baseSeq <= cursor && cursor < seq;
     }
   }
 
@@ -58,9 +84,25 @@ final class View {
   private final ArrayDeque<Entry> tombstones = new ArrayDeque<>(); // Oldest first.
   private long forgottenThrough; // The latest position of a dropped tombstone.
   private int live;
+  // Checkpoints, oldest first: at position checkpointSeq[i], the highest version applied was
+  // checkpointVersion[i]; one per new highest version, thinned when full (see the design note).
+  private final long[] checkpointSeq;
+  private final long[] checkpointVersion;
+  private int checkpoints;
+  private long highestVersion;
 
   View(int maxTombstones) {
+    this(maxTombstones, 4096);
+  }
+
+  View(int maxTombstones, int maxCheckpoints) {
+    if (maxCheckpoints < 2) {
+      throw new IllegalArgumentException(
+          "maxCheckpoints : " + maxCheckpoints + " (expected: >= 2)");
+    }
     this.maxTombstones = maxTombstones;
+    this.checkpointSeq = new long[maxCheckpoints];
+    this.checkpointVersion = new long[maxCheckpoints];
   }
 
   /** Returns the latest update of {@code sessionId}, a tombstone included, or null. */
@@ -79,8 +121,13 @@ final class View {
    * newer. Returns its entry.
    */
   Entry apply(SessionUpdate update, long originNanos) {
-    Entry entry = new Entry(update, ++seq, originNanos);
-    Entry previous = bySession.put(update.sessionId(), entry);
+    Entry previous = bySession.get(update.sessionId());
+    Entry entry = new Entry(update, ++seq, originNanos, previous);
+    bySession.put(update.sessionId(), entry);
+    if (update.version() > highestVersion) {
+      highestVersion = update.version();
+      checkpoint(seq, highestVersion);
+    }
     if (previous != null) {
       unlink(previous);
       if (!previous.update.isTombstone()) {
@@ -108,6 +155,54 @@ final class View {
       unlink(tombstone);
       forgottenThrough = Math.max(forgottenThrough, tombstone.seq);
     }
+  }
+
+  private void checkpoint(long position, long version) {
+    if (checkpoints == checkpointSeq.length) {
+      // Keep every other one, the newest included: half the resolution over the same span.
+      int kept = 0;
+      for (int i = checkpoints % 2 == 0 ? 1 : 0; i < checkpoints; i += 2) {
+        checkpointSeq[kept] = checkpointSeq[i];
+        checkpointVersion[kept] = checkpointVersion[i];
+        kept++;
+      }
+      checkpoints = kept;
+    }
+    checkpointSeq[checkpoints] = position;
+    checkpointVersion[checkpoints] = version;
+    checkpoints++;
+  }
+
+  /**
+   * Returns a position that a client holding {@code version} (the highest it holds, read from this
+   * view's frames) is surely past, so that what changed after it is all it can miss; or -1 if this
+   * view cannot prove one: the version is newer than any applied, or older than the checkpoints
+   * kept, or a removal after the position was forgotten. See the design note.
+   */
+  long resumeCursor(long version) {
+    if (version < 0 || version > highestVersion) {
+      return -1;
+    }
+    // The latest checkpoint whose highest version is at most the client's.
+    int low = 0;
+    int high = checkpoints; // Checkpoint versions grow: binary search for the first > version.
+    while (low < high) {
+      int mid = (low + high) >>> 1;
+      if (checkpointVersion[mid] <= version) {
+        low = mid + 1;
+      } else {
+        high = mid;
+      }
+    }
+    long cursor;
+    if (low > 0) {
+      cursor = checkpointSeq[low - 1];
+    } else if (checkpoints > 0 && checkpointSeq[0] == 1) {
+      cursor = 0; // Every checkpoint is kept from the first change: before it, nothing.
+    } else {
+      return -1;
+    }
+    return remembers(cursor) ? cursor : -1;
   }
 
   /** Whether what changed after {@code cursor} can be served: no removal after it was dropped. */
@@ -142,15 +237,25 @@ final class View {
 
   /** The updates of {@code entries}, as a list the JSON codec joins from their memoized parts. */
   static Updates updates(List<Entry> entries) {
-    return new Updates(entries);
+    return new Updates(entries, -1);
+  }
+
+  /**
+   * The updates of {@code entries}, changed after {@code cursor}, for a client at that cursor that
+   * takes patches: each entry whose base it holds is written as one.
+   */
+  static Updates patchableUpdates(List<Entry> entries, long cursor) {
+    return new Updates(entries, cursor);
   }
 
   /** Updates read from view entries; {@link JsonCodec} encodes each entry once. */
   static final class Updates extends AbstractList<SessionUpdate> implements RandomAccess {
     final List<Entry> entries;
+    final long patchCursor; // The cursor of a client that takes patches, or -1.
 
-    private Updates(List<Entry> entries) {
+    private Updates(List<Entry> entries, long patchCursor) {
       this.entries = entries;
+      this.patchCursor = patchCursor;
     }
 
     @Override

@@ -20,6 +20,7 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -96,11 +97,15 @@ final class BroadcasterPropertyTest {
     long first = Long.getLong("property.firstSeed", 1);
     int seeds = Integer.getInteger("property.seeds", DEFAULT_SEEDS);
     long operations = 0;
+    long patches = 0;
+    long resumes = 0;
     long started = System.nanoTime();
     for (long seed = first; seed < first + seeds; seed++) {
       Scenario scenario = new Scenario(seed);
       try {
         operations += scenario.run();
+        patches += scenario.patches;
+        resumes += scenario.resumes;
       } catch (AssertionError | RuntimeException e) {
         throw new AssertionError(
             "seed "
@@ -115,8 +120,13 @@ final class BroadcasterPropertyTest {
       }
     }
     System.out.printf(
-        "BroadcasterPropertyTest: %d seeds from %d, %d operations, %.1f s%n",
-        seeds, first, operations, (System.nanoTime() - started) / 1e9);
+        "BroadcasterPropertyTest: %d seeds from %d, %d operations, %d patches applied, %d resumes,"
+            + " %.1f s%n",
+        seeds, first, operations, patches, resumes, (System.nanoTime() - started) / 1e9);
+    if (seeds >= 100) { // The run exercised both, so their checks above could fail.
+      assertThat(patches).as("patches applied over the run").isPositive();
+      assertThat(resumes).as("resumed initial_states over the run").isPositive();
+    }
   }
 
   /** One seeded run: a configuration, a client population and a sequence of operations. */
@@ -156,6 +166,8 @@ final class BroadcasterPropertyTest {
     private Broadcaster broadcaster;
     private FanoutBroadcaster engine;
     private ProbeClient reference;
+    long patches; // Applied by this scenario's clients, counted at quiescence.
+    long resumes;
     private final List<ProbeClient> alive = new ArrayList<>(); // Registered, not yet closed.
     private final Map<ProbeClient, Meta> meta = new LinkedHashMap<>(); // In registration order.
     private final Map<String, Integer> drops = new HashMap<>();
@@ -327,8 +339,10 @@ final class BroadcasterPropertyTest {
           ProbeClient.Proof[] proofs = ProbeClient.Proof.values();
           register(!sequential() && random.nextBoolean(), proofs[random.nextInt(proofs.length)]);
         }
-      } else if (roll < 42) {
+      } else if (roll < 41) {
         unregister();
+      } else if (roll < 42) {
+        reconnect();
       } else if (roll < 45) {
         ping();
       } else if (roll < 50) {
@@ -410,8 +424,24 @@ final class BroadcasterPropertyTest {
     }
 
     private ProbeClient register(boolean hold, ProbeClient.Proof proof) {
+      return register(hold, proof, null, null);
+    }
+
+    /**
+     * Registers a client; one in two takes patches. With {@code previous}, the new client continues
+     * that one's view and resumes from it, as a page that reconnects does (in {@code epoch} if
+     * non-null: a point from another broadcaster, which must be sent the whole view).
+     */
+    private ProbeClient register(
+        boolean hold, ProbeClient.Proof proof, ProbeClient previous, String epoch) {
       ProbeClient client =
           new ProbeClient("c" + clientNumber++, broadcaster, ticker, violations, proof, paced);
+      if (client != reference && reference != null && random.nextBoolean()) {
+        client.takePatches();
+      }
+      if (previous != null) {
+        client.resume(previous, epoch);
+      }
       client.hold = hold;
       client.sendsThenPings = random.nextBoolean();
       Meta m = new Meta();
@@ -426,9 +456,38 @@ final class BroadcasterPropertyTest {
               + " ("
               + proof
               + (client.sendsThenPings ? ", pings with frames" : "")
+              + (client.receivesPatches() ? ", takes patches" : "")
+              + (client.resumeFrom() != null ? ", resumes from " + client.resumeFrom() : "")
               + (hold ? ", holds sends)" : ")"));
       broadcaster.register(client);
       return client;
+    }
+
+    /**
+     * A page reconnects: one client goes, and a new one continues its view from where it left off,
+     * sometimes with an epoch of elsewhere. Either way it must end with the broadcaster's view; a
+     * foreign epoch must get the whole view.
+     */
+    private void reconnect() {
+      ProbeClient previous = anyAlive(false);
+      if (previous == null || sequential()) {
+        return;
+      }
+      log("reconnect " + previous);
+      broadcaster.unregister(previous);
+      previous.unregistered = true;
+      alive.remove(previous);
+      boolean foreign = random.nextInt(4) == 0;
+      ProbeClient.Proof[] proofs = ProbeClient.Proof.values();
+      ProbeClient client =
+          register(
+              random.nextBoolean(),
+              proofs[random.nextInt(proofs.length)],
+              previous,
+              foreign ? "elsewhere" : null);
+      if (foreign && client.resumes() > 0) {
+        violations.add(client + ": resumed from a foreign epoch");
+      }
     }
 
     private ProbeClient anyAlive(boolean orReference) {
@@ -1021,9 +1080,14 @@ final class BroadcasterPropertyTest {
       ProbeClient fresh = register(/* hold= */ false, ProbeClient.Proof.NONE);
       Map<String, Long> view = fresh.view();
       assertThat(reference.view()).as("the reference's view").isEqualTo(view);
+      Map<String, JsonNode> objects = reference.sessions();
       for (ProbeClient client : alive) {
         if (client.closeReason == null) {
           assertThat(client.view()).as("%s's view at quiescence", client).isEqualTo(view);
+          // Patches applied and resumes merged end with exactly the server's objects.
+          assertThat(client.sessions())
+              .as("%s's sessions at quiescence", client)
+              .isEqualTo(objects);
           checkExact(client, meta.get(client), /* complete= */ true);
         }
       }
@@ -1033,6 +1097,10 @@ final class BroadcasterPropertyTest {
         assertThat(view).as("the broadcaster's view against the model").isEqualTo(model);
       }
       check();
+      for (ProbeClient client : meta.keySet()) {
+        patches += client.patchesApplied();
+        resumes += client.resumes();
+      }
 
       closing = true;
       broadcaster.close();

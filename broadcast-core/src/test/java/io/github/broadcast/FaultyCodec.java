@@ -2,13 +2,15 @@ package io.github.broadcast;
 
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * The JSON codec, except that the test can make the next calls of one kind throw: a transient codec
  * fault (a serializer that fails once, a state it cannot write). Thread-safe.
  */
-final class FaultyCodec implements MessageCodec {
+final class FaultyCodec extends JsonCodec {
 
   /** The kinds of message a codec encodes. */
   enum Kind {
@@ -19,6 +21,11 @@ final class FaultyCodec implements MessageCodec {
   }
 
   private final MessageCodec json = MessageCodec.json();
+
+  FaultyCodec() {
+    super(new ObjectMapper());
+  }
+
   // Guarded by this: how many of the next calls of each kind fail.
   private final Map<Kind, Integer> failures = new EnumMap<>(Kind.class);
   // Guarded by this: how many calls of each kind to let through before failing.
@@ -61,6 +68,24 @@ final class FaultyCodec implements MessageCodec {
   public Frame initialState(Collection<SessionUpdate> sessions) {
     maybeFail(Kind.INITIAL_STATE);
     return json.initialState(sessions);
+  }
+
+  @Override
+  Frame initialState(View.Updates live, String epoch) {
+    maybeFail(Kind.INITIAL_STATE);
+    return super.initialState(live, epoch);
+  }
+
+  @Override
+  Frame resumedState(View.Updates changed, String epoch, long since) {
+    maybeFail(Kind.INITIAL_STATE);
+    return super.resumedState(changed, epoch, since);
+  }
+
+  @Override
+  Frame patchedBroadcast(List<View.Entry> entries, boolean batch) {
+    maybeFail(batch ? Kind.BATCH_UPDATE : Kind.SESSION_UPDATE);
+    return super.patchedBroadcast(entries, batch);
   }
 
   @Override

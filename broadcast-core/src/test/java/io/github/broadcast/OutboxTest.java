@@ -40,7 +40,8 @@ final class OutboxTest {
             /* silenceNanos= */ 0,
             paced);
     outbox =
-        new Outbox(host, settings, client, client.canSendThenPing(), initialState(), ticker.read());
+        new Outbox(
+            host, settings, client, client.canSendThenPing(), false, initialState(), ticker.read());
     outbox.drain();
     return outbox;
   }
@@ -57,7 +58,8 @@ final class OutboxTest {
       return;
     }
     Broadcast broadcast =
-        new Broadcast(codec.sessionUpdate(update), List.of(update), false, now, now, null, seq);
+        new Broadcast(
+            codec.sessionUpdate(update), null, List.of(update), false, now, now, null, seq);
     broadcast.expect(1);
     int result = outbox.enqueue(broadcast, now);
     broadcast.offered(result == Outbox.QUEUED ? 1 : 0, 1);

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The property suite's client: it plays any behaviour a transport may have (completes inside {@code
@@ -276,6 +277,46 @@ final class ProbeClient implements Client {
   /** Returns session id to version held, removed sessions excluded. */
   Map<String, Long> view() {
     return recorder.view();
+  }
+
+  /** Returns every live session object held, by id: patches applied, as a page holds them. */
+  Map<String, JsonNode> sessions() {
+    return recorder.sessions();
+  }
+
+  /** The recorder behind this client, whose view a reconnecting client continues. */
+  RecordingClient recorder() {
+    return recorder;
+  }
+
+  /** Makes this client take patches; before registration. */
+  void takePatches() {
+    recorder.receivingPatches();
+  }
+
+  /** Makes this client continue {@code previous}'s view and resume from it; before registration. */
+  void resume(ProbeClient previous, String epoch) {
+    recorder.resuming(previous.recorder, epoch);
+  }
+
+  /** Returns how many resumed initial_state frames arrived. */
+  int resumes() {
+    return recorder.resumes();
+  }
+
+  /** Returns how many patches were applied. */
+  int patchesApplied() {
+    return recorder.patchesApplied();
+  }
+
+  @Override
+  public boolean receivesPatches() {
+    return recorder.receivesPatches();
+  }
+
+  @Override
+  public ResumePoint resumeFrom() {
+    return recorder.resumeFrom();
   }
 
   @Override

@@ -77,4 +77,21 @@ final class ViewTest {
     view.apply(update("c", 1), 20);
     assertThat(View.updates(view.changedSince(0)).originNanos()).isEqualTo(10);
   }
+
+  @Test
+  void resumeCursor_isAPositionTheClientIsSurelyPast_evenOnceCheckpointsAreThinned() {
+    View small = new View(/* maxTombstones= */ 100, /* maxCheckpoints= */ 4);
+    for (int version = 1; version <= 40; version++) {
+      small.apply(update("s" + version % 7, version), 0); // Position == version here.
+    }
+    for (long version = 1; version <= 40; version++) {
+      long cursor = small.resumeCursor(version);
+      if (cursor >= 0) {
+        assertThat(cursor).as("for v%d", version).isLessThanOrEqualTo(version);
+      }
+    }
+    assertThat(small.resumeCursor(40)).as("the newest checkpoint is always kept").isEqualTo(40);
+    assertThat(small.resumeCursor(41)).as("a version never applied").isEqualTo(-1);
+    assertThat(small.resumeCursor(1)).as("thinned away: cannot be placed").isEqualTo(-1);
+  }
 }

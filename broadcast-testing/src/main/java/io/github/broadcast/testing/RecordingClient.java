@@ -6,6 +6,7 @@ import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Client;
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.Frame;
+import io.github.broadcast.ResumePoint;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -17,11 +18,18 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * An in-memory {@link Client} that records every frame handed to it and keeps the view a real
  * dashboard would build from them, checking the protocol as it goes: {@code initial_state} first,
  * versions never going backwards and, when asked, no gap ({@link #expectConsecutive}).
+ *
+ * <p>It can take patches ({@link #receivingPatches}: it applies each RFC 7386 merge patch to the
+ * object it holds at the patch's base, and counts a patch whose base it does not hold as a
+ * violation) and resume ({@link #resuming}: it continues another client's view, asks to be sent
+ * what changed after the highest version that one holds, and merges a resumed {@code initial_state}
+ * by the version rule instead of replacing its view).
  *
  * <p>Sends complete at once by default; {@link #stall()} holds them until {@link #completeNext()}
  * or {@link #resume()}, which is how a test plays a slow or stalled peer; {@link #failSends()}
@@ -55,6 +63,11 @@ public final class RecordingClient implements Client {
   private int answered; // Pings answered by answerPings.
   private volatile boolean acknowledges; // Set before registration.
   private volatile boolean noPings; // Set before registration.
+  private volatile boolean patches; // Set before registration.
+  private volatile ResumePoint resumeFrom; // Set before registration.
+  private String epoch; // The epoch of the latest initial_state.
+  private int resumes; // Resumed initial_state frames (with "since").
+  private int patchesApplied;
   private CloseReason closeReason;
   private int closes;
   private boolean open = true;
@@ -122,8 +135,23 @@ public final class RecordingClient implements Client {
     }
     switch (type) {
       case "initial_state":
-        // Replaces the view; versions may not go backwards even across a resync.
         initialStates++;
+        epoch = message.path("epoch").isString() ? message.path("epoch").asString() : null;
+        if (message.has("since")) {
+          // A resume: what changed after the version it asked from, merged by the version rule.
+          resumes++;
+          if (resumeFrom == null || message.path("since").asLong() != resumeFrom.version()) {
+            violations.add("a resumed initial_state from " + message.path("since") + ", not asked");
+          }
+          for (JsonNode session : message.path("sessions")) {
+            Long previous = highest.get(session.path("session_id").asString());
+            if (previous == null || session.path("version").asLong() > previous) {
+              applySession(session, /* live= */ false);
+            }
+          }
+          break;
+        }
+        // Replaces the view; versions may not go backwards even across a resync.
         versions.clear();
         states.clear();
         for (JsonNode session : message.path("sessions")) {
@@ -140,11 +168,11 @@ public final class RecordingClient implements Client {
         }
         break;
       case "session_update":
-        applySession(message.path("session"));
+        applySession(message.path("session"), /* live= */ true);
         break;
       case "batch_update":
         for (JsonNode session : message.path("sessions")) {
-          applySession(session);
+          applySession(session, /* live= */ true);
         }
         break;
       case "pong":
@@ -154,7 +182,8 @@ public final class RecordingClient implements Client {
     }
   }
 
-  private void applySession(JsonNode session) {
+  /** Applies one entry; {@code live}: from an update, not a snapshot, and recorded in order. */
+  private void applySession(JsonNode session, boolean isLive) {
     String sessionId = session.path("session_id").asString();
     long version = session.path("version").asLong();
     Long previous = highest.get(sessionId);
@@ -166,8 +195,25 @@ public final class RecordingClient implements Client {
     if (consecutive && previous != null && version != previous + 1) {
       violations.add(sessionId + " jumped from v" + previous + " to v" + version + " (a gap)");
     }
+    if (session.has("base")) {
+      long base = session.path("base").asLong();
+      JsonNode held = states.get(sessionId);
+      if (!patches) {
+        violations.add(sessionId + " v" + version + " came as a patch, never asked for");
+        return;
+      }
+      if (held == null || versions.get(sessionId) != base) {
+        violations.add(
+            sessionId + " v" + version + " came as a patch from v" + base + ", holds " + previous);
+        return;
+      }
+      patchesApplied++;
+      ObjectNode merged = (ObjectNode) mergePatch(held, session.path("patch"));
+      merged.put("version", version);
+      session = mapper.readTree(merged.toString()); // Numbers as parsed, like a whole state.
+    }
     highest.put(sessionId, version);
-    if (!lean) {
+    if (!lean && isLive) {
       live.add(Map.entry(sessionId, version));
     }
     if (session.path("removed").asBoolean(false)) {
@@ -177,6 +223,28 @@ public final class RecordingClient implements Client {
       versions.put(sessionId, version);
       states.put(sessionId, session);
     }
+  }
+
+  /**
+   * RFC 7386, section 2, written here apart from the library's own, so that a patch is checked
+   * against the standard rather than against the code that made it. Never edits its arguments.
+   */
+  static JsonNode mergePatch(JsonNode target, JsonNode patch) {
+    if (!patch.isObject()) {
+      return patch;
+    }
+    ObjectNode result =
+        target != null && target.isObject()
+            ? ((ObjectNode) target).deepCopy()
+            : mapper.createObjectNode();
+    for (Map.Entry<String, JsonNode> member : patch.properties()) {
+      if (member.getValue().isNull()) {
+        result.remove(member.getKey());
+      } else {
+        result.set(member.getKey(), mergePatch(result.get(member.getKey()), member.getValue()));
+      }
+    }
+    return result;
   }
 
   /**
@@ -270,6 +338,71 @@ public final class RecordingClient implements Client {
   public RecordingClient acknowledging() {
     acknowledges = true;
     return this;
+  }
+
+  @Override
+  public boolean receivesPatches() {
+    return patches;
+  }
+
+  @Override
+  public ResumePoint resumeFrom() {
+    return resumeFrom;
+  }
+
+  /** Makes this client one that takes patches ({@code ?delta=1}); returns it. */
+  public RecordingClient receivingPatches() {
+    patches = true;
+    return this;
+  }
+
+  /**
+   * Makes this client continue {@code previous}'s view, as a page that reconnects does: it holds
+   * what that one held and asks to resume from the highest version it saw, in its epoch (or in
+   * {@code epoch}, if non-null: a point from elsewhere). Returns it.
+   */
+  public RecordingClient resuming(RecordingClient previous, String epoch) {
+    synchronized (previous) {
+      synchronized (this) {
+        versions.putAll(previous.versions);
+        states.putAll(previous.states);
+        highest.putAll(previous.highest);
+        initialStates = 0;
+        long since = 0;
+        for (long version : previous.highest.values()) {
+          since = Math.max(since, version);
+        }
+        String from = epoch != null ? epoch : previous.epoch;
+        resumeFrom = from == null || since == 0 ? null : new ResumePoint(from, since);
+      }
+    }
+    return this;
+  }
+
+  /** Makes this client ask to resume from {@code point}, holding nothing; returns it. */
+  public RecordingClient resumingFrom(ResumePoint point) {
+    resumeFrom = point;
+    return this;
+  }
+
+  /** Returns the epoch of the latest initial_state, or null. */
+  public synchronized String epoch() {
+    return epoch;
+  }
+
+  /** Returns how many resumed initial_state frames (with {@code since}) arrived. */
+  public synchronized int resumes() {
+    return resumes;
+  }
+
+  /** Returns how many patches were applied. */
+  public synchronized int patchesApplied() {
+    return patchesApplied;
+  }
+
+  /** Returns every live session object the client holds, by session id. */
+  public synchronized Map<String, JsonNode> sessions() {
+    return new LinkedHashMap<>(states);
   }
 
   /** Makes this client's transport one without pings: paced by its completions; returns it. */
