@@ -13,7 +13,7 @@ import tools.jackson.databind.node.ObjectNode;
  * share:
  *
  * <pre>{@code
- * {"type":"initial_state","epoch":"k3j9x2","sessions":[{"session_id":"a","version":3,...state}, ...]}
+ * {"type":"initial_state","epoch":"k3j9x2","sessions":[{"session_id":"a","version":3,...}, ...]}
  * {"type":"initial_state","epoch":"k3j9x2","since":3,"sessions":[...changed after v3, tombstones]}
  * {"type":"session_update","session":{"session_id":"a","version":4,...state}}
  * {"type":"session_update","session":{"session_id":"a","version":5,"base":4,"patch":{...}}}

@@ -3,6 +3,7 @@ package io.github.broadcast.jakarta;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.Frame;
+import io.github.broadcast.ResumePoint;
 import io.github.broadcast.Scheduler;
 import io.github.broadcast.Ticker;
 import io.github.broadcast.internal.Monitors;
@@ -111,6 +112,7 @@ public final class BroadcastEndpoint extends Endpoint {
       closeQuietly(session, CloseReason.TRY_AGAIN_LATER);
       return;
     }
+    String query = session.getQueryString();
     session.setMaxTextMessageBufferSize(maxMessageBytes);
     session.setMaxBinaryMessageBufferSize(maxMessageBytes);
     session.setMaxIdleTimeout(idleTimeoutMillis);
@@ -120,7 +122,10 @@ public final class BroadcastEndpoint extends Endpoint {
             openSink(session),
             new TokenBucket(ticker, inboundBurst, inboundPerSecond),
             () -> policy.release(address),
-            "1".equals(Secret.queryParameter(session.getQueryString(), "ack")));
+            "1".equals(Secret.queryParameter(query, "ack")),
+            "1".equals(Secret.queryParameter(query, "delta")),
+            ResumePoint.parse(
+                Secret.queryParameter(query, "since"), Secret.queryParameter(query, "epoch")));
     session.getUserProperties().put(CLIENT, client);
     client.allowOwnCloseToWait();
     session.addMessageHandler(String.class, text -> onText(client, text));

@@ -3,6 +3,7 @@ package io.github.broadcast.jakarta;
 import io.github.broadcast.Client;
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.Frame;
+import io.github.broadcast.ResumePoint;
 import io.github.broadcast.Scheduler;
 import io.github.broadcast.Ticker;
 import jakarta.websocket.CloseReason.CloseCodes;
@@ -70,6 +71,8 @@ final class SessionClient implements Client, SendHandler {
   private final TokenBucket inbound;
   private final Runnable onRelease;
   private final boolean acknowledges;
+  private final boolean patches;
+  private final ResumePoint resumeFrom;
   // The number of the latest ping, written before it is sent: its pong may beat sendPing's return.
   private final AtomicLong latestPing = new AtomicLong();
   // The stage of the send in flight, null when none: set before the send starts, taken by its
@@ -82,25 +85,31 @@ final class SessionClient implements Client, SendHandler {
   private volatile boolean closedByServer; // This side started the close.
 
   SessionClient(Session session, TokenBucket inbound, Runnable onRelease) {
-    this(session, null, inbound, onRelease, /* acknowledges= */ false);
+    this(session, null, inbound, onRelease, /* acknowledges= */ false, false, null);
   }
 
   /**
    * @param sink the container's direct path for frames, or null to send text
    * @param acknowledges whether the peer said (at the handshake) that it acknowledges frames
+   * @param patches whether it asked for patches ({@code ?delta=1})
+   * @param resumeFrom where it said it left off ({@code ?since=V&epoch=E}), or null
    */
   SessionClient(
       Session session,
       FrameWriter.Sink sink,
       TokenBucket inbound,
       Runnable onRelease,
-      boolean acknowledges) {
+      boolean acknowledges,
+      boolean patches,
+      ResumePoint resumeFrom) {
     this.session = session;
     this.sink = sink;
     this.id = "ws-" + session.getId();
     this.inbound = inbound;
     this.onRelease = onRelease;
     this.acknowledges = acknowledges;
+    this.patches = patches;
+    this.resumeFrom = resumeFrom;
   }
 
   @Override
@@ -197,6 +206,16 @@ final class SessionClient implements Client, SendHandler {
   @Override
   public boolean acknowledges() {
     return acknowledges;
+  }
+
+  @Override
+  public boolean receivesPatches() {
+    return patches;
+  }
+
+  @Override
+  public ResumePoint resumeFrom() {
+    return resumeFrom;
   }
 
   /**

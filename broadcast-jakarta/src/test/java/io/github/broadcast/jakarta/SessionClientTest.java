@@ -164,7 +164,9 @@ final class SessionClientTest {
             },
             new TokenBucket(new FakeTicker(), 2, 1),
             releases::incrementAndGet,
-            /* acknowledges= */ false);
+            /* acknowledges= */ false,
+            /* patches= */ false,
+            /* resumeFrom= */ null);
     Frame frame = Frame.of("update");
 
     CompletableFuture<Void> done = direct.send(frame).toCompletableFuture();
@@ -203,7 +205,9 @@ final class SessionClientTest {
             },
             new TokenBucket(new FakeTicker(), 2, 1),
             releases::incrementAndGet,
-            /* acknowledges= */ false);
+            /* acknowledges= */ false,
+            /* patches= */ false,
+            /* resumeFrom= */ null);
 
     assertThat(direct.send(Frame.of("a")).toCompletableFuture())
         .isCompletedExceptionally()

@@ -22,8 +22,23 @@ public final class WsTestClient implements WebSocket.Listener {
   private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
   private volatile WebSocket socket;
 
-  private WsTestClient(String id) {
-    this.recorder = new RecordingClient(id);
+  private WsTestClient(RecordingClient recorder) {
+    this.recorder = recorder;
+  }
+
+  /**
+   * Connects to {@code uri} with {@code recorder} keeping the view (one set up to take patches or
+   * to continue another's view); waits for the handshake.
+   */
+  public static WsTestClient connect(HttpClient http, URI uri, RecordingClient recorder)
+      throws Exception {
+    WsTestClient client = new WsTestClient(recorder);
+    client.socket =
+        http.newWebSocketBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .buildAsync(uri, client)
+            .get(10, TimeUnit.SECONDS);
+    return client;
   }
 
   /** Connects to {@code uri}, sending {@code origin} if non-null; waits for the handshake. */
@@ -35,7 +50,7 @@ public final class WsTestClient implements WebSocket.Listener {
   /** Connects to {@code uri} with extra handshake headers ({@code Cookie}, {@code Origin}). */
   public static WsTestClient connectWith(
       HttpClient http, URI uri, String id, Map<String, String> headers) throws Exception {
-    WsTestClient client = new WsTestClient(id);
+    WsTestClient client = new WsTestClient(new RecordingClient(id));
     WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
     headers.forEach(builder::header);
     client.socket = builder.buildAsync(uri, client).get(10, TimeUnit.SECONDS);

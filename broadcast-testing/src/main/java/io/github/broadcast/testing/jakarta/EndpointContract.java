@@ -11,6 +11,7 @@ import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.testing.FakeTicker;
 import io.github.broadcast.testing.RawWebSocket;
 import io.github.broadcast.testing.RecordedCloses;
+import io.github.broadcast.testing.RecordingClient;
 import io.github.broadcast.testing.WsTestClient;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -152,6 +153,48 @@ public abstract class EndpointContract {
       assertThat(client.recorder().types().get(0)).isEqualTo("initial_state");
       assertThat(client.recorder().types()).filteredOn("initial_state"::equals).hasSize(1);
     }
+  }
+
+  /**
+   * Issue 24: a page that asks for patches ({@code ?delta=1}) gets each change as a patch from the
+   * version it holds, and one that reconnects with {@code ?since=V&epoch=E} gets only what changed
+   * meanwhile, removals included; a page that asks for neither gets whole states, as before.
+   */
+  @Test
+  void patchesForThoseWhoAsk_andAReconnectResumesWithOnlyWhatChanged() throws Exception {
+    start(Broadcasters.Preset.PRODUCTION.newBuilder());
+    broadcaster.publish(update("a", 1, "first"));
+    broadcaster.publish(update("b", 2, "first"));
+    broadcaster.publish(update("c", 3, "first"));
+    RecordingClient patching = new RecordingClient("patching").receivingPatches();
+    WsTestClient page = WsTestClient.connect(http, URI.create(uri + "?delta=1"), patching);
+    clients.add(page);
+    WsTestClient plain = connect("plain");
+    await().until(() -> broadcaster.stats().clients() == 2);
+    broadcaster.publish(update("a", 4, "second"));
+    await().until(() -> patching.view().get("a") == 4L && plain.recorder().view().get("a") == 4L);
+    assertThat(patching.patchesApplied()).isEqualTo(1);
+    assertThat(patching.sessions()).isEqualTo(plain.recorder().sessions());
+    assertThat(plain.recorder().frames()).noneMatch(frame -> frame.contains("\"base\""));
+
+    page.close(); // The link drops; two changes meanwhile.
+    await().until(() -> broadcaster.stats().clients() == 1);
+    broadcaster.publish(update("b", 5, "second"));
+    broadcaster.publish(SessionUpdate.tombstone("c", 6));
+    RecordingClient back = new RecordingClient("back").receivingPatches().resuming(patching, null);
+    String epoch = back.resumeFrom().epoch();
+    WsTestClient again =
+        WsTestClient.connect(http, URI.create(uri + "?delta=1&since=4&epoch=" + epoch), back);
+    clients.add(again);
+
+    await().until(() -> back.resumes() == 1);
+    String resumed = back.frames().get(0);
+    assertThat(resumed)
+        .startsWith("{\"type\":\"initial_state\",\"epoch\":\"" + epoch + "\",\"since\":4,");
+    assertThat(resumed).contains("\"session_id\":\"b\"", "\"session_id\":\"c\"");
+    assertThat(resumed).doesNotContain("\"session_id\":\"a\"");
+    assertThat(back.view()).isEqualTo(Map.of("a", 4L, "b", 5L));
+    assertThat(broadcaster.stats().resumes()).isEqualTo(1);
   }
 
   @ParameterizedTest(name = "{0}")
