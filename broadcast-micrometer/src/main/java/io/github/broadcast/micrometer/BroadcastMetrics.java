@@ -55,6 +55,8 @@ import java.util.function.ToDoubleFunction;
  *       {@code broadcast_sent_bytes_total})</td></tr>
  *   <tr><td>{@code broadcast.resyncs}</td><td>counter</td><td>clients brought back to the true
  *       state after a drop</td></tr>
+ *   <tr><td>{@code broadcast.resumes}</td><td>counter</td><td>reconnecting clients sent only
+ *       what changed since the version they held ({@code ?since=V}), not the whole view</td></tr>
  *   <tr><td>{@code broadcast.faults}</td><td>counter</td><td>exceptions contained (a bug to
  *       chase)</td></tr>
  *   <tr><td>{@code broadcast.closes}</td><td>counter, tag {@code reason}</td>
@@ -153,6 +155,11 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
         "broadcast.resyncs",
         "clients brought back after a drop",
         BroadcastStats::resyncs);
+    counter(
+        registry,
+        "broadcast.resumes",
+        "reconnects sent only what changed since their version",
+        BroadcastStats::resumes);
     counter(registry, "broadcast.faults", "exceptions contained", BroadcastStats::faults);
     for (CloseReason reason : CloseReason.values()) {
       FunctionCounter.builder("broadcast.closes", this, m -> m.read(s -> s.closed(reason)))

@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
 import org.glassfish.grizzly.http.server.AddOn;
+import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
@@ -223,6 +224,16 @@ public final class EmbeddedServer implements AutoCloseable {
       RequestGuard guard,
       ScheduledExecutorService timer,
       int port) {}
+
+  /**
+   * Where the server serves the browser client, as an ES module: {@code import {BroadcastClient}
+   * from '/broadcast/client.js'} (its types at {@code /broadcast/client.d.ts}). Spring Boot and
+   * Servlet containers serve it at the same path from the broadcast-client jar.
+   */
+  public static final String CLIENT_PATH = "/broadcast/client.js";
+
+  private static final String CLIENT_FOLDER = "/broadcast";
+  private static final String CLIENT_RESOURCES = "/META-INF/resources/broadcast/";
 
   /** Builds and starts an {@link EmbeddedServer}. Not thread-safe. */
   public static final class Builder {
@@ -490,6 +501,10 @@ public final class EmbeddedServer implements AutoCloseable {
       served.putIfAbsent(HealthHandler.LIVE, HealthHandler.liveness());
       served.putIfAbsent(HealthHandler.READY, HealthHandler.readiness(readinessChecks));
       served.putIfAbsent(endpoint.path(), new UpgradeRequiredHandler()); // A plain GET: 426.
+      // The browser client (broadcast-client), for pages that import it from this server.
+      served.putIfAbsent(
+          CLIENT_FOLDER,
+          new CLStaticHttpHandler(EmbeddedServer.class.getClassLoader(), CLIENT_RESOURCES));
       if (staticFiles != null) {
         served.putIfAbsent("/", new StaticHttpHandler(staticFiles.toString()));
       }
