@@ -75,12 +75,14 @@ async function main() {
     await post(hook('browser-1', 'PreToolUse', { tool_name: 'Bash', tool_input: { command: 'mvn verify' } }));
     await card(page, 'browser-1').locator('.tool', { hasText: 'Bash mvn verify' }).waitFor();
 
-    // The page is paced by its own acks: it asked for it in the handshake, and every data frame
-    // it applied was acknowledged once drawn (the server would have sent the second update above
-    // only after the ack of the first, or with it).
-    if (!sockets.some((url) => url.endsWith('/ws/dashboard?ack=1'))) {
-      throw new Error(`the page did not ask to be paced by acks: ${JSON.stringify(sockets)}`);
+    // The page is paced by its own acks and takes patches: it asked for both in the handshake,
+    // and every data frame it applied was acknowledged once drawn (the server would have sent
+    // the second update above only after the ack of the first, or with it).
+    const asked = (url) => new URL(url).searchParams;
+    if (!sockets.some((url) => asked(url).get('ack') === '1' && asked(url).get('delta') === '1')) {
+      throw new Error(`the page did not ask for acks and patches: ${JSON.stringify(sockets)}`);
     }
+    await page.waitForFunction(() => window.__dashboardClient.stats.patches >= 1);
     await page.waitForFunction(() => window.__dashboard.acked >= 3); // initial_state, 2 updates
 
     // The server goes away and comes back (with no sessions): the page reconnects and shows

@@ -4,15 +4,16 @@
 // only the rows in view (and a few around them) exist in the DOM, so 1,000 sessions cost what the
 // visible ones cost. Layout (the order of rows) is recomputed only when membership, a filter, or
 // a session's status, attention or project changes.
-(() => {
-  'use strict';
+//
+// The protocol (versions, tombstones, resume, patches, acks, dead links, reconnects) is the
+// library's browser client, /broadcast/client.js; this page only draws what it holds.
+import { BroadcastClient } from '/broadcast/client.js';
+
+{
 
   const ROW = 92;                // px per card, as --row in style.css
   const HEAD = 36;               // px per section heading, as --head
   const OVERSCAN = 4;            // rows drawn above and below the viewport
-  const PING_MS = 15000;         // heartbeat
-  const BACKOFF_BASE_MS = 500;   // reconnect: exponential with full jitter...
-  const BACKOFF_CAP_MS = 30000;  // ...capped at 30 s
   const TITLE = document.title;
   const RANK = { waiting: 0, working: 1, compacting: 2, idle: 3, ended: 4 };
 
@@ -32,7 +33,7 @@
   // Counters, also read by the browser tests.
   const stats = window.__dashboard = {
     messages: 0, updates: 0, draws: 0, layouts: 0, cardsDrawn: 0, animationFrames: 0,
-    reconnects: 0, connected: false, initialStates: 0, notifications: 0, acked: 0,
+    reconnects: 0, connected: false, initialStates: 0, notifications: 0, acked: 0, deadLinks: 0,
   };
   // The view, for tests and the console.
   window.__dashboardSession = (id) => sessions.get(id);
@@ -57,43 +58,19 @@
       || before.project !== after.project;
   }
 
-  function applySession(s) {
-    const current = sessions.get(s.session_id);
-    if (current && current.version >= s.version) return;   // older than what we show
+  /** Takes one session the client changed: its new object, or undefined once removed. */
+  function applySession(id, s) {
+    const current = sessions.get(id);
     stats.updates++;
-    if (s.removed) {
-      if (current) { sessions.delete(s.session_id); layoutDirty = true; }
+    if (!s) {
+      if (current) { sessions.delete(id); layoutDirty = true; }
       return;
     }
-    if (!firstSeen.has(s.session_id)) firstSeen.set(s.session_id, seen++);
+    if (!firstSeen.has(id)) firstSeen.set(id, seen++);
     if (moves(current, s)) layoutDirty = true;
     if (current && !needsYou(current) && needsYou(s)) notify(s);
-    sessions.set(s.session_id, s);
-    dirty.add(s.session_id);
-  }
-
-  function replaceAll(list) {
-    sessions.clear();
-    for (const s of list) {
-      if (!firstSeen.has(s.session_id)) firstSeen.set(s.session_id, seen++);
-      sessions.set(s.session_id, s);
-    }
-    stats.updates += list.length;
-    layoutDirty = true;
-  }
-
-  function onMessage(text) {
-    stats.messages++;
-    let message;
-    try { message = JSON.parse(text); } catch (e) { return; }
-    switch (message.type) {
-      case 'initial_state': stats.initialStates++; replaceAll(message.sessions || []); attempt = 0; break;
-      case 'session_update': applySession(message.session); break;
-      case 'batch_update': for (const s of message.sessions || []) applySession(s); break;
-      default: return;  // pong and anything unknown: nothing to draw
-    }
-    framesApplied++;
-    scheduleDraw();
+    sessions.set(id, s);
+    dirty.add(id);
   }
 
   // --- filtering and layout ---------------------------------------------------------------
@@ -371,56 +348,46 @@
 
   // --- the connection ---------------------------------------------------------------------
 
-  let attempt = 0;
-  let socket = null;
-  let heartbeat = null;
-  // Pacing: the page says, with ?ack=1, that it acknowledges the data frames it has applied, and
-  // sends "ack N" (N counted from the connection) from the animation frame that draws them. The
-  // server sends the next frame only then, with everything that changed meanwhile: a page whose
-  // main thread is busy, or a hidden tab that does not draw, is sent nothing it cannot show.
-  let framesApplied = 0;
-  let framesAcked = 0;
+  // Same origin: with --token, the cookie the server set when the page was opened with ?token=
+  // goes along with the handshake, so the token never sits in this page's address. The client
+  // asks for patches (?delta=1), resumes after a reconnect (?since=V&epoch=E), pings every 15 s
+  // and reconnects when nothing answers within 10 s (a server frozen, a laptop asleep, a NAT that
+  // dropped the mapping), and acknowledges (?ack=1) from the animation frame that draws what it
+  // applied: the server sends the next frame only then, with everything that changed meanwhile,
+  // so a page whose main thread is busy, or a hidden tab, is sent nothing it cannot show.
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const client = new BroadcastClient(scheme + '//' + location.host + '/ws/dashboard',
+    { delta: true, ack: 'manual' });
+  window.__dashboardClient = client;
 
   function acknowledge() {
-    if (framesApplied > framesAcked && socket && socket.readyState === 1) {
-      socket.send('ack ' + framesApplied);
-      framesAcked = framesApplied;
-      stats.acked = framesApplied;
-    }
+    if (client.acknowledge()) stats.acked = client.stats.frames;
   }
 
-  // Same origin: with --token, the cookie the server set when the page was opened with ?token=
-  // goes along with the handshake, so the token never sits in this page's address.
-  function socketUrl() {
-    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return scheme + '//' + location.host + '/ws/dashboard?ack=1';
-  }
+  client.addEventListener('change', (event) => {
+    const { changed, reset, resumed } = event.detail;
+    stats.messages = client.stats.messages;
+    if (reset || resumed) stats.initialStates++;
+    if (reset) { sessions.clear(); layoutDirty = true; }
+    for (const [id, s] of changed) applySession(id, s);
+    scheduleDraw();
+  });
+
+  client.addEventListener('status', (event) => {
+    const { status } = event.detail;
+    stats.reconnects = client.stats.reconnects;
+    stats.deadLinks = client.stats.deadLinks;
+    setConnection(status === 'connected' ? 'connected'
+      : status === 'connecting' ? 'connecting'
+      : status === 'dead' ? 'no answer' : status === 'offline' ? 'offline'
+      : status === 'refused' ? 'refused' : 'disconnected');
+  });
 
   function setConnection(state) {
-    connection.className = 'connection ' + state;
+    connection.className = 'connection ' + state.replace(' ', '-');
     connection.textContent = state;
     stats.connected = state === 'connected';
   }
 
-  function connect() {
-    setConnection('connecting');
-    socket = new WebSocket(socketUrl());
-    framesApplied = 0;
-    framesAcked = 0;
-    socket.onopen = () => {
-      setConnection('connected');
-      heartbeat = setInterval(() => { if (socket.readyState === 1) socket.send('ping'); }, PING_MS);
-    };
-    socket.onmessage = (event) => onMessage(event.data);
-    socket.onclose = () => {
-      clearInterval(heartbeat);
-      setConnection('disconnected');
-      // Full jitter: anywhere between 0 and the capped exponential delay.
-      const delay = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
-      attempt++;
-      setTimeout(() => { stats.reconnects++; connect(); }, delay);
-    };
-  }
-
-  connect();
-})();
+  client.connect();
+}

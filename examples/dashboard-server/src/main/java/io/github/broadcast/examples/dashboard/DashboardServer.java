@@ -216,7 +216,7 @@ public final class DashboardServer implements AutoCloseable {
 
   private static Broadcaster broadcaster(Options options, BroadcastMetrics metrics) {
     Broadcasters.Builder builder = options.strategy.newBuilder().listener(metrics);
-    if (options.strategy.isBatched()) {
+    if (options.flushInterval != null) {
       builder.batchInterval(options.flushInterval);
     }
     if (options.strategy.isBounded()) {

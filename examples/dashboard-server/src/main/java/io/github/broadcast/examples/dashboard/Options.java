@@ -57,8 +57,9 @@ final class Options {
           .flag(
               "batch-interval",
               "DURATION",
-              "16ms",
-              "least time between self-clocked flushes (batched strategies)")
+              "",
+              "least time between self-clocked flushes; empty = the preset's (batched 16ms,"
+                  + " production 250ms, the others none); none = no batching")
           .flag(
               "outbox-max-bytes",
               "BYTES",
@@ -219,7 +220,7 @@ final class Options {
   final String host;
   final int port;
   final Broadcasters.Preset strategy;
-  final Duration flushInterval;
+  final Duration flushInterval; // Null: no batching.
   final long maxOutboxBytes;
   final int maxOutboxFrames;
   final OverflowPolicy overflowPolicy;
@@ -266,7 +267,7 @@ final class Options {
     host = nonBlank("host", get.apply("host"));
     port = integer("port", get.apply("port"), 0, 65_535);
     strategy = strategy(get.apply("preset"));
-    flushInterval = duration("batch-interval", get.apply("batch-interval"));
+    flushInterval = batchInterval(strategy, get.apply("batch-interval").strip());
     maxOutboxBytes = bytes("outbox-max-bytes", get.apply("outbox-max-bytes"));
     maxOutboxFrames = integer("outbox-max-frames", get.apply("outbox-max-frames"), 1, 1 << 24);
     overflowPolicy = policy(get.apply("overflow-policy"));
@@ -489,6 +490,31 @@ final class Options {
       throw new IllegalArgumentException(
           "--" + name + " : " + value + " (expected: a whole number)", e);
     }
+  }
+
+  /**
+   * The batch interval for {@code preset}: {@code value}, {@code none} for none, or, when empty,
+   * the preset's own. The production preset batches every 250 ms by default: what a page can show
+   * (the original issue asks for 200 to 500 ms), and what lets deflate find the repeated keys of
+   * several patches in one frame (issue 24: 107 wire bytes per update instead of 200 on (10, 3)).
+   * Null means no batching. The sequential preset cannot batch.
+   */
+  static Duration batchInterval(Broadcasters.Preset preset, String value) {
+    if (value.equals("none")) {
+      return null;
+    }
+    if (value.isEmpty()) {
+      return switch (preset) {
+        case BATCHED -> Duration.ofMillis(16);
+        case PRODUCTION -> Duration.ofMillis(250);
+        default -> null;
+      };
+    }
+    if (preset == Broadcasters.Preset.SEQUENTIAL) {
+      throw new IllegalArgumentException(
+          "--batch-interval : " + value + " (expected: none or empty with --preset sequential)");
+    }
+    return duration("batch-interval", value);
   }
 
   /** Parses {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}; must be positive. */

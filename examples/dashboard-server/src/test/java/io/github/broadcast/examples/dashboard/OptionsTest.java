@@ -21,12 +21,23 @@ final class OptionsTest {
   }
 
   @Test
+  void batchInterval_isThePresetsOwn_unlessGiven_andNoneTurnsItOff() {
+    assertThat(parse("--preset", "batched").flushInterval).isEqualTo(Duration.ofMillis(16));
+    assertThat(parse("--preset", "backpressure").flushInterval).isNull();
+    assertThat(parse("--batch-interval", "none").flushInterval).isNull();
+    assertThat(parse("--batch-interval", "100ms").flushInterval).isEqualTo(Duration.ofMillis(100));
+    assertThatThrownBy(() -> parse("--preset", "sequential", "--batch-interval", "100ms"))
+        .hasMessage("--batch-interval : 100ms (expected: none or empty with --preset sequential)");
+  }
+
+  @Test
   void defaults_areSafe_loopbackAndTheProductionStrategy() {
     Options options = parse();
     assertThat(options.host).isEqualTo("127.0.0.1");
     assertThat(options.port).isEqualTo(8765);
     assertThat(options.strategy).isEqualTo(Broadcasters.Preset.PRODUCTION);
-    assertThat(options.flushInterval).isEqualTo(Duration.ofMillis(16)); // One animation frame.
+    // Production flushes every 250 ms (issue 24: deflate finds several patches per frame).
+    assertThat(options.flushInterval).isEqualTo(Duration.ofMillis(250));
     assertThat(options.maxOutboxBytes).isEqualTo(1024 * 1024);
     assertThat(options.overflowPolicy).isEqualTo(OverflowPolicy.CONFLATE);
     assertThat(options.origins).isEmpty();

@@ -35,6 +35,7 @@ public final class DashboardMetrics {
     broadcast.put("bytes_sent", stats.bytesSent());
     broadcast.put("updates_dropped", stats.updatesDropped());
     broadcast.put("resyncs", stats.resyncs());
+    broadcast.put("resumes", stats.resumes());
     broadcast.put("faults", stats.faults());
     broadcast.put("queued_bytes", stats.queuedBytes());
     broadcast.put("latency_p50_ms", stats.latencyP50().toNanos() / 1e6);

@@ -6,6 +6,7 @@ import io.github.broadcast.SessionUpdate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -77,9 +78,9 @@ public final class SessionModel {
     String event = hook.get("hook_event_name").asString();
     state.put("event_count", state.path("event_count").asLong(0) + 1);
     state.put("last_event", event);
-    state.put("updated_at", now.toString());
+    state.put("updated_at", time(now));
     if (!state.has("started_at")) {
-      state.put("started_at", now.toString());
+      state.put("started_at", time(now));
       status(state, "idle", now);
     }
     String cwd = text(hook, "cwd");
@@ -94,11 +95,11 @@ public final class SessionModel {
     switch (event) {
       case "SessionStart":
         status(state, "idle", now);
-        state.putNull("current_tool");
+        state.remove("current_tool");
         break;
       case "UserPromptSubmit":
         status(state, "working", now);
-        state.putNull("current_tool");
+        state.remove("current_tool");
         String prompt = text(hook, "prompt");
         if (prompt != null) {
           state.put("task_description", cut(prompt, taskMax));
@@ -112,7 +113,7 @@ public final class SessionModel {
         break;
       case "PostToolUse":
         status(state, "working", now);
-        state.putNull("current_tool");
+        state.remove("current_tool");
         break;
       case "Notification":
         status(state, "waiting", now);
@@ -123,7 +124,7 @@ public final class SessionModel {
         break;
       case "Stop":
         status(state, "idle", now);
-        state.putNull("current_tool");
+        state.remove("current_tool");
         break;
       case "SubagentStop":
         status(state, "working", now);
@@ -133,14 +134,21 @@ public final class SessionModel {
         break;
       case "SessionEnd":
         status(state, "ended", now);
-        state.putNull("current_tool");
+        state.remove("current_tool");
         break;
       default:
         // Unknown events are recorded (event_count, last_event), not rejected.
         break;
     }
     if (EVENTS.contains(event)) {
-      state.put(ATTENTION, attention(event, text(hook, "message")));
+      // Absent rather than null: a member set to null cannot travel in a merge patch (RFC 7386),
+      // so a card that clears one would be sent whole to the pages that take patches.
+      String attention = attention(event, text(hook, "message"));
+      if (attention == null) {
+        state.remove(ATTENTION);
+      } else {
+        state.put(ATTENTION, attention);
+      }
     }
     return state;
   }
@@ -160,9 +168,9 @@ public final class SessionModel {
           "transcript_malformed_lines",
           state.path("transcript_malformed_lines").asLong(0) + read.malformed());
     }
-    state.put("updated_at", now.toString());
+    state.put("updated_at", time(now));
     if (!state.has("started_at")) {
-      state.put("started_at", now.toString());
+      state.put("started_at", time(now));
       state.put("event_count", 0);
       status(state, "idle", now);
     }
@@ -187,7 +195,7 @@ public final class SessionModel {
       state.put("task_source", "transcript");
     }
     if (read.lastActivity() != null) {
-      state.put("last_activity", read.lastActivity().toString());
+      state.put("last_activity", time(read.lastActivity()));
     }
     if (!read.tokens().isZero()) {
       ObjectNode tokens =
@@ -205,7 +213,7 @@ public final class SessionModel {
         && state.path("event_count").asLong(0) == 0
         && !"ended".equals(state.path(STATUS).asString())) {
       status(state, read.inferredStatus(), now);
-      state.putNull(ATTENTION); // A transcript cannot tell who waits for whom.
+      state.remove(ATTENTION); // A transcript cannot tell who waits for whom.
     }
     return state;
   }
@@ -245,10 +253,18 @@ public final class SessionModel {
   }
 
   /** Sets the status, and when it changed. */
+  /**
+   * An instant as ISO-8601 to the millisecond: what a page shows, and six digits fewer per field in
+   * every card and every patch than the clock's nanoseconds.
+   */
+  static String time(Instant instant) {
+    return instant.truncatedTo(ChronoUnit.MILLIS).toString();
+  }
+
   private static void status(ObjectNode state, String status, Instant now) {
     if (!status.equals(state.path(STATUS).asString(null))) {
       state.put(STATUS, status);
-      state.put(STATUS_SINCE, now.toString());
+      state.put(STATUS_SINCE, time(now));
     }
   }
 

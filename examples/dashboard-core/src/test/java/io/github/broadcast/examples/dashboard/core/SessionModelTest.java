@@ -66,7 +66,7 @@ final class SessionModelTest {
     assertThat(state.get("tool_detail").asString()).isEqualTo("mvn test");
 
     state = apply(state, hook("PostToolUse"));
-    assertThat(state.get("current_tool").isNull()).isTrue();
+    assertThat(state.has("current_tool")).isFalse();
     assertThat(state.get("event_count").asLong()).isEqualTo(2);
   }
 
