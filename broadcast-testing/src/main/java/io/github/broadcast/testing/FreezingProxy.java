@@ -28,8 +28,13 @@ public final class FreezingProxy implements AutoCloseable {
 
   /** Starts a proxy to {@code target} on a free loopback port. */
   public FreezingProxy(InetSocketAddress target) throws IOException {
+    this(0, target);
+  }
+
+  /** Starts a proxy to {@code target} on loopback {@code port} (0: a free one). */
+  public FreezingProxy(int port, InetSocketAddress target) throws IOException {
     this.target = target;
-    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this.server = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
     Thread acceptor = new Thread(this::accept, "freezing-proxy-accept");
     acceptor.setDaemon(true);
     acceptor.start();
