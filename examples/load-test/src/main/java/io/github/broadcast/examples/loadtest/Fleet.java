@@ -11,8 +11,11 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Base64;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 /**
  * The load test's dashboard clients on the wire: raw WebSocket connections (RFC 6455) served by one
@@ -26,6 +29,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Why not the JDK's WebSocket: it decodes every message into a {@code CharBuffer}, copies
  * partial messages into a string, and hops executors per frame; at a thousand clients the load
  * generator spent its core on that instead of on parsing, and charged the server for it.
+ *
+ * <p>permessage-deflate (RFC 7692), when the fleet offers it: each connection's handshake offers it
+ * as browsers do ({@code permessage-deflate; client_max_window_bits}) and reads the server's
+ * answer; a message whose first frame has RSV1 set is inflated before its client reads it. A server
+ * without context takeover (the embedded server answers {@code server_no_context_takeover}) makes
+ * every message stand alone, so one inflater and one output buffer per loop thread serve all of its
+ * connections, reset per message; a connection whose server keeps its context gets its own. The
+ * clients send nothing compressed (allowed: compression is per message).
  *
  * <p>Threads: {@link #connect} from any thread; everything else of a connection on its loop's
  * thread.
@@ -42,10 +53,33 @@ final class Fleet implements AutoCloseable {
 
   private static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024; // 64 MiB.
 
+  /** What the server's handshake answer agreed to of permessage-deflate. */
+  enum Deflate {
+    /** Not negotiated: no message may be compressed. */
+    OFF,
+    /** Negotiated with {@code server_no_context_takeover}: each message inflates on its own. */
+    PER_MESSAGE,
+    /** Negotiated with context takeover: a message may refer to the ones before it. */
+    CONTEXT_TAKEOVER
+  }
+
+  /** The extension offer, as browsers send it. */
+  static final String DEFLATE_OFFER = "permessage-deflate; client_max_window_bits";
+
   private final Loop[] loops;
+  private final boolean offerDeflate;
   private int next;
 
+  /** A fleet of {@code threads} loops whose connections do not offer permessage-deflate. */
   Fleet(int threads) throws IOException {
+    this(threads, false);
+  }
+
+  /**
+   * A fleet of {@code threads} loops; {@code offerDeflate}: its connections offer the extension.
+   */
+  Fleet(int threads, boolean offerDeflate) throws IOException {
+    this.offerDeflate = offerDeflate;
     loops = new Loop[threads];
     for (int i = 0; i < threads; i++) {
       loops[i] = new Loop("fleet-" + i);
@@ -65,7 +99,7 @@ final class Fleet implements AutoCloseable {
   synchronized void connect(URI ws, InetSocketAddress via, WatchingClient client, Mode mode) {
     Loop loop = loops[next];
     next = (next + 1) % loops.length;
-    loop.add(new Connection(ws, via, client, mode));
+    loop.add(new Connection(ws, via, client, mode, offerDeflate, loop));
   }
 
   @Override
@@ -80,11 +114,20 @@ final class Fleet implements AutoCloseable {
     private final Selector selector;
     private final ConcurrentLinkedQueue<Connection> added = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
+    private Inflation shared; // For its connections without context takeover; made on first use.
 
     Loop(String name) throws IOException {
       super(name);
       setDaemon(true);
       selector = Selector.open();
+    }
+
+    /** The loop's inflater for messages that stand alone; on the loop's thread only. */
+    Inflation shared() {
+      if (shared == null) {
+        shared = new Inflation(false);
+      }
+      return shared;
     }
 
     void add(Connection connection) {
@@ -127,6 +170,9 @@ final class Fleet implements AutoCloseable {
         } catch (IOException e) {
           // Ending anyway.
         }
+        if (shared != null) {
+          shared.end();
+        }
       }
     }
   }
@@ -137,21 +183,30 @@ final class Fleet implements AutoCloseable {
     private final InetSocketAddress via;
     private final WatchingClient client;
     private final Mode mode;
+    private final boolean offerDeflate;
+    private final Loop loop;
     private final byte[] mask = new byte[4];
     private SocketChannel channel;
     private SelectionKey key;
     private ByteBuffer in = ByteBuffer.allocate(64 * 1024);
     private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
     private boolean upgraded;
-    private byte[] fragments; // A message in parts (continuation frames), or null.
-    private int fragmentsLength;
+    private Messages messages; // Once upgraded.
     private boolean done;
 
-    Connection(URI ws, InetSocketAddress via, WatchingClient client, Mode mode) {
+    Connection(
+        URI ws,
+        InetSocketAddress via,
+        WatchingClient client,
+        Mode mode,
+        boolean offerDeflate,
+        Loop loop) {
       this.ws = ws;
       this.via = via;
       this.client = client;
       this.mode = mode;
+      this.offerDeflate = offerDeflate;
+      this.loop = loop;
       ThreadLocalRandom.current().nextBytes(mask);
     }
 
@@ -205,7 +260,9 @@ final class Fleet implements AutoCloseable {
               + ws.getPort()
               + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
               + Base64.getEncoder().encodeToString(nonce)
-              + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+              + "\r\nSec-WebSocket-Version: 13\r\n"
+              + (offerDeflate ? "Sec-WebSocket-Extensions: " + DEFLATE_OFFER + "\r\n" : "")
+              + "\r\n";
       key.interestOps(SelectionKey.OP_READ);
       write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
     }
@@ -259,6 +316,15 @@ final class Fleet implements AutoCloseable {
         abort("-1 handshake refused: " + head.lines().findFirst().orElse(""));
         throw new IOException("refused");
       }
+      Deflate deflate = negotiated(head, offerDeflate);
+      Inflation inflation =
+          switch (deflate) {
+            case OFF -> null;
+            case PER_MESSAGE -> loop.shared();
+            case CONTEXT_TAKEOVER -> new Inflation(true);
+          };
+      messages = new Messages(client, inflation);
+      client.deflated = deflate != Deflate.OFF;
       in.position(end);
       upgraded = true;
       return true;
@@ -287,32 +353,21 @@ final class Fleet implements AutoCloseable {
           return; // The rest is on its way; a full buffer grows before the next read.
         }
         int payload = at + header;
-        frame(b0 & 0x80, b0 & 0x0F, data, payload, (int) length);
+        client.received(header + (int) length);
+        frame(b0, data, payload, (int) length);
         in.position(payload + (int) length);
       }
     }
 
-    private void frame(int fin, int opcode, byte[] data, int from, int length) throws IOException {
+    /** One frame, {@code b0} its first byte (FIN, RSV1-3 and the opcode). */
+    private void frame(int b0, byte[] data, int from, int length) throws IOException {
+      int opcode = b0 & 0x0F;
+      if ((b0 & 0x30) != 0 || (opcode >= 0x8 && (b0 & 0x40) != 0)) {
+        throw new IOException(
+            "a frame with RSV bits no extension allows: " + Integer.toHexString(b0));
+      }
       switch (opcode) {
-        case 0x1 -> {
-          if (fin != 0) {
-            client.handle(data, from, length, System.nanoTime());
-          } else {
-            fragments = new byte[Math.max(length * 2, 1024)];
-            fragmentsLength = 0;
-            append(data, from, length);
-          }
-        }
-        case 0x0 -> {
-          if (fragments == null) {
-            throw new IOException("a continuation with no message");
-          }
-          append(data, from, length);
-          if (fin != 0) {
-            client.handle(fragments, 0, fragmentsLength, System.nanoTime());
-            fragments = null;
-          }
-        }
+        case 0x0, 0x1 -> messages.frame(b0, data, from, length);
         case 0x9 -> write(clientFrame(0xA, data, from, length)); // The pong, in order.
         case 0x8 -> {
           int code = length >= 2 ? ((data[from] & 0xFF) << 8) | (data[from + 1] & 0xFF) : 1005;
@@ -327,19 +382,6 @@ final class Fleet implements AutoCloseable {
           // Binary frames and pongs are not the server's to send here; ignore them.
         }
       }
-    }
-
-    private void append(byte[] data, int from, int length) throws IOException {
-      if (fragmentsLength + length > MAX_MESSAGE_BYTES) {
-        throw new IOException("a message over " + MAX_MESSAGE_BYTES + " bytes");
-      }
-      if (fragmentsLength + length > fragments.length) {
-        byte[] grown = new byte[Math.max(fragments.length * 2, fragmentsLength + length)];
-        System.arraycopy(fragments, 0, grown, 0, fragmentsLength);
-        fragments = grown;
-      }
-      System.arraycopy(data, from, fragments, fragmentsLength, length);
-      fragmentsLength += length;
     }
 
     /** A masked client frame (RFC 6455, section 5.3) with a payload of at most 125 bytes. */
@@ -402,6 +444,198 @@ final class Fleet implements AutoCloseable {
       } catch (IOException e) {
         // Closed anyway.
       }
+      if (messages != null) {
+        messages.end();
+      }
+    }
+  }
+
+  /**
+   * What the server's handshake answer {@code head} (status line and headers) agreed to: OFF when
+   * it names no extension. An extension that was not offered, or another than permessage-deflate,
+   * fails the connection (RFC 6455, section 4.1).
+   */
+  static Deflate negotiated(String head, boolean offered) throws IOException {
+    Deflate deflate = Deflate.OFF;
+    for (String line : head.split("\r\n")) {
+      int colon = line.indexOf(':');
+      if (colon < 0
+          || !line.substring(0, colon).strip().equalsIgnoreCase("Sec-WebSocket-Extensions")) {
+        continue;
+      }
+      for (String extension : line.substring(colon + 1).split(",")) {
+        String[] parts = extension.split(";");
+        String name = parts[0].strip().toLowerCase(Locale.ROOT);
+        if (name.isEmpty()) {
+          continue;
+        }
+        if (!offered || !name.equals("permessage-deflate") || deflate != Deflate.OFF) {
+          throw new IOException("handshake: an extension not offered: " + extension.strip());
+        }
+        deflate = Deflate.CONTEXT_TAKEOVER;
+        for (int i = 1; i < parts.length; i++) {
+          String parameter = parts[i].strip().toLowerCase(Locale.ROOT);
+          if (parameter.equals("server_no_context_takeover")) {
+            deflate = Deflate.PER_MESSAGE;
+          }
+        }
+      }
+    }
+    return deflate;
+  }
+
+  /**
+   * A connection's text messages from its data frames (opcodes 0x0 and 0x1): a message in parts is
+   * gathered, a compressed one (RSV1 on its first frame, never on a continuation) inflated, and
+   * each whole message handed to the client. Buffers are kept from one message to the next. On its
+   * connection's loop thread only.
+   */
+  static final class Messages {
+    private final WatchingClient client;
+    private final Inflation inflation; // Null: permessage-deflate not negotiated.
+    private byte[] fragments = new byte[0]; // The message in parts, so far.
+    private int fragmentsLength;
+    private boolean inMessage; // A first frame without FIN came, its last has not.
+    private boolean compressed; // Of the message in parts.
+
+    /** Messages for {@code client}; {@code inflation} null when deflate was not negotiated. */
+    Messages(WatchingClient client, Inflation inflation) {
+      this.client = client;
+      this.inflation = inflation;
+    }
+
+    /** One data frame: {@code b0} its first byte, its payload {@code data[from, from + length)}. */
+    void frame(int b0, byte[] data, int from, int length) throws IOException {
+      boolean fin = (b0 & 0x80) != 0;
+      boolean rsv1 = (b0 & 0x40) != 0;
+      int opcode = b0 & 0x0F;
+      if (rsv1 && (opcode == 0x0 || inflation == null)) {
+        throw new IOException(
+            opcode == 0x0 ? "RSV1 on a continuation frame" : "RSV1 without permessage-deflate");
+      }
+      if (opcode == 0x1) {
+        if (inMessage) {
+          throw new IOException("a new message before the last one ended");
+        }
+        if (fin) {
+          deliver(rsv1, data, from, length);
+          return;
+        }
+        inMessage = true;
+        compressed = rsv1;
+        fragmentsLength = 0;
+        append(data, from, length);
+        return;
+      }
+      if (!inMessage) {
+        throw new IOException("a continuation with no message");
+      }
+      append(data, from, length);
+      if (fin) {
+        inMessage = false;
+        deliver(compressed, fragments, 0, fragmentsLength);
+      }
+    }
+
+    private void deliver(boolean deflated, byte[] data, int from, int length) throws IOException {
+      if (!deflated) {
+        client.handle(data, from, length, System.nanoTime());
+        return;
+      }
+      int inflated = inflation.inflate(data, from, length);
+      client.handle(inflation.out, 0, inflated, System.nanoTime());
+    }
+
+    private void append(byte[] data, int from, int length) throws IOException {
+      if (fragmentsLength + length > MAX_MESSAGE_BYTES) {
+        throw new IOException("a message over " + MAX_MESSAGE_BYTES + " bytes");
+      }
+      if (fragmentsLength + length > fragments.length) {
+        byte[] grown =
+            new byte[Math.max(fragments.length * 2, Math.max(fragmentsLength + length, 1024))];
+        System.arraycopy(fragments, 0, grown, 0, fragmentsLength);
+        fragments = grown;
+      }
+      System.arraycopy(data, from, fragments, fragmentsLength, length);
+      fragmentsLength += length;
+    }
+
+    /** Frees the connection's own inflater, if it has one (a loop's shared one stays). */
+    void end() {
+      if (inflation != null && inflation.contextTakeover) {
+        inflation.end();
+      }
+    }
+  }
+
+  /**
+   * An inflater (raw DEFLATE, RFC 7692) and the buffer it inflates into, grown as needed up to
+   * {@link #MAX_MESSAGE_BYTES}: what a message's bytes are valid in until the next one. Without
+   * context takeover it is reset before each message, so one serves every connection of a loop.
+   */
+  static final class Inflation {
+    private static final byte[] TAIL = {0, 0, (byte) 0xFF, (byte) 0xFF};
+
+    private final Inflater inflater = new Inflater(true);
+    private final boolean contextTakeover;
+    byte[] out;
+
+    /**
+     * {@code contextTakeover}: messages share one DEFLATE stream (kept, never reset), and the
+     * inflater is one connection's, so its buffer starts small.
+     */
+    Inflation(boolean contextTakeover) {
+      this.contextTakeover = contextTakeover;
+      this.out = new byte[contextTakeover ? 8 * 1024 : 64 * 1024];
+    }
+
+    /**
+     * Inflates one message's payload, the 00 00 FF FF its sender dropped appended (RFC 7692,
+     * section 7.2.2); returns how many bytes of {@link #out} it filled.
+     */
+    int inflate(byte[] data, int from, int length) throws IOException {
+      if (!contextTakeover || inflater.finished()) {
+        inflater.reset();
+      }
+      try {
+        inflater.setInput(data, from, length);
+        int n = drain(0);
+        inflater.setInput(TAIL);
+        return drain(n);
+      } catch (DataFormatException e) {
+        throw new IOException("a compressed message that does not inflate: " + e.getMessage(), e);
+      }
+    }
+
+    /** Inflates what input the inflater holds into {@link #out} from {@code n}; returns the end. */
+    private int drain(int n) throws DataFormatException, IOException {
+      while (true) {
+        if (n == out.length) {
+          if (out.length >= MAX_MESSAGE_BYTES) {
+            throw new IOException("a message that inflates past " + MAX_MESSAGE_BYTES + " bytes");
+          }
+          byte[] grown = new byte[Math.min(out.length * 2, MAX_MESSAGE_BYTES)];
+          System.arraycopy(out, 0, grown, 0, n);
+          out = grown;
+        }
+        int k = inflater.inflate(out, n, out.length - n);
+        n += k;
+        if (n < out.length && (inflater.needsInput() || inflater.finished())) {
+          return n; // Room left and the input used up: all of it is out. (A full buffer may not
+          // be.)
+        }
+        if (k == 0 && n < out.length) {
+          throw new IOException(
+              inflater.needsDictionary()
+                  ? "a compressed message that needs a dictionary"
+                  : "a compressed message the inflater cannot go on with");
+        }
+      }
+    }
+
+    /** Frees the inflater's native memory. */
+    void end() {
+      inflater.end();
     }
   }
 }

@@ -25,6 +25,47 @@ import tools.jackson.databind.JsonNode;
  */
 final class LoadRun {
 
+  /**
+   * How the clients speak to the servers.
+   *
+   * @param delta clients connect with {@code ?delta=1} and take merge patches
+   * @param deflate clients offer permessage-deflate, as browsers do
+   */
+  record WireOptions(boolean delta, boolean deflate) {
+
+    /** Plain clients: whole states, nothing compressed. */
+    static final WireOptions PLAIN = new WireOptions(false, false);
+
+    /** {@code ws} as the clients open it: with {@code delta=1} in its query when delta is on. */
+    URI socket(URI ws) {
+      return delta ? withDelta(ws) : ws;
+    }
+  }
+
+  /**
+   * {@code ws} with {@code delta=1} in its query, after the parameters it has (a {@code delta} one
+   * replaced).
+   */
+  static URI withDelta(URI ws) {
+    StringBuilder query = new StringBuilder();
+    if (ws.getRawQuery() != null) {
+      for (String parameter : ws.getRawQuery().split("&")) {
+        if (!parameter.isEmpty() && !parameter.equals("delta") && !parameter.startsWith("delta=")) {
+          query.append(parameter).append('&');
+        }
+      }
+    }
+    query.append("delta=1");
+    return URI.create(
+        ws.getScheme()
+            + "://"
+            + ws.getRawAuthority()
+            + (ws.getRawPath() == null ? "" : ws.getRawPath())
+            + "?"
+            + query
+            + (ws.getRawFragment() == null ? "" : "#" + ws.getRawFragment()));
+  }
+
   /** How long the clients have to converge after the last post. */
   private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(15);
 
@@ -33,6 +74,7 @@ final class LoadRun {
   private final Duration warmup;
   private final Duration duration;
   private final double connectRate;
+  private final WireOptions wire;
   private final HttpClient http;
   private final HookPoster poster;
   private final StalenessHistograms staleness = new StalenessHistograms();
@@ -50,12 +92,14 @@ final class LoadRun {
       Duration warmup,
       Duration duration,
       double connectRate,
+      WireOptions wire,
       HttpClient http) {
     this.bases = bases;
     this.scenario = scenario;
     this.warmup = warmup;
     this.duration = duration;
     this.connectRate = connectRate;
+    this.wire = wire;
     this.http = http;
     int maxEvents =
         (int) Math.ceil(scenario.rate() * (warmup.toSeconds() + duration.toSeconds())) + 2;
@@ -65,7 +109,7 @@ final class LoadRun {
 
   /** Runs the four phases and returns what was measured. */
   LoadTestReport.Run run() throws Exception {
-    try (Fleet fleet = new Fleet(Runtime.getRuntime().availableProcessors())) {
+    try (Fleet fleet = new Fleet(Runtime.getRuntime().availableProcessors(), wire.deflate())) {
       connect(fleet);
       Counters before = Counters.read(http, bases);
       MetricsSampler sampler = new MetricsSampler(http, bases);
@@ -91,8 +135,7 @@ final class LoadRun {
     long interval = (long) (1e9 / (connectRate * bases.size()));
     long next = System.nanoTime();
     for (int c = 0; c < scenario.clients(); c++) {
-      URI base = bases.get(c % bases.size());
-      URI ws = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/ws/dashboard");
+      URI ws = socket(bases.get(c % bases.size()));
       long wait = next - System.nanoTime();
       if (wait > 0) {
         TimeUnit.NANOSECONDS.sleep(wait);
@@ -109,8 +152,7 @@ final class LoadRun {
       }
     }
     if (scenario.link() != null) {
-      URI base = bases.get(0);
-      URI ws = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/ws/dashboard");
+      URI ws = socket(bases.get(0));
       link = new SlowLink(ws, scenario.link());
       linked = new WatchingClient(poster, linkStaleness);
       fleet.connect(ws, link.address(), linked, Fleet.Mode.WATCH);
@@ -130,6 +172,12 @@ final class LoadRun {
       }
     }
     healthy.removeIf(client -> !client.ready.isDone());
+  }
+
+  /** The dashboard's socket on the server at {@code base}, as the clients open it. */
+  private URI socket(URI base) {
+    return wire.socket(
+        URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/ws/dashboard"));
   }
 
   /** Posts the warm-up, then the measured events; returns once the servers answered them all. */
@@ -152,12 +200,17 @@ final class LoadRun {
 
   /**
    * Waits until every node holds the same view as the first, every session of the run is in it, and
-   * every open client holds exactly that view; returns whether that happened in time.
+   * every open client holds exactly that view; returns whether that happened in time. A client that
+   * missed a patch's base has lost that session's state: the run has not converged, whatever its
+   * view says, and is not waited for.
    */
   private boolean drain() throws Exception {
     Set<String> expected = Set.of(poster.sessionIds);
     long deadline = System.nanoTime() + DRAIN_NANOS;
     while (System.nanoTime() < deadline) {
+      if (patchMisses() > 0) {
+        return false;
+      }
       Map<String, Long> truth = LoadTest.sessions(http, bases.get(0));
       List<Map<String, Long>> views = new ArrayList<>();
       for (URI other : bases.subList(1, bases.size())) {
@@ -169,11 +222,16 @@ final class LoadRun {
         }
       }
       if (LoadTest.converged(views, truth, expected)) {
-        return true;
+        return patchMisses() == 0;
       }
       Thread.sleep(100);
     }
     return false;
+  }
+
+  /** Patches the watching clients could not apply, over the whole run. */
+  private long patchMisses() {
+    return watching().stream().mapToLong(c -> c.patchMisses.get()).sum();
   }
 
   private List<WatchingClient> watching() {
@@ -239,6 +297,8 @@ final class LoadRun {
         healthyCloses.merge(client.closed.getNow("?"), 1, Integer::sum);
       }
     }
+    long wireBytes = healthy.stream().mapToLong(c -> c.wireBytes.get()).sum();
+    long updates = healthy.stream().mapToLong(c -> c.sessionUpdates.get()).sum();
     long bytes = after.delta(before, "broadcast", "bytes_sent");
     long frames = after.delta(before, "broadcast", "frames_sent");
     long heapBefore = before.max("process", "heap_used_bytes");
@@ -273,11 +333,15 @@ final class LoadRun {
             + refused.values().stream().mapToInt(Integer::intValue).sum(),
         bytes / 1e6 / wallSeconds,
         frames == 0 ? 0 : bytes / frames,
-        converged,
+        converged && patchMisses() == 0,
         drainMillis,
         null,
         staleness.windows(),
-        linked == null ? null : linkResult(linkUndelivered));
+        linked == null ? null : linkResult(linkUndelivered),
+        updates == 0 ? 0.0 : (double) wireBytes / updates,
+        healthy.stream().mapToLong(c -> c.patchesApplied.get()).sum(),
+        patchMisses(),
+        (int) healthy.stream().filter(c -> c.deflated).count());
   }
 
   private LoadTestReport.LinkResult linkResult(long undelivered) {
@@ -288,7 +352,7 @@ final class LoadRun {
         linkStaleness.summary(undelivered),
         linkStaleness.p99From(windows.size() / 2),
         windows,
-        !linked.closed.isDone(),
+        !linked.closed.isDone() && linked.patchMisses.get() == 0,
         linked.closed.getNow(null));
   }
 

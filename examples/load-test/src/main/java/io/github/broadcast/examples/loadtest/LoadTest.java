@@ -32,6 +32,8 @@ import tools.jackson.databind.ObjectMapper;
  * java -jar examples/load-test/target/load-test.jar --scenario all --out site/data/load-test
  * java -jar examples/load-test/target/load-test.jar --url http://127.0.0.1:8765/ \
  *     --sessions 10 --rate 3 --clients 3
+ * java -jar examples/load-test/target/load-test.jar --scenario orig-10x3x1 --preset production \
+ *     --delta on --deflate on
  * </pre>
  */
 public final class LoadTest {
@@ -73,9 +75,11 @@ public final class LoadTest {
     Duration duration = Duration.ofSeconds(positive(o, "duration"));
     Duration warmup = Duration.ofSeconds(nonNegative(o, "warmup"));
     double connectRate = positiveDouble(o, "connect-rate");
+    LoadRun.WireOptions wire = wireOptions(o);
     Path out = Path.of(o.get("out"));
     ServerProcess.Kind kind = serverKind(o.get("server"));
     Path jar = o.given("jar") ? Path.of(o.get("jar")) : kind.defaultJar;
+    List<String> serverArgs = serverArgs(kind, wire);
 
     List<Scenario> scenarios = new ArrayList<>();
     String scenarioName = o.get("scenario");
@@ -131,11 +135,12 @@ public final class LoadTest {
             for (String url : o.get("url").split(",")) {
               bases.add(URI.create(url.strip()));
             }
-            run = runOnce(bases, scenario, warmup, duration, connectRate);
+            run = runOnce(bases, scenario, warmup, duration, connectRate, wire);
           } else {
-            try (ServerProcess server =
-                ServerProcess.start(kind, jar, strategy, scenario.serverArgs())) {
-              run = runOnce(List.of(server.base), scenario, warmup, duration, connectRate);
+            List<String> extra = new ArrayList<>(serverArgs);
+            extra.addAll(scenario.serverArgs());
+            try (ServerProcess server = ServerProcess.start(kind, jar, strategy, extra)) {
+              run = runOnce(List.of(server.base), scenario, warmup, duration, connectRate, wire);
             }
           }
         } catch (InterruptedException e) {
@@ -156,8 +161,10 @@ public final class LoadTest {
                 .getTotalMemorySize(),
             System.getProperty("java.version"),
             "java -jar examples/load-test/target/load-test.jar " + String.join(" ", args),
-            o.given("url") ? "(running server)" : String.join(" ", kind.fixedArgs),
+            o.given("url") ? "(running server)" : String.join(" ", fixedArgs(kind, serverArgs)),
             o.given("url") ? "(running server)" : kind.name().toLowerCase(Locale.ROOT),
+            wire.delta(),
+            wire.deflate(),
             warmup.toSeconds(),
             duration.toSeconds(),
             (System.nanoTime() - started) / 1e9,
@@ -169,7 +176,12 @@ public final class LoadTest {
 
   /** One scenario against running servers (clients and posts spread across them). */
   static LoadTestReport.Run runOnce(
-      List<URI> bases, Scenario scenario, Duration warmup, Duration duration, double connectRate)
+      List<URI> bases,
+      Scenario scenario,
+      Duration warmup,
+      Duration duration,
+      double connectRate,
+      LoadRun.WireOptions wire)
       throws Exception {
     return new LoadRun(
             bases,
@@ -177,8 +189,32 @@ public final class LoadTest {
             warmup,
             scenario.durationS() > 0 ? Duration.ofSeconds(scenario.durationS()) : duration,
             scenario.connectRate() > 0 ? scenario.connectRate() : connectRate,
+            wire,
             newHttpClient())
         .run();
+  }
+
+  /** How the clients speak: {@code --delta} and {@code --deflate}. */
+  static LoadRun.WireOptions wireOptions(Flags.Result o) {
+    return new LoadRun.WireOptions(onOff(o, "delta"), onOff(o, "deflate"));
+  }
+
+  /**
+   * Options the dashboard that {@code --preset} starts needs for the clients' {@code wire}: with
+   * deflate on, dashboard-server's {@code --permessage-deflate on} (Spring Boot's Tomcat negotiates
+   * the extension without being asked).
+   */
+  static List<String> serverArgs(ServerProcess.Kind kind, LoadRun.WireOptions wire) {
+    return wire.deflate() && kind == ServerProcess.Kind.GRIZZLY
+        ? List.of("--permessage-deflate", "on")
+        : List.of();
+  }
+
+  /** What every dashboard the load test starts is given beyond its port and preset. */
+  private static List<String> fixedArgs(ServerProcess.Kind kind, List<String> serverArgs) {
+    List<String> all = new ArrayList<>(kind.fixedArgs);
+    all.addAll(serverArgs);
+    return all;
   }
 
   private static HttpClient newHttpClient() {
@@ -209,11 +245,15 @@ public final class LoadTest {
     LoadTestReport.Staleness st = run.stalenessMs();
     return String.format(
         Locale.ROOT,
-        "staleness p50 %.1f p99 %.1f max %.1f ms; %.1f frames/s/client; converged %s; closes %s",
+        "staleness p50 %.1f p99 %.1f max %.1f ms; %.1f frames/s/client; %.0f wire B/update;"
+            + " patches %d (%d missed); converged %s; closes %s",
         st.p50(),
         st.p99(),
         st.max(),
         run.framesPerSPerClient(),
+        run.wireBytesPerUpdate() == null ? 0.0 : run.wireBytesPerUpdate(),
+        run.patchesApplied() == null ? 0 : run.patchesApplied(),
+        run.patchMissCount(),
         run.converged(),
         run.serverCloses());
   }
@@ -332,6 +372,18 @@ public final class LoadTest {
                   + ServerProcess.Kind.GRIZZLY.defaultJar
                   + " or "
                   + ServerProcess.Kind.SPRING.defaultJar)
+          .flag(
+              "delta",
+              "on|off",
+              "off",
+              "on | off: clients connect with ?delta=1 and take each update as a merge patch of"
+                  + " the version they hold (a patch whose base a client does not hold is a miss)")
+          .flag(
+              "deflate",
+              "on|off",
+              "off",
+              "on | off: clients offer permessage-deflate as browsers do; the grizzly dashboard"
+                  + " --preset starts is given --permessage-deflate on")
           .deprecated("strategy", "preset")
           .build();
 
@@ -362,6 +414,18 @@ public final class LoadTest {
       return value;
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--" + name + " : " + raw + " (expected: a whole number)");
+    }
+  }
+
+  private static boolean onOff(Flags.Result o, String name) {
+    String raw = o.get(name);
+    switch (raw.strip().toLowerCase(Locale.ROOT)) {
+      case "on":
+        return true;
+      case "off":
+        return false;
+      default:
+        throw new IllegalArgumentException("--" + name + " : " + raw + " (expected: on or off)");
     }
   }
 

@@ -34,6 +34,10 @@ import tools.jackson.databind.json.JsonMapper;
  * @param server which dashboard served the runs: {@code grizzly} (dashboard-server), {@code spring}
  *     (spring-boot-dashboard), or {@code (running server)}; absent in older reports, which all ran
  *     on dashboard-server
+ * @param delta whether the clients took merge patches ({@code --delta}); absent in older reports,
+ *     whose clients all took whole states
+ * @param deflate whether the clients offered permessage-deflate ({@code --deflate}); absent in
+ *     older reports, whose clients never did
  * @param warmupS warm-up seconds per run
  * @param durationS measured seconds per run
  * @param wallS seconds the whole report took
@@ -50,6 +54,8 @@ public record LoadTestReport(
     String command,
     String serverArgs,
     String server,
+    Boolean delta,
+    Boolean deflate,
     long warmupS,
     long durationS,
     double wallS,
@@ -110,6 +116,14 @@ public record LoadTestReport(
    * @param error why the run failed, or null
    * @param windows the healthy clients' staleness per 10 s of the measured run, or null
    * @param link the client behind a slow link, when the scenario has one, or null
+   * @param wireBytesPerUpdate bytes the healthy clients received on the wire while measuring (frame
+   *     headers and payloads as sent, compressed or not) per session update they received; absent
+   *     in older reports
+   * @param patchesApplied merge patches the healthy clients applied while measuring
+   * @param patchMisses patches a client (healthy, or behind the slow link) could not apply because
+   *     it did not hold their base, over the whole run: must be 0, and the run has not converged
+   *     otherwise
+   * @param deflatedClients healthy clients whose server accepted permessage-deflate
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonIgnoreProperties(ignoreUnknown = true)
@@ -149,7 +163,11 @@ public record LoadTestReport(
       long drainMs,
       String error,
       List<Window> windows,
-      LinkResult link) {
+      LinkResult link,
+      Double wireBytesPerUpdate,
+      Long patchesApplied,
+      Long patchMisses,
+      Integer deflatedClients) {
 
     /** A run that ended in {@code error}: the scenario, the strategy and why. */
     static Run failed(Scenario scenario, String strategy, String error) {
@@ -187,6 +205,10 @@ public record LoadTestReport(
           0,
           error,
           null,
+          null,
+          null,
+          null,
+          null,
           null);
     }
 
@@ -212,6 +234,11 @@ public record LoadTestReport(
     /** Whether the servers bounded each client's outbox. */
     public boolean bounded() {
       return preset().map(Broadcasters.Preset::isBounded).orElse(false);
+    }
+
+    /** Patches missed: 0 when the report does not say. */
+    public long patchMissCount() {
+      return patchMisses == null ? 0 : patchMisses;
     }
 
     /** How many servers served it: 1 unless it says otherwise. */

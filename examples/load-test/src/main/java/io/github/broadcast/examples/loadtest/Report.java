@@ -96,7 +96,17 @@ final class Report {
         .append(serverName(report.server()))
         .append(", started with `")
         .append(report.serverArgs())
-        .append("`.\n");
+        .append("`.");
+    if (report.delta() != null || report.deflate() != null) {
+      md.append(" Clients: patches (`--delta`) ")
+          .append(onOff(report.delta()))
+          .append(", permessage-deflate offered (`--deflate`) ")
+          .append(onOff(report.deflate()))
+          .append(
+              ". Wire B/update: bytes the healthy clients received on the socket (frame headers")
+          .append(" and payloads, compressed as sent) per session update they received.");
+    }
+    md.append('\n');
 
     Map<String, List<Run>> byScenario = new LinkedHashMap<>();
     for (Run run : report.runs()) {
@@ -122,26 +132,25 @@ final class Report {
                       + " KB queue)"
                   : ""));
       md.append("| strategy | p50 ms | p90 ms | p99 ms | max ms | frames/s/client | ")
-          .append(
-              "updates/s/client | MB/s out | POST p99 ms | heap max MB | queued max KB | RSS MB | ")
-          .append("server CPU | CPU µs/update | loadgen CPU | closes | converged |\n");
-      md.append(
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+          .append("updates/s/client | MB/s out | wire B/update | POST p99 ms | heap max MB | ")
+          .append("queued max KB | RSS MB | server CPU | CPU µs/update | loadgen CPU | closes | ")
+          .append("patches (misses) | converged |\n");
+      md.append("|---|").append("---:|".repeat(15)).append("---|---:|---|\n");
       for (Run run : entry.getValue()) {
         if (run.failed()) {
           md.append("| ")
               .append(run.strategy())
               .append(" | run failed: ")
               .append(run.error().replace('|', '/'))
-              .append(" ||||||||||||||| no |\n");
+              .append(" ||||||||||||||||| no |\n");
           continue;
         }
         Staleness st = run.stalenessMs();
         md.append(
             String.format(
                 Locale.ROOT,
-                "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.0f | %.0f | %.0f | %.2f | %s |"
-                    + " %.2f | %s | %s%s |%n",
+                "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.0f | %.0f | %.0f | %.2f |"
+                    + " %s | %.2f | %s | %s | %s%s%s |%n",
                 run.label(),
                 atLeast(st, st.p50()),
                 atLeast(st, st.p90()),
@@ -150,6 +159,7 @@ final class Report {
                 num(run.framesPerSPerClient()),
                 num(run.updatesPerSPerClient()),
                 num(run.serverMbSentPerS()),
+                wireBytes(report, run),
                 num(run.postP99Ms()),
                 run.serverHeapMaxMb(),
                 run.serverQueuedMaxKb(),
@@ -158,7 +168,9 @@ final class Report {
                 num(cpuMicrosPerUpdate(run)),
                 run.loadgenCpuCores(),
                 closes(run),
+                patches(run),
                 run.converged() ? "yes" : "**no**",
+                run.patchMissCount() > 0 ? " (" + run.patchMissCount() + " patches missed)" : "",
                 run.posterFellBehind() ? " (poster behind)" : ""));
       }
       for (Run run : entry.getValue()) {
@@ -181,7 +193,7 @@ final class Report {
     }
     windows(md, byScenario);
     decisions(md, byScenario);
-    targets(md, byScenario);
+    targets(md, byScenario, Boolean.TRUE.equals(report.delta()));
     return md.toString();
   }
 
@@ -315,8 +327,11 @@ final class Report {
     return delivered > 0 ? run.serverCpuCores() * 1e6 / delivered : 0;
   }
 
-  /** The targets: one line per check, with the measured figure and whether it holds. */
-  private static void targets(StringBuilder md, Map<String, List<Run>> byScenario) {
+  /**
+   * The issue's targets: one line per check, with the measured figure and whether it holds; with
+   * {@code delta} (clients took patches), no patch missed on any row.
+   */
+  private static void targets(StringBuilder md, Map<String, List<Run>> byScenario, boolean delta) {
     StringBuilder rows = new StringBuilder();
     for (List<Run> runs : byScenario.values()) {
       for (Run run : runs) {
@@ -336,6 +351,17 @@ final class Report {
                   "0",
                   String.valueOf(run.postFailures()),
                   run.postFailures() == 0));
+        }
+        if (delta || run.patchMissCount() > 0) {
+          long missed = run.patchMissCount();
+          rows.append(
+              row(
+                  scenario,
+                  run.label(),
+                  "patches missed (base not held)",
+                  "0",
+                  Long.toString(missed),
+                  missed == 0));
         }
         double p99 = run.stalenessMs().p99();
         boolean converged = run.converged();
@@ -525,6 +551,34 @@ final class Report {
   /** A staleness figure, marked as a lower bound when some events were never delivered. */
   private static String atLeast(Staleness staleness, double value) {
     return (staleness.undelivered() > 0 ? "&ge; " : "") + num(value);
+  }
+
+  private static String onOff(Boolean value) {
+    return Boolean.TRUE.equals(value) ? "on" : "off";
+  }
+
+  /**
+   * Wire bytes per session update, "-" when the report does not have them, marked when deflate was
+   * offered and no client got it.
+   */
+  private static String wireBytes(LoadTestReport report, Run run) {
+    if (run.wireBytesPerUpdate() == null) {
+      return "-";
+    }
+    boolean refused =
+        Boolean.TRUE.equals(report.deflate())
+            && run.deflatedClients() != null
+            && run.deflatedClients() == 0;
+    return num(run.wireBytesPerUpdate()) + (refused ? " (deflate refused)" : "");
+  }
+
+  /** Patches applied and missed, "-" when the report does not have them. */
+  private static String patches(Run run) {
+    if (run.patchesApplied() == null) {
+      return "-";
+    }
+    String misses = run.patchMissCount() > 0 ? "**" + run.patchMissCount() + "**" : "0";
+    return run.patchesApplied() + " (" + misses + ")";
   }
 
   /** The server's closes by reason, then what healthy clients saw: refusals and closes. */
