@@ -93,7 +93,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
   private boolean closed;
   // Guarded by lock: registered clients that take patches; a broadcast is encoded as patches too
   // only while there are some.
-  private int patchClients;
+  private volatile int patchClients;
   // Guarded by lock.
   private Future<?> sweepTask;
   // Sweep thread only: when the budget's controller last looked at the load.
@@ -321,7 +321,10 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
     // some update proves stale under the lock, the rest is encoded again (rare). With no client
     // there is nothing to encode for (the view still moves): encoded under the lock only if a
     // client registered meanwhile.
-    Frame frame = outboxes.length == 0 ? null : encode(updates, batch);
+    // Not when every client takes patches: nobody would read it.
+    Outbox[] current = outboxes;
+    Frame frame =
+        current.length == 0 || current.length <= patchClients ? null : encode(updates, batch);
     Broadcast broadcast;
     Outbox[] targets;
     Outbox[] changed;
@@ -345,18 +348,25 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
         frame = null;
       }
       targets = outboxes;
-      if (frame == null && targets.length > 0) {
-        frame = encode(fresh, batch); // Before the view moves: a failure changes nothing.
+      List<View.Entry> entries = prepareLocked(fresh, originNanos);
+      // Encoded before the view moves, so that a failure changes nothing: the whole frame if a
+      // client takes it, the patches if a client takes them (or the whole frame instead, should
+      // they fail).
+      if (frame == null && targets.length > patchClients) {
+        frame = encode(fresh, batch);
       }
-      List<View.Entry> applied = applyLocked(fresh, originNanos);
+      Frame patchFrame = patchClients == 0 ? null : patchedLocked(entries, batch);
+      if (frame == null && patchFrame == null && targets.length > 0) {
+        frame = encode(fresh, batch);
+      }
+      applyLocked(entries);
       if (targets.length == 0) {
         return NO_OUTBOXES;
       }
-      Frame patchFrame = patchClients == 0 ? null : patchedLocked(applied, batch);
       long now = ticker.read();
       broadcast =
           new Broadcast(
-              frame, patchFrame, fresh, batch, originNanos, now, handover, applied.get(0).seq);
+              frame, patchFrame, fresh, batch, originNanos, now, handover, entries.get(0).seq);
       broadcast.expect(targets.length);
       changed = new Outbox[targets.length];
       int n = 0;
@@ -389,25 +399,32 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
     return fresh;
   }
 
-  /** Applies {@code fresh} to the view, in order; returns their entries. */
-  private List<View.Entry> applyLocked(List<SessionUpdate> fresh, long originNanos) {
-    List<View.Entry> applied = new ArrayList<>(fresh.size());
-    for (SessionUpdate update : fresh) {
-      applied.add(view.apply(update, originNanos));
+  /** The entries {@code fresh} will be in the view, in order, before any is applied. */
+  private List<View.Entry> prepareLocked(List<SessionUpdate> fresh, long originNanos) {
+    List<View.Entry> entries = new ArrayList<>(fresh.size());
+    for (int i = 0; i < fresh.size(); i++) {
+      entries.add(view.prepare(fresh.get(i), originNanos, i));
+    }
+    return entries;
+  }
+
+  /** Applies the prepared entries to the view, in order. */
+  private void applyLocked(List<View.Entry> entries) {
+    for (View.Entry entry : entries) {
+      view.apply(entry);
     }
     snapshot = null;
-    return applied;
   }
 
   /**
-   * The broadcast for the clients that take patches, encoded once for all of them; or null, so that
-   * they are sent the whole states, if it cannot be encoded (a fault, counted and logged: the view
-   * has moved already, and the whole states are correct).
+   * The broadcast for the clients that take patches, encoded once for all of them, from entries
+   * prepared but not yet applied; or null, so that they are sent the whole states, if it cannot be
+   * encoded (a fault, counted and logged).
    */
-  private Frame patchedLocked(List<View.Entry> applied, boolean batch) {
+  private Frame patchedLocked(List<View.Entry> entries, boolean batch) {
     stats.encoded();
     try {
-      return json.patchedBroadcast(applied, batch);
+      return json.patchedBroadcast(entries, batch);
     } catch (RuntimeException e) {
       fault("encoding patches (whole states sent instead)", null, e);
       return null;
@@ -746,7 +763,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
                 "broadcast of %d update(s), %d bytes, to %d client(s) took %.1f ms"
                     + " (threshold %.1f ms); slowest client: %s%s",
                 broadcast.updates.size(),
-                broadcast.frame.bytes(),
+                broadcast.frameFor(broadcast.frame == null).bytes(),
                 broadcast.clients(),
                 took / 1e6,
                 slowBroadcastNanos / 1e6,

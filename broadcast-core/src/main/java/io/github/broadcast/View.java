@@ -121,9 +121,31 @@ final class View {
    * newer. Returns its entry.
    */
   Entry apply(SessionUpdate update, long originNanos) {
-    Entry previous = bySession.get(update.sessionId());
-    Entry entry = new Entry(update, ++seq, originNanos, previous);
-    bySession.put(update.sessionId(), entry);
+    Entry entry = prepare(update, originNanos, 0);
+    apply(entry);
+    return entry;
+  }
+
+  /**
+   * Returns the entry {@code update} will be once applied as the {@code offset}-th of a batch
+   * applied next (0 first), with its base as the view holds it now, without changing the view: so
+   * that its encodings can be made, and fail, before anything moves. The batch holds at most one
+   * update per session.
+   */
+  Entry prepare(SessionUpdate update, long originNanos, int offset) {
+    return new Entry(update, seq + 1 + offset, originNanos, bySession.get(update.sessionId()));
+  }
+
+  /**
+   * Applies an entry made by {@link #prepare}, the next in order; the caller checked it is newer.
+   */
+  void apply(Entry entry) {
+    SessionUpdate update = entry.update;
+    if (entry.seq != seq + 1) {
+      throw new IllegalStateException("entry at " + entry.seq + ", expected " + (seq + 1));
+    }
+    seq = entry.seq;
+    Entry previous = bySession.put(update.sessionId(), entry);
     if (update.version() > highestVersion) {
       highestVersion = update.version();
       checkpoint(seq, highestVersion);
@@ -143,7 +165,6 @@ final class View {
     } else {
       live++;
     }
-    return entry;
   }
 
   /**

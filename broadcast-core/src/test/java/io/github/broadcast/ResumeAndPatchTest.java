@@ -1,6 +1,7 @@
 package io.github.broadcast;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.github.broadcast.testing.RecordingClient;
 import java.util.List;
@@ -144,6 +145,23 @@ final class ResumeAndPatchTest {
   }
 
   @Test
+  void whenEveryClientTakesPatches_theWholeFrameIsNotEncoded_andWhenOneDoesNot_itIs() {
+    broadcaster.publish(SessionUpdate.of("a", 1, card("idle", 1)));
+    RecordingClient one = new RecordingClient("one").receivingPatches();
+    broadcaster.register(one);
+    long before = broadcaster.stats().framesEncoded();
+    broadcaster.publish(SessionUpdate.of("a", 2, card("working", 2)));
+    assertThat(broadcaster.stats().framesEncoded() - before).as("patches only").isEqualTo(1);
+
+    RecordingClient plain = new RecordingClient("plain");
+    broadcaster.register(plain);
+    before = broadcaster.stats().framesEncoded();
+    broadcaster.publish(SessionUpdate.of("a", 3, card("working", 3)));
+    assertThat(broadcaster.stats().framesEncoded() - before).as("whole and patches").isEqualTo(2);
+    assertThat(plain.sessions()).isEqualTo(one.sessions());
+  }
+
+  @Test
   void aChangeToNull_cannotBeAPatch_andGoesWhole() {
     broadcaster.publish(SessionUpdate.of("a", 1, card("idle", 1)));
     RecordingClient one = new RecordingClient("one").receivingPatches();
@@ -160,17 +178,19 @@ final class ResumeAndPatchTest {
   void aBatchedBroadcaster_patchesEachFlushFromThePreviousOne() {
     Broadcaster batched = Broadcasters.batched();
     try {
-      batched.publish(SessionUpdate.of("a", 1, card("idle", 1)));
       RecordingClient plain = new RecordingClient("plain");
       RecordingClient one = new RecordingClient("one").receivingPatches();
       batched.register(plain);
       batched.register(one);
+      batched.publish(SessionUpdate.of("a", 1, card("idle", 1)));
+      // The first flush leaves at once (all is quiet), whole: nobody held a version of a.
+      await().until(() -> one.view().containsKey("a"));
       batched.publish(SessionUpdate.of("a", 2, card("working", 2)));
       batched.publish(SessionUpdate.of("a", 3, card("working", 3)));
       batched.close(); // Flushes the pending batch.
 
       // Each flush is a patch from what the one before left the client with.
-      List<String> flushes = one.frames().subList(1, one.frames().size());
+      List<String> flushes = one.frames().subList(2, one.frames().size());
       assertThat(flushes).isNotEmpty();
       for (String flush : flushes) {
         for (JsonNode entry : json(flush).path("sessions")) {

@@ -30,7 +30,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>open: the token, when one is required (else close 1008), then admission (the limits of the
  *       client's address, then the connection cap and rate all share; else close 1013), then the
  *       session is wrapped as a core client and registered: it receives {@code initial_state}, then
- *       the updates;
+ *       the updates. The query says what the client asks for: {@code ack=1} (it acknowledges),
+ *       {@code delta=1} (it takes merge patches: {@code Client.receivesPatches()}) and {@code
+ *       since=V&epoch=E} (it resumes: {@code ResumePoint.parse}; a malformed point gets the whole
+ *       view, never a refusal);
  *   <li>text {@code ping}: a {@code pong} is queued ahead of any waiting updates;
  *   <li>text {@code ack N}, from a client that connected with {@code ?ack=1}: it has applied the
  *       first N data frames it was sent ({@link Broadcaster#onAck}); an acknowledgement of a frame

@@ -7,6 +7,8 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import org.glassfish.tyrus.core.extension.ExtendedExtension;
@@ -33,11 +35,16 @@ final class PerMessageDeflate implements ExtendedExtension {
   static final String NAME = "permessage-deflate";
 
   private static final byte[] TAIL = {0, 0, (byte) 0xFF, (byte) 0xFF}; // RFC 7692, 7.2.2
+  private static final BlockingQueue<Inflater> IDLE = new ArrayBlockingQueue<>(64);
 
   private final List<Extension.Parameter> response;
   private final boolean compressOutgoing;
   private final int maxInflatedBytes;
-  private Inflater inflater; // Created at the first compressed message, ended by destroy().
+  // Borrowed from IDLE for the compressed message being read, given back at its end: a browser
+  // compresses its pings and acks too, and an inflater per connection would hold zlib's native
+  // state (tens of KB) on each of ten thousand idle pages. With client_no_context_takeover no
+  // state outlives a message, so a few shared ones serve every connection.
+  private Inflater inflater;
   private boolean inflatingMessage; // The message whose frames arrive now is compressed.
   private long inflatedBytes; // Of that message so far.
 
@@ -133,7 +140,8 @@ final class PerMessageDeflate implements ExtendedExtension {
    */
   private byte[] inflate(byte[] compressed, boolean last) {
     if (inflater == null) {
-      inflater = new Inflater(true);
+      Inflater idle = IDLE.poll();
+      inflater = idle != null ? idle : new Inflater(true);
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, compressed.length * 3));
     byte[] chunk = new byte[8192];
@@ -146,7 +154,7 @@ final class PerMessageDeflate implements ExtendedExtension {
       return tooBig();
     }
     if (last) {
-      inflater.reset(); // client_no_context_takeover: the next message starts afresh.
+      giveBack(); // client_no_context_takeover: the next message starts afresh.
     }
     inflatedBytes += out.size();
     return out.toByteArray();
@@ -171,8 +179,22 @@ final class PerMessageDeflate implements ExtendedExtension {
     }
   }
 
-  private byte[] tooBig() {
+  /** Resets the inflater and gives it back to the shared idle ones (or ends it, past 64). */
+  private void giveBack() {
     inflater.reset();
+    if (!IDLE.offer(inflater)) {
+      inflater.end();
+    }
+    inflater = null;
+  }
+
+  /** Whether this connection holds an inflater now: only while reading a compressed message. */
+  boolean holdsInflater() {
+    return inflater != null;
+  }
+
+  private byte[] tooBig() {
+    giveBack();
     inflatingMessage = false; // Its remaining frames, if any, pass as they are: the close is due.
     byte[] spaces = new byte[maxInflatedBytes + 1];
     Arrays.fill(spaces, (byte) ' ');
@@ -199,7 +221,8 @@ final class PerMessageDeflate implements ExtendedExtension {
   @Override
   public void destroy(ExtensionContext context) {
     if (inflater != null) {
-      inflater.end();
+      inflater.end(); // Mid-message: its state is not worth a reset.
+      inflater = null;
     }
   }
 
