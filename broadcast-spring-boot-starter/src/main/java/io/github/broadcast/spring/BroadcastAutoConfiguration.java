@@ -217,6 +217,19 @@ public class BroadcastAutoConfiguration {
     return servlet;
   }
 
+  /**
+   * The browser client at {@code /broadcast/client.js} (and {@code client.d.ts}), with or without
+   * Spring MVC. An application that serves its own at that path declares a bean of this name.
+   */
+  @Bean
+  @ConditionalOnMissingBean(name = "broadcastClientServlet")
+  public ServletRegistrationBean<HttpServlet> broadcastClientServlet() {
+    ServletRegistrationBean<HttpServlet> servlet =
+        new ServletRegistrationBean<>(new ClientModuleServlet(), "/broadcast/*");
+    servlet.setName("broadcast-client");
+    return servlet;
+  }
+
   /** Closes every client with 1001 before the web server stops. */
   @Bean
   BroadcastShutdown broadcastShutdown(

@@ -123,6 +123,43 @@ final class BroadcastStarterIT {
         .hasStackTraceContaining("broadcast.allowed-origins");
   }
 
+  /** Issue 24: the browser client comes with the starter, at the documented path. */
+  @Test
+  void theBrowserClient_isServedAtBroadcastClientJs() throws Exception {
+    HttpResponse<String> module =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/broadcast/client.js"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(module.statusCode()).isEqualTo(200);
+    assertThat(module.headers().firstValue("Content-Type")).get().asString().contains("javascript");
+    assertThat(module.body()).contains("export class BroadcastClient");
+    HttpResponse<String> types =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/broadcast/client.d.ts"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(types.statusCode()).isEqualTo(200);
+    assertThat(types.body()).contains("export declare class BroadcastClient");
+    // Revalidated by ETag; nothing else under the path.
+    String etag = module.headers().firstValue("ETag").orElseThrow();
+    HttpResponse<String> again =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/broadcast/client.js"))
+                .header("If-None-Match", etag)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(again.statusCode()).isEqualTo(304);
+    HttpResponse<String> other =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/broadcast/client.js.map"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(other.statusCode()).isEqualTo(404);
+  }
+
   @Test
   void plainHttpAtThePath_getsUpgradeRequired() throws Exception {
     HttpResponse<String> response =

@@ -254,7 +254,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private Path staticFiles; // Null: none.
     private Duration shutdownGrace = Duration.ofSeconds(5);
     private SSLContext sslContext;
-    private boolean permessageDeflate;
+    private boolean permessageDeflate = true;
 
     private Builder() {}
 
@@ -354,9 +354,13 @@ public final class EmbeddedServer implements AutoCloseable {
     /**
      * Offers permessage-deflate (RFC 7692) to WebSocket clients that ask for it (every browser
      * does), without context takeover either way: each message is compressed once, and the same
-     * bytes go to every client that negotiated it, instead of once per client. Worth it where bytes
-     * cost more than CPU (a real network; JSON states shrink to a fifth or less); on loopback or a
-     * LAN it is mostly CPU spent. Default off.
+     * bytes go to every client that negotiated it, instead of once per client. Default on: since
+     * the compression is made once per frame, not per client, it costs the server nothing the load
+     * test can measure (issue 24, 500 clients of 50 sessions at 10 events a second: 4.25 and 5.39
+     * µs of server CPU per delivered update with it, 4.53 and 5.32 without) and cuts the bytes a
+     * page receives by 2.6 to 12 times (107 against 282 wire bytes per update with patches on (10,
+     * 3); 17.4 against 213 at (50, 10, 500), whose frames hold some fifty patches each). Off only
+     * to compare, or for a client that offers deflate and cannot inflate.
      */
     public Builder permessageDeflate(boolean enabled) {
       this.permessageDeflate = enabled;

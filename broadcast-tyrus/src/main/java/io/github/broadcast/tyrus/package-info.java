@@ -27,9 +27,9 @@
  *       TCP connection once the close frame is written; stopping Grizzly before that drops the
  *       frame (the browser sees 1006), so the embedded server's shutdown waits for the connections
  *       to close.
- *   <li>Tyrus negotiates no extension unless one is configured: permessage-deflate is off unless
- *       {@code EmbeddedServer.Builder.permessageDeflate(true)} adds it (compressed once per
- *       message, without context takeover).
+ *   <li>Tyrus negotiates no extension unless one is configured: the embedded server adds
+ *       permessage-deflate (compressed once per message, without context takeover) unless {@code
+ *       EmbeddedServer.Builder.permessageDeflate(false)}.
  *   <li>A ping written through Tyrus' connection writer joins the same per-connection queue as the
  *       data frames, in order, and never blocks; its pong comes back through the endpoint's pong
  *       handler. The endpoint numbers its pings, so that only the pong to the latest proves that

@@ -135,8 +135,10 @@ final class Fragments {
               : report.server() == null ? "grizzly" : report.server());
     }
     StringBuilder md = new StringBuilder("| scenario | strategy | run | p50 ms | p99 ms |");
-    md.append(" frames/s/client | server CPU cores | server RSS MB | healthy clients closed |\n");
-    md.append("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+    md.append(
+        " frames/s/client | server CPU cores | CPU µs/update | wire B/update | server RSS MB |");
+    md.append(" healthy clients closed |\n");
+    md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Run first : reports.get(0).runs()) {
       for (int r = 0; r < reports.size(); r++) {
         for (Run run : reports.get(r).runs()) {
@@ -151,7 +153,7 @@ final class Fragments {
               .append(" | ")
               .append(labels.get(r));
           if (run.failed()) {
-            md.append(" | failed | | | | | |\n");
+            md.append(" | failed | | | | | | | |\n");
             continue;
           }
           md.append(" | ")
@@ -162,6 +164,10 @@ final class Fragments {
               .append(Svg.number(run.framesPerSPerClient()))
               .append(" | ")
               .append(Svg.number(run.serverCpuCores()))
+              .append(" | ")
+              .append(Svg.number(run.cpuMicrosPerUpdate()))
+              .append(" | ")
+              .append(run.wireBytesPerUpdate() == null ? "-" : Svg.number(run.wireBytesPerUpdate()))
               .append(" | ")
               .append(Svg.number(run.serverRssMb()))
               .append(" | ")

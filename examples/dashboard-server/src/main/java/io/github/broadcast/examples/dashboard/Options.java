@@ -89,7 +89,7 @@ final class Options {
           .flag(
               "permessage-deflate",
               "on|off",
-              "off",
+              "on",
               "on | off: offer browsers permessage-deflate, each update compressed once for all")
           .flag(
               "send-timeout",

@@ -217,6 +217,12 @@ public record LoadTestReport(
       return error != null;
     }
 
+    /** Server CPU per session update delivered to a client, in microseconds; 0 if none was. */
+    public double cpuMicrosPerUpdate() {
+      double delivered = updatesPerSPerClient() * clients();
+      return delivered > 0 ? serverCpuCores() * 1e6 / delivered : 0;
+    }
+
     /** The preset the servers ran, if the strategy names one. */
     public Optional<Broadcasters.Preset> preset() {
       try {

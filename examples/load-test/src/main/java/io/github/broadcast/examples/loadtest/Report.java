@@ -323,8 +323,7 @@ final class Report {
    * fan-out, comparable across servers and presets whatever their frame sizes.
    */
   static double cpuMicrosPerUpdate(Run run) {
-    double delivered = run.updatesPerSPerClient() * run.clients();
-    return delivered > 0 ? run.serverCpuCores() * 1e6 / delivered : 0;
+    return run.cpuMicrosPerUpdate();
   }
 
   /**
