@@ -41,41 +41,43 @@ async function setup(t, options = {}) {
   return { ...made, server, conn, win, doc };
 }
 
-test('offline closes the socket and waits; online reconnects at once with the attempt reset', async (t) => {
-  const server = await startServer();
-  // Connections 1 and 2 fail at once, so the attempt has grown when the page goes offline.
-  server.onConnection = (conn) => { if (server.connections.length <= 2) conn.close(1011, 'SEND_FAILED'); };
-  const win = new FakeWindow('http://localhost/');
-  const made = makeClient(server.url, { window: win, document: new FakeDocument(), clock: new FakeClock(() => 0.999) });
-  const { client, clock, lastStatus } = made;
-  t.after(async () => { client.close(); await server.close(); });
-  client.connect();
-  for (let n = 1; n <= 2; n++) {
-    await waitFor(() => made.statuses.filter((st) => 'delayMs' in st).length === n, `failure ${n}`);
-    clock.advance(lastStatus().delayMs);
-  }
-  assert.deepEqual(made.statuses.filter((st) => 'delayMs' in st).map((st) => st.delayMs), [499, 999], 'the attempt grew');
-  const third = await waitFor(() => server.connections[2], 'connection 3');
-  await waitFor(() => client.status === 'connected', 'connected');
-  third.send({ type: 'initial_state', epoch: 'E', sessions: [s('a', 4)] });
+test('offline says so and checks the link (a ping), keeping the socket; a dead one is dropped and retried as usual', async (t) => {
+  const { client, clock, conn, win, made } = await setupWithStatuses(t);
+  conn.send({ type: 'initial_state', epoch: 'E', sessions: [s('a', 4)] });
   await waitFor(() => client.stats.frames === 1, 'the state');
 
+  conn.paused = true;   // the network is really gone: nothing answers
   win.fire('offline');
   assert.equal(client.status, 'offline');
-  await waitFor(() => third.closed, 'the server to see the close');
-  assert.deepEqual(clock.pending(), [], 'no reconnect scheduled while offline');
-  clock.advance(60000);
-  await settle();
-  assert.equal(server.connections.length, 3);
+  await waitFor(() => conn.received.includes('ping'), 'a ping at once');
+  assert.equal(conn.closed, null, 'the socket is kept');
+  clock.advance(10000);   // the pong deadline
+  await waitFor(() => client.stats.deadLinks === 1, 'the dead link');
+  assert.ok(clock.pending().length > 0, 'a reconnect is scheduled: not waiting on online alone');
 
-  win.fire('online');   // no clock advance: at once
-  const fourth = await waitFor(() => server.connections[3], 'connection 4');
-  assert.equal(fourth.query.get('since'), '4');
+  win.fire('online');   // no clock advance: at once, the attempt reset
+  const second = await waitFor(() => made.server.connections[1], 'connection 2');
+  assert.equal(second.query.get('since'), '4');
   await waitFor(() => client.status === 'connected', 'connected');
-  fourth.close(1011, 'SEND_FAILED');
-  await waitFor(() => client.status === 'reconnecting', 'reconnecting');
-  assert.equal(lastStatus().delayMs, 499, 'the attempt was reset by online');
 });
+
+test('a wrong offline event costs nothing: the link answers, and online says connected again', async (t) => {
+  const { client, conn, win } = await setupWithStatuses(t);
+  conn.send({ type: 'initial_state', epoch: 'E', sessions: [s('a', 4)] });
+  await waitFor(() => client.stats.frames === 1, 'the state');
+  win.fire('offline');
+  assert.equal(client.status, 'offline');
+  await waitFor(() => client.stats.pongs === 1, 'the pong');
+  win.fire('online');
+  assert.equal(client.status, 'connected');
+  assert.equal(client.stats.reconnects, 0);
+  assert.equal(conn.closed, null);
+});
+
+async function setupWithStatuses(t) {
+  const made = await setup(t);
+  return { ...made, made };
+}
 
 test('visible after hidden longer than pingInterval: ping now, and a dead link is noticed', async (t) => {
   const { client, clock, conn, doc } = await setup(t);

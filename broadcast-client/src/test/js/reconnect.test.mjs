@@ -235,3 +235,47 @@ test('close() stops reconnecting, clears every timer and closes with 1000', asyn
   assert.equal(client.sessions.get('a').version, 1, 'the view stays readable');
   assert.equal(made.lastStatus().status, 'closed');
 });
+
+test('before its first state, a connection gets four times the pong deadline (a large view on a slow link); after a dead link it doubles', async (t) => {
+  const server = await startServer();
+  const made = makeClient(server.url);
+  const { client, clock } = made;
+  t.after(async () => { client.close(); await server.close(); });
+  client.connect();
+  const conn = await waitFor(() => server.connections[0], 'connection 1');
+  await waitFor(() => client.status === 'connected', 'connected');
+  conn.paused = true;   // the view is still on its way: nothing arrives
+  clock.advance(15000);
+  await waitFor(() => conn.received.length === 1, 'the ping');
+  clock.advance(39999);
+  assert.equal(client.status, 'connected', 'no state yet: 40 s to answer');
+  clock.advance(1);
+  assert.equal(client.status, 'dead');
+
+  const second = await reconnect(server, made, 2);
+  await waitFor(() => client.status === 'connected', 'connected again');
+  second.send({ type: 'initial_state', epoch: 'E', sessions: [s('a', 1)] });
+  await waitFor(() => client.stats.frames === 1, 'the state');
+  second.paused = true;
+  clock.advance(15000);
+  await waitFor(() => second.received.length === 1, 'the ping');
+  clock.advance(19999);
+  assert.equal(client.status, 'connected', 'after a dead link: 20 s');
+  clock.advance(1);
+  assert.equal(client.status, 'dead');
+});
+
+test('a version past 2^53 is not sent as since: the reconnect asks for the whole view', async (t) => {
+  const server = await startServer();
+  const made = makeClient(server.url);
+  const { client } = made;
+  t.after(async () => { client.close(); await server.close(); });
+  client.connect();
+  const conn = await waitFor(() => server.connections[0], 'connection 1');
+  conn.send('{"type":"initial_state","epoch":"E","sessions":[{"session_id":"a","version":9007199254740993}]}');
+  await waitFor(() => client.stats.frames === 1, 'the state');
+  conn.close(1011, 'SEND_FAILED');
+  await waitFor(() => client.status === 'reconnecting', 'reconnecting');
+  const second = await reconnect(server, made, 2);
+  assert.equal(second.query.get('since'), null);
+});

@@ -184,3 +184,15 @@ test('delta: false does not ask for patches', async (t) => {
   assert.equal(conn.query.has('delta'), false);
   assert.equal(conn.query.has('ack'), false);
 });
+
+test('an entry with base and patch is a patch only in an update, only with a numeric base and an object patch', async (t) => {
+  const { client, deliver } = await setup(t);
+  // In an initial_state every entry is whole, whatever its members (another server's fields).
+  await deliver({ type: 'initial_state', epoch: 'E', sessions: [s('a', 3, { base: 'main', patch: 'v2' })] });
+  assert.equal(client.sessions.get('a').base, 'main');
+  // In an update, a base that is not a number is a field: the entry is whole, not a miss.
+  await deliver({ type: 'session_update', session: s('a', 4, { base: 'dev' }) });
+  assert.equal(client.sessions.get('a').base, 'dev');
+  assert.equal(client.stats.patchMisses, 0);
+  assert.equal(client.status, 'connected');
+});

@@ -10,7 +10,8 @@ module io.github.broadcast {
       io.github.broadcast.jakarta,
       io.github.broadcast.tyrus,
       io.github.broadcast.redis,
-      io.github.broadcast.micrometer;
+      io.github.broadcast.micrometer,
+      io.github.broadcast.spring;
 
   requires transitive tools.jackson.databind;
   requires com.github.benmanes.caffeine;

@@ -184,6 +184,8 @@ export class BroadcastClient extends EventTarget {
   #attempt = 0;
   /** @type {number | null} */ #openedAt = null;
   #gotState = false;
+  /** The pong deadline now: pongTimeout, doubled after each dead link, reset by a pong. */
+  #pongWait = 0;
   #framesApplied = 0;
   #framesAcked = 0;
   /** @type {{connect: any, ping: any, pong: any, ack: any, reconnect: any}} */
@@ -212,6 +214,7 @@ export class BroadcastClient extends EventTarget {
       }
     }
     this.#opt = /** @type {typeof DEFAULTS} */ (opt);
+    this.#pongWait = this.#opt.pongTimeout;
     const ack = options.ack;
     if (ack === true || ack === 'auto') this.#ack = 'auto';
     else if (ack === 'manual') this.#ack = 'manual';
@@ -312,7 +315,8 @@ export class BroadcastClient extends EventTarget {
     const url = new URL(this.#url.href);
     if (this.#opt.delta) url.searchParams.set('delta', '1');
     if (this.#ack) url.searchParams.set('ack', '1');
-    if (this.#epoch !== null && !this.#needFullState) {
+    // A version past 2^53 cannot be said exactly: resuming from a rounded one could skip changes.
+    if (this.#epoch !== null && !this.#needFullState && Number.isSafeInteger(this.#highestVersion)) {
       url.searchParams.set('since', String(this.#highestVersion));
       url.searchParams.set('epoch', this.#epoch);
     }
@@ -450,17 +454,24 @@ export class BroadcastClient extends EventTarget {
     }, this.#opt.pingInterval);
   }
 
-  /** Sends a ping; the link is dead if no frame at all arrives within pongTimeout. */
+  /**
+   * Sends a ping; the link is dead if no frame at all arrives within the pong deadline. A frame
+   * counts once it has fully arrived, so on a slow link a large one can outlast the deadline: it
+   * is four times longer until this connection's first state has arrived (a whole view can be
+   * large), and it doubles (to four times) after each link found dead, back once a pong comes.
+   */
   #ping() {
+    this.#schedulePing();   // First: a failed send must not stop the pings.
     if (!this.#send('ping')) return;
     if (this.#timers.pong === null) {
+      const deadline = this.#gotState ? this.#pongWait : 4 * this.#opt.pongTimeout;
       this.#timers.pong = this.#clock.setTimeout(() => {
         this.#timers.pong = null;
         this.#stats.deadLinks++;
+        this.#pongWait = Math.min(2 * this.#pongWait, 4 * this.#opt.pongTimeout);
         this.#drop(DEAD_LINK, 'dead link', 'dead');
-      }, this.#opt.pongTimeout);
+      }, Math.max(deadline, this.#pongWait));
     }
-    this.#schedulePing();
   }
 
   #clearTimer(/** @type {'connect' | 'ping' | 'pong' | 'ack' | 'reconnect'} */ name) {
@@ -497,6 +508,7 @@ export class BroadcastClient extends EventTarget {
         return;
       case 'pong':
         this.#stats.pongs++;
+        this.#pongWait = this.#opt.pongTimeout;
         return;
       default:
         return;   // forward compatible: unknown types are ignored
@@ -534,7 +546,7 @@ export class BroadcastClient extends EventTarget {
     let inSync = true;
     if (Array.isArray(entries)) {
       for (const entry of entries) {
-        if (!this.#apply(entry, changed)) {
+        if (!this.#apply(entry, changed, message.type !== 'initial_state')) {
           inSync = false;
           break;
         }
@@ -573,7 +585,7 @@ export class BroadcastClient extends EventTarget {
    * Applies one entry by the version rule.
    * @returns {boolean} false if the entry is a patch whose base is not held (out of sync)
    */
-  #apply(/** @type {unknown} */ entry, /** @type {Map<string, any>} */ changed) {
+  #apply(/** @type {unknown} */ entry, /** @type {Map<string, any>} */ changed, /** @type {boolean} */ patches) {
     if (!isObject(entry)) return true;
     const id = entry.session_id;
     const version = entry.version;
@@ -593,8 +605,8 @@ export class BroadcastClient extends EventTarget {
       }
     } else {
       let next;
-      if (Object.hasOwn(entry, 'patch') || Object.hasOwn(entry, 'base')) {
-        if (current === undefined || current.version !== entry.base || !isObject(entry.patch)) {
+      if (patches && typeof entry.base === 'number' && isObject(entry.patch)) {
+        if (current === undefined || current.version !== entry.base) {
           this.#stats.patchMisses++;
           return false;
         }
@@ -616,17 +628,25 @@ export class BroadcastClient extends EventTarget {
 
   // --- the browser --------------------------------------------------------------------------
 
+  // The browser says it is offline: say so, and check the link now. The socket is kept (an
+  // `offline` event can be wrong: VPNs, virtual adapters); a dead one is found by the ping, and a
+  // closed one is retried with the usual backoff, so the page never waits on `online` alone.
   #onOffline = () => {
     if (!this.#active) return;
-    this.#clearTimer('reconnect');
-    this.#abandon(CLIENT_CLOSED, 'offline');
     this.#setStatus('offline', {});
+    if (this.#socket?.readyState === OPEN) this.#ping();
   };
 
+  // Back online: reconnect at once if there is no socket, else check the link and say so.
   #onOnline = () => {
     if (!this.#active) return;
     this.#attempt = 0;
-    if (!this.#socket) this.#open();
+    if (!this.#socket) {
+      this.#open();
+    } else if (this.#socket.readyState === OPEN) {
+      this.#setStatus('connected', {});
+      this.#ping();
+    }
   };
 
   #onVisibility = () => {

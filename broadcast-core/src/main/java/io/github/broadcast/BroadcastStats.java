@@ -21,7 +21,8 @@ import java.util.Map;
  * @param updatesCoalesced updates a batch replaced with a newer version of their session before
  *     flushing (batched strategies only)
  * @param framesEncoded frames encoded for broadcast, snapshots and coalesced catch-ups included;
- *     one per publish (per flush when batched) on the fast path, whatever the client count
+ *     one per publish (per flush when batched) on the fast path, whatever the client count; two
+ *     when some clients take patches and some do not (the patches are encoded once too)
  * @param framesSent frames whose send completed, summed over clients
  * @param bytesSent UTF-8 bytes of those frames
  * @param updatesDropped updates an overflow policy coalesced away or dropped, summed over clients

@@ -164,7 +164,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
       }
       Frame initialState = null;
       try {
-        initialState = resume == null ? null : resumedStateLocked(resume);
+        initialState = resume == null ? null : resumedStateLocked(resume, client);
         resumed = initialState != null;
         if (initialState == null) {
           initialState = snapshotLocked();
@@ -198,9 +198,12 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
 
   /**
    * Returns what changed after {@code resume} as a resumed {@code initial_state}, or null if this
-   * view cannot prove it (another epoch, a version it cannot place, a removal since forgotten).
+   * view cannot prove it (another epoch, a version it cannot place, a removal since forgotten), if
+   * it would be no smaller than the whole view (a client away long enough, or many removals since:
+   * the whole view is encoded once for all and is always right), or if it cannot be encoded (a
+   * fault, counted and logged; the whole view is sent instead).
    */
-  private Frame resumedStateLocked(ResumePoint resume) {
+  private Frame resumedStateLocked(ResumePoint resume, Client client) {
     if (!resume.epoch().equals(epoch) || resume.version() == 0) {
       return null;
     }
@@ -208,12 +211,19 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
     if (cursor < 0) {
       return null;
     }
+    List<View.Entry> changed = view.changedSince(cursor);
+    if (changed.size() > 4L * view.liveCount() + 64) {
+      return null; // Far more changes than sessions: not worth encoding to compare.
+    }
+    Frame resumed;
     stats.encoded();
     try {
-      return json.resumedState(View.updates(view.changedSince(cursor)), epoch, resume.version());
+      resumed = json.resumedState(View.updates(changed), epoch, resume.version());
     } catch (RuntimeException e) {
-      throw new CodecFailure(e);
+      fault("encoding a resume (the whole view sent instead)", client, e);
+      return null;
     }
+    return resumed.bytes() < snapshotLocked().bytes() ? resumed : null;
   }
 
   /** A random epoch: 64 bits, in base 36. */
@@ -355,7 +365,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
       if (frame == null && targets.length > patchClients) {
         frame = encode(fresh, batch);
       }
-      Frame patchFrame = patchClients == 0 ? null : patchedLocked(entries, batch);
+      Frame patchFrame = patchClients == 0 ? null : patchedLocked(entries, batch, frame);
       if (frame == null && patchFrame == null && targets.length > 0) {
         frame = encode(fresh, batch);
       }
@@ -401,6 +411,8 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
 
   /** The entries {@code fresh} will be in the view, in order, before any is applied. */
   private List<View.Entry> prepareLocked(List<SessionUpdate> fresh, long originNanos) {
+    assert fresh.stream().map(SessionUpdate::sessionId).distinct().count() == fresh.size()
+        : "one update per session: " + fresh;
     List<View.Entry> entries = new ArrayList<>(fresh.size());
     for (int i = 0; i < fresh.size(); i++) {
       entries.add(view.prepare(fresh.get(i), originNanos, i));
@@ -421,7 +433,10 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
    * prepared but not yet applied; or null, so that they are sent the whole states, if it cannot be
    * encoded (a fault, counted and logged).
    */
-  private Frame patchedLocked(List<View.Entry> entries, boolean batch) {
+  private Frame patchedLocked(List<View.Entry> entries, boolean batch, Frame whole) {
+    if (whole != null && entries.stream().allMatch(entry -> entry.base == null)) {
+      return whole; // Nothing to patch (new sessions, removals): the same bytes, encoded once.
+    }
     stats.encoded();
     try {
       return json.patchedBroadcast(entries, batch);

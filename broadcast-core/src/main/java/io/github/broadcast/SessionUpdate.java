@@ -20,7 +20,9 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>The state is shared, never copied: once an update is created, neither the library nor the
  * caller may modify its {@link ObjectNode}. The fields {@code session_id} and {@code version} are
- * written by the codec from this record; the state should not carry its own.
+ * written by the codec from this record; the state should not carry its own. Members named {@code
+ * base}, {@code patch} and {@code removed} are the wire protocol's, and a state that has one at its
+ * top level is refused.
  *
  * @param sessionId the session's id; not blank
  * @param version the version of this state; positive
@@ -37,7 +39,24 @@ public record SessionUpdate(String sessionId, long version, ObjectNode state) {
     if (version <= 0) {
       throw new IllegalArgumentException("version : " + version + " (expected: > 0)");
     }
+    if (state != null) {
+      for (String reserved : RESERVED) {
+        if (state.has(reserved)) {
+          throw new IllegalArgumentException(
+              "state : a member named "
+                  + reserved
+                  + " (expected: none named base, patch or removed; the wire protocol's)");
+        }
+      }
+    }
   }
+
+  /**
+   * Top-level state members the wire protocol gives a meaning to, beside {@code session_id} and
+   * {@code version} (which the codec writes from the update, over any the state has): a session
+   * entry with them would read as a patch or a removal.
+   */
+  private static final String[] RESERVED = {"base", "patch", "removed"};
 
   /** Returns an update that sets {@code sessionId} to {@code state} at {@code version}. */
   public static SessionUpdate of(String sessionId, long version, ObjectNode state) {

@@ -111,6 +111,11 @@ final class View {
     return entry == null ? null : entry.update;
   }
 
+  /** Returns how many live sessions (not tombstones) the view holds. */
+  int liveCount() {
+    return live;
+  }
+
   /** Returns the position of the latest change: a cursor that holds everything. */
   long head() {
     return seq;

@@ -24,13 +24,20 @@ final class NodeTestsTest {
         nodeRuns() && Files.isDirectory(TESTS.resolve("node_modules/ws")),
         "node and the tests' npm packages",
         "apt-get install nodejs npm; npm ci --prefix broadcast-client/src/test/js");
+    Path log = Files.createTempFile("node-tests", ".log");
     Process node =
         new ProcessBuilder("node", "--test")
             .directory(TESTS.toFile())
             .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
             .start();
-    String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(node.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    boolean finished = node.waitFor(120, TimeUnit.SECONDS); // A guard against a hang.
+    if (!finished) {
+      node.destroyForcibly();
+    }
+    String output = Files.readString(log, StandardCharsets.UTF_8);
+    Files.delete(log);
+    assertThat(finished).as("node --test finished: %s", output).isTrue();
     assertThat(node.exitValue()).as(output).isZero();
     assertThat(output).as("the tests ran").containsPattern("# pass [1-9]").contains("# fail 0");
   }

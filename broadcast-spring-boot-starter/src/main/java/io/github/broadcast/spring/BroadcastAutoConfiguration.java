@@ -8,6 +8,7 @@ import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.OutboxLimits;
 import io.github.broadcast.SessionStore;
+import io.github.broadcast.internal.ClientFiles;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.websocket.server.ServerContainer;
@@ -218,14 +219,20 @@ public class BroadcastAutoConfiguration {
   }
 
   /**
-   * The browser client at {@code /broadcast/client.js} (and {@code client.d.ts}), with or without
-   * Spring MVC. An application that serves its own at that path declares a bean of this name.
+   * The browser client at {@code /broadcast/client.js} and {@code /broadcast/client.d.ts} (exactly
+   * these paths), with or without Spring MVC; off with {@code broadcast.serve-client=false}.
    */
   @Bean
+  @ConditionalOnProperty(
+      prefix = "broadcast",
+      name = "serve-client",
+      havingValue = "true",
+      matchIfMissing = true)
   @ConditionalOnMissingBean(name = "broadcastClientServlet")
   public ServletRegistrationBean<HttpServlet> broadcastClientServlet() {
     ServletRegistrationBean<HttpServlet> servlet =
-        new ServletRegistrationBean<>(new ClientModuleServlet(), "/broadcast/*");
+        new ServletRegistrationBean<>(
+            new ClientModuleServlet(), ClientFiles.MODULE, ClientFiles.TYPES);
     servlet.setName("broadcast-client");
     return servlet;
   }

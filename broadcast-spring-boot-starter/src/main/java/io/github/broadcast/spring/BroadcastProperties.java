@@ -97,6 +97,12 @@ public class BroadcastProperties {
   /** On shutdown, how long clients get to receive 1001 before the web server stops. */
   private Duration shutdownGrace = Duration.ofSeconds(5);
 
+  /**
+   * Serve the browser client at /broadcast/client.js and /broadcast/client.d.ts (broadcast-client);
+   * false for an application that serves its own there.
+   */
+  private boolean serveClient = true;
+
   /** The Redis session store (broadcast-redis), built from Boot's spring.data.redis.*. */
   private final Redis redis = new Redis();
 
@@ -462,6 +468,14 @@ public class BroadcastProperties {
 
   public void setRequiredToken(String requiredToken) {
     this.requiredToken = requiredToken;
+  }
+
+  public boolean isServeClient() {
+    return serveClient;
+  }
+
+  public void setServeClient(boolean serveClient) {
+    this.serveClient = serveClient;
   }
 
   public Duration getShutdownGrace() {

@@ -195,7 +195,7 @@ public final class RecordingClient implements Client {
     if (consecutive && previous != null && version != previous + 1) {
       violations.add(sessionId + " jumped from v" + previous + " to v" + version + " (a gap)");
     }
-    if (session.has("base")) {
+    if (isLive && session.path("base").isNumber() && session.path("patch").isObject()) {
       long base = session.path("base").asLong();
       JsonNode held = states.get(sessionId);
       if (!patches) {

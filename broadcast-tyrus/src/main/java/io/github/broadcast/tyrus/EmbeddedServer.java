@@ -3,6 +3,7 @@ package io.github.broadcast.tyrus;
 import static java.util.Objects.requireNonNull;
 
 import io.github.broadcast.internal.Checks;
+import io.github.broadcast.internal.ClientFiles;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.jakarta.EndpointStats;
 import jakarta.websocket.DeploymentException;
@@ -32,7 +33,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
 import org.glassfish.grizzly.http.server.AddOn;
-import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
@@ -230,10 +230,7 @@ public final class EmbeddedServer implements AutoCloseable {
    * from '/broadcast/client.js'} (its types at {@code /broadcast/client.d.ts}). Spring Boot and
    * Servlet containers serve it at the same path from the broadcast-client jar.
    */
-  public static final String CLIENT_PATH = "/broadcast/client.js";
-
-  private static final String CLIENT_FOLDER = "/broadcast";
-  private static final String CLIENT_RESOURCES = "/META-INF/resources/broadcast/";
+  public static final String CLIENT_PATH = ClientFiles.MODULE;
 
   /** Builds and starts an {@link EmbeddedServer}. Not thread-safe. */
   public static final class Builder {
@@ -506,9 +503,8 @@ public final class EmbeddedServer implements AutoCloseable {
       served.putIfAbsent(HealthHandler.READY, HealthHandler.readiness(readinessChecks));
       served.putIfAbsent(endpoint.path(), new UpgradeRequiredHandler()); // A plain GET: 426.
       // The browser client (broadcast-client), for pages that import it from this server.
-      served.putIfAbsent(
-          CLIENT_FOLDER,
-          new CLStaticHttpHandler(EmbeddedServer.class.getClassLoader(), CLIENT_RESOURCES));
+      ClientFiles.load(EmbeddedServer.class.getClassLoader())
+          .forEach((path, file) -> served.putIfAbsent(path, new ClientModuleHandler(file)));
       if (staticFiles != null) {
         served.putIfAbsent("/", new StaticHttpHandler(staticFiles.toString()));
       }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import org.glassfish.tyrus.core.extension.ExtendedExtension;
@@ -28,7 +29,8 @@ import org.glassfish.tyrus.core.frame.Frame;
  * compressed.
  *
  * <p>Threads: Tyrus calls {@link #processIncoming} from the connection's read, one frame at a time;
- * that is the only method with state.
+ * {@link #destroy} may come from another thread, and the inflater held for a message is taken by
+ * exactly one of them (an atomic swap).
  */
 final class PerMessageDeflate implements ExtendedExtension {
 
@@ -44,7 +46,9 @@ final class PerMessageDeflate implements ExtendedExtension {
   // compresses its pings and acks too, and an inflater per connection would hold zlib's native
   // state (tens of KB) on each of ten thousand idle pages. With client_no_context_takeover no
   // state outlives a message, so a few shared ones serve every connection.
-  private Inflater inflater;
+  // destroy() may come from another thread than the reads: whoever takes it from here (the end of
+  // the message, or destroy) is the only one to reset, pool or end it.
+  private final AtomicReference<Inflater> held = new AtomicReference<>();
   private boolean inflatingMessage; // The message whose frames arrive now is compressed.
   private long inflatedBytes; // Of that message so far.
 
@@ -121,6 +125,7 @@ final class PerMessageDeflate implements ExtendedExtension {
       return frame;
     }
     if (frame.getOpcode() != 0) { // Text or binary: a new message; RSV1 says if it is compressed.
+      giveBack(); // A message cut short (a new one began) leaves no state behind.
       inflatingMessage = frame.isRsv1();
       inflatedBytes = 0;
     }
@@ -139,14 +144,17 @@ final class PerMessageDeflate implements ExtendedExtension {
    * treated the same way, so a client that cannot compress is closed too.
    */
   private byte[] inflate(byte[] compressed, boolean last) {
+    Inflater inflater = held.get();
     if (inflater == null) {
       Inflater idle = IDLE.poll();
       inflater = idle != null ? idle : new Inflater(true);
+      held.set(inflater);
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, compressed.length * 3));
     byte[] chunk = new byte[8192];
     try {
-      boolean fits = feed(compressed, out, chunk) && (!last || feed(TAIL, out, chunk));
+      boolean fits =
+          feed(inflater, compressed, out, chunk) && (!last || feed(inflater, TAIL, out, chunk));
       if (!fits) {
         return tooBig();
       }
@@ -161,7 +169,7 @@ final class PerMessageDeflate implements ExtendedExtension {
   }
 
   /** Inflates {@code input} into {@code out}; false once the message passes the limit. */
-  private boolean feed(byte[] input, ByteArrayOutputStream out, byte[] chunk)
+  private boolean feed(Inflater inflater, byte[] input, ByteArrayOutputStream out, byte[] chunk)
       throws DataFormatException {
     inflater.setInput(input);
     while (true) {
@@ -181,16 +189,18 @@ final class PerMessageDeflate implements ExtendedExtension {
 
   /** Resets the inflater and gives it back to the shared idle ones (or ends it, past 64). */
   private void giveBack() {
-    inflater.reset();
-    if (!IDLE.offer(inflater)) {
-      inflater.end();
+    Inflater inflater = held.getAndSet(null);
+    if (inflater != null) {
+      inflater.reset();
+      if (!IDLE.offer(inflater)) {
+        inflater.end();
+      }
     }
-    inflater = null;
   }
 
   /** Whether this connection holds an inflater now: only while reading a compressed message. */
   boolean holdsInflater() {
-    return inflater != null;
+    return held.get() != null;
   }
 
   private byte[] tooBig() {
@@ -220,9 +230,9 @@ final class PerMessageDeflate implements ExtendedExtension {
 
   @Override
   public void destroy(ExtensionContext context) {
+    Inflater inflater = held.getAndSet(null);
     if (inflater != null) {
       inflater.end(); // Mid-message: its state is not worth a reset.
-      inflater = null;
     }
   }
 

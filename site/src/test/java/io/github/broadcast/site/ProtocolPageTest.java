@@ -30,6 +30,9 @@ final class ProtocolPageTest {
     try {
       broadcaster.publish(
           SessionUpdate.ofJson(
+              "c", 2, "{\"status\":\"idle\",\"task\":\"Review the pull request\"}"));
+      broadcaster.publish(
+          SessionUpdate.ofJson(
               "a", 3, "{\"status\":\"working\",\"task\":\"Fix the flaky test\",\"events\":12}"));
       RecordingClient page = new RecordingClient("page").receivingPatches();
       broadcaster.register(page);

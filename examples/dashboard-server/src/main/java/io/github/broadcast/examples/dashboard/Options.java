@@ -501,6 +501,10 @@ final class Options {
    */
   static Duration batchInterval(Broadcasters.Preset preset, String value) {
     if (value.equals("none")) {
+      if (preset.isBatched()) {
+        throw new IllegalArgumentException(
+            "--batch-interval : none (expected: a duration with --preset batched, which batches)");
+      }
       return null;
     }
     if (value.isEmpty()) {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.broadcast.examples.dashboard.core.Json;
+import io.github.broadcast.testing.RecordingClient;
 import io.github.broadcast.testing.RedisServer;
+import io.github.broadcast.testing.WsTestClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -166,6 +168,57 @@ final class ClusterIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> post(b, "s0") == 202);
     await().atMost(Duration.ofSeconds(20)).until(() -> onA.get("s0") == 6L && onB.get("s0") == 6L);
     assertThat(get(a, "/api/sessions")).isEqualTo(get(b, "/api/sessions"));
+  }
+
+  /**
+   * Issue 24, on the Redis store: a page that reconnects to its node resumes with only the session
+   * that changed meanwhile (posted to the other node), as a patch-taking client; the same point
+   * sent to the other node, whose view has another epoch, gets the whole view.
+   */
+  @Test
+  void aReconnectResumesOnItsNode_andTheOtherNodeSendsTheWholeView() throws Exception {
+    redis = RedisServer.start(dir, null);
+    a = node();
+    b = node();
+    for (int i = 0; i < 4; i++) {
+      assertThat(post(a, "r" + i)).isEqualTo(202);
+    }
+    URI onA = URI.create("ws://127.0.0.1:" + a.port() + "/ws/dashboard?delta=1");
+    RecordingClient first = new RecordingClient("first").receivingPatches();
+    WsTestClient page = WsTestClient.connect(http, onA, first);
+    await().atMost(Duration.ofSeconds(20)).until(() -> first.view().size() == 4);
+    page.close();
+
+    assertThat(post(b, "r1")).isEqualTo(202); // Through Redis to a, while the page is away.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> get(a, "/api/sessions").toString().contains("\"event_count\":2"));
+    RecordingClient back = new RecordingClient("back").receivingPatches().resuming(first, null);
+    String point = "&since=" + back.resumeFrom().version() + "&epoch=" + back.resumeFrom().epoch();
+    WsTestClient again = WsTestClient.connect(http, URI.create(onA + point), back);
+    await().atMost(Duration.ofSeconds(20)).until(() -> back.resumes() == 1);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> back.session("r1").path("event_count").asLong() == 2);
+    for (String unchanged : new String[] {"r0", "r2", "r3"}) {
+      assertThat(back.frames().get(0)).doesNotContain("\"session_id\":\"" + unchanged + "\"");
+    }
+    assertThat(back.view()).hasSize(4);
+    again.close();
+
+    RecordingClient elsewhere = new RecordingClient("elsewhere").resuming(first, null);
+    WsTestClient other =
+        WsTestClient.connect(
+            http,
+            URI.create("ws://127.0.0.1:" + b.port() + "/ws/dashboard?delta=1" + point),
+            elsewhere);
+    await().atMost(Duration.ofSeconds(20)).until(() -> elsewhere.initialStates() == 1);
+    assertThat(elsewhere.resumes()).isZero();
+    assertThat(elsewhere.view()).isEqualTo(back.view());
+    other.close();
+    first.assertConsistent();
+    back.assertConsistent();
+    elsewhere.assertConsistent();
   }
 
   /**

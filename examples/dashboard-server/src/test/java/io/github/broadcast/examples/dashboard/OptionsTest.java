@@ -26,6 +26,9 @@ final class OptionsTest {
     assertThat(parse("--preset", "backpressure").flushInterval).isNull();
     assertThat(parse("--batch-interval", "none").flushInterval).isNull();
     assertThat(parse("--batch-interval", "100ms").flushInterval).isEqualTo(Duration.ofMillis(100));
+    assertThatThrownBy(() -> parse("--preset", "batched", "--batch-interval", "none"))
+        .hasMessage(
+            "--batch-interval : none (expected: a duration with --preset batched, which batches)");
     assertThatThrownBy(() -> parse("--preset", "sequential", "--batch-interval", "100ms"))
         .hasMessage("--batch-interval : 100ms (expected: none or empty with --preset sequential)");
   }

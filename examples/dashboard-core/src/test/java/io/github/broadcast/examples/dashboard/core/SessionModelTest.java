@@ -123,11 +123,11 @@ final class SessionModelTest {
   @Test
   void attention_marksAPermissionAsked_andATurnWaitingForItsUser_untilTheyAct() {
     ObjectNode state = apply(Json.MAPPER.createObjectNode(), hook("UserPromptSubmit"));
-    assertThat(state.get("attention").isNull()).isTrue();
+    assertThat(state.has("attention")).isFalse();
     apply(state, hook("Notification").put("message", "Claude needs your permission to use Bash"));
     assertThat(state.get("attention").asString()).isEqualTo("permission");
     apply(state, hook("PostToolUse"));
-    assertThat(state.get("attention").isNull()).isTrue();
+    assertThat(state.has("attention")).isFalse();
     apply(state, hook("Stop"));
     assertThat(state.get("attention").asString()).isEqualTo("input");
     apply(state, hook("BrandNewEvent"));
@@ -137,7 +137,7 @@ final class SessionModelTest {
     apply(state, hook("Notification").put("message", "Claude is waiting for your input"));
     assertThat(state.get("attention").asString()).isEqualTo("input");
     apply(state, hook("UserPromptSubmit"));
-    assertThat(state.get("attention").isNull()).isTrue();
+    assertThat(state.has("attention")).isFalse();
   }
 
   private static TranscriptSummary.Appended read(String prompt, String status) {
