@@ -216,14 +216,21 @@ final class Fragments {
     String language =
         file.endsWith(".java")
             ? "java"
-            : file.endsWith(".xml") ? "xml" : file.endsWith(".properties") ? "properties" : "";
+            : file.endsWith(".xml")
+                ? "xml"
+                : file.endsWith(".properties")
+                    ? "properties"
+                    : file.endsWith(".html") ? "js" : ""; // A page's module script.
     StringBuilder md = new StringBuilder("```").append(language).append('\n');
     for (String line : body) {
       md.append(line.isBlank() ? "" : line.substring(indent)).append('\n');
     }
     return md.append("```\n\n<p class=\"source\">From <code>")
         .append(file)
-        .append("</code>, compiled and run by the build.</p>\n")
+        .append(
+            file.endsWith(".html")
+                ? "</code>, run by the build in Chromium.</p>\n"
+                : "</code>, compiled and run by the build.</p>\n")
         .toString();
   }
 
