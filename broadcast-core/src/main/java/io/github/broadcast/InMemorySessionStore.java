@@ -109,6 +109,7 @@ final class InMemorySessionStore implements SessionStore {
                             + id
                             + " (expected: the new state; remove() ends a session)");
                   }
+                  SessionUpdate.checkState(next); // Before a version is taken.
                   SessionUpdate changed = SessionUpdate.of(id, versions.incrementAndGet(), next);
                   madeChanges.put(changeId, changed.version());
                   made[0] = true;

@@ -40,15 +40,28 @@ public record SessionUpdate(String sessionId, long version, ObjectNode state) {
       throw new IllegalArgumentException("version : " + version + " (expected: > 0)");
     }
     if (state != null) {
-      for (String reserved : RESERVED) {
-        if (state.has(reserved)) {
-          throw new IllegalArgumentException(
-              "state : a member named "
-                  + reserved
-                  + " (expected: none named base, patch or removed; the wire protocol's)");
-        }
+      checkState(state);
+    }
+  }
+
+  /**
+   * Checks that {@code state} has no top-level member the wire protocol reserves ({@code base},
+   * {@code patch}, {@code removed}). Public so that a store refuses such a change before it makes
+   * anything, with the message every store gives.
+   *
+   * @return {@code state}
+   * @throws IllegalArgumentException naming the member
+   */
+  public static ObjectNode checkState(ObjectNode state) {
+    for (String reserved : RESERVED) {
+      if (state.has(reserved)) {
+        throw new IllegalArgumentException(
+            "state : a member named "
+                + reserved
+                + " (expected: none named base, patch or removed; the wire protocol's)");
       }
     }
+    return state;
   }
 
   /**

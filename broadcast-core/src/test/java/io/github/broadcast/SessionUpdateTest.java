@@ -51,4 +51,43 @@ final class SessionUpdateTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("stateJson : not JSON (expected: one JSON object)");
   }
+
+  @Test
+  void aStateWithAMemberTheProtocolReserves_isRefusedNamingIt() {
+    for (String reserved : new String[] {"base", "patch", "removed"}) {
+      assertThatThrownBy(() -> SessionUpdate.ofJson("a", 1, "{\"" + reserved + "\":1}"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "state : a member named "
+                  + reserved
+                  + " (expected: none named base, patch or removed; the wire protocol's)");
+    }
+    // Deeper down, the names are the application's.
+    assertThat(SessionUpdate.ofJson("a", 1, "{\"git\":{\"base\":\"main\"}}").state()).isNotNull();
+  }
+
+  @Test
+  void aResumePoint_isParsedFromTheQuery_orNullWhenMalformed_neverRefused() {
+    assertThat(ResumePoint.parse("42", "k3j9x2ab")).isEqualTo(new ResumePoint("k3j9x2ab", 42));
+    for (String[] bad :
+        new String[][] {
+          {null, "e"},
+          {"1", null},
+          {"", "e"},
+          {"-1", "e"},
+          {"1.5", "e"},
+          {"1234567890123456789", "e"},
+          {"1", ""},
+          {"1", "e/../x"},
+          {"1", "e".repeat(65)}
+        }) {
+      assertThat(ResumePoint.parse(bad[0], bad[1])).as("%s %s", bad[0], bad[1]).isNull();
+    }
+    assertThatThrownBy(() -> new ResumePoint("e!", 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("epoch : e! (expected: 1 to 64 letters and digits)");
+    assertThatThrownBy(() -> new ResumePoint("e", -1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("version : -1 (expected: >= 0)");
+  }
 }

@@ -244,7 +244,7 @@ public final class RedisSessionStore implements SessionStore {
                     + sessionId
                     + " (expected: the new state; remove() ends a session)");
           }
-          return next;
+          return SessionUpdate.checkState(next); // Refused before anything is written.
         });
   }
 

@@ -84,6 +84,30 @@ public abstract class SessionStoreContract {
     assertThat(delivered).containsExactly(first);
   }
 
+  /** A member the wire protocol reserves (base, patch, removed) is refused, and nothing is made. */
+  @Test
+  void apply_stateWithAReservedMember_isRefused_andChangesNothing() {
+    SessionStore store = store();
+    SessionUpdate first = store.apply("a", SessionStoreContract::count);
+
+    for (String reserved : new String[] {"base", "patch", "removed"}) {
+      assertThatThrownBy(() -> store.apply("a", state -> state.put(reserved, 1)))
+          .as(reserved)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("a member named " + reserved);
+      assertThatThrownBy(() -> store.apply("b", state -> state.put(reserved, 1)))
+          .as(reserved + " on a new session")
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThat(store.get("a")).contains(first);
+    assertThat(store.get("b")).isEmpty();
+    assertThat(delivered).containsExactly(first);
+    SessionUpdate next = store.apply("a", SessionStoreContract::count);
+    assertThat(next.state().path("count").asInt())
+        .as("the refused changes left no trace")
+        .isEqualTo(2);
+  }
+
   @Test
   void apply_changeThatThrows_propagates_andChangesNothing() {
     SessionStore store = store();
