@@ -228,7 +228,8 @@ public final class EmbeddedServer implements AutoCloseable {
   /**
    * Where the server serves the browser client, as an ES module: {@code import {BroadcastClient}
    * from '/broadcast/client.js'} (its types at {@code /broadcast/client.d.ts}). Spring Boot and
-   * Servlet containers serve it at the same path from the broadcast-client jar.
+   * Servlet containers serve it at the same path from the broadcast-client jar. The paths under
+   * {@code /broadcast/} are the server's: static files there are not served.
    */
   public static final String CLIENT_PATH = ClientFiles.MODULE;
 
@@ -503,8 +504,9 @@ public final class EmbeddedServer implements AutoCloseable {
       served.putIfAbsent(HealthHandler.READY, HealthHandler.readiness(readinessChecks));
       served.putIfAbsent(endpoint.path(), new UpgradeRequiredHandler()); // A plain GET: 426.
       // The browser client (broadcast-client), for pages that import it from this server.
-      ClientFiles.load(EmbeddedServer.class.getClassLoader())
-          .forEach((path, file) -> served.putIfAbsent(path, new ClientModuleHandler(file)));
+      served.putIfAbsent(
+          ClientModuleHandler.PATH,
+          new ClientModuleHandler(ClientFiles.load(EmbeddedServer.class.getClassLoader())));
       if (staticFiles != null) {
         served.putIfAbsent("/", new StaticHttpHandler(staticFiles.toString()));
       }

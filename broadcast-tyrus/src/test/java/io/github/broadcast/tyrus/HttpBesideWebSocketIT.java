@@ -59,6 +59,53 @@ final class HttpBesideWebSocketIT {
   }
 
   /**
+   * Issue 24: the browser client at exactly its two paths, revalidated by ETag, read-only; nothing
+   * else under {@code /broadcast/} is served from the class path.
+   */
+  @Test
+  void theBrowserClient_isServedAtItsTwoPaths_withAnETag_andNothingElse() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> module =
+        http.send(
+            HttpRequest.newBuilder(server.uri(EmbeddedServer.CLIENT_PATH)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(module.statusCode()).isEqualTo(200);
+    assertThat(module.headers().firstValue("Content-Type")).get().asString().contains("javascript");
+    assertThat(module.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+    assertThat(module.body()).contains("export class BroadcastClient");
+    String etag = module.headers().firstValue("ETag").orElseThrow();
+
+    HttpResponse<String> again =
+        http.send(
+            HttpRequest.newBuilder(server.uri(EmbeddedServer.CLIENT_PATH))
+                .header("If-None-Match", etag)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(again.statusCode()).isEqualTo(304);
+    assertThat(again.body()).isEmpty();
+
+    HttpResponse<String> types =
+        http.send(
+            HttpRequest.newBuilder(server.uri("/broadcast/client.d.ts")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(types.body()).contains("export declare class BroadcastClient");
+    for (String other : new String[] {"/broadcast/", "/broadcast/client.js.map", "/broadcast"}) {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(server.uri(other)).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as(other).isEqualTo(404);
+    }
+    HttpResponse<String> post =
+        http.send(
+            HttpRequest.newBuilder(server.uri(EmbeddedServer.CLIENT_PATH))
+                .POST(HttpRequest.BodyPublishers.ofString("x"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(post.statusCode()).isEqualTo(405);
+  }
+
+  /**
    * The JDK client offers {@code Upgrade: h2c} on a plain-HTTP POST; Grizzly would read such a body
    * as a raw upgraded stream and never see its end. The embedded server declines the offer.
    */
