@@ -7,20 +7,13 @@ import io.github.broadcast.Broadcasters;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.testing.FreezingProxy;
-import io.github.broadcast.testing.Prerequisites;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
+import io.github.broadcast.testing.NodeScript;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.ObjectMapper;
 
@@ -42,12 +35,7 @@ final class ClientModuleBrowserIT {
   @Test
   void inChromium_theModuleKeepsTheServersView_acrossAFreezeOfflineAndAThrottledLink()
       throws Exception {
-    Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-    Prerequisites.require(
-        Files.isExecutable(chromium)
-            && Files.isDirectory(SCRIPTS.resolve("node_modules/playwright-core")),
-        chromium + " and npm packages in " + SCRIPTS,
-        "apt-get install chromium; npm ci --prefix broadcast-client/src/test/js");
+    NodeScript.requireChromium(SCRIPTS);
     Broadcaster broadcaster = Broadcasters.production();
     int frontPort;
     try (ServerSocket probe = new ServerSocket(0)) {
@@ -60,36 +48,15 @@ final class ClientModuleBrowserIT {
             .publicUrl("http://127.0.0.1:" + frontPort)
             .staticFiles(SCRIPTS.resolve("chromium"))
             .start();
-    List<String> output = new ArrayList<>();
+    List<String> output;
     try (FreezingProxy front =
         new FreezingProxy(frontPort, new InetSocketAddress("127.0.0.1", server.port()))) {
-      Process node =
-          new ProcessBuilder(
-                  "node",
-                  "chromium/client-chromium.mjs",
-                  "http://127.0.0.1:" + frontPort + "/index.html")
-              .directory(SCRIPTS.toFile())
-              .redirectErrorStream(true)
-              .start();
-      try (BufferedReader in =
-              new BufferedReader(
-                  new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
-          PrintWriter out = new PrintWriter(node.getOutputStream(), true, StandardCharsets.UTF_8)) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          output.add(line);
-          if (line.startsWith("OK") || line.startsWith("FAIL")) {
-            break;
-          }
-          String answer = answer(line, broadcaster, front);
-          if (answer != null) {
-            out.println(answer);
-          }
-        }
-        assertThat(node.waitFor(30, TimeUnit.SECONDS)).as("%s", output).isTrue();
-      } finally {
-        node.destroyForcibly();
-      }
+      output =
+          NodeScript.converse(
+              SCRIPTS,
+              List.of(
+                  "chromium/client-chromium.mjs", "http://127.0.0.1:" + frontPort + "/index.html"),
+              line -> answer(line, broadcaster, front));
     } finally {
       server.close();
       broadcaster.close();
@@ -99,8 +66,7 @@ final class ClientModuleBrowserIT {
   }
 
   /** Carries out one of the script's commands; returns its answer line. */
-  private String answer(String line, Broadcaster broadcaster, FreezingProxy front)
-      throws Exception {
+  private String answer(String line, Broadcaster broadcaster, FreezingProxy front) {
     String[] words = line.split(" ");
     switch (words[0]) {
       case "SET" -> {

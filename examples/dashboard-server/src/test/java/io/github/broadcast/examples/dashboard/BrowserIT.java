@@ -2,18 +2,14 @@ package io.github.broadcast.examples.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.broadcast.testing.Prerequisites;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
+import io.github.broadcast.testing.NodeScript;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -50,12 +46,7 @@ final class BrowserIT {
   @CsvSource({"concurrent, deflate", "production, paced"})
   void page_followsHooks_reconnectsAfterARestart_andDrawsAtMostOncePerFrame(
       String strategy, String mode) throws Exception {
-    Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-    Prerequisites.require(
-        Files.isExecutable(chromium)
-            && Files.isDirectory(SCRIPT_DIR.resolve("node_modules/playwright-core")),
-        chromium + " and npm packages in " + SCRIPT_DIR,
-        "apt-get install chromium; npm ci --prefix " + SCRIPT_DIR);
+    NodeScript.requireChromium(SCRIPT_DIR);
 
     int port;
     try (ServerSocket probe = new ServerSocket(0)) {
@@ -78,44 +69,37 @@ final class BrowserIT {
     Files.createDirectories(screenshot.getParent());
     Files.deleteIfExists(screenshot);
 
-    DashboardServer server = DashboardServer.start(options);
-    Process node =
-        new ProcessBuilder(
-                "node",
-                "browser-test.mjs",
-                "http://127.0.0.1:" + port,
-                screenshot.toAbsolutePath().toString(),
-                TOKEN,
-                mode)
-            .directory(SCRIPT_DIR.toFile())
-            .redirectErrorStream(true)
-            .start();
-    List<String> output = new ArrayList<>();
-    try (BufferedReader in =
-            new BufferedReader(
-                new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
-        PrintWriter out = new PrintWriter(node.getOutputStream(), true, StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = in.readLine()) != null) {
-        output.add(line);
-        if (line.equals("STOP")) {
-          server.close();
-          out.println("STOPPED");
-        } else if (line.equals("START")) {
-          server = DashboardServer.start(options); // Same port, empty state.
-          out.println("STARTED");
-        } else if (line.startsWith("OK") || line.startsWith("FAIL")) {
-          break;
-        }
-      }
-      assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    DashboardServer[] server = {DashboardServer.start(options)};
+    List<String> output;
+    try {
+      output =
+          NodeScript.converse(
+              SCRIPT_DIR,
+              List.of(
+                  "browser-test.mjs",
+                  "http://127.0.0.1:" + port,
+                  screenshot.toAbsolutePath().toString(),
+                  TOKEN,
+                  mode),
+              line -> {
+                try {
+                  if (line.equals("STOP")) {
+                    server[0].close();
+                    return "STOPPED";
+                  } else if (line.equals("START")) {
+                    server[0] = DashboardServer.start(options); // Same port, empty state.
+                    return "STARTED";
+                  }
+                  return null;
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
     } finally {
-      node.destroyForcibly();
-      server.close();
+      server[0].close();
     }
     System.out.println("browser test: " + output.get(output.size() - 1));
     assertThat(output).as("browser test output").last().asString().startsWith("OK");
-    assertThat(node.exitValue()).isZero();
     assertThat(screenshot).isNotEmptyFile();
   }
 }

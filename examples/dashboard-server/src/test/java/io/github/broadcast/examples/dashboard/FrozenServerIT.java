@@ -3,19 +3,12 @@ package io.github.broadcast.examples.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.broadcast.testing.FreezingProxy;
-import io.github.broadcast.testing.Prerequisites;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
+import io.github.broadcast.testing.NodeScript;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,17 +24,12 @@ final class FrozenServerIT {
 
   @Test
   void aFrozenServerIsNoticedWithin60s_andAfterTheThawThePageResumes() throws Exception {
-    Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-    Prerequisites.require(
-        Files.isExecutable(chromium)
-            && Files.isDirectory(SCRIPT_DIR.resolve("node_modules/playwright-core")),
-        chromium + " and npm packages in " + SCRIPT_DIR,
-        "apt-get install chromium; npm ci --prefix " + SCRIPT_DIR);
+    NodeScript.requireChromium(SCRIPT_DIR);
     int port;
     try (ServerSocket probe = new ServerSocket(0)) {
       port = probe.getLocalPort();
     }
-    List<String> output = new ArrayList<>();
+    List<String> output;
     try (FreezingProxy proxy = new FreezingProxy(new InetSocketAddress("127.0.0.1", port))) {
       Options options =
           Options.parse(
@@ -56,37 +44,23 @@ final class FrozenServerIT {
               Map.of());
       DashboardServer server = DashboardServer.start(options);
       try {
-        Process node =
-            new ProcessBuilder(
-                    "node",
+        output =
+            NodeScript.converse(
+                SCRIPT_DIR,
+                List.of(
                     "frozen-test.mjs",
                     "http://127.0.0.1:" + proxy.port() + "/",
-                    "http://127.0.0.1:" + port)
-                .directory(SCRIPT_DIR.toFile())
-                .redirectErrorStream(true)
-                .start();
-        try (BufferedReader in =
-                new BufferedReader(
-                    new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
-            PrintWriter out =
-                new PrintWriter(node.getOutputStream(), true, StandardCharsets.UTF_8)) {
-          String line;
-          while ((line = in.readLine()) != null) {
-            output.add(line);
-            if (line.equals("FREEZE")) {
-              proxy.freeze();
-              out.println("FROZEN");
-            } else if (line.equals("THAW")) {
-              proxy.thaw();
-              out.println("THAWED");
-            } else if (line.startsWith("OK") || line.startsWith("FAIL")) {
-              break;
-            }
-          }
-          assertThat(node.waitFor(30, TimeUnit.SECONDS)).as("%s", output).isTrue();
-        } finally {
-          node.destroyForcibly();
-        }
+                    "http://127.0.0.1:" + port),
+                line -> {
+                  if (line.equals("FREEZE")) {
+                    proxy.freeze();
+                    return "FROZEN";
+                  } else if (line.equals("THAW")) {
+                    proxy.thaw();
+                    return "THAWED";
+                  }
+                  return null;
+                });
       } finally {
         server.close();
       }
