@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -256,6 +257,16 @@ final class BatchingBroadcaster implements Broadcaster {
   @Override
   public void unregister(Client client) {
     engine.unregister(client);
+  }
+
+  @Override
+  public void subscribe(Client client, Topics topics) {
+    engine.subscribe(client, topics); // A pending batch follows the snapshot, like any publish.
+  }
+
+  @Override
+  public Map<String, Integer> subscribers() {
+    return engine.subscribers();
   }
 
   @Override

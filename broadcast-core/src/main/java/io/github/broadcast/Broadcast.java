@@ -22,8 +22,7 @@ final class Broadcast {
   final long originNanos;
   final long startNanos;
   final Handover handover; // The batch flush this belongs to, or null.
-  final long firstSeq; // The view positions of its first and last update.
-  final long lastSeq;
+  final long firstSeq; // The view position of the first update of its publish.
 
   private final AtomicInteger references = new AtomicInteger();
 
@@ -33,7 +32,8 @@ final class Broadcast {
    * @param originNanos when the oldest update was accepted (a batch waits before it starts)
    * @param startNanos when the broadcast was offered to the clients
    * @param handover the flush clock to tell when ready clients have it, or null
-   * @param firstSeq the position in the view of its first update (the others follow it)
+   * @param firstSeq the position in the view of the first update of its publish: a client that
+   *     takes it holds everything before
    */
   Broadcast(
       Frame frame,
@@ -52,11 +52,13 @@ final class Broadcast {
     this.startNanos = startNanos;
     this.handover = handover;
     this.firstSeq = firstSeq;
-    this.lastSeq = firstSeq + updates.size() - 1;
   }
 
   // Written by the publisher before its last release; read by whoever releases last.
   private int clients;
+  // The publisher's, under the registry lock: outboxes to offer it, and those that queued it.
+  private int expected;
+  private int queued;
 
   /** Returns the frame for a client that takes patches ({@code patches}) or not. */
   Frame frameFor(boolean patches) {
@@ -65,16 +67,22 @@ final class Broadcast {
 
   /** Sets one reference per outbox about to be offered the broadcast, plus the publisher's. */
   void expect(int outboxes) {
+    expected = outboxes;
     references.set(outboxes + 1);
+  }
+
+  /** Called by the publisher for each outbox that queued it. */
+  void queued() {
+    queued++;
   }
 
   /**
    * Called by the publisher once every outbox was offered the broadcast: drops the references of
    * the outboxes that did not queue it, and its own. Returns whether that was the last.
    */
-  boolean offered(int queued, int outboxes) {
+  boolean offered() {
     clients = queued;
-    return references.addAndGet(-(outboxes - queued) - 1) == 0;
+    return references.addAndGet(-(expected - queued) - 1) == 0;
   }
 
   /** Drops one outbox's reference; returns whether it was the last. */

@@ -1,5 +1,7 @@
 package io.github.broadcast;
 
+import java.util.Map;
+
 /**
  * Delivers session updates to many clients under a strategy chosen in {@link Broadcasters}.
  *
@@ -47,9 +49,10 @@ package io.github.broadcast;
 public interface Broadcaster extends AutoCloseable {
 
   /**
-   * Adds {@code client} and starts sending it {@code initial_state}. If the codec cannot encode
-   * {@code initial_state}, the client is closed with {@link CloseReason#INTERNAL_ERROR} instead and
-   * not added.
+   * Adds {@code client} and starts sending it {@code initial_state}: of its {@link
+   * Client#topics()}, or, when it resumes ({@link Client#resumeFrom()}), what changed in them. If
+   * the codec cannot encode {@code initial_state}, the client is closed with {@link
+   * CloseReason#INTERNAL_ERROR} instead and not added.
    *
    * @throws IllegalArgumentException if the client is registered already
    * @throws IllegalStateException if this broadcaster is closed
@@ -70,6 +73,24 @@ public interface Broadcaster extends AutoCloseable {
    * @throws IllegalStateException if this broadcaster is closed
    */
   void publish(SessionUpdate update);
+
+  /**
+   * From now on, {@code client} receives {@code topics} (see {@link Topics} and {@link
+   * Broadcasters.Builder#topics}): it is sent an {@code initial_state} of them, which replaces
+   * everything it holds, then their updates; whatever was waiting for it of its old topics is
+   * dropped. A session that later moves out of its topics reaches it as a removal. Its outbox,
+   * pacing and liveness are unchanged. Does nothing for a client that is not registered.
+   *
+   * <p>Who may see which topics is the transport's decision (broadcast-jakarta's {@code
+   * TopicAccess}); this method obeys.
+   */
+  void subscribe(Client client, Topics topics);
+
+  /**
+   * Returns how many clients receive each topic now, by the keys their {@link Topics} name: each
+   * topic name, each glob as written, and {@code *} for clients of every topic. Sorted.
+   */
+  Map<String, Integer> subscribers();
 
   /**
    * Records that {@code client} sent an application-level {@code ping} and queues a {@code pong}

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
+import java.util.function.Function;
 
 /**
  * Builds broadcasters: named presets for the common strategies, and one {@link Builder} for
@@ -169,6 +170,7 @@ public final class Broadcasters {
     Duration silenceTimeout;
     Duration slowBroadcastThreshold = Duration.ofMillis(100);
     BroadcastListener listener = BroadcastListener.NONE;
+    Function<SessionUpdate, String> topicOf;
 
     private Builder() {}
 
@@ -315,6 +317,30 @@ public final class Broadcasters {
     /** Sets the listener; default {@link BroadcastListener#NONE}. */
     public Builder listener(BroadcastListener listener) {
       this.listener = Checks.requireNonNull("listener", listener);
+      return this;
+    }
+
+    /**
+     * Sorts sessions into topics: {@code topicOf} reads the topic of each live update (a removal
+     * keeps the topic its session had), or returns null for none. A client then receives only the
+     * sessions of its {@link Client#topics()}; a session whose topic changes reaches the clients of
+     * the new one whole and leaves those of the old one as a removal, at its version. Each publish
+     * is encoded once per distinct {@link Topics} of the clients it concerns, and not at all for
+     * topics nobody receives.
+     *
+     * <p>The function is called under the registry lock, once per update: keep it a quick, pure
+     * read of the state (a field, a path). One that throws is counted as a fault and puts the
+     * session in no topic. Default: none, every session in no topic, which only clients of {@link
+     * Topics#all()} (the default) receive.
+     *
+     * <pre>{@code
+     * Broadcaster broadcaster = Broadcasters.Preset.PRODUCTION.newBuilder()
+     *     .topics(update -> update.state().path("owner").asString(null))
+     *     .build();
+     * }</pre>
+     */
+    public Builder topics(Function<SessionUpdate, String> topicOf) {
+      this.topicOf = Checks.requireNonNull("topicOf", topicOf);
       return this;
     }
 

@@ -97,6 +97,15 @@ public interface Client {
     return null;
   }
 
+  /**
+   * Returns which topics this client receives from registration on ({@link Topics}); {@link
+   * Broadcaster#subscribe} changes them later. Asked once, at registration; the default, like null,
+   * is {@link Topics#all()}: every session.
+   */
+  default Topics topics() {
+    return Topics.all();
+  }
+
   /** Closes the connection with {@code reason}'s close code; see the class rules. */
   void close(CloseReason reason);
 }

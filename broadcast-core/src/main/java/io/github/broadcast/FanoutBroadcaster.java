@@ -8,14 +8,18 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 /*
  * Design note: registration and the publish order.
@@ -85,15 +89,23 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
   private final LogGate faultLog;
 
   private final Object lock = new Object();
+  // The topic of a session's live update, or null when sessions are not sorted into topics.
+  private final Function<SessionUpdate, String> topicOf;
   // Guarded by lock: the latest update per session, in the order of their changes.
-  private final View view = new View(MAX_TOMBSTONES);
+  private final View view;
+  // Guarded by lock: the clients of every topic, and the scopes of the others, by their topics,
+  // indexed by each name for the scopes of named topics, listed for those of globs; a scope is
+  // dropped with its last client. See Scope.
+  private final Scope all = new Scope(Topics.all());
+  private final HashMap<Topics, Scope> scopes = new HashMap<>();
+  private final HashMap<String, List<Scope>> scopesByName = new HashMap<>();
+  private final List<Scope> globScopes = new ArrayList<>();
+  private final TreeMap<String, Integer> subscribers = new TreeMap<>();
+  private long publishes; // Guarded by lock: stamps each publish, for the scopes' broadcasts.
   // Guarded by lock: initial_state of the view, encoded on demand; null after any change.
   private Frame snapshot;
   // Guarded by lock.
   private boolean closed;
-  // Guarded by lock: registered clients that take patches; a broadcast is encoded as patches too
-  // only while there are some.
-  private volatile int patchClients;
   // Guarded by lock.
   private Future<?> sweepTask;
   // Sweep thread only: when the budget's controller last looked at the load.
@@ -106,6 +118,8 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
   FanoutBroadcaster(Broadcasters.Builder builder, Scheduler scheduler, Runnable onClose) {
     this.codec = builder.codec;
     this.json = codec instanceof JsonCodec ? (JsonCodec) codec : null;
+    this.topicOf = builder.topicOf;
+    this.view = new View(MAX_TOMBSTONES, 4096, topicOf != null);
     this.ticker = builder.ticker;
     this.settings =
         new Outbox.Settings(
@@ -154,6 +168,10 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
     boolean sendsThenPings = client.canSendThenPing();
     boolean patches = json != null && client.receivesPatches();
     ResumePoint resume = json == null ? null : client.resumeFrom();
+    Topics topics = client.topics();
+    if (topics == null) {
+      topics = Topics.all();
+    }
     Outbox outbox;
     CodecFailure failure = null;
     boolean resumed = false;
@@ -162,12 +180,13 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
       if (byClient.containsKey(client)) {
         throw new IllegalArgumentException("client " + client.id() + " is already registered");
       }
+      Scope scope = scopes.getOrDefault(topics, topics.isAll() ? all : new Scope(topics));
       Frame initialState = null;
       try {
-        initialState = resume == null ? null : resumedStateLocked(resume, client);
+        initialState = resume == null ? null : resumedStateLocked(resume, client, scope);
         resumed = initialState != null;
         if (initialState == null) {
-          initialState = snapshotLocked();
+          initialState = snapshotLocked(scope);
         }
       } catch (CodecFailure e) {
         failure = e;
@@ -175,9 +194,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
       outbox =
           new Outbox(this, settings, client, sendsThenPings, patches, initialState, ticker.read());
       if (failure == null) {
-        if (patches) {
-          patchClients++;
-        }
+        joinLocked(outbox, scope);
         byClient.put(client, outbox);
         Outbox[] current = outboxes;
         Outbox[] grown = Arrays.copyOf(current, current.length + 1);
@@ -203,8 +220,8 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
    * the whole view is encoded once for all and is always right), or if it cannot be encoded (a
    * fault, counted and logged; the whole view is sent instead).
    */
-  private Frame resumedStateLocked(ResumePoint resume, Client client) {
-    if (!resume.epoch().equals(epoch) || resume.version() == 0) {
+  private Frame resumedStateLocked(ResumePoint resume, Client client, Scope scope) {
+    if (!resume.epoch().equals(epochOf(scope)) || resume.version() == 0) {
       return null;
     }
     long cursor = view.resumeCursor(resume.version());
@@ -215,15 +232,36 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
     if (changed.size() > 4L * view.liveCount() + 64) {
       return null; // Far more changes than sessions: not worth encoding to compare.
     }
+    changed = View.project(changed, cursor, scope.topics);
+    if (changed == null) {
+      return null; // A topic history cut short: the whole view of its topics.
+    }
     Frame resumed;
     stats.encoded();
     try {
-      resumed = json.resumedState(View.updates(changed), epoch, resume.version());
+      resumed = json.resumedState(View.updates(changed), epochOf(scope), resume.version());
     } catch (RuntimeException e) {
       fault("encoding a resume (the whole view sent instead)", client, e);
       return null;
     }
-    return resumed.bytes() < snapshotLocked().bytes() ? resumed : null;
+    return resumed.bytes() < snapshotLocked(scope).bytes() ? resumed : null;
+  }
+
+  /**
+   * The epoch {@code scope}'s initial_state carries: this view's, followed, for clients of some
+   * topics only, by a digest of them. A client resumes with the epoch of the latest initial_state
+   * it applied, so one that asked for other topics since (and reconnected before their
+   * initial_state came) presents an epoch that does not match its new topics, and is sent their
+   * whole view: what it holds is of other topics.
+   */
+  private String epochOf(Scope scope) {
+    if (scope == all) {
+      return epoch;
+    }
+    if (scope.epoch == null) {
+      scope.epoch = epoch + "t" + Topics.digest(scope.topics);
+    }
+    return scope.epoch;
   }
 
   /** A random epoch: 64 bits, in base 36. */
@@ -244,9 +282,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
   public void remove(Outbox outbox) {
     synchronized (lock) {
       if (byClient.remove(outbox.client, outbox)) {
-        if (outbox.patches) {
-          patchClients--;
-        }
+        leaveLocked(outbox);
         Outbox[] current = outboxes;
         Outbox[] shrunk = new Outbox[current.length - 1];
         int i = 0;
@@ -329,16 +365,15 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
     }
     // Encoded before taking the lock, so publishers do not wait on each other's encoding; if
     // some update proves stale under the lock, the rest is encoded again (rare). With no client
-    // there is nothing to encode for (the view still moves): encoded under the lock only if a
-    // client registered meanwhile.
-    // Not when every client takes patches: nobody would read it.
-    Outbox[] current = outboxes;
-    Frame frame =
-        current.length == 0 || current.length <= patchClients ? null : encode(updates, batch);
-    Broadcast broadcast;
+    // of every topic there is nothing to encode for here (the view still moves): encoded under
+    // the lock only if one registered meanwhile. Not when every such client takes patches: nobody
+    // would read it. (The counts are read without the lock: a wrong guess costs one encoding.)
+    Frame frame = all.hasWholeClients() ? encode(updates, batch) : null;
+    Broadcast broadcast = null;
+    List<Broadcast> scoped = List.of();
     Outbox[] targets;
     Outbox[] changed;
-    int queued = 0;
+    long stamp;
     synchronized (lock) {
       if (closed) {
         return null;
@@ -359,44 +394,124 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
       }
       targets = outboxes;
       List<View.Entry> entries = prepareLocked(fresh, originNanos);
-      // Encoded before the view moves, so that a failure changes nothing: the whole frame if a
-      // client takes it, the patches if a client takes them (or the whole frame instead, should
-      // they fail).
-      if (frame == null && targets.length > patchClients) {
-        frame = encode(fresh, batch);
+      long now = ticker.read();
+      // Encoded before the view moves, so that a failure changes nothing: for the clients of
+      // every topic, the whole frame if one takes it, the patches if one takes them (or the whole
+      // frame instead, should they fail); then once per scope its publish concerns.
+      if (all.outboxes > 0) {
+        if (frame == null && all.hasWholeClients()) {
+          frame = encode(fresh, batch);
+        }
+        Frame patchFrame = all.patchOutboxes == 0 ? null : patchedLocked(entries, batch, frame);
+        if (frame == null && patchFrame == null) {
+          frame = encode(fresh, batch);
+        }
+        broadcast =
+            new Broadcast(
+                frame, patchFrame, fresh, batch, originNanos, now, handover, entries.get(0).seq);
+        broadcast.expect(all.outboxes);
       }
-      Frame patchFrame = patchClients == 0 ? null : patchedLocked(entries, batch, frame);
-      if (frame == null && patchFrame == null && targets.length > 0) {
-        frame = encode(fresh, batch);
+      stamp = ++publishes;
+      if (!scopes.isEmpty()) {
+        scoped = scopedBroadcastsLocked(entries, batch, originNanos, now, handover, stamp);
       }
       applyLocked(entries);
-      if (targets.length == 0) {
-        return NO_OUTBOXES;
-      }
-      long now = ticker.read();
-      broadcast =
-          new Broadcast(
-              frame, patchFrame, fresh, batch, originNanos, now, handover, entries.get(0).seq);
-      broadcast.expect(targets.length);
       changed = new Outbox[targets.length];
       int n = 0;
       for (Outbox outbox : targets) {
         if (outbox.passesBy()) {
           continue;
         }
-        int result = outbox.enqueue(broadcast, now);
+        Broadcast its = outbox.scope == all ? broadcast : outbox.scope.broadcastOf(stamp);
+        if (its == null) {
+          continue; // Nothing of its topics.
+        }
+        int result = outbox.enqueue(its, now);
         if (result == Outbox.QUEUED) {
-          queued++;
+          its.queued();
         }
         if (result != Outbox.PASSED) {
           changed[n++] = outbox;
         }
       }
     }
-    if (broadcast.offered(queued, targets.length)) {
+    if (broadcast != null && broadcast.offered()) {
       broadcastDone(broadcast, ticker.read(), /* slowestClientId= */ null);
     }
+    for (Broadcast its : scoped) {
+      if (its.offered()) {
+        broadcastDone(its, ticker.read(), /* slowestClientId= */ null);
+      }
+    }
     return changed;
+  }
+
+  /**
+   * Projects and encodes the prepared {@code entries} for each scope of some topics they concern (a
+   * session's topic, or the one it leaves): once per scope, whatever its client count. Returns the
+   * broadcasts made, each recorded on its scope under {@code stamp}; a scope concerned by none of
+   * them is not even looked at, so a topic nobody watches costs nothing.
+   */
+  private List<Broadcast> scopedBroadcastsLocked(
+      List<View.Entry> entries,
+      boolean batch,
+      long originNanos,
+      long now,
+      Handover handover,
+      long stamp) {
+    List<Broadcast> made = new ArrayList<>(2);
+    long firstSeq = entries.get(0).seq;
+    for (Scope scope : globScopes) {
+      considerLocked(scope, entries, batch, originNanos, now, handover, stamp, made);
+    }
+    for (View.Entry entry : entries) {
+      for (String topic : new String[] {entry.topic, entry.previousTopic()}) {
+        List<Scope> named = topic == null ? null : scopesByName.get(topic);
+        if (named != null) {
+          for (Scope scope : named) {
+            considerLocked(scope, entries, batch, originNanos, now, handover, stamp, made);
+          }
+        }
+      }
+    }
+    assert made.stream().allMatch(b -> b.firstSeq == firstSeq);
+    return made;
+  }
+
+  private void considerLocked(
+      Scope scope,
+      List<View.Entry> entries,
+      boolean batch,
+      long originNanos,
+      long now,
+      Handover handover,
+      long stamp,
+      List<Broadcast> made) {
+    if (scope.considered(stamp)) {
+      return;
+    }
+    long cursor = entries.get(0).seq - 1; // Its clients hold everything before this publish.
+    List<View.Entry> projected = View.project(entries, cursor, scope.topics);
+    if (projected == null) {
+      // Cannot happen: the newest topic changes are always kept, and they tell where a session
+      // was just before its latest change.
+      throw new IllegalStateException("no topic history at " + cursor + " for " + scope);
+    }
+    Broadcast broadcast = null;
+    if (!projected.isEmpty()) {
+      View.Updates updates = View.updates(projected);
+      Frame whole = scope.hasWholeClients() ? encode(updates, batch) : null;
+      Frame patches = scope.patchOutboxes == 0 ? null : patchedLocked(projected, batch, whole);
+      if (whole == null && patches == null) {
+        whole = encode(updates, batch);
+      }
+      broadcast =
+          new Broadcast(
+              whole, patches, updates, batch, originNanos, now, handover, entries.get(0).seq);
+      broadcast.expect(scope.outboxes);
+      made.add(broadcast);
+    }
+    scope.broadcast(stamp, broadcast);
   }
 
   private List<SessionUpdate> freshLocked(List<SessionUpdate> updates) {
@@ -415,9 +530,27 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
         : "one update per session: " + fresh;
     List<View.Entry> entries = new ArrayList<>(fresh.size());
     for (int i = 0; i < fresh.size(); i++) {
-      entries.add(view.prepare(fresh.get(i), originNanos, i));
+      SessionUpdate update = fresh.get(i);
+      entries.add(view.prepare(update, originNanos, i, topicOf(update)));
     }
     return entries;
+  }
+
+  /**
+   * The topic of a live update, or null: for a removal (it keeps its session's), without a topic
+   * function, or when the function fails (a fault, counted and logged; the session is then in no
+   * topic, seen by clients of every topic only).
+   */
+  private String topicOf(SessionUpdate update) {
+    if (topicOf == null || update.isTombstone()) {
+      return null;
+    }
+    try {
+      return topicOf.apply(update);
+    } catch (RuntimeException e) {
+      fault("the topic function, for " + update.sessionId() + " (in no topic)", null, e);
+      return null;
+    }
   }
 
   /** Applies the prepared entries to the view, in order. */
@@ -446,6 +579,105 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
     }
   }
 
+  /** Adds {@code outbox} to {@code scope}, and the scope to the registry if it is new. */
+  private void joinLocked(Outbox outbox, Scope scope) {
+    if (scope != all && scope.outboxes == 0) {
+      scopes.put(scope.topics, scope);
+      if (scope.topics.globs().isEmpty()) {
+        for (String name : scope.topics.names()) {
+          scopesByName.computeIfAbsent(name, n -> new ArrayList<>(1)).add(scope);
+        }
+      } else {
+        globScopes.add(scope);
+      }
+    }
+    scope.add(outbox.patches);
+    outbox.scope = scope;
+    for (String key : scope.topics.keys()) {
+      subscribers.merge(key, 1, Integer::sum);
+    }
+  }
+
+  /**
+   * Takes {@code outbox} out of its scope, and the scope out of the registry if it was the last.
+   */
+  private void leaveLocked(Outbox outbox) {
+    Scope scope = outbox.scope;
+    scope.remove(outbox.patches);
+    for (String key : scope.topics.keys()) {
+      subscribers.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+    }
+    if (scope != all && scope.outboxes == 0) {
+      scopes.remove(scope.topics);
+      if (!globScopes.remove(scope)) {
+        for (String name : scope.topics.names()) {
+          List<Scope> named = scopesByName.get(name);
+          named.remove(scope);
+          if (named.isEmpty()) {
+            scopesByName.remove(name);
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void subscribe(Client client, Topics topics) {
+    requireNonNull(client, "client");
+    requireNonNull(topics, "topics");
+    Outbox outbox = byClient.get(client);
+    if (outbox == null) {
+      return;
+    }
+    boolean failed = false;
+    synchronized (lock) {
+      if (closed || byClient.get(client) != outbox) {
+        return;
+      }
+      Scope scope = scopes.getOrDefault(topics, topics.isAll() ? all : new Scope(topics));
+      try {
+        Frame snapshot = snapshotLocked(scope);
+        leaveLocked(outbox);
+        joinLocked(outbox, scope);
+        outbox.resubscribed(snapshot);
+      } catch (CodecFailure e) {
+        fault("encoding initial_state for new topics", client, e.getCause());
+        failed = true;
+      }
+    }
+    if (failed) {
+      outbox.close(CloseReason.INTERNAL_ERROR);
+      return;
+    }
+    outbox.drain();
+  }
+
+  @Override
+  public Map<String, Integer> subscribers() {
+    synchronized (lock) {
+      return Collections.unmodifiableMap(new TreeMap<>(subscribers));
+    }
+  }
+
+  /** Returns the view as initial_state for {@code scope}, encoded once per change of the view. */
+  private Frame snapshotLocked(Scope scope) {
+    if (scope == all) {
+      return snapshotLocked();
+    }
+    Frame frame = scope.snapshotAt(view.head());
+    if (frame == null) {
+      stats.encoded();
+      try {
+        View.Updates live = View.updates(view.live(scope.topics));
+        frame = json != null ? json.initialState(live, epochOf(scope)) : codec.initialState(live);
+      } catch (RuntimeException e) {
+        throw new CodecFailure(e);
+      }
+      scope.snapshot(view.head(), frame);
+    }
+    return frame;
+  }
+
   /** Returns the view as initial_state, encoded once per change of the view. */
   private Frame snapshotLocked() {
     if (snapshot == null) {
@@ -469,7 +701,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
     boolean installed;
     synchronized (lock) {
       try {
-        installed = outbox.installResync(snapshotLocked());
+        installed = outbox.installResync(snapshotLocked(outbox.scope));
       } catch (CodecFailure e) {
         fault("encoding a resync", outbox.client, e.getCause());
         return false;
@@ -498,10 +730,18 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
         return null;
       }
       List<View.Entry> changed = view.changedSince(cursor);
-      outbox.catchUpTaken(view.head() - cursor - changed.size());
-      if (changed.isEmpty()) {
+      Topics topics = outbox.scope.topics;
+      List<View.Entry> projected = View.project(changed, cursor, topics);
+      if (projected == null) {
+        outbox.cursorForgotten(0); // A topic history cut short: a snapshot of its topics.
         return null;
       }
+      // Updates of other topics are not this client's to count as coalesced away.
+      outbox.catchUpTaken(topics.isAll() ? view.head() - cursor - changed.size() : 0);
+      if (projected.isEmpty()) {
+        return null;
+      }
+      changed = projected;
       return outbox.patches ? View.patchableUpdates(changed, cursor) : View.updates(changed);
     }
   }

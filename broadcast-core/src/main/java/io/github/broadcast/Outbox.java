@@ -188,6 +188,8 @@ final class Outbox implements BiConsumer<Void, Throwable> {
   private final long graceNanos;
   private final boolean sendsThenPings; // The client writes a frame and its ping at once.
   final boolean patches; // The client takes patches: it is sent each broadcast's patch frame.
+  // The client's topics, with the others of the same: written and read under the registry lock.
+  Scope scope;
 
   // All fields below are guarded by this.
   private final ClientClock clock;
@@ -400,6 +402,26 @@ final class Outbox implements BiConsumer<Void, Throwable> {
     behindSinceNanos = NOT_BEHIND;
     snapshot = resync;
     return true;
+  }
+
+  /**
+   * Called by the engine under the registry lock when the client's topics changed: whatever is
+   * queued or owed was for the old ones; {@code snapshot}, of the new ones at this point of the
+   * publish order, replaces it all, and the broadcasts after it follow.
+   */
+  synchronized void resubscribed(Frame snapshot) {
+    if (closed) {
+      return;
+    }
+    for (Broadcast queued : queue) {
+      releaseLocked(queued);
+    }
+    queue.clear();
+    queuedBytes = 0;
+    owedSince = NOT_OWED;
+    resyncOwed = false;
+    behindSinceNanos = NOT_BEHIND;
+    this.snapshot = snapshot;
   }
 
   /**

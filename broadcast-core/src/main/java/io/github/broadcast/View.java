@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Objects;
 import java.util.RandomAccess;
 
 /*
@@ -42,6 +43,17 @@ import java.util.RandomAccess;
  * checkpoints are bounded: when full, every other one is dropped, which only moves a resumed
  * cursor earlier (more repeated, nothing missed).
  *
+ * Topics (issue 26): each entry carries its session's topic (a removal keeps the topic the
+ * session had), and, when the broadcaster sorts sessions into topics, the history of its topic
+ * changes (Move: position and topic, the newest first, at most MAX_MOVES). A client that sees only
+ * some topics is sent a projection of the same entries (project): an entry in its topics as is
+ * (as a patch only if the base was in its topics too); an entry outside them, of a session the
+ * client held in its topics at its cursor (the move history says), as a removal at the entry's
+ * version, so the session leaves it and versions never go backwards; any other entry not at all.
+ * A cursor older than a history that was cut short cannot be projected: its client is sent a
+ * snapshot instead, like a cursor before a forgotten tombstone. A live broadcast is the same
+ * projection at the cursor just before it.
+ *
  * Not thread-safe: guarded by the registry lock of its FanoutBroadcaster. An entry is immutable but
  * for its memo, which is a benign race (two threads encode equal bytes; either is kept).
  */
@@ -50,6 +62,15 @@ final class View {
 
   /** One session's latest update, with its place in the publish order. */
   static final class Entry {
+    /** {@link #heldIn}: the client held the session in its topics, live or removed. */
+    static final int HELD = 1;
+
+    /** {@link #heldIn}: the client did not hold the session in its topics. */
+    static final int NOT_HELD = 0;
+
+    /** {@link #heldIn}: the history kept cannot tell. */
+    static final int UNKNOWN = -1;
+
     final SessionUpdate update;
     final long seq;
     final long originNanos; // When the update was accepted, for latency figures.
@@ -59,8 +80,23 @@ final class View {
     private Entry newer;
     volatile byte[] jsonPart; // JsonCodec's encoding of the update, made on first use.
     volatile byte[] patchPart; // JsonCodec's patch from base, made on first use.
+    final String topic; // The session's topic (a removal keeps the last), or null for none.
+    final String baseTopic; // The topic of base; null without one.
+    final Move moves; // The session's topic history, newest first; null if topics are not kept.
+    private volatile Entry removal; // This entry as a removal, for clients it moved away from.
+    private volatile Entry whole; // This entry without a base, for clients without the base.
 
-    Entry(SessionUpdate update, long seq, long originNanos, Entry previous) {
+    /**
+     * @param topic the topic of a live update (ignored for a removal, which keeps the previous)
+     * @param tracked whether the view keeps topic histories
+     */
+    Entry(
+        SessionUpdate update,
+        long seq,
+        long originNanos,
+        Entry previous,
+        String topic,
+        boolean tracked) {
       this.update = update;
       this.seq = seq;
       this.originNanos = originNanos;
@@ -68,6 +104,74 @@ final class View {
           previous != null && !previous.update.isTombstone() && !update.isTombstone();
       this.base = patchable ? previous.update : null;
       this.baseSeq = patchable ? previous.seq : 0;
+      this.baseTopic = patchable ? previous.topic : null;
+      this.topic = update.isTombstone() ? (previous == null ? null : previous.topic) : topic;
+      this.moves =
+          tracked ? Move.after(previous == null ? null : previous.moves, seq, this.topic) : null;
+    }
+
+    /** A derived entry, for encoding only: never linked into the view. */
+    private Entry(Entry of, SessionUpdate update, SessionUpdate base) {
+      this.update = update;
+      this.seq = of.seq;
+      this.originNanos = of.originNanos;
+      this.base = base;
+      this.baseSeq = base == null ? 0 : of.baseSeq;
+      this.baseTopic = base == null ? null : of.baseTopic;
+      this.topic = of.topic;
+      this.moves = of.moves;
+    }
+
+    /**
+     * The topic the session was in just before this change, or null if it was in none or did not
+     * exist (or topics are not kept).
+     */
+    String previousTopic() {
+      if (moves == null) {
+        return null;
+      }
+      return moves.seq != seq ? moves.topic : moves.before == null ? null : moves.before.topic;
+    }
+
+    /** This change as a removal of its session, at its version. */
+    Entry asRemoval() {
+      Entry r = removal;
+      if (r == null) {
+        r =
+            update.isTombstone()
+                ? this
+                : new Entry(
+                    this, SessionUpdate.tombstone(update.sessionId(), update.version()), null);
+        removal = r;
+      }
+      return r;
+    }
+
+    /** This change without its base: always sent whole. */
+    Entry asWhole() {
+      Entry w = whole;
+      if (w == null) {
+        w = base == null ? this : new Entry(this, update, null);
+        whole = w;
+      }
+      return w;
+    }
+
+    /**
+     * Whether a client that holds everything up to {@code cursor} held this session in {@code
+     * topics} then: {@link #HELD}, {@link #NOT_HELD}, or {@link #UNKNOWN} when the history kept
+     * does not reach back that far.
+     */
+    int heldIn(long cursor, Topics topics) {
+      for (Move m = moves; m != null; m = m.before) {
+        if (m.seq <= cursor) {
+          return topics.includes(m.topic) ? HELD : NOT_HELD;
+        }
+        if (m.before == null && !m.complete) {
+          return UNKNOWN;
+        }
+      }
+      return NOT_HELD; // The session began after the cursor.
     }
 
     /** Whether a client at {@code cursor} holds this entry's base, so takes it as a patch. */
@@ -76,7 +180,51 @@ final class View {
     }
   }
 
+  /** One change of a session's topic (its first topic included), newest first. */
+  static final class Move {
+    static final int MAX_MOVES = 16;
+
+    final long seq;
+    final String topic;
+    final Move before;
+    final int depth; // Moves in this history, this one included.
+    final boolean complete; // Whether the oldest move kept is the session's first.
+
+    private Move(long seq, String topic, Move before, boolean complete) {
+      this.seq = seq;
+      this.topic = topic;
+      this.before = before;
+      this.depth = before == null ? 1 : before.depth + 1;
+      this.complete = complete;
+    }
+
+    /** The history after a change at {@code seq} in {@code topic}: the same, or one move more. */
+    static Move after(Move latest, long seq, String topic) {
+      if (latest != null && Objects.equals(latest.topic, topic)) {
+        return latest;
+      }
+      if (latest == null) {
+        return new Move(seq, topic, null, true);
+      }
+      if (latest.depth < MAX_MOVES) {
+        return new Move(seq, topic, latest, latest.complete);
+      }
+      // Full: copy the newest MAX_MOVES - 1, the oldest of them now first of an incomplete history.
+      Move[] kept = new Move[MAX_MOVES - 1];
+      Move m = latest;
+      for (int i = 0; i < kept.length; i++, m = m.before) {
+        kept[i] = m;
+      }
+      Move copy = null;
+      for (int i = kept.length - 1; i >= 0; i--) {
+        copy = new Move(kept[i].seq, kept[i].topic, copy, false);
+      }
+      return new Move(seq, topic, copy, false);
+    }
+  }
+
   private final int maxTombstones;
+  private final boolean tracksTopics;
   private final HashMap<String, Entry> bySession = new HashMap<>();
   private Entry oldest;
   private Entry newest;
@@ -92,15 +240,20 @@ final class View {
   private long highestVersion;
 
   View(int maxTombstones) {
-    this(maxTombstones, 4096);
+    this(maxTombstones, 4096, false);
   }
 
-  View(int maxTombstones, int maxCheckpoints) {
+  /**
+   * @param tracksTopics whether sessions are sorted into topics, so that each entry keeps its
+   *     session's topic history (the broadcaster has a topic function)
+   */
+  View(int maxTombstones, int maxCheckpoints, boolean tracksTopics) {
     if (maxCheckpoints < 2) {
       throw new IllegalArgumentException(
           "maxCheckpoints : " + maxCheckpoints + " (expected: >= 2)");
     }
     this.maxTombstones = maxTombstones;
+    this.tracksTopics = tracksTopics;
     this.checkpointSeq = new long[maxCheckpoints];
     this.checkpointVersion = new long[maxCheckpoints];
   }
@@ -126,7 +279,12 @@ final class View {
    * newer. Returns its entry.
    */
   Entry apply(SessionUpdate update, long originNanos) {
-    Entry entry = prepare(update, originNanos, 0);
+    return apply(update, originNanos, null);
+  }
+
+  /** As {@link #apply(SessionUpdate, long)}, the update being in {@code topic}. */
+  Entry apply(SessionUpdate update, long originNanos, String topic) {
+    Entry entry = prepare(update, originNanos, 0, topic);
     apply(entry);
     return entry;
   }
@@ -137,8 +295,14 @@ final class View {
    * that its encodings can be made, and fail, before anything moves. The batch holds at most one
    * update per session.
    */
-  Entry prepare(SessionUpdate update, long originNanos, int offset) {
-    return new Entry(update, seq + 1 + offset, originNanos, bySession.get(update.sessionId()));
+  Entry prepare(SessionUpdate update, long originNanos, int offset, String topic) {
+    return new Entry(
+        update,
+        seq + 1 + offset,
+        originNanos,
+        bySession.get(update.sessionId()),
+        topic,
+        tracksTopics);
   }
 
   /**
@@ -259,6 +423,47 @@ final class View {
       }
     }
     return all;
+  }
+
+  /** Returns every live session's entry in {@code topics}, least recently changed first. */
+  List<Entry> live(Topics topics) {
+    if (topics.isAll()) {
+      return live();
+    }
+    List<Entry> all = new ArrayList<>();
+    for (Entry e = oldest; e != null; e = e.newer) {
+      if (!e.update.isTombstone() && topics.includes(e.topic)) {
+        all.add(e);
+      }
+    }
+    return all;
+  }
+
+  /**
+   * Returns what a client of {@code topics} that holds everything up to {@code cursor} is sent of
+   * {@code entries} (changed after the cursor, at most one per session): see the design note. Null
+   * if a session's topic history kept does not reach back to the cursor: the client is owed a
+   * snapshot instead.
+   */
+  static List<Entry> project(List<Entry> entries, long cursor, Topics topics) {
+    if (topics.isAll()) {
+      return entries;
+    }
+    List<Entry> projected = new ArrayList<>(entries.size());
+    for (Entry e : entries) {
+      if (topics.includes(e.topic)) {
+        projected.add(e.base != null && !topics.includes(e.baseTopic) ? e.asWhole() : e);
+        continue;
+      }
+      int held = e.heldIn(cursor, topics);
+      if (held == Entry.UNKNOWN) {
+        return null;
+      }
+      if (held == Entry.HELD) {
+        projected.add(e.asRemoval());
+      }
+    }
+    return projected;
   }
 
   /** The updates of {@code entries}, as a list the JSON codec joins from their memoized parts. */

@@ -99,6 +99,8 @@ final class BroadcasterPropertyTest {
     long operations = 0;
     long patches = 0;
     long resumes = 0;
+    long subscriptions = 0;
+    long scoped = 0;
     long started = System.nanoTime();
     for (long seed = first; seed < first + seeds; seed++) {
       Scenario scenario = new Scenario(seed);
@@ -106,6 +108,8 @@ final class BroadcasterPropertyTest {
         operations += scenario.run();
         patches += scenario.patches;
         resumes += scenario.resumes;
+        subscriptions += scenario.subscriptions;
+        scoped += scenario.scoped;
       } catch (AssertionError | RuntimeException e) {
         throw new AssertionError(
             "seed "
@@ -121,11 +125,20 @@ final class BroadcasterPropertyTest {
     }
     System.out.printf(
         "BroadcasterPropertyTest: %d seeds from %d, %d operations, %d patches applied, %d resumes,"
-            + " %.1f s%n",
-        seeds, first, operations, patches, resumes, (System.nanoTime() - started) / 1e9);
+            + " %d clients of some topics, %d subscriptions, %.1f s%n",
+        seeds,
+        first,
+        operations,
+        patches,
+        resumes,
+        scoped,
+        subscriptions,
+        (System.nanoTime() - started) / 1e9);
     if (seeds >= 100) { // The run exercised both, so their checks above could fail.
       assertThat(patches).as("patches applied over the run").isPositive();
       assertThat(resumes).as("resumed initial_states over the run").isPositive();
+      assertThat(scoped).as("clients of some topics over the run").isPositive();
+      assertThat(subscriptions).as("subscriptions over the run").isPositive();
     }
   }
 
@@ -180,12 +193,24 @@ final class BroadcasterPropertyTest {
     private final Set<String> modelRemoved = new HashSet<>();
     private long nextVersion;
     private boolean updatesMayBeLost; // A codec fault was armed that can discard an update.
+    // Topics: whether sessions are sorted into them (by their state's "topic"), each session's
+    // topic now (absent: none) and every topic it was ever in ("" for none).
+    private boolean topicsOn;
+    private final Map<String, String> modelTopic = new HashMap<>();
+    private final Map<String, Set<String>> modelTopicsEver = new HashMap<>();
+    // Per session, its runs in one topic: (the version that began it, the topic; "" for none).
+    private final Map<String, List<Map.Entry<Long, String>>> modelRuns = new HashMap<>();
+    private boolean quiescing; // Clients registered now receive every topic.
+    long subscriptions;
+    long scoped; // Clients that received some topics only, counted at quiescence.
     private int steps;
     private long actions; // Every call into the broadcaster and every close seen, as traced.
 
     /** What the test knows of one client beyond what it saw. */
     private static final class Meta {
       int referenceStart; // The reference's live entries at registration.
+      boolean scoped; // Its topics are not all, now or once: not comparable with the reference.
+      final List<Topics> topicsEver = new ArrayList<>(); // Every Topics it received.
       long lastHeardNanos;
       long caughtUpNanos;
       boolean responsive = true;
@@ -268,6 +293,10 @@ final class BroadcasterPropertyTest {
       }
       builder.slowBroadcastThreshold(millis(1, 500));
       faults = random.nextBoolean();
+      topicsOn = random.nextBoolean();
+      if (topicsOn) {
+        builder.topics(update -> update.state().path("topic").asString(null));
+      }
       sessions = 1 + random.nextInt(12);
       sweepNanos = FanoutBroadcaster.sweepInterval(builder).toNanos();
       config
@@ -275,7 +304,9 @@ final class BroadcasterPropertyTest {
           .append(", sessions=")
           .append(sessions)
           .append(", faults=")
-          .append(faults);
+          .append(faults)
+          .append(", topics=")
+          .append(topicsOn);
       broadcaster =
           builder
               .cpuLoad(() -> load)
@@ -357,7 +388,14 @@ final class BroadcasterPropertyTest {
         completeHeld(/* ok= */ true);
       } else if (roll < 66) {
         completeHeld(/* ok= */ false);
+      } else if (roll < 70) {
+        changeBehaviour();
       } else if (roll < 73) {
+        if (topicsOn) {
+          subscribe();
+        } else {
+          changeBehaviour();
+        }
         changeBehaviour();
       } else if (roll < 87) {
         advance();
@@ -393,9 +431,20 @@ final class BroadcasterPropertyTest {
       if (tombstone) {
         update = SessionUpdate.tombstone(sessionId, version);
         modelRemoved.add(sessionId);
+        recordTopic(sessionId, version); // A removal keeps the topic.
       } else {
         int size = random.nextInt(10) == 0 ? random.nextInt(4_000) : random.nextInt(80);
-        update = SessionUpdate.of(sessionId, version, state(version, size));
+        if (topicsOn && random.nextInt(5) == 0) {
+          String[] topics = {"A", "B", "C", null};
+          String moved = topics[random.nextInt(topics.length)];
+          if (moved == null) {
+            modelTopic.remove(sessionId);
+          } else {
+            modelTopic.put(sessionId, moved);
+          }
+        }
+        update = SessionUpdate.of(sessionId, version, state(sessionId, version, size));
+        recordTopic(sessionId, version);
         modelRemoved.remove(sessionId);
       }
       modelVersions.put(sessionId, version);
@@ -408,8 +457,87 @@ final class BroadcasterPropertyTest {
       broadcaster.publish(update);
     }
 
-    private ObjectNode state(long version, int taskChars) {
-      return mapper.createObjectNode().put("n", version).put("task", "t".repeat(taskChars));
+    private ObjectNode state(String sessionId, long version, int taskChars) {
+      ObjectNode state =
+          mapper.createObjectNode().put("n", version).put("task", "t".repeat(taskChars));
+      String topic = modelTopic.get(sessionId);
+      return topic == null ? state : state.put("topic", topic);
+    }
+
+    private void recordTopic(String sessionId, long version) {
+      String topic = modelTopic.getOrDefault(sessionId, "");
+      modelTopicsEver.computeIfAbsent(sessionId, id -> new HashSet<>()).add(topic);
+      List<Map.Entry<Long, String>> runs =
+          modelRuns.computeIfAbsent(sessionId, id -> new ArrayList<>());
+      if (runs.isEmpty() || !runs.get(runs.size() - 1).getValue().equals(topic)) {
+        runs.add(Map.entry(version, topic));
+      }
+    }
+
+    /** A random choice of topics for a client: all of them in a third of the cases. */
+    private Topics anyTopics() {
+      switch (random.nextInt(9)) {
+        case 0:
+        case 1:
+        case 2:
+          return Topics.all();
+        case 3:
+          return Topics.of("A");
+        case 4:
+          return Topics.of("A", "B");
+        case 5:
+          return Topics.of("C", "D");
+        case 6:
+          return Topics.matching("?");
+        case 7:
+          return Topics.matching("B*");
+        default:
+          return Topics.none();
+      }
+    }
+
+    /** A client changes its topics: a new initial_state of them, then their updates. */
+    private void subscribe() {
+      ProbeClient client = anyAlive(false);
+      if (client == null) {
+        return;
+      }
+      Topics topics = anyTopics();
+      log("subscribe " + client + " to " + topics);
+      Meta m = meta.get(client);
+      m.scoped = true;
+      m.topicsEver.add(topics);
+      subscriptions++;
+      client.subscribed(topics); // Before the call: the new initial_state may be sent inside it.
+      broadcaster.subscribe(client, topics);
+    }
+
+    /**
+     * Every session a client was ever sent (a removal included) was, at some time, in a topic it
+     * received at some time: it never learns of a session outside its topics.
+     */
+    private void checkNeverOutside(ProbeClient client, Meta m) {
+      if (!m.scoped) {
+        return;
+      }
+      for (String id : client.mentioned()) {
+        boolean inside = false;
+        for (String topic : modelTopicsEver.getOrDefault(id, Set.of())) {
+          for (Topics topics : m.topicsEver) {
+            inside |= topics.includes(topic.isEmpty() ? null : topic);
+          }
+        }
+        if (!inside) {
+          violations.add(
+              client
+                  + " was sent "
+                  + id
+                  + ", ever in "
+                  + modelTopicsEver.get(id)
+                  + ", never in its "
+                  + m.topicsEver);
+        }
+      }
     }
 
     private void publishStale() {
@@ -420,7 +548,7 @@ final class BroadcasterPropertyTest {
       }
       long version = 1 + (long) (random.nextDouble() * current); // At most the current one.
       log("publish stale " + sessionId + " v" + version + " (current v" + current + ")");
-      broadcaster.publish(SessionUpdate.of(sessionId, version, state(version, 5)));
+      broadcaster.publish(SessionUpdate.of(sessionId, version, state(sessionId, version, 5)));
     }
 
     private ProbeClient register(boolean hold, ProbeClient.Proof proof) {
@@ -445,6 +573,16 @@ final class BroadcasterPropertyTest {
       client.hold = hold;
       client.sendsThenPings = random.nextBoolean();
       Meta m = new Meta();
+      if (previous != null) { // It continues that one's view, with its topics.
+        Meta before = meta.get(previous);
+        m.scoped = before.scoped;
+        m.topicsEver.addAll(before.topicsEver);
+      } else if (topicsOn && reference != null && !quiescing) {
+        Topics topics = anyTopics();
+        client.watch(topics);
+        m.scoped = !topics.isAll();
+        m.topicsEver.add(topics);
+      }
       m.referenceStart = reference == null ? 0 : reference.live().size();
       m.lastHeardNanos = ticker.read();
       m.caughtUpNanos = ticker.read();
@@ -458,6 +596,7 @@ final class BroadcasterPropertyTest {
               + (client.sendsThenPings ? ", pings with frames" : "")
               + (client.receivesPatches() ? ", takes patches" : "")
               + (client.resumeFrom() != null ? ", resumes from " + client.resumeFrom() : "")
+              + (client.topics().isAll() ? "" : ", receives " + client.topics())
               + (hold ? ", holds sends)" : ")"));
       broadcaster.register(client);
       return client;
@@ -748,6 +887,7 @@ final class BroadcasterPropertyTest {
         }
         checkHeld(client);
         checkExact(client, m, /* complete= */ false);
+        checkNeverOutside(client, m);
         if (caughtUp(client)) {
           m.caughtUpNanos = now;
         }
@@ -823,12 +963,35 @@ final class BroadcasterPropertyTest {
      * proof instead). Equal views alone are not enough: a client that missed an update and then its
      * removal holds an equal view by coincidence.
      */
+    /**
+     * The version of {@code sessionId} a client of {@code topics} must hold to have everything: the
+     * latest if the session is in them now; else the version that moved it out of them, if it was
+     * ever in them (it may have been before the client subscribed: then this asks too much, which
+     * only weakens the too-slow check); else none.
+     */
+    private long owed(String sessionId, Topics topics) {
+      List<Map.Entry<Long, String>> runs = modelRuns.getOrDefault(sessionId, List.of());
+      for (int i = runs.size() - 1; i >= 0; i--) {
+        String topic = runs.get(i).getValue();
+        if (topics.includes(topic.isEmpty() ? null : topic)) {
+          return i == runs.size() - 1
+              ? modelVersions.getOrDefault(sessionId, 0L)
+              : runs.get(i + 1).getKey();
+        }
+      }
+      return 0;
+    }
+
     private boolean caughtUp(ProbeClient client) {
       if (!client.isPaced() && !client.holding()) {
         return true;
       }
       for (Map.Entry<String, Long> latest : reference.highest().entrySet()) {
-        if (client.highest().getOrDefault(latest.getKey(), 0L) < latest.getValue()) {
+        long required = latest.getValue();
+        if (meta.get(client).scoped) {
+          required = owed(latest.getKey(), client.topics());
+        }
+        if (client.highest().getOrDefault(latest.getKey(), 0L) < required) {
           return false;
         }
       }
@@ -947,7 +1110,10 @@ final class BroadcasterPropertyTest {
      * quiescence, with the same one.
      */
     private void checkExact(ProbeClient client, Meta m, boolean complete) {
-      if (client == reference || drops.containsKey(client.id) || client.initialStates() > 1) {
+      if (client == reference
+          || m.scoped
+          || drops.containsKey(client.id)
+          || client.initialStates() > 1) {
         return;
       }
       if (client.isPaced()) {
@@ -1077,17 +1243,22 @@ final class BroadcasterPropertyTest {
       }
       check();
 
+      quiescing = true;
       ProbeClient fresh = register(/* hold= */ false, ProbeClient.Proof.NONE);
       Map<String, Long> view = fresh.view();
       assertThat(reference.view()).as("the reference's view").isEqualTo(view);
       Map<String, JsonNode> objects = reference.sessions();
       for (ProbeClient client : alive) {
         if (client.closeReason == null) {
-          assertThat(client.view()).as("%s's view at quiescence", client).isEqualTo(view);
-          // Patches applied and resumes merged end with exactly the server's objects.
-          assertThat(client.sessions())
-              .as("%s's sessions at quiescence", client)
-              .isEqualTo(objects);
+          // Each holds exactly the sessions of its topics: patches applied and resumes merged
+          // end with exactly the server's objects.
+          Topics topics = client.topics();
+          Map<String, JsonNode> its = new HashMap<>(objects);
+          its.values().removeIf(state -> !topics.includes(state.path("topic").asString(null)));
+          Map<String, Long> itsView = new HashMap<>(view);
+          itsView.keySet().retainAll(its.keySet());
+          assertThat(client.view()).as("%s's view at quiescence", client).isEqualTo(itsView);
+          assertThat(client.sessions()).as("%s's sessions at quiescence", client).isEqualTo(its);
           checkExact(client, meta.get(client), /* complete= */ true);
         }
       }
@@ -1099,6 +1270,7 @@ final class BroadcasterPropertyTest {
       check();
       for (ProbeClient client : meta.keySet()) {
         patches += client.patchesApplied();
+        scoped += meta.get(client).scoped ? 1 : 0;
         resumes += client.resumes();
       }
 

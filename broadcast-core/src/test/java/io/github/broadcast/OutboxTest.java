@@ -62,7 +62,10 @@ final class OutboxTest {
             codec.sessionUpdate(update), null, List.of(update), false, now, now, null, seq);
     broadcast.expect(1);
     int result = outbox.enqueue(broadcast, now);
-    broadcast.offered(result == Outbox.QUEUED ? 1 : 0, 1);
+    if (result == Outbox.QUEUED) {
+      broadcast.queued();
+    }
+    broadcast.offered();
     if (result != Outbox.PASSED) {
       outbox.drain();
     }

@@ -315,6 +315,26 @@ final class ProbeClient implements Client {
   }
 
   @Override
+  public Topics topics() {
+    return recorder.topics();
+  }
+
+  /** Makes this client receive {@code topics}, checked on every frame; before registration. */
+  void watch(Topics topics) {
+    recorder.watching(topics, "topic");
+  }
+
+  /** Records that this client now receives {@code topics}; before {@code subscribe}. */
+  void subscribed(Topics topics) {
+    recorder.subscribed(topics);
+  }
+
+  /** Returns every session a frame named. */
+  Set<String> mentioned() {
+    return recorder.mentioned();
+  }
+
+  @Override
   public ResumePoint resumeFrom() {
     return recorder.resumeFrom();
   }

@@ -80,7 +80,8 @@ final class ViewTest {
 
   @Test
   void resumeCursor_isAPositionTheClientIsSurelyPast_evenOnceCheckpointsAreThinned() {
-    View small = new View(/* maxTombstones= */ 100, /* maxCheckpoints= */ 4);
+    View small =
+        new View(/* maxTombstones= */ 100, /* maxCheckpoints= */ 4, /* tracksTopics= */ false);
     for (int version = 1; version <= 40; version++) {
       small.apply(update("s" + version % 7, version), 0); // Position == version here.
     }

@@ -7,12 +7,15 @@ import io.github.broadcast.Client;
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.Frame;
 import io.github.broadcast.ResumePoint;
+import io.github.broadcast.Topics;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -65,6 +68,9 @@ public final class RecordingClient implements Client {
   private volatile boolean noPings; // Set before registration.
   private volatile boolean patches; // Set before registration.
   private volatile ResumePoint resumeFrom; // Set before registration.
+  private volatile Topics topics = Topics.all(); // What it receives; checked with topicField.
+  private String topicField; // The state's member that names its topic; null: not checked.
+  private final Set<String> mentioned = new HashSet<>(); // Sessions any frame named.
   private String epoch; // The epoch of the latest initial_state.
   private int resumes; // Resumed initial_state frames (with "since").
   private int patchesApplied;
@@ -157,6 +163,7 @@ public final class RecordingClient implements Client {
         for (JsonNode session : message.path("sessions")) {
           String sessionId = session.path("session_id").asString();
           long version = session.path("version").asLong();
+          checkScope(sessionId, session);
           Long previous = highest.get(sessionId);
           if (previous != null && version < previous) {
             violations.add(
@@ -212,6 +219,7 @@ public final class RecordingClient implements Client {
       merged.put("version", version);
       session = mapper.readTree(merged.toString()); // Numbers as parsed, like a whole state.
     }
+    checkScope(sessionId, session);
     highest.put(sessionId, version);
     if (!lean && isLive) {
       live.add(Map.entry(sessionId, version));
@@ -223,6 +231,34 @@ public final class RecordingClient implements Client {
       versions.put(sessionId, version);
       states.put(sessionId, session);
     }
+  }
+
+  /**
+   * Records that a frame named {@code sessionId}; with a topic field, checks that a live {@code
+   * session} is in this client's topics. (A removal names no topic: see {@link #mentioned()}.)
+   */
+  private void checkScope(String sessionId, JsonNode session) {
+    mentioned.add(sessionId);
+    if (topicField == null || session.path("removed").asBoolean(false)) {
+      return;
+    }
+    JsonNode topic = session.path(topicField);
+    String name = topic.isString() ? topic.asString() : null;
+    if (!topics.includes(name)) {
+      violations.add(
+          sessionId
+              + " v"
+              + session.path("version")
+              + " in topic "
+              + name
+              + ", outside its "
+              + topics);
+    }
+  }
+
+  /** Returns the id of every session a frame sent to this client named, removals included. */
+  public synchronized Set<String> mentioned() {
+    return new HashSet<>(mentioned);
   }
 
   /**
@@ -366,6 +402,9 @@ public final class RecordingClient implements Client {
       synchronized (this) {
         versions.putAll(previous.versions);
         states.putAll(previous.states);
+        mentioned.addAll(previous.mentioned);
+        topics = previous.topics;
+        topicField = previous.topicField;
         highest.putAll(previous.highest);
         initialStates = 0;
         long since = 0;
@@ -377,6 +416,30 @@ public final class RecordingClient implements Client {
       }
     }
     return this;
+  }
+
+  @Override
+  public Topics topics() {
+    return topics;
+  }
+
+  /**
+   * Makes this client receive {@code topics} and check that every session it is sent is in them,
+   * reading the topic from the state's {@code topicField} (and that every removal is of a session
+   * it was sent); before registration. Returns it.
+   */
+  public synchronized RecordingClient watching(Topics topics, String topicField) {
+    this.topics = topics;
+    this.topicField = topicField;
+    return this;
+  }
+
+  /**
+   * Records that this client now receives {@code topics}: call it before {@code
+   * Broadcaster.subscribe}, since frames sent from then on are checked against them.
+   */
+  public synchronized void subscribed(Topics topics) {
+    this.topics = topics;
   }
 
   /** Makes this client ask to resume from {@code point}, holding nothing; returns it. */
