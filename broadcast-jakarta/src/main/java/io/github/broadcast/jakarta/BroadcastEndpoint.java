@@ -6,6 +6,7 @@ import io.github.broadcast.Frame;
 import io.github.broadcast.ResumePoint;
 import io.github.broadcast.Scheduler;
 import io.github.broadcast.Ticker;
+import io.github.broadcast.Topics;
 import io.github.broadcast.internal.Monitors;
 import io.github.broadcast.internal.Secret;
 import jakarta.websocket.Endpoint;
@@ -17,9 +18,14 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * The JSR-356 endpoint that puts a {@link Broadcaster} on real sockets. One instance serves every
@@ -27,17 +33,21 @@ import java.util.concurrent.ConcurrentHashMap;
  * session's user properties.
  *
  * <ul>
- *   <li>open: the token, when one is required (else close 1008), then admission (the limits of the
- *       client's address, then the connection cap and rate all share; else close 1013), then the
- *       session is wrapped as a core client and registered: it receives {@code initial_state}, then
- *       the updates. The query says what the client asks for: {@code ack=1} (it acknowledges),
- *       {@code delta=1} (it takes merge patches: {@code Client.receivesPatches()}) and {@code
- *       since=V&epoch=E} (it resumes: {@code ResumePoint.parse}; a malformed point gets the whole
- *       view, never a refusal);
+ *   <li>open: the token, when one is required (else close 1008), then the topics ({@link
+ *       TopicAccess}: those asked for with {@code ?topic=}, or all allowed; a topic not allowed, or
+ *       none allowed, closes 1008), then admission (the limits of the client's address, then the
+ *       connection cap and rate all share; else close 1013), then the session is wrapped as a core
+ *       client and registered: it receives {@code initial_state}, then the updates. The query says
+ *       what the client asks for: {@code ack=1} (it acknowledges), {@code delta=1} (it takes merge
+ *       patches: {@code Client.receivesPatches()}) and {@code since=V&epoch=E} (it resumes: {@code
+ *       ResumePoint.parse}; a malformed point gets the whole view, never a refusal);
  *   <li>text {@code ping}: a {@code pong} is queued ahead of any waiting updates;
  *   <li>text {@code ack N}, from a client that connected with {@code ?ack=1}: it has applied the
  *       first N data frames it was sent ({@link Broadcaster#onAck}); an acknowledgement of a frame
  *       not acknowledged before does not count against the inbound rate;
+ *   <li>text {@code {"type":"subscribe","topics":[...]}}: from now on the client receives those
+ *       topics (without {@code topics}: all it may see), if {@link TopicAccess} allows them, with
+ *       an {@code initial_state} of them first ({@link Broadcaster#subscribe}); else close 1008;
  *   <li>any other text: a sign of life, otherwise ignored;
  *   <li>a transport pong: the answer to the latest ping when its payload matches ({@link
  *       Broadcaster#onPong}: proof of what the client consumed), else a sign of life;
@@ -59,6 +69,9 @@ public final class BroadcastEndpoint extends Endpoint {
 
   private static final System.Logger logger = System.getLogger(BroadcastEndpoint.class.getName());
   private static final String CLIENT = BroadcastEndpoint.class.getName() + ".client";
+  // The most topics one client may ask for by name, at the handshake or in one subscribe.
+  static final int MAX_TOPICS = 256;
+  private static final ObjectMapper READER = new ObjectMapper();
 
   private final Broadcaster broadcaster;
   private final int maxMessageBytes;
@@ -76,6 +89,8 @@ public final class BroadcastEndpoint extends Endpoint {
   private final double inboundPerSecond;
   private final int inboundBurst;
   private final FrameWriter frameWriter;
+  private final TopicAccess topicAccess; // Null: every client may receive every topic.
+  private final String topicParameter;
   private HandshakePolicy policy; // Set once, before the endpoint is deployed.
   // Admitted clients whose container onClose has not come yet; notified as they leave.
   private final Set<SessionClient> connected = ConcurrentHashMap.newKeySet();
@@ -90,6 +105,8 @@ public final class BroadcastEndpoint extends Endpoint {
     this.inboundPerSecond = builder.inboundPerSecond;
     this.inboundBurst = builder.inboundBurst;
     this.frameWriter = builder.frameWriter;
+    this.topicAccess = builder.topicAccess;
+    this.topicParameter = builder.topicParameter;
   }
 
   void policy(HandshakePolicy policy) {
@@ -99,7 +116,8 @@ public final class BroadcastEndpoint extends Endpoint {
   @Override
   public void onOpen(Session session, EndpointConfig config) {
     // First, whatever comes next: it also takes the handshake's hand-off off this thread.
-    String address = policy.addressKey(session);
+    HandshakePolicy.Handshake handshake = policy.takeHandshake(session);
+    String address = policy.addressKey(session, handshake);
     if (!policy.checkToken(Secret.queryParameter(session.getQueryString(), "token"))) {
       logger.log(Level.INFO, () -> "refused connection " + session.getId() + ": bad token");
       closeQuietly(session, CloseReason.POLICY_VIOLATION);
@@ -107,6 +125,18 @@ public final class BroadcastEndpoint extends Endpoint {
     }
     if (shuttingDown) {
       closeQuietly(session, CloseReason.SHUTDOWN);
+      return;
+    }
+    AccessRequest access =
+        new AccessRequest(
+            topicAccess == null ? null : session.getUserPrincipal(),
+            session.getQueryString(),
+            handshake == null ? Map.of() : handshake.headers());
+    List<String> asked = access.parameters(topicParameter);
+    Topics topics = topics(access, asked.isEmpty() ? null : asked);
+    if (topics == null) {
+      refuseTopics(session.getId(), asked);
+      closeQuietly(session, CloseReason.POLICY_VIOLATION);
       return;
     }
     String refusal = policy.admit(address);
@@ -128,7 +158,9 @@ public final class BroadcastEndpoint extends Endpoint {
             "1".equals(Secret.queryParameter(query, "ack")),
             "1".equals(Secret.queryParameter(query, "delta")),
             ResumePoint.parse(
-                Secret.queryParameter(query, "since"), Secret.queryParameter(query, "epoch")));
+                Secret.queryParameter(query, "since"), Secret.queryParameter(query, "epoch")),
+            topics,
+            access);
     session.getUserProperties().put(CLIENT, client);
     client.allowOwnCloseToWait();
     session.addMessageHandler(String.class, text -> onText(client, text));
@@ -173,10 +205,96 @@ public final class BroadcastEndpoint extends Endpoint {
       violation(client, "more than " + inboundPerSecond + " messages a second");
       return;
     }
+    JsonNode subscribe = message.startsWith("{") ? subscribeRequest(message) : null;
     if ("ping".equals(message)) {
       broadcaster.onPing(client);
+    } else if (subscribe != null) {
+      subscribe(client, subscribe);
     } else if (applied < 0) {
       broadcaster.onMessage(client); // An acknowledgement that proved nothing was heard already.
+    }
+  }
+
+  /**
+   * The topics a client receives: those it asked for ({@code asked}, null for none) if all are
+   * allowed, else everything allowed; null if it is refused (asked for a topic it may not see, or
+   * for a malformed one, may see none, or the access hook failed).
+   */
+  private Topics topics(AccessRequest request, List<String> asked) {
+    Topics allowed;
+    try {
+      allowed = topicAccess == null ? Topics.all() : topicAccess.allowed(request);
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, "the topic access hook failed for " + request + "; refused", e);
+      return null;
+    }
+    if (allowed == null || allowed.isNone()) {
+      return null;
+    }
+    if (asked == null) {
+      return allowed;
+    }
+    Topics requested;
+    try {
+      requested = Topics.of(asked);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    return asked.size() <= MAX_TOPICS && allowed.covers(requested) ? requested : null;
+  }
+
+  private void refuseTopics(String id, List<String> asked) {
+    policy.refusedTopics.increment();
+    logger.log(
+        Level.INFO,
+        () ->
+            "refused " + id + " (1008): topics " + (asked == null ? "allowed" : asked) + " denied");
+  }
+
+  /**
+   * A {@code {"type":"subscribe","topics":[...]}} message: from now on the client receives those
+   * topics (or, without {@code topics}, everything it may see), if it may; else it is closed with
+   * 1008. A malformed one is refused the same way.
+   */
+  private void subscribe(SessionClient client, JsonNode request) {
+    List<String> asked;
+    try {
+      JsonNode topics = request.path("topics");
+      if (topics.isMissingNode()) {
+        asked = null;
+      } else if (topics.isArray() && topics.size() <= MAX_TOPICS) {
+        asked = new ArrayList<>(topics.size());
+        for (JsonNode topic : topics) {
+          if (!topic.isString()) {
+            throw new IllegalArgumentException("a topic that is not a string: " + topic);
+          }
+          asked.add(topic.asString());
+        }
+      } else {
+        throw new IllegalArgumentException("topics is not an array of at most " + MAX_TOPICS);
+      }
+    } catch (IllegalArgumentException e) {
+      refuseTopics(client.id(), List.of("(malformed: " + e.getMessage() + ")"));
+      client.closeWhenQuiet(CloseReason.POLICY_VIOLATION, ticker, scheduler);
+      return;
+    }
+    Topics topics = topics(client.accessRequest(), asked);
+    if (topics == null) {
+      refuseTopics(client.id(), asked);
+      client.closeWhenQuiet(CloseReason.POLICY_VIOLATION, ticker, scheduler);
+      return;
+    }
+    client.topics(topics);
+    broadcaster.subscribe(client, topics);
+  }
+
+  /** Returns {@code message} parsed if it is a JSON object of type subscribe, else null. */
+  static JsonNode subscribeRequest(String message) {
+    try {
+      JsonNode parsed = READER.readTree(message);
+      return "subscribe".equals(parsed.path("type").asString(null)) ? parsed : null;
+    } catch (JacksonException e) {
+      return null; // Not JSON: any other text.
     }
   }
 

@@ -64,7 +64,8 @@ public final class BroadcastEndpointConfig {
                 builder.maxClientsPerAddress,
                 builder.connectionsPerSecondPerAddress,
                 builder.connectionBurstPerAddress,
-                builder.ticker));
+                builder.ticker),
+            builder.topicAccess != null);
     endpoint.policy(policy);
     this.serverEndpointConfig =
         ServerEndpointConfig.Builder.create(BroadcastEndpoint.class, path)
@@ -174,6 +175,8 @@ public final class BroadcastEndpointConfig {
     Scheduler scheduler = DELAYED;
     String token;
     FrameWriter frameWriter = ContainerWriters.INSTANCE;
+    TopicAccess topicAccess; // Null: every client may receive every topic.
+    String topicParameter = "topic";
 
     private Builder(String path, Broadcaster broadcaster) {
       requireNonNull(path, "path : null (expected: a path such as /ws/dashboard)");
@@ -345,6 +348,34 @@ public final class BroadcastEndpointConfig {
      */
     public Builder requiredToken(String token) {
       this.token = Checks.requireSecret("requiredToken", token);
+      return this;
+    }
+
+    /**
+     * Decides which topics each client may receive, at the handshake and at every later {@code
+     * subscribe}; see {@link TopicAccess}. Default: none, every client may receive every topic (and
+     * asks for some with {@code ?topic=}, or receives all).
+     */
+    public Builder topicAccess(TopicAccess topicAccess) {
+      this.topicAccess = requireNonNull(topicAccess, "topicAccess : null (expected: non-null)");
+      return this;
+    }
+
+    /**
+     * Sets the query parameter a client names the topics it asks for with, repeatable; default
+     * {@code topic} ({@code ?topic=a&topic=b}). The dashboard uses {@code project}.
+     */
+    public Builder topicParameter(String name) {
+      requireNonNull(name, "topicParameter : null (expected: a query parameter name)");
+      if (!name.matches("[A-Za-z0-9_.-]{1,64}")
+          || List.of("token", "ack", "delta", "since", "epoch").contains(name)) {
+        throw new IllegalArgumentException(
+            "topicParameter : "
+                + name
+                + " (expected: 1 to 64 letters, digits, '_', '.' or '-', not one of the"
+                + " protocol's: token, ack, delta, since, epoch)");
+      }
+      this.topicParameter = name;
       return this;
     }
 

@@ -18,6 +18,8 @@ import java.util.TreeMap;
  * @param refusedRate connections closed at once with 1013 by the connection-rate limit
  * @param refusedAddress connections closed at once with 1013 by a limit of their own address (its
  *     connections open, or its connection rate); these took nothing of the shared limits
+ * @param refusedTopics connections closed with 1008 by {@link TopicAccess}: at the handshake, or at
+ *     a later subscribe, for a topic the client may not see (or a malformed request for topics)
  * @param policyCloses clients closed for what they sent: binary frames or too many messages (1008),
  *     or a text message over the size limit that the container passed on (1009)
  * @param closedByServer admitted connections that ended after the server closed them, by the close
@@ -36,6 +38,7 @@ public record EndpointStats(
     long refusedCapacity,
     long refusedRate,
     long refusedAddress,
+    long refusedTopics,
     long policyCloses,
     Map<Integer, Long> closedByServer,
     Map<Integer, Long> closedByClient) {
@@ -48,6 +51,11 @@ public record EndpointStats(
 
   /** Returns every refused connection attempt, whatever the reason. */
   public long refusedTotal() {
-    return refusedOrigin + refusedToken + refusedCapacity + refusedRate + refusedAddress;
+    return refusedOrigin
+        + refusedToken
+        + refusedCapacity
+        + refusedRate
+        + refusedAddress
+        + refusedTopics;
   }
 }

@@ -57,6 +57,7 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
   private final Secret token; // Null when no token is required.
   private final ClientAddresses addresses;
   private final AddressLimits perAddress;
+  private final boolean keepsHeaders; // A TopicAccess reads them.
   private final ThreadLocal<Handshake> sharedConfigHandshake = new ThreadLocal<>();
   private volatile Map<String, Object> sharedProperties = Map.of();
   private volatile boolean warnedUnknownAddress;
@@ -68,6 +69,7 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
   private final LongAdder refusedCapacity = new LongAdder();
   private final LongAdder refusedRate = new LongAdder();
   private final LongAdder refusedAddress = new LongAdder();
+  final LongAdder refusedTopics = new LongAdder();
   final LongAdder policyCloses = new LongAdder();
   private final Map<Integer, LongAdder> closedByServer = new ConcurrentHashMap<>();
   private final Map<Integer, LongAdder> closedByClient = new ConcurrentHashMap<>();
@@ -82,7 +84,8 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
       int connectionBurst,
       String token,
       ClientAddresses addresses,
-      AddressLimits perAddress) {
+      AddressLimits perAddress,
+      boolean keepsHeaders) {
     this.endpoint = endpoint;
     this.token = Secret.of(token);
     this.allowedOrigins = allowedOrigins;
@@ -91,6 +94,7 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
     this.connectionRate = new TokenBucket(ticker, connectionBurst, connectionsPerSecond);
     this.addresses = addresses;
     this.perAddress = perAddress;
+    this.keepsHeaders = keepsHeaders;
   }
 
   /** The user properties of the deployed configuration, to tell a per-handshake copy from it. */
@@ -143,20 +147,27 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
     return endpointClass.cast(endpoint);
   }
 
-  /** What a handshake tells of its client: the peer, when the container says, and the chain. */
-  private record Handshake(InetAddress peer, List<String> chain) {}
+  /**
+   * What a handshake tells of its client: the peer, when the container says, and the chain (when
+   * the limits per address need them); its headers (when a {@link TopicAccess} reads them).
+   */
+  record Handshake(InetAddress peer, List<String> chain, Map<String, List<String>> headers) {}
 
   @Override
   public void modifyHandshake(
       ServerEndpointConfig config, HandshakeRequest request, HandshakeResponse response) {
     super.modifyHandshake(config, request, response);
-    if (!perAddress.enabled()) {
+    if (!perAddress.enabled() && !keepsHeaders) {
       return;
     }
+    boolean addresses = perAddress.enabled();
     Handshake handshake =
         new Handshake(
-            ClientAddresses.literal(peerOf(request)),
-            addresses.trustsAny() ? addresses.chain(request.getHeaders()) : List.of());
+            addresses ? ClientAddresses.literal(peerOf(request)) : null,
+            addresses && this.addresses.trustsAny()
+                ? this.addresses.chain(request.getHeaders())
+                : List.of(),
+            keepsHeaders ? Map.copyOf(request.getHeaders()) : Map.of());
     if (config.getUserProperties() != sharedProperties) {
       config.getUserProperties().put(HANDSHAKE, handshake);
     } else {
@@ -165,17 +176,28 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
   }
 
   /**
-   * The key the limits per address count {@code session} under, or null when they are off or its
-   * address cannot be known (then only the shared limits apply to it, and a warning says so once).
+   * Takes what the handshake of {@code session} told, or null if nothing was kept (neither the
+   * limits per address nor a topic access need it). Called first in {@code onOpen}, once.
    */
-  String addressKey(Session session) {
-    if (!perAddress.enabled()) {
+  Handshake takeHandshake(Session session) {
+    if (!perAddress.enabled() && !keepsHeaders) {
       return null;
     }
     Handshake handshake = (Handshake) session.getUserProperties().remove(HANDSHAKE);
     if (handshake == null) {
       handshake = sharedConfigHandshake.get();
       sharedConfigHandshake.remove();
+    }
+    return handshake;
+  }
+
+  /**
+   * The key the limits per address count {@code session} under, or null when they are off or its
+   * address cannot be known (then only the shared limits apply to it, and a warning says so once).
+   */
+  String addressKey(Session session, Handshake handshake) {
+    if (!perAddress.enabled()) {
+      return null;
     }
     InetAddress peer = handshake == null ? null : handshake.peer();
     if (peer == null
@@ -311,6 +333,7 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
         refusedCapacity.sum(),
         refusedRate.sum(),
         refusedAddress.sum(),
+        refusedTopics.sum(),
         policyCloses.sum(),
         sums(closedByServer),
         sums(closedByClient));

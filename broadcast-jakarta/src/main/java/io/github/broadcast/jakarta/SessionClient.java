@@ -6,6 +6,7 @@ import io.github.broadcast.Frame;
 import io.github.broadcast.ResumePoint;
 import io.github.broadcast.Scheduler;
 import io.github.broadcast.Ticker;
+import io.github.broadcast.Topics;
 import jakarta.websocket.CloseReason.CloseCodes;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -73,6 +75,8 @@ final class SessionClient implements Client, SendHandler {
   private final boolean acknowledges;
   private final boolean patches;
   private final ResumePoint resumeFrom;
+  private final AccessRequest accessRequest; // What the handshake told, for later subscribes.
+  private volatile Topics topics;
   // The number of the latest ping, written before it is sent: its pong may beat sendPing's return.
   private final AtomicLong latestPing = new AtomicLong();
   // The stage of the send in flight, null when none: set before the send starts, taken by its
@@ -85,7 +89,16 @@ final class SessionClient implements Client, SendHandler {
   private volatile boolean closedByServer; // This side started the close.
 
   SessionClient(Session session, TokenBucket inbound, Runnable onRelease) {
-    this(session, null, inbound, onRelease, /* acknowledges= */ false, false, null);
+    this(
+        session,
+        null,
+        inbound,
+        onRelease,
+        /* acknowledges= */ false,
+        false,
+        null,
+        Topics.all(),
+        new AccessRequest(null, null, Map.of()));
   }
 
   /**
@@ -93,6 +106,8 @@ final class SessionClient implements Client, SendHandler {
    * @param acknowledges whether the peer said (at the handshake) that it acknowledges frames
    * @param patches whether it asked for patches ({@code ?delta=1})
    * @param resumeFrom where it said it left off ({@code ?since=V&epoch=E}), or null
+   * @param topics the topics it receives, as its handshake decided
+   * @param accessRequest what its handshake told, for the topic access hook at a later subscribe
    */
   SessionClient(
       Session session,
@@ -101,7 +116,9 @@ final class SessionClient implements Client, SendHandler {
       Runnable onRelease,
       boolean acknowledges,
       boolean patches,
-      ResumePoint resumeFrom) {
+      ResumePoint resumeFrom,
+      Topics topics,
+      AccessRequest accessRequest) {
     this.session = session;
     this.sink = sink;
     this.id = "ws-" + session.getId();
@@ -110,6 +127,22 @@ final class SessionClient implements Client, SendHandler {
     this.acknowledges = acknowledges;
     this.patches = patches;
     this.resumeFrom = resumeFrom;
+    this.topics = topics;
+    this.accessRequest = accessRequest;
+  }
+
+  @Override
+  public Topics topics() {
+    return topics;
+  }
+
+  /** Records the topics a later subscribe gave it. */
+  void topics(Topics topics) {
+    this.topics = topics;
+  }
+
+  AccessRequest accessRequest() {
+    return accessRequest;
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.Frame;
+import io.github.broadcast.Topics;
 import io.github.broadcast.testing.FakeTicker;
 import io.github.broadcast.testing.ManualScheduler;
 import jakarta.websocket.RemoteEndpoint;
@@ -166,7 +167,9 @@ final class SessionClientTest {
             releases::incrementAndGet,
             /* acknowledges= */ false,
             /* patches= */ false,
-            /* resumeFrom= */ null);
+            /* resumeFrom= */ null,
+            Topics.all(),
+            new AccessRequest(null, null, Map.of()));
     Frame frame = Frame.of("update");
 
     CompletableFuture<Void> done = direct.send(frame).toCompletableFuture();
@@ -207,7 +210,9 @@ final class SessionClientTest {
             releases::incrementAndGet,
             /* acknowledges= */ false,
             /* patches= */ false,
-            /* resumeFrom= */ null);
+            /* resumeFrom= */ null,
+            Topics.all(),
+            new AccessRequest(null, null, Map.of()));
 
     assertThat(direct.send(Frame.of("a")).toCompletableFuture())
         .isCompletedExceptionally()

@@ -17,7 +17,12 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
@@ -65,6 +70,13 @@ import java.util.function.ToDoubleFunction;
  *       <td>broadcasts slower than the slow-broadcast threshold</td></tr>
  *   <tr><td>{@code broadcast.delivery.latency}</td><td>timer</td>
  *       <td>from publish until a client's socket has the update</td></tr>
+ *   <tr><td>{@code broadcast.topic.subscribers}</td><td>gauge, tag {@code topic}</td>
+ *       <td>clients receiving each topic ({@code Broadcaster.subscribers()}: a topic's name, a
+ *       glob as written, {@code *} for clients of every topic); one gauge per key for the first
+ *       {@link #maxTopicGauges} keys seen (default 100), the others summed under {@code
+ *       topic="other"}</td></tr>
+ *   <tr><td>{@code broadcast.topics}</td><td>gauge</td>
+ *       <td>keys with subscribers now, gauged or not</td></tr>
  * </table>
  *
  * <p>The gauges and counters of one scrape read one {@link BroadcastStats} snapshot: a snapshot
@@ -72,6 +84,11 @@ import java.util.function.ToDoubleFunction;
  * meters or registries. The timer publishes no histogram of its own: turn one on where the registry
  * is configured (Spring Boot: {@code
  * management.metrics.distribution.percentiles-histogram.broadcast.delivery.latency=true}).
+ *
+ * <p>Cardinality: a topic per user would make a series per user. Gauges are made for the first
+ * {@code maxTopicGauges} keys seen, as they appear (at a scrape), and kept (reading 0 once nobody
+ * receives the topic); every later key counts only in {@code topic="other"}. Set the cap to 0 for
+ * no gauge per key at all.
  *
  * <p>Order does not matter: {@link #monitor} and {@link #bindTo} may come in either order (a Spring
  * context binds meters when it likes); until both have happened the gauges and counters read 0.
@@ -90,6 +107,10 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
   private volatile Broadcaster broadcaster; // Null until monitor().
   private volatile Timer latency; // Null until bindTo().
   private volatile Counter slowBroadcasts; // Null until bindTo().
+  private volatile int maxTopicGauges = 100;
+  private volatile Map<String, Integer> subscribers = Map.of(); // As of the latest snapshot.
+  private final Set<String> gaugedTopics = ConcurrentHashMap.newKeySet();
+  private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
 
   /** Meters with no extra tags. */
   public BroadcastMetrics() {
@@ -113,9 +134,34 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
     return this;
   }
 
+  /**
+   * Sets how many topic keys get a gauge of their own ({@code broadcast.topic.subscribers}); the
+   * others count under {@code topic="other"}. Default 100; 0 for none. Returns this.
+   */
+  public BroadcastMetrics maxTopicGauges(int max) {
+    if (max < 0) {
+      throw new IllegalArgumentException("maxTopicGauges : " + max + " (expected: >= 0)");
+    }
+    this.maxTopicGauges = max;
+    return this;
+  }
+
   @Override
   public void bindTo(MeterRegistry registry) {
     Retained.by(registry, this); // Its meters read it weakly; see Retained.
+    registries.add(registry);
+    for (String topic : gaugedTopics) {
+      topicGauge(registry, topic);
+    }
+    Gauge.builder("broadcast.topic.subscribers", this, m -> m.readOtherTopics())
+        .description("clients receiving each topic")
+        .tags(tags)
+        .tag("topic", "other")
+        .register(registry);
+    Gauge.builder("broadcast.topics", this, m -> m.readTopics())
+        .description("topics with subscribers now")
+        .tags(tags)
+        .register(registry);
     gauge(registry, "broadcast.clients", "clients registered now", null, BroadcastStats::clients);
     gauge(
         registry,
@@ -203,6 +249,52 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
         .register(registry);
   }
 
+  private void topicGauge(MeterRegistry registry, String topic) {
+    Gauge.builder("broadcast.topic.subscribers", this, m -> m.readTopic(topic))
+        .description("clients receiving each topic")
+        .tags(tags)
+        .tag("topic", topic)
+        .register(registry);
+  }
+
+  private double readTopic(String topic) {
+    snapshot();
+    return subscribers.getOrDefault(topic, 0);
+  }
+
+  private double readOtherTopics() {
+    snapshot();
+    int other = 0;
+    for (Map.Entry<String, Integer> entry : subscribers.entrySet()) {
+      if (!gaugedTopics.contains(entry.getKey())) {
+        other += entry.getValue();
+      }
+    }
+    return other;
+  }
+
+  private double readTopics() {
+    snapshot();
+    return subscribers.size();
+  }
+
+  /** Gauges the keys not gauged yet, up to the cap, in every registry bound. */
+  private void gaugeNewTopics(Map<String, Integer> now) {
+    for (String topic : now.keySet()) {
+      if (gaugedTopics.contains(topic)) {
+        continue;
+      }
+      synchronized (gaugedTopics) {
+        if (gaugedTopics.size() >= maxTopicGauges || !gaugedTopics.add(topic)) {
+          continue;
+        }
+      }
+      for (MeterRegistry registry : registries) {
+        topicGauge(registry, topic);
+      }
+    }
+  }
+
   private double read(ToDoubleFunction<BroadcastStats> value) {
     BroadcastStats stats = snapshot();
     return stats == null ? 0 : value.applyAsDouble(stats);
@@ -222,7 +314,10 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
       return last.stats();
     }
     BroadcastStats stats = monitored.stats();
+    Map<String, Integer> topics = monitored.subscribers();
+    this.subscribers = topics;
     this.last = new Snapshot(monitored, stats, now);
+    gaugeNewTopics(topics);
     return stats;
   }
 

@@ -26,7 +26,8 @@ import java.util.function.ToDoubleFunction;
  *       <td>connections admitted</td></tr>
  *   <tr><td>{@code broadcast.handshakes.refused}</td><td>counter, tag {@code reason}</td>
  *       <td>refused: {@code origin}, {@code token}, {@code capacity}, {@code rate}, {@code address}
- *       (a limit of the client's own address)</td></tr>
+ *       (a limit of the client's own address), {@code topics} (a topic the client may not see, at
+ *       the handshake or a later subscribe)</td></tr>
  *   <tr><td>{@code broadcast.connections.closed}</td>
  *       <td>counter, tags {@code by}, {@code code}</td>
  *       <td>connections that ended: {@code by} {@code server} or {@code client}; {@code code}
@@ -71,6 +72,7 @@ public final class EndpointMetrics implements MeterBinder {
     refused(registry, "capacity", EndpointStats::refusedCapacity);
     refused(registry, "rate", EndpointStats::refusedRate);
     refused(registry, "address", EndpointStats::refusedAddress);
+    refused(registry, "topics", EndpointStats::refusedTopics);
     for (String by : List.of("server", "client")) {
       for (Integer code : CODES) {
         closed(registry, by, String.valueOf(code), s -> count(closes(s, by), code));

@@ -6,6 +6,7 @@ import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.CloseReason;
 import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.Topics;
 import io.github.broadcast.testing.FakeTicker;
 import io.github.broadcast.testing.ManualScheduler;
 import io.github.broadcast.testing.RecordingClient;
@@ -113,6 +114,27 @@ final class BroadcastMetricsTest {
     metrics.bindTo(configured);
     metrics.delivered(TimeUnit.MILLISECONDS.toNanos(3));
     assertThat(configured.scrape()).contains("broadcast_delivery_latency_seconds_bucket");
+  }
+
+  @Test
+  void subscribersPerTopic_areGaugedForTheFirstKeysSeen_andTheRestSummedAsOther() {
+    broadcaster = Broadcasters.Preset.CONCURRENT.newBuilder().build();
+    metrics.maxTopicGauges(2).monitor(broadcaster).bindTo(registry);
+    broadcaster.register(new RecordingClient("a").watching(Topics.of("alice"), "owner"));
+    broadcaster.register(new RecordingClient("a2").watching(Topics.of("alice"), "owner"));
+    broadcaster.register(new RecordingClient("b").watching(Topics.of("bob"), "owner"));
+    registry.scrape(); // Sees alice and bob: both gauged.
+    broadcaster.register(new RecordingClient("c").watching(Topics.of("carol"), "owner"));
+    broadcaster.register(new RecordingClient("d").watching(Topics.matching("d*"), "owner"));
+    ticker.advance(Duration.ofSeconds(1));
+
+    String scrape = registry.scrape();
+    assertThat(scrape)
+        .contains("broadcast_topic_subscribers{path=\"/ws\",topic=\"alice\"} 2.0")
+        .contains("broadcast_topic_subscribers{path=\"/ws\",topic=\"bob\"} 1.0")
+        .contains("broadcast_topic_subscribers{path=\"/ws\",topic=\"other\"} 2.0")
+        .contains("broadcast_topics{path=\"/ws\"} 4.0")
+        .doesNotContain("topic=\"carol\"");
   }
 
   @Test

@@ -14,7 +14,7 @@ final class EndpointMetricsTest {
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final AtomicReference<EndpointStats> stats =
-      new AtomicReference<>(new EndpointStats(0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of()));
+      new AtomicReference<>(new EndpointStats(0, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of()));
 
   private double counter(String name, String... tags) {
     return registry.get(name).tags(tags).functionCounter().count();
@@ -34,6 +34,7 @@ final class EndpointMetricsTest {
             3,
             4,
             6,
+            7,
             5,
             Map.of(1008, 2L, 1001, 1L, 4000, 7L),
             Map.of(1006, 3L, 1000, 1L)));
@@ -43,6 +44,7 @@ final class EndpointMetricsTest {
     assertThat(counter("broadcast.connections.admitted")).isEqualTo(10);
     assertThat(counter("broadcast.handshakes.refused", "reason", "origin")).isEqualTo(1);
     assertThat(counter("broadcast.handshakes.refused", "reason", "rate")).isEqualTo(4);
+    assertThat(counter("broadcast.handshakes.refused", "reason", "topics")).isEqualTo(7);
     assertThat(counter("broadcast.handshakes.refused", "reason", "address")).isEqualTo(6);
     assertThat(counter("broadcast.connections.closed", "by", "server", "code", "1008"))
         .isEqualTo(2);

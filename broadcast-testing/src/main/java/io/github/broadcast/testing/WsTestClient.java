@@ -50,7 +50,14 @@ public final class WsTestClient implements WebSocket.Listener {
   /** Connects to {@code uri} with extra handshake headers ({@code Cookie}, {@code Origin}). */
   public static WsTestClient connectWith(
       HttpClient http, URI uri, String id, Map<String, String> headers) throws Exception {
-    WsTestClient client = new WsTestClient(new RecordingClient(id));
+    return connectWith(http, uri, new RecordingClient(id), headers);
+  }
+
+  /** Connects to {@code uri} with {@code recorder} keeping the view, and extra headers. */
+  public static WsTestClient connectWith(
+      HttpClient http, URI uri, RecordingClient recorder, Map<String, String> headers)
+      throws Exception {
+    WsTestClient client = new WsTestClient(recorder);
     WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
     headers.forEach(builder::header);
     client.socket = builder.buildAsync(uri, client).get(10, TimeUnit.SECONDS);

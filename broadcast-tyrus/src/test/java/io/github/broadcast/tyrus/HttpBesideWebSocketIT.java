@@ -7,6 +7,7 @@ import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.Client;
 import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.Topics;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.testing.WsTestClient;
 import java.net.http.HttpClient;
@@ -208,6 +209,16 @@ final class HttpBesideWebSocketIT {
     @Override
     public void onMessage(Client client) {
       delegate.onMessage(client);
+    }
+
+    @Override
+    public void subscribe(Client client, Topics topics) {
+      delegate.subscribe(client, topics);
+    }
+
+    @Override
+    public Map<String, Integer> subscribers() {
+      return delegate.subscribers();
     }
 
     @Override

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.github.broadcast.Broadcaster;
 import io.github.broadcast.Broadcasters;
 import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.Topics;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
 import io.github.broadcast.testing.FakeTicker;
 import io.github.broadcast.testing.RawWebSocket;
@@ -195,6 +196,80 @@ public abstract class EndpointContract {
     assertThat(resumed).doesNotContain("\"session_id\":\"a\"");
     assertThat(back.view()).isEqualTo(Map.of("a", 4L, "b", 5L));
     assertThat(broadcaster.stats().resumes()).isEqualTo(1);
+  }
+
+  private static SessionUpdate inProject(String sessionId, long version, String project) {
+    ObjectNode state = MAPPER.createObjectNode().put("status", "working");
+    return SessionUpdate.of(
+        sessionId, version, project == null ? state : state.put("project", project));
+  }
+
+  /**
+   * Issue 26: topics and who may see them. The hook reads the handshake's header {@code X-User}:
+   * alice may see her project, admin everything. Each client receives only its topics, in its
+   * initial_state and its updates; asking for a topic it may not see, at the handshake or in a
+   * later subscribe, closes it with 1008 before anything of it is sent, and is counted; a session
+   * that moves leaves the old topic as a removal; a subscribe sends an initial_state of the new
+   * topics.
+   */
+  @Test
+  void topics_eachClientReceivesOnlyWhatItMaySee_andARefusalIs1008() throws Exception {
+    start(
+        Broadcasters.Preset.PRODUCTION
+            .newBuilder()
+            .topics(u -> u.state().path("project").asString(null)),
+        e ->
+            e.topicParameter("project")
+                .topicAccess(
+                    request -> {
+                      String user = request.header("X-User");
+                      return "admin".equals(user)
+                          ? Topics.all()
+                          : user == null ? Topics.none() : Topics.of(user);
+                    }));
+    broadcaster.publish(inProject("a1", 1, "alice"));
+    broadcaster.publish(inProject("b1", 2, "bob"));
+    broadcaster.publish(inProject("n1", 3, null));
+    RecordingClient alice = new RecordingClient("alice").watching(Topics.of("alice"), "project");
+    clients.add(WsTestClient.connectWith(http, uri, alice, Map.of("X-User", "alice")));
+    RecordingClient admin = new RecordingClient("admin").watching(Topics.of("bob"), "project");
+    WsTestClient adminSocket =
+        WsTestClient.connectWith(
+            http, URI.create(uri + "?project=bob"), admin, Map.of("X-User", "admin"));
+    clients.add(adminSocket);
+    WsTestClient nobody = WsTestClient.connect(http, uri, "nobody", null);
+    WsTestClient prying =
+        WsTestClient.connectWith(
+            http, URI.create(uri + "?project=bob"), "prying", Map.of("X-User", "alice"));
+    assertThat(nobody.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1008);
+    assertThat(prying.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1008);
+    assertThat(nobody.recorder().frames()).isEmpty();
+    assertThat(prying.recorder().frames()).isEmpty();
+    await().until(() -> alice.initialStates() == 1 && admin.initialStates() == 1);
+    assertThat(alice.view()).containsOnlyKeys("a1");
+    assertThat(admin.view()).containsOnlyKeys("b1");
+
+    admin.subscribed(Topics.of("alice"));
+    adminSocket.send("{\"type\":\"subscribe\",\"topics\":[\"alice\"]}");
+    await().until(() -> admin.initialStates() == 2);
+    assertThat(admin.view()).containsOnlyKeys("a1");
+    broadcaster.publish(inProject("a1", 4, "bob")); // Moves out of alice.
+    broadcaster.publish(inProject("a2", 5, "alice"));
+    broadcaster.publish(inProject("b1", 6, "bob"));
+    await().until(() -> alice.view().equals(Map.of("a2", 5L)) && admin.view().equals(alice.view()));
+    assertThat(alice.mentioned()).containsOnly("a1", "a2");
+
+    WsTestClient greedy = WsTestClient.connectWith(http, uri, "greedy", Map.of("X-User", "alice"));
+    await().until(() -> greedy.recorder().initialStates() == 1);
+    greedy.send("{\"type\":\"subscribe\",\"topics\":[\"bob\"]}");
+    assertThat(greedy.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1008);
+    assertThat(greedy.recorder().mentioned()).containsOnly("a2");
+    WsTestClient sloppy = WsTestClient.connectWith(http, uri, "sloppy", Map.of("X-User", "admin"));
+    await().until(() -> sloppy.recorder().initialStates() == 1);
+    sloppy.send("{\"type\":\"subscribe\",\"topics\":\"bob\"}"); // Not an array.
+    assertThat(sloppy.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1008);
+    assertThat(container.stats().refusedTopics()).isEqualTo(4);
+    await().until(() -> broadcaster.subscribers().equals(Map.of("alice", 2)));
   }
 
   @ParameterizedTest(name = "{0}")
