@@ -355,9 +355,16 @@ import { BroadcastClient } from '/broadcast/client.js';
   // dropped the mapping), and acknowledges (?ack=1) from the animation frame that draws what it
   // applied: the server sends the next frame only then, with everything that changed meanwhile,
   // so a page whose main thread is busy, or a hidden tab, is sent nothing it cannot show.
+  // /?project=NAME watches one project: the server sends only its sessions (and refuses, 1008,
+  // a project the page's token does not open); without it, every project the token opens.
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const client = new BroadcastClient(scheme + '//' + location.host + '/ws/dashboard',
-    { delta: true, ack: 'manual' });
+  const endpoint = new URL(scheme + '//' + location.host + '/ws/dashboard');
+  const project = new URLSearchParams(location.search).get('project');
+  if (project) {
+    endpoint.searchParams.set('project', project);
+    document.title = project + ' \u2014 ' + document.title;
+  }
+  const client = new BroadcastClient(endpoint, { delta: true, ack: 'manual' });
   window.__dashboardClient = client;
 
   function acknowledge() {

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -128,6 +129,18 @@ public final class EmbeddedServer implements AutoCloseable {
   /** Returns a builder: 127.0.0.1, port 0. */
   public static Builder newBuilder() {
     return new Builder();
+  }
+
+  /**
+   * Returns the name of the cookie that carries a page's token ({@link Builder#requiredToken}), for
+   * an application that reads which token a request carried.
+   */
+  public String tokenCookieName() {
+    return tokenCookieName(port());
+  }
+
+  static String tokenCookieName(int port) {
+    return "broadcast-token-" + port;
   }
 
   /** Returns the port the server listens on. */
@@ -243,7 +256,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private final Map<String, HttpHandler> handlers = new LinkedHashMap<>();
     private final Map<String, BooleanSupplier> readinessChecks = new LinkedHashMap<>();
     private final List<URI> publicUrls = new ArrayList<>();
-    private String token;
+    private List<String> tokens = List.of();
     private int maxRequestBodyBytes = 1024 * 1024;
     private Duration requestBodyTimeout = Duration.ofSeconds(10);
     private Duration requestHeadTimeout = Duration.ofSeconds(10);
@@ -292,7 +305,22 @@ public final class EmbeddedServer implements AutoCloseable {
      * in constant time. Default: no token.
      */
     public Builder requiredToken(String token) {
-      this.token = Checks.requireSecret("requiredToken", token);
+      this.tokens = List.of(Checks.requireSecret("requiredToken", token));
+      return this;
+    }
+
+    /**
+     * As {@link #requiredToken}, accepting any one of {@code tokens} (each compared in constant
+     * time): for an application that gives different clients different tokens and reads which one a
+     * request carried ({@link EmbeddedServer#tokenCookieName()} names the cookie), as the dashboard
+     * does to scope each to some projects. Replaces any token set before; empty: none.
+     */
+    public Builder requiredTokens(Collection<String> tokens) {
+      List<String> checked = new ArrayList<>();
+      for (String token : Checks.requireNonNull("requiredTokens", tokens)) {
+        checked.add(Checks.requireSecret("requiredTokens", token));
+      }
+      this.tokens = List.copyOf(checked);
       return this;
     }
 
@@ -548,7 +576,7 @@ public final class EmbeddedServer implements AutoCloseable {
         frameWriter.maxInflatedBytes(config.maxMessageBytes());
         RequestGuard guard =
             new RequestGuard(
-                names, config::allowsOrigin, token, "broadcast-token-" + boundPort, secure);
+                names, config::allowsOrigin, tokens, tokenCookieName(boundPort), secure);
         frontDoor.start(guard);
         container.addEndpoint(config.serverEndpointConfig());
         container.start("", boundPort);

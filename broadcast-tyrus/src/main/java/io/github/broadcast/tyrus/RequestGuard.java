@@ -3,6 +3,7 @@ package io.github.broadcast.tyrus;
 import io.github.broadcast.internal.Secret;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.StringJoiner;
 import java.util.function.Predicate;
 
@@ -60,7 +61,7 @@ final class RequestGuard {
 
   private final ServerNames names;
   private final Predicate<String> originAllowed;
-  private final Secret token; // Null: no token required.
+  private final List<Secret> tokens; // Empty: no token required.
   private final String cookieName;
   private final boolean tls;
   private volatile boolean shuttingDown;
@@ -68,12 +69,12 @@ final class RequestGuard {
   RequestGuard(
       ServerNames names,
       Predicate<String> originAllowed,
-      String token,
+      List<String> tokens,
       String cookieName,
       boolean tls) {
     this.names = names;
     this.originAllowed = originAllowed;
-    this.token = Secret.of(token);
+    this.tokens = tokens.stream().map(Secret::of).toList();
     this.cookieName = cookieName;
     this.tls = tls;
   }
@@ -102,14 +103,15 @@ final class RequestGuard {
     if (head.origin != null && !originAllowed.test(head.origin)) {
       return refuse(403, Refusal.ORIGIN, "origin not allowed: " + head.origin);
     }
-    if (token == null) {
+    if (tokens.isEmpty()) {
       return Verdict.ALLOW;
     }
     String queryToken = Secret.queryParameter(head.query, "token");
     boolean page = !head.webSocket && ("GET".equals(head.method) || "HEAD".equals(head.method));
     if (queryToken != null && page) {
       return matches(queryToken)
-          ? new Verdict(303, null, null, withoutToken(head.path, head.query), cookie(head.host))
+          ? new Verdict(
+              303, null, null, withoutToken(head.path, head.query), cookie(head.host, queryToken))
           : refuse(401, Refusal.TOKEN, "wrong token");
     }
     if (matches(bearer(head.authorization))
@@ -124,18 +126,23 @@ final class RequestGuard {
             + " /?token=<token>");
   }
 
+  /** Whether {@code presented} is one of the tokens; compares with each, in constant time. */
   private boolean matches(String presented) {
-    return token.matches(presented);
+    boolean any = false;
+    for (Secret token : tokens) {
+      any |= token.matches(presented);
+    }
+    return any;
   }
 
   private static Verdict refuse(int status, Refusal refusal, String message) {
     return new Verdict(status, message, refusal, null, null);
   }
 
-  private String cookie(String host) {
+  private String cookie(String host, String token) {
     return cookieName
         + "="
-        + URLEncoder.encode(token.reveal(), StandardCharsets.UTF_8)
+        + URLEncoder.encode(token, StandardCharsets.UTF_8)
         + "; Path=/; HttpOnly; SameSite=Strict"
         + (tls || names.isSecureHost(host) ? "; Secure" : "");
   }

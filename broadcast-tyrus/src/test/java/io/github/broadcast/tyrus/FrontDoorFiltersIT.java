@@ -84,7 +84,7 @@ final class FrontDoorFiltersIT {
         new RequestGuard(
             ServerNames.of("127.0.0.1", port, false, List.of()),
             origin -> true,
-            token,
+            token == null ? List.of() : List.of(token),
             "broadcast-token-" + port,
             false));
     return guard;

@@ -18,7 +18,7 @@ final class RequestGuardTest {
     return new RequestGuard(
         names,
         origin -> origin == null || names.origins().contains(origin),
-        token,
+        token == null ? List.of() : List.of(token),
         "broadcast-token-8765",
         tls);
   }
@@ -69,6 +69,33 @@ final class RequestGuardTest {
     assertThat(guard.check(new Head("POST", "/x", null, HOST, "null", null, null, false)).status())
         .as("an opaque origin (sandboxed frame, file://)")
         .isEqualTo(403);
+  }
+
+  @Test
+  void severalTokens_eachOpensTheDoor_andThePageCookieCarriesTheOneItWasOpenedWith()
+      throws Exception {
+    ServerNames names = ServerNames.of("127.0.0.1", 8765, false, List.of());
+    RequestGuard guard =
+        new RequestGuard(names, origin -> true, List.of("first", "second"), "c", false);
+    Verdict opened = guard.check(get("/", "token=second&project=a"));
+    assertThat(opened.status()).isEqualTo(303);
+    assertThat(opened.location()).isEqualTo("/?project=a");
+    assertThat(opened.setCookie()).startsWith("c=second;");
+    assertThat(
+            guard.check(
+                new Head("GET", "/api/sessions", null, HOST, null, "Bearer first", null, false)))
+        .isEqualTo(Verdict.ALLOW);
+    assertThat(
+            guard.check(
+                new Head("GET", "/api/sessions", null, HOST, null, null, "c=second", false)))
+        .isEqualTo(Verdict.ALLOW);
+    assertThat(
+            guard
+                .check(
+                    new Head("GET", "/api/sessions", null, HOST, null, "Bearer third", null, false))
+                .status())
+        .isEqualTo(401);
+    assertThat(guard.check(get("/", "token=third")).status()).isEqualTo(401);
   }
 
   @Test

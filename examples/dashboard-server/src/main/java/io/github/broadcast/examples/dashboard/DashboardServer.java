@@ -5,6 +5,7 @@ import io.github.broadcast.Broadcasters;
 import io.github.broadcast.OutboxLimits;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.SessionUpdate;
+import io.github.broadcast.Topics;
 import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.examples.dashboard.core.SessionModel;
 import io.github.broadcast.examples.dashboard.core.TranscriptSummary;
@@ -36,6 +37,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
+import org.glassfish.grizzly.http.server.Request;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -58,6 +60,7 @@ public final class DashboardServer implements AutoCloseable {
   private final SessionStore store;
   private final ExecutorService sequentialPublisher; // Null unless the strategy is sequential.
   private final EmbeddedServer server;
+  private volatile EmbeddedServer startedServer; // The same, as soon as it serves.
   private final TranscriptWatcher watcher;
   private final SessionDisk disk; // Null with --redis or --data-dir none.
   private final Simulator simulator;
@@ -119,6 +122,7 @@ public final class DashboardServer implements AutoCloseable {
     try {
       BroadcastEndpointConfig.Builder endpoint =
           BroadcastEndpointConfig.newBuilder("/ws/dashboard", broadcaster)
+              .topicParameter("project") // ?project=NAME: one project's sessions.
               .maxClients(options.maxClients)
               .connectionRate(options.connectionRate, options.connectionBurst);
       try {
@@ -157,13 +161,22 @@ public final class DashboardServer implements AutoCloseable {
               .httpHandler(
                   "/", new CLStaticHttpHandler(DashboardServer.class.getClassLoader(), "/web/"));
       options.publicUrls.forEach(builder::publicUrl);
-      if (options.token != null) {
-        builder.requiredToken(options.token);
+      if (options.tokens.required()) {
+        builder.requiredTokens(options.tokens.tokens());
+        // A page may see the projects its token opens; the front door refused any other token.
+        endpoint.topicAccess(
+            request -> {
+              EmbeddedServer running = startedServer;
+              return running == null
+                  ? Topics.none() // Not yet serving: cannot tell its cookie.
+                  : options.tokens.allowed(request, running.tokenCookieName());
+            });
       }
       if (options.tlsCert != null) {
         builder.tls(options.tlsCert, options.tlsKey);
       }
       started = builder.start();
+      startedServer = started;
       new EndpointMetrics(started::endpointStats, Tags.empty()).bindTo(prometheus);
       new HttpMetrics(started::httpStats, Tags.empty()).bindTo(prometheus);
       if (store instanceof RedisSessionStore) {
@@ -214,8 +227,22 @@ public final class DashboardServer implements AutoCloseable {
     return new DashboardServer(options);
   }
 
+  /** A session's topic: its project, the last folder of its cwd (as the page groups them). */
+  static String project(SessionUpdate update) {
+    return update.state().path("project").asString(null);
+  }
+
+  /** The projects the token {@code request} carries opens (all of them without tokens). */
+  Topics allowed(Request request) {
+    EmbeddedServer running = startedServer;
+    return running == null
+        ? Topics.none()
+        : options.tokens.allowed(request, running.tokenCookieName());
+  }
+
   private static Broadcaster broadcaster(Options options, BroadcastMetrics metrics) {
-    Broadcasters.Builder builder = options.strategy.newBuilder().listener(metrics);
+    Broadcasters.Builder builder =
+        options.strategy.newBuilder().listener(metrics).topics(DashboardServer::project);
     if (options.flushInterval != null) {
       builder.batchInterval(options.flushInterval);
     }

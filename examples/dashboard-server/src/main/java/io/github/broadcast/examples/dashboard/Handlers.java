@@ -3,6 +3,7 @@ package io.github.broadcast.examples.dashboard;
 import io.github.broadcast.ChangeOutcomeUnknownException;
 import io.github.broadcast.SessionUpdate;
 import io.github.broadcast.StoreUnavailableException;
+import io.github.broadcast.Topics;
 import io.github.broadcast.examples.dashboard.core.DashboardMetrics;
 import io.github.broadcast.examples.dashboard.core.HookRequests;
 import io.github.broadcast.examples.dashboard.core.Json;
@@ -13,6 +14,8 @@ import io.github.broadcast.tyrus.HttpStats;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -61,6 +64,7 @@ final class Handlers {
       @Override
       void handle(Request request, Response response) throws IOException, Http.Refusal {
         Http.requireMethod(request, "POST");
+        requireEveryProject(server, request);
         Http.requireJson(request);
         String changeId = changeId(request);
         JsonNode hook = Http.json(Http.body(request));
@@ -128,15 +132,45 @@ final class Handlers {
     }
   }
 
-  /** {@code GET /api/sessions}: every live session, newest first, as the WebSocket shows it. */
+  /**
+   * {@code GET /api/sessions}: every live session the request's token opens, newest first, as the
+   * WebSocket shows it; with {@code ?project=NAME}, that project's only (403 if the token does not
+   * open it).
+   */
   static HttpHandler sessions(DashboardServer server) {
     return new JsonHandler() {
       @Override
       void handle(Request request, Response response) throws IOException, Http.Refusal {
         Http.requireMethod(request, "GET");
-        Http.send(response, 200, SessionModel.sessionsJson(server.store().snapshot()));
+        Topics allowed = server.allowed(request);
+        String project = request.getParameter("project");
+        Topics shown = allowed;
+        if (project != null) {
+          if (project.isBlank() || !allowed.includes(project)) {
+            throw new Http.Refusal(403, "this token does not open project " + project);
+          }
+          shown = Topics.of(project);
+        }
+        List<SessionUpdate> live = new ArrayList<>();
+        for (SessionUpdate update : server.store().snapshot()) {
+          if (shown.includes(DashboardServer.project(update))) {
+            live.add(update);
+          }
+        }
+        Http.send(response, 200, SessionModel.sessionsJson(live));
       }
     };
+  }
+
+  /**
+   * Refuses (403) a request whose token opens only some projects: the hooks write any project's
+   * sessions, and the metrics name every project (subscribers per topic).
+   */
+  static void requireEveryProject(DashboardServer server, Request request) throws Http.Refusal {
+    if (!server.allowed(request).isAll()) {
+      throw new Http.Refusal(
+          403, "this token opens only some projects; this needs one that opens every project");
+    }
   }
 
   /** {@code GET /api/metrics}: the broadcaster's stats, the endpoint's, and the process's. */
@@ -145,6 +179,7 @@ final class Handlers {
       @Override
       void handle(Request request, Response response) throws IOException, Http.Refusal {
         Http.requireMethod(request, "GET");
+        requireEveryProject(server, request);
         Http.send(response, 200, metricsJson(server));
       }
     };
@@ -160,6 +195,7 @@ final class Handlers {
       @Override
       void handle(Request request, Response response) throws IOException, Http.Refusal {
         Http.requireMethod(request, "GET");
+        requireEveryProject(server, request);
         byte[] text = server.prometheus().scrape().getBytes(StandardCharsets.UTF_8);
         response.setStatus(200);
         response.setContentType("text/plain; version=0.0.4; charset=utf-8");

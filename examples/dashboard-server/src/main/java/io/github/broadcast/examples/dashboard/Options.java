@@ -112,12 +112,14 @@ final class Options {
               "ORIGINS",
               "",
               "comma-separated extra page origins allowed, beside the server's own; * = any")
-          .flag(
+          .repeatable(
               "token",
-              "SECRET",
-              "",
-              "shared secret required on every endpoint: the API (Authorization: Bearer), the"
-                  + " page (open it once as /?token=...), the WebSocket")
+              "SECRET[=GLOB]",
+              "secret required on every endpoint: the API (Authorization: Bearer), the page (open"
+                  + " it once as /?token=...), the WebSocket; repeatable. SECRET alone opens every"
+                  + " project; SECRET=GLOB only the projects matching GLOB (* any run, ? one"
+                  + " character), and the hooks, /api/metrics and /metrics not at all. In the"
+                  + " variable, separate several with spaces")
           .flag(
               "tls-cert",
               "FILE",
@@ -232,7 +234,8 @@ final class Options {
   final List<String> publicUrls;
   final List<String> origins;
   final boolean anyOrigin;
-  final String token;
+  final String token; // The first token that opens everything, for the hooks; null if none.
+  final TokenScopes tokens;
   final Path tlsCert;
   final Path tlsKey;
   final int maxClients;
@@ -292,8 +295,19 @@ final class Options {
             "--public-url : " + url + " (expected: http[s]://name[:port], no path)");
       }
     }
-    String tokenValue = get.apply("token");
-    token = tokenValue.isBlank() ? null : tokenValue;
+    List<String> tokenValues = new ArrayList<>();
+    for (String value : get.apply("token").split("\\s+")) {
+      if (!value.isEmpty()) {
+        tokenValues.add(value);
+      }
+    }
+    tokens = TokenScopes.parse(tokenValues);
+    token =
+        tokenValues.stream()
+            .map(value -> value.endsWith("=") || value.indexOf('=') < 0 ? value : null)
+            .filter(value -> value != null && tokens.allowed(value).isAll())
+            .findFirst()
+            .orElse(null);
     tlsCert = file("tls-cert", get.apply("tls-cert"));
     tlsKey = file("tls-key", get.apply("tls-key"));
     if ((tlsCert == null) != (tlsKey == null)) {

@@ -3,6 +3,7 @@ package io.github.broadcast.examples.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.github.broadcast.Topics;
 import io.github.broadcast.examples.dashboard.core.Json;
 import io.github.broadcast.testing.RecordingClient;
 import io.github.broadcast.testing.RedisServer;
@@ -14,7 +15,10 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
@@ -46,20 +50,39 @@ final class ClusterIT {
     }
   }
 
-  private DashboardServer node() throws Exception {
-    return DashboardServer.start(
-        Options.parse(
-            new String[] {
-              "--port",
-              "0",
-              "--preset",
-              "concurrent",
-              "--redis",
-              redis.uri(),
-              "--redis-prefix",
-              "cluster-it"
-            },
-            Map.of()));
+  private DashboardServer node(String... more) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--port",
+                "0",
+                "--preset",
+                "concurrent",
+                "--redis",
+                redis.uri(),
+                "--redis-prefix",
+                "cluster-it"));
+    args.addAll(List.of(more));
+    return DashboardServer.start(Options.parse(args.toArray(String[]::new), Map.of()));
+  }
+
+  /** Posts one hook of {@code session} working in {@code cwd}, with the token that opens all. */
+  private int postIn(DashboardServer server, String session, String cwd) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(server.uri("/api/hooks"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer all")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"session_id\":\""
+                            + session
+                            + "\",\"hook_event_name\":\"UserPromptSubmit\",\"cwd\":\""
+                            + cwd
+                            + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .statusCode();
   }
 
   private int post(DashboardServer server, String session) throws Exception {
@@ -226,6 +249,42 @@ final class ClusterIT {
    * have been applied), the next is refused 503 (not applied), and after Redis resumes the same
    * hook posted again with its Idempotency-Key counts once, whichever way the first went.
    */
+  /**
+   * Issue 26 over two nodes: a page on node b with a token scoped to {@code team-*} never learns of
+   * a session outside it, whether the hooks reach node a or b, in its initial_state, its updates,
+   * or when a session moves out of its projects (a removal) and back in (whole).
+   */
+  @Test
+  void aScopedPageOnOneNode_neverSeesASessionOutsideItsProjects_whereverTheHooksLand()
+      throws Exception {
+    redis = RedisServer.start(dir, null);
+    String[] scoped = {"--token", "all", "--token", "team=team-*"};
+    a = node(scoped);
+    b = node(scoped);
+    assertThat(postIn(a, "t1", "/w/team-a")).isEqualTo(202);
+    assertThat(postIn(b, "o1", "/w/other")).isEqualTo(202);
+    RecordingClient team =
+        new RecordingClient("team").watching(Topics.matching("team-*"), "project");
+    WsTestClient socket =
+        WsTestClient.connect(
+            http, URI.create("ws://127.0.0.1:" + b.port() + "/ws/dashboard?token=team"), team);
+    await().atMost(Duration.ofSeconds(30)).until(() -> team.view().containsKey("t1"));
+    assertThat(postIn(a, "t2", "/w/team-b")).isEqualTo(202);
+    assertThat(postIn(a, "o2", "/w/other")).isEqualTo(202);
+    assertThat(postIn(b, "t1", "/w/other")).isEqualTo(202); // Moves out.
+    assertThat(postIn(a, "t1", "/w/team-c")).isEqualTo(202); // And back in.
+    assertThat(postIn(b, "o1", "/w/other")).isEqualTo(202);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                team.view().keySet().equals(Set.of("t1", "t2"))
+                    && team.sessions().get("t1").path("project").asString().equals("team-c"));
+    assertThat(team.mentioned()).containsOnly("t1", "t2");
+    socket.close();
+    team.assertConsistent();
+  }
+
   @Test
   void hookRetriedWithItsKeyAfterAnUnknownOutcome_countsOnce() throws Exception {
     redis = RedisServer.start(dir, null);

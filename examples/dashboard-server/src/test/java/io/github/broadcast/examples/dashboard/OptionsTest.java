@@ -21,6 +21,27 @@ final class OptionsTest {
   }
 
   @Test
+  void token_isRepeatable_eachOpeningEveryProjectOrThoseOfItsGlob() {
+    Options options =
+        parse("--token", "all", "--token", "team=team-*", "--token", "b64==", "--token", "x==y*");
+    assertThat(options.tokens.tokens()).containsExactly("all", "team", "b64==", "x=");
+    assertThat(options.tokens.allowed("all").isAll()).isTrue();
+    assertThat(options.tokens.allowed("team").includes("team-a")).isTrue();
+    assertThat(options.tokens.allowed("team").includes("other")).isFalse();
+    assertThat(options.tokens.allowed("b64==").isAll()).as("a trailing = is the token's").isTrue();
+    assertThat(options.tokens.allowed("x=").includes("yes")).isTrue();
+    assertThat(options.tokens.allowed("nope").isNone()).isTrue();
+    assertThat(options.token).as("the hooks' token opens everything").isEqualTo("all");
+    Options fromEnv = Options.parse(new String[0], Map.of("DASHBOARD_TOKEN", "a  b=p*"));
+    assertThat(fromEnv.tokens.tokens()).containsExactly("a", "b");
+    assertThat(parse().tokens.required()).isFalse();
+    assertThat(parse().tokens.allowed((String) null).isAll()).isTrue();
+    assertThatThrownBy(() -> parse("--token", "a", "--token", "a=x*"))
+        .hasMessageContaining("--token : the same token given twice");
+    assertThatThrownBy(() -> parse("--token", "=x*")).hasMessageContaining("--token : a blank");
+  }
+
+  @Test
   void batchInterval_isThePresetsOwn_unlessGiven_andNoneTurnsItOff() {
     assertThat(parse("--preset", "batched").flushInterval).isEqualTo(Duration.ofMillis(16));
     assertThat(parse("--preset", "backpressure").flushInterval).isNull();

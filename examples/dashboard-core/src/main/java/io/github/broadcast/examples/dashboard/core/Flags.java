@@ -49,7 +49,12 @@ public final class Flags {
 
   /** One flag: its name (without dashes), the label of its value, its default and its help. */
   private record Flag(
-      String name, String label, String defaultValue, String help, boolean optional) {}
+      String name,
+      String label,
+      String defaultValue,
+      String help,
+      boolean optional,
+      boolean repeatable) {}
 
   /** What a command line and an environment said. */
   public static final class Result {
@@ -136,7 +141,10 @@ public final class Flags {
     for (Flag flag : flags) {
       String value = null;
       if (parsed.hasMatchedOption("--" + flag.name())) {
-        value = parsed.matchedOptionValue("--" + flag.name(), "");
+        value =
+            flag.repeatable()
+                ? String.join("\n", parsed.matchedOptionValue("--" + flag.name(), List.of()))
+                : parsed.matchedOptionValue("--" + flag.name(), "");
       }
       for (Map.Entry<String, String> rename : renamed.entrySet()) {
         if (value == null
@@ -241,13 +249,14 @@ public final class Flags {
               + ", default: "
               + (flag.defaultValue().isEmpty() ? "(none)" : flag.defaultValue())
               + (old.isEmpty() ? "" : "\n  deprecated: " + String.join(", ", old));
+      OptionSpec.Builder option = OptionSpec.builder("--" + flag.name());
+      if (flag.repeatable()) {
+        option.type(List.class).auxiliaryTypes(String.class);
+      } else {
+        option.type(String.class);
+      }
       spec.addOption(
-          OptionSpec.builder("--" + flag.name())
-              .type(String.class)
-              .arity("1")
-              .paramLabel(flag.label())
-              .description(escape(help).split("\n"))
-              .build());
+          option.arity("1").paramLabel(flag.label()).description(escape(help).split("\n")).build());
     }
     return spec;
   }
@@ -274,13 +283,22 @@ public final class Flags {
 
     /** A flag with a value ({@code label} names it in the help); empty default: none. */
     public Builder flag(String name, String label, String defaultValue, String help) {
-      flags.add(new Flag(name, label, defaultValue, help, false));
+      flags.add(new Flag(name, label, defaultValue, help, false, false));
+      return this;
+    }
+
+    /**
+     * A flag that may be given several times; its value is every one given, in order, one per line
+     * (from the environment: the variable's value as it is).
+     */
+    public Builder repeatable(String name, String label, String help) {
+      flags.add(new Flag(name, label, "", help, false, true));
       return this;
     }
 
     /** A switch without a value. */
     public Builder toggle(String name, String help) {
-      toggles.add(new Flag(name, "", "", help, false));
+      toggles.add(new Flag(name, "", "", help, false, false));
       return this;
     }
 
@@ -288,7 +306,7 @@ public final class Flags {
      * A switch that may carry a value ({@code --install-hooks [FILE]}); "" when it carries none.
      */
     public Builder toggleWithValue(String name, String label, String help) {
-      toggles.add(new Flag(name, label, "", help, true));
+      toggles.add(new Flag(name, label, "", help, true, false));
       return this;
     }
 

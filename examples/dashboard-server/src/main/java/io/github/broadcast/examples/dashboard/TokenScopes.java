@@ -1,0 +1,140 @@
+package io.github.broadcast.examples.dashboard;
+
+import io.github.broadcast.Topics;
+import io.github.broadcast.jakarta.TopicAccess;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.glassfish.grizzly.http.server.Request;
+
+/**
+ * The dashboard's tokens ({@code --token}, repeatable) and what each opens: {@code TOKEN} every
+ * project, {@code TOKEN=GLOB} the projects whose name matches the glob ({@code *} any run, {@code
+ * ?} one character). The value splits at its last {@code =}: a token that itself ends with {@code
+ * =} (base64) opens everything, and is scoped by writing the glob after it. A request's token is
+ * the one it carries: {@code Authorization: Bearer}, the page's cookie, or {@code ?token=} on a
+ * WebSocket handshake (the server's front door already refused any other).
+ *
+ * <p>Immutable; thread-safe.
+ */
+final class TokenScopes {
+
+  private record Scope(byte[] token, Topics topics) {}
+
+  private final List<Scope> scopes;
+
+  private TokenScopes(List<Scope> scopes) {
+    this.scopes = scopes;
+  }
+
+  /** No token: every request sees every project. */
+  static final TokenScopes NONE = new TokenScopes(List.of());
+
+  /**
+   * Reads {@code --token} values.
+   *
+   * @throws IllegalArgumentException naming {@code --token}: a blank token or glob, or a token
+   *     given twice
+   */
+  static TokenScopes parse(List<String> values) {
+    List<Scope> scopes = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (String value : values) {
+      int eq = value.lastIndexOf('=');
+      String token = eq < 0 || eq == value.length() - 1 ? value : value.substring(0, eq);
+      String glob = eq < 0 || eq == value.length() - 1 ? null : value.substring(eq + 1);
+      if (token.isBlank() || token.chars().anyMatch(Character::isWhitespace)) {
+        throw new IllegalArgumentException(
+            "--token : a blank token, or one with spaces (expected: TOKEN or TOKEN=GLOB)");
+      }
+      if (!seen.add(token)) {
+        throw new IllegalArgumentException("--token : the same token given twice");
+      }
+      Topics topics;
+      try {
+        topics = glob == null ? Topics.all() : Topics.matching(glob);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--token : " + e.getMessage(), e);
+      }
+      scopes.add(new Scope(token.getBytes(StandardCharsets.UTF_8), topics));
+    }
+    return new TokenScopes(List.copyOf(scopes));
+  }
+
+  /** Whether any token is required. */
+  boolean required() {
+    return !scopes.isEmpty();
+  }
+
+  /** Every token, for the server's front door. */
+  List<String> tokens() {
+    return scopes.stream().map(s -> new String(s.token(), StandardCharsets.UTF_8)).toList();
+  }
+
+  /**
+   * The projects {@code presented} opens: all of them without tokens; none for a token that is not
+   * one (compared with each in constant time).
+   */
+  Topics allowed(String presented) {
+    if (scopes.isEmpty()) {
+      return Topics.all();
+    }
+    if (presented == null) {
+      return Topics.none();
+    }
+    byte[] bytes = presented.getBytes(StandardCharsets.UTF_8);
+    Topics found = Topics.none();
+    for (Scope scope : scopes) {
+      if (MessageDigest.isEqual(scope.token(), bytes)) {
+        found = scope.topics();
+      }
+    }
+    return found;
+  }
+
+  /** The projects a WebSocket handshake's token opens. */
+  Topics allowed(TopicAccess.Request request, String cookieName) {
+    String token = request.parameter("token");
+    if (token == null) {
+      token = bearer(request.header("Authorization"));
+    }
+    if (token == null) {
+      token = decode(request.cookie(cookieName));
+    }
+    return allowed(token);
+  }
+
+  /** The projects an HTTP request's token opens. */
+  Topics allowed(Request request, String cookieName) {
+    String token = bearer(request.getHeader("Authorization"));
+    if (token == null && request.getCookies() != null) {
+      for (var cookie : request.getCookies()) {
+        if (cookie.getName().equals(cookieName)) {
+          token = decode(cookie.getValue());
+        }
+      }
+    }
+    return allowed(token);
+  }
+
+  private static String bearer(String authorization) {
+    return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? authorization.substring(7).strip()
+        : null;
+  }
+
+  private static String decode(String value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return URLDecoder.decode(value, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+}
