@@ -10,6 +10,7 @@ import io.github.broadcast.OutboxLimits;
 import io.github.broadcast.SessionStore;
 import io.github.broadcast.internal.ClientFiles;
 import io.github.broadcast.jakarta.BroadcastEndpointConfig;
+import io.github.broadcast.jakarta.TopicAccess;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.websocket.server.ServerContainer;
 import java.lang.reflect.Proxy;
@@ -34,7 +35,8 @@ import org.springframework.context.annotation.Configuration;
  * endpoint at {@code broadcast.path} on the servlet container's Jakarta WebSocket {@code
  * ServerContainer} (Tomcat's, Jetty's), its meters when Micrometer is present, and a lifecycle that
  * closes every client with 1001 before the web server stops. Your own {@code Broadcaster} or {@code
- * BroadcastEndpointConfig} bean replaces ours.
+ * BroadcastEndpointConfig} bean replaces ours; a {@code TopicAccess} bean decides which topics each
+ * client may see ({@code broadcast.topics.field} sorts sessions into them).
  *
  * <p>Publish with the {@code Broadcaster} bean; it is closed with the context.
  */
@@ -53,8 +55,16 @@ public class BroadcastAutoConfiguration {
   @ConditionalOnMissingBean
   public Broadcaster broadcaster(
       BroadcastProperties properties, ObjectProvider<BroadcastListener> listeners) {
-    endpointConfig(INERT, properties); // Checks every endpoint property; starts nothing.
+    endpointConfig(INERT, properties, null); // Checks every endpoint property; starts nothing.
     Broadcasters.Builder builder = properties.getPreset().newBuilder();
+    String topicField = properties.getTopics().getField();
+    if (topicField != null) {
+      if (topicField.isBlank()) {
+        throw new InvalidBroadcastPropertyException(
+            "broadcast.topics.field : blank (expected: the state's member that names the topic)");
+      }
+      builder.topics(update -> update.state().path(topicField).asString(null));
+    }
     if (properties.getBatchInterval() != null) {
       PropertyErrors.named(
           () -> builder.batchInterval(properties.getBatchInterval()),
@@ -116,8 +126,10 @@ public class BroadcastAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   public BroadcastEndpointConfig broadcastEndpointConfig(
-      Broadcaster broadcaster, BroadcastProperties properties) {
-    return endpointConfig(broadcaster, properties);
+      Broadcaster broadcaster,
+      BroadcastProperties properties,
+      ObjectProvider<TopicAccess> topicAccess) {
+    return endpointConfig(broadcaster, properties, topicAccess.getIfUnique());
   }
 
   /** Stands in for the broadcaster while the endpoint's properties are checked: never called. */
@@ -131,11 +143,11 @@ public class BroadcastAutoConfiguration {
               });
 
   /**
-   * The endpoint's configuration from {@code properties}; a bad property fails naming it ({@link
-   * InvalidBroadcastPropertyException}).
+   * The endpoint's configuration from {@code properties} and the application's {@link TopicAccess}
+   * (null: none); a bad property fails naming it ({@link InvalidBroadcastPropertyException}).
    */
   static BroadcastEndpointConfig endpointConfig(
-      Broadcaster broadcaster, BroadcastProperties properties) {
+      Broadcaster broadcaster, BroadcastProperties properties, TopicAccess topicAccess) {
     BroadcastProperties.ConnectionRate rate = properties.getConnectionRate();
     BroadcastEndpointConfig.Builder builder =
         BroadcastEndpointConfig.newBuilder(properties.getPath(), broadcaster);
@@ -198,6 +210,13 @@ public class BroadcastAutoConfiguration {
           () -> builder.requiredToken(properties.getRequiredToken()),
           "requiredToken",
           "broadcast.required-token");
+    }
+    PropertyErrors.named(
+        () -> builder.topicParameter(properties.getTopics().getParameter()),
+        "topicParameter",
+        "broadcast.topics.parameter");
+    if (topicAccess != null) {
+      builder.topicAccess(topicAccess);
     }
     return builder.build();
   }

@@ -106,6 +106,45 @@ public class BroadcastProperties {
   /** The Redis session store (broadcast-redis), built from Boot's spring.data.redis.*. */
   private final Redis redis = new Redis();
 
+  /** Topics: how sessions are sorted into them, and how a client asks for some. */
+  private final Topics topics = new Topics();
+
+  /**
+   * Topics (see io.github.broadcast.Topics): a client receives the sessions of its topics only. Who
+   * may see which is a TopicAccess bean's decision (Spring Security's principal, a token); without
+   * one, a client may ask for any topics.
+   */
+  public static class Topics {
+    /**
+     * The top-level member of a session's state that names its topic (owner, project, tenant);
+     * unset: sessions are in no topic, and clients receive every session.
+     */
+    private String field;
+
+    /** The query parameter a client asks for topics with, repeatable: ?topic=a&topic=b. */
+    private String parameter = "topic";
+
+    public String getField() {
+      return field;
+    }
+
+    public void setField(String field) {
+      this.field = field;
+    }
+
+    public String getParameter() {
+      return parameter;
+    }
+
+    public void setParameter(String parameter) {
+      this.parameter = parameter;
+    }
+  }
+
+  public Topics getTopics() {
+    return topics;
+  }
+
   /** The Redis session store's settings; the connection is Boot's spring.data.redis.*. */
   public static class Redis {
     /**
