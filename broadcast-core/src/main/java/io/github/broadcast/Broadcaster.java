@@ -88,7 +88,7 @@ public interface Broadcaster extends AutoCloseable {
 
   /**
    * Returns how many clients receive each topic now, by the keys their {@link Topics} name: each
-   * topic name, each glob as written, and {@code *} for clients of every topic. Sorted.
+   * topic name, each glob as written, and {@code (all)} for clients of every topic. Sorted.
    */
   Map<String, Integer> subscribers();
 

@@ -232,7 +232,8 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
     if (changed.size() > 4L * view.liveCount() + 64) {
       return null; // Far more changes than sessions: not worth encoding to compare.
     }
-    changed = View.project(changed, cursor, scope.topics);
+    // The cursor is one the client is surely past, not where it is: project conservatively.
+    changed = View.project(changed, cursor, scope.topics, /* atLeast= */ true);
     if (changed == null) {
       return null; // A topic history cut short: the whole view of its topics.
     }
@@ -491,7 +492,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
       return;
     }
     long cursor = entries.get(0).seq - 1; // Its clients hold everything before this publish.
-    List<View.Entry> projected = View.project(entries, cursor, scope.topics);
+    List<View.Entry> projected = View.project(entries, cursor, scope.topics, /* atLeast= */ false);
     if (projected == null) {
       // Cannot happen: the newest topic changes are always kept, and they tell where a session
       // was just before its latest change.
@@ -731,7 +732,7 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
       }
       List<View.Entry> changed = view.changedSince(cursor);
       Topics topics = outbox.scope.topics;
-      List<View.Entry> projected = View.project(changed, cursor, topics);
+      List<View.Entry> projected = View.project(changed, cursor, topics, /* atLeast= */ false);
       if (projected == null) {
         outbox.cursorForgotten(0); // A topic history cut short: a snapshot of its topics.
         return null;
@@ -841,6 +842,13 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
       }
     }
     return stats.snapshot(current.length, behind, queued);
+  }
+
+  /** Returns the version the view holds of each session; for tests (not a batch waiting). */
+  Map<String, Long> viewVersions() {
+    synchronized (lock) {
+      return view.versions();
+    }
   }
 
   /** Returns the bytes waiting for {@code client}, or -1 if it is not registered. */

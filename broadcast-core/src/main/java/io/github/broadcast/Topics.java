@@ -152,11 +152,11 @@ public final class Topics {
 
   /**
    * The keys a gauge of subscribers counts a client with these topics under: each name, each glob
-   * as written, and {@code *} for all.
+   * as written, and {@code (all)} for all.
    */
   List<String> keys() {
     if (all) {
-      return List.of("*");
+      return List.of("(all)");
     }
     List<String> keys = new ArrayList<>(names.size() + globs.size());
     keys.addAll(names);
@@ -164,11 +164,22 @@ public final class Topics {
     return keys;
   }
 
-  /** A digest of {@code topics}, in letters and digits: 64 bits of SHA-256 of its keys. */
+  /**
+   * A digest of {@code topics}, in letters and digits: 64 bits of SHA-256 of a canonical form (the
+   * kind, then each name or glob with its length), so that no two values share one.
+   */
   static String digest(Topics topics) {
+    StringBuilder canonical = new StringBuilder(topics.all ? "all" : "of");
+    for (String name : topics.names) {
+      canonical.append('/').append(name.length()).append(':').append(name);
+    }
+    canonical.append(";matching");
+    for (String glob : topics.globs) {
+      canonical.append('/').append(glob.length()).append(':').append(glob);
+    }
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      byte[] hash = sha.digest(topics.toString().getBytes(StandardCharsets.UTF_8));
+      byte[] hash = sha.digest(canonical.toString().getBytes(StandardCharsets.UTF_8));
       return Long.toString(ByteBuffer.wrap(hash).getLong() >>> 1, Character.MAX_RADIX);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);

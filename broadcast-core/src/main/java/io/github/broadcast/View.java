@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.RandomAccess;
 
@@ -47,9 +48,10 @@ import java.util.RandomAccess;
  * session had), and, when the broadcaster sorts sessions into topics, the history of its topic
  * changes (Move: position and topic, the newest first, at most MAX_MOVES). A client that sees only
  * some topics is sent a projection of the same entries (project): an entry in its topics as is
- * (as a patch only if the base was in its topics too); an entry outside them, of a session the
- * client held in its topics at its cursor (the move history says), as a removal at the entry's
- * version, so the session leaves it and versions never go backwards; any other entry not at all.
+ * (as a patch only if the base was in its topics too); an entry outside them, or a removal, of a
+ * session the client held live in its topics at its cursor (the move history says), as a removal
+ * at the entry's version, so the session leaves it and versions never go backwards; any other
+ * entry not at all.
  * A cursor older than a history that was cut short cannot be projected: its client is sent a
  * snapshot instead, like a cursor before a forgotten tombstone. A live broadcast is the same
  * projection at the cursor just before it.
@@ -107,7 +109,10 @@ final class View {
       this.baseTopic = patchable ? previous.topic : null;
       this.topic = update.isTombstone() ? (previous == null ? null : previous.topic) : topic;
       this.moves =
-          tracked ? Move.after(previous == null ? null : previous.moves, seq, this.topic) : null;
+          tracked
+              ? Move.after(
+                  previous == null ? null : previous.moves, seq, this.topic, !update.isTombstone())
+              : null;
     }
 
     /** A derived entry, for encoding only: never linked into the view. */
@@ -158,14 +163,19 @@ final class View {
     }
 
     /**
-     * Whether a client that holds everything up to {@code cursor} held this session in {@code
-     * topics} then: {@link #HELD}, {@link #NOT_HELD}, or {@link #UNKNOWN} when the history kept
-     * does not reach back that far.
+     * Whether a client that holds everything up to {@code cursor} held this session, live, in
+     * {@code topics} then: {@link #HELD}, {@link #NOT_HELD}, or {@link #UNKNOWN} when the history
+     * kept does not reach back that far. With {@code atLeast}, the client may hold more than the
+     * cursor (a resume's cursor is a position it is surely past): held too if the session was live
+     * in {@code topics} at any position after the cursor, before this change.
      */
-    int heldIn(long cursor, Topics topics) {
+    int heldIn(long cursor, Topics topics, boolean atLeast) {
       for (Move m = moves; m != null; m = m.before) {
         if (m.seq <= cursor) {
-          return topics.includes(m.topic) ? HELD : NOT_HELD;
+          return m.live && topics.includes(m.topic) ? HELD : NOT_HELD;
+        }
+        if (atLeast && m.seq < seq && m.live && topics.includes(m.topic)) {
+          return HELD;
         }
         if (m.before == null && !m.complete) {
           return UNKNOWN;
@@ -180,34 +190,42 @@ final class View {
     }
   }
 
-  /** One change of a session's topic (its first topic included), newest first. */
+  /**
+   * One change of a session's topic, or of whether it is live (its creation included), newest
+   * first.
+   */
   static final class Move {
     static final int MAX_MOVES = 16;
 
     final long seq;
     final String topic;
+    final boolean live; // False from a removal on.
     final Move before;
     final int depth; // Moves in this history, this one included.
     final boolean complete; // Whether the oldest move kept is the session's first.
 
-    private Move(long seq, String topic, Move before, boolean complete) {
+    private Move(long seq, String topic, boolean live, Move before, boolean complete) {
       this.seq = seq;
       this.topic = topic;
+      this.live = live;
       this.before = before;
       this.depth = before == null ? 1 : before.depth + 1;
       this.complete = complete;
     }
 
-    /** The history after a change at {@code seq} in {@code topic}: the same, or one move more. */
-    static Move after(Move latest, long seq, String topic) {
-      if (latest != null && Objects.equals(latest.topic, topic)) {
+    /**
+     * The history after a change at {@code seq} in {@code topic}, {@code live} or a removal: the
+     * same, or one move more.
+     */
+    static Move after(Move latest, long seq, String topic, boolean live) {
+      if (latest != null && Objects.equals(latest.topic, topic) && latest.live == live) {
         return latest;
       }
       if (latest == null) {
-        return new Move(seq, topic, null, true);
+        return new Move(seq, topic, live, null, true);
       }
       if (latest.depth < MAX_MOVES) {
-        return new Move(seq, topic, latest, latest.complete);
+        return new Move(seq, topic, live, latest, latest.complete);
       }
       // Full: copy the newest MAX_MOVES - 1, the oldest of them now first of an incomplete history.
       Move[] kept = new Move[MAX_MOVES - 1];
@@ -217,9 +235,9 @@ final class View {
       }
       Move copy = null;
       for (int i = kept.length - 1; i >= 0; i--) {
-        copy = new Move(kept[i].seq, kept[i].topic, copy, false);
+        copy = new Move(kept[i].seq, kept[i].topic, kept[i].live, copy, false);
       }
-      return new Move(seq, topic, copy, false);
+      return new Move(seq, topic, live, copy, false);
     }
   }
 
@@ -267,6 +285,13 @@ final class View {
   /** Returns how many live sessions (not tombstones) the view holds. */
   int liveCount() {
     return live;
+  }
+
+  /** Returns the version of every session the view holds, tombstones included; for tests. */
+  Map<String, Long> versions() {
+    Map<String, Long> versions = new HashMap<>();
+    bySession.forEach((id, entry) -> versions.put(id, entry.update.version()));
+    return versions;
   }
 
   /** Returns the position of the latest change: a cursor that holds everything. */
@@ -443,19 +468,22 @@ final class View {
    * Returns what a client of {@code topics} that holds everything up to {@code cursor} is sent of
    * {@code entries} (changed after the cursor, at most one per session): see the design note. Null
    * if a session's topic history kept does not reach back to the cursor: the client is owed a
-   * snapshot instead.
+   * snapshot instead. With {@code atLeast}, the client may hold more than the cursor (a resume): a
+   * session live in its topics anywhere after the cursor, and outside them now, is sent as a
+   * removal.
    */
-  static List<Entry> project(List<Entry> entries, long cursor, Topics topics) {
+  static List<Entry> project(List<Entry> entries, long cursor, Topics topics, boolean atLeast) {
     if (topics.isAll()) {
       return entries;
     }
     List<Entry> projected = new ArrayList<>(entries.size());
     for (Entry e : entries) {
-      if (topics.includes(e.topic)) {
+      if (topics.includes(e.topic) && !e.update.isTombstone()) {
         projected.add(e.base != null && !topics.includes(e.baseTopic) ? e.asWhole() : e);
         continue;
       }
-      int held = e.heldIn(cursor, topics);
+      // Outside its topics now, or removed: a removal, if it held the session live in them.
+      int held = e.heldIn(cursor, topics, atLeast);
       if (held == Entry.UNKNOWN) {
         return null;
       }

@@ -197,9 +197,12 @@ final class BroadcasterPropertyTest {
     // topic now (absent: none) and every topic it was ever in ("" for none).
     private boolean topicsOn;
     private final Map<String, String> modelTopic = new HashMap<>();
-    private final Map<String, Set<String>> modelTopicsEver = new HashMap<>();
-    // Per session, its runs in one topic: (the version that began it, the topic; "" for none).
-    private final Map<String, List<Map.Entry<Long, String>>> modelRuns = new HashMap<>();
+    // Per session, its runs in one topic and one state, live or removed: from which version.
+    private final Map<String, List<Run>> modelRuns = new HashMap<>();
+
+    /** From version {@code from} on, a session was in {@code topic} ("" for none), live or not. */
+    private record Run(long from, String topic, boolean live) {}
+
     private boolean quiescing; // Clients registered now receive every topic.
     long subscriptions;
     long scoped; // Clients that received some topics only, counted at quiescence.
@@ -210,7 +213,10 @@ final class BroadcasterPropertyTest {
     private static final class Meta {
       int referenceStart; // The reference's live entries at registration.
       boolean scoped; // Its topics are not all, now or once: not comparable with the reference.
-      final List<Topics> topicsEver = new ArrayList<>(); // Every Topics it received.
+      // Every Topics it received, with the version of each session the view held then.
+      final List<Map.Entry<Topics, Map<String, Long>>> watches = new ArrayList<>();
+      // Sessions sent while it received every topic: removals of any session come then.
+      final Set<String> mentionedWhileAll = new HashSet<>();
       long lastHeardNanos;
       long caughtUpNanos;
       boolean responsive = true;
@@ -431,7 +437,7 @@ final class BroadcasterPropertyTest {
       if (tombstone) {
         update = SessionUpdate.tombstone(sessionId, version);
         modelRemoved.add(sessionId);
-        recordTopic(sessionId, version); // A removal keeps the topic.
+        recordTopic(sessionId, version, false); // A removal keeps the topic.
       } else {
         int size = random.nextInt(10) == 0 ? random.nextInt(4_000) : random.nextInt(80);
         if (topicsOn && random.nextInt(5) == 0) {
@@ -444,7 +450,7 @@ final class BroadcasterPropertyTest {
           }
         }
         update = SessionUpdate.of(sessionId, version, state(sessionId, version, size));
-        recordTopic(sessionId, version);
+        recordTopic(sessionId, version, true);
         modelRemoved.remove(sessionId);
       }
       modelVersions.put(sessionId, version);
@@ -464,13 +470,12 @@ final class BroadcasterPropertyTest {
       return topic == null ? state : state.put("topic", topic);
     }
 
-    private void recordTopic(String sessionId, long version) {
+    private void recordTopic(String sessionId, long version, boolean live) {
       String topic = modelTopic.getOrDefault(sessionId, "");
-      modelTopicsEver.computeIfAbsent(sessionId, id -> new HashSet<>()).add(topic);
-      List<Map.Entry<Long, String>> runs =
-          modelRuns.computeIfAbsent(sessionId, id -> new ArrayList<>());
-      if (runs.isEmpty() || !runs.get(runs.size() - 1).getValue().equals(topic)) {
-        runs.add(Map.entry(version, topic));
+      List<Run> runs = modelRuns.computeIfAbsent(sessionId, id -> new ArrayList<>());
+      Run last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+      if (last == null || !last.topic().equals(topic) || last.live() != live) {
+        runs.add(new Run(version, topic, live));
       }
     }
 
@@ -505,37 +510,47 @@ final class BroadcasterPropertyTest {
       Topics topics = anyTopics();
       log("subscribe " + client + " to " + topics);
       Meta m = meta.get(client);
+      if (client.topics().isAll()) {
+        m.mentionedWhileAll.addAll(client.mentioned());
+      }
       m.scoped = true;
-      m.topicsEver.add(topics);
+      m.watches.add(Map.entry(topics, engine.viewVersions()));
       subscriptions++;
       client.subscribed(topics); // Before the call: the new initial_state may be sent inside it.
       broadcaster.subscribe(client, topics);
     }
 
     /**
-     * Every session a client was ever sent (a removal included) was, at some time, in a topic it
-     * received at some time: it never learns of a session outside its topics.
+     * Every session a client was ever sent (a removal included) was live in one of its topics while
+     * it received them (in the view when it asked for them, or later): it never learns of a session
+     * outside its topics, nor of one that was removed from them before it came.
      */
     private void checkNeverOutside(ProbeClient client, Meta m) {
       if (!m.scoped) {
         return;
       }
-      for (String id : client.mentioned()) {
+      Set<String> mentioned = client.mentioned();
+      if (client.topics().isAll()) {
+        m.mentionedWhileAll.addAll(mentioned);
+      }
+      mentioned.removeAll(m.mentionedWhileAll);
+      for (String id : mentioned) {
+        List<Run> runs = modelRuns.getOrDefault(id, List.of());
         boolean inside = false;
-        for (String topic : modelTopicsEver.getOrDefault(id, Set.of())) {
-          for (Topics topics : m.topicsEver) {
-            inside |= topics.includes(topic.isEmpty() ? null : topic);
+        for (int i = 0; i < runs.size() && !inside; i++) {
+          Run run = runs.get(i);
+          long until = i + 1 < runs.size() ? runs.get(i + 1).from() : Long.MAX_VALUE;
+          for (Map.Entry<Topics, Map<String, Long>> watch : m.watches) {
+            // Live in its topics in the view when it asked for them, or at any time after.
+            inside |=
+                run.live()
+                    && until > watch.getValue().getOrDefault(id, 0L)
+                    && watch.getKey().includes(run.topic().isEmpty() ? null : run.topic());
           }
         }
         if (!inside) {
           violations.add(
-              client
-                  + " was sent "
-                  + id
-                  + ", ever in "
-                  + modelTopicsEver.get(id)
-                  + ", never in its "
-                  + m.topicsEver);
+              client + " was sent " + id + ", whose runs " + runs + " are outside " + m.watches);
         }
       }
     }
@@ -576,12 +591,18 @@ final class BroadcasterPropertyTest {
       if (previous != null) { // It continues that one's view, with its topics.
         Meta before = meta.get(previous);
         m.scoped = before.scoped;
-        m.topicsEver.addAll(before.topicsEver);
+        // A resume's cursor is one the client is surely past, possibly long before it came: a
+        // session in its topics since then may be sent (a removal, conservatively), so its topics
+        // count from the start.
+        for (Map.Entry<Topics, Map<String, Long>> watch : before.watches) {
+          m.watches.add(Map.entry(watch.getKey(), Map.of()));
+        }
+        m.mentionedWhileAll.addAll(before.mentionedWhileAll);
       } else if (topicsOn && reference != null && !quiescing) {
         Topics topics = anyTopics();
         client.watch(topics);
         m.scoped = !topics.isAll();
-        m.topicsEver.add(topics);
+        m.watches.add(Map.entry(topics, engine.viewVersions()));
       }
       m.referenceStart = reference == null ? 0 : reference.live().size();
       m.lastHeardNanos = ticker.read();
@@ -970,13 +991,13 @@ final class BroadcasterPropertyTest {
      * only weakens the too-slow check); else none.
      */
     private long owed(String sessionId, Topics topics) {
-      List<Map.Entry<Long, String>> runs = modelRuns.getOrDefault(sessionId, List.of());
+      List<Run> runs = modelRuns.getOrDefault(sessionId, List.of());
       for (int i = runs.size() - 1; i >= 0; i--) {
-        String topic = runs.get(i).getValue();
+        String topic = runs.get(i).topic();
         if (topics.includes(topic.isEmpty() ? null : topic)) {
           return i == runs.size() - 1
               ? modelVersions.getOrDefault(sessionId, 0L)
-              : runs.get(i + 1).getKey();
+              : runs.get(i + 1).from();
         }
       }
       return 0;

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -24,7 +25,14 @@ final class AccessRequest implements TopicAccess.Request {
     this.principal = principal;
     this.query = query;
     TreeMap<String, List<String>> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    headers.forEach((name, values) -> copy.put(name, List.copyOf(values)));
+    headers.forEach(
+        (name, values) -> {
+          if (name != null && values != null) {
+            List<String> kept = new ArrayList<>(values);
+            kept.removeIf(Objects::isNull);
+            copy.put(name, List.copyOf(kept));
+          }
+        });
     this.headers = copy;
   }
 

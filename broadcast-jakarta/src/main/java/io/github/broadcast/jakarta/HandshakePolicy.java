@@ -167,7 +167,7 @@ final class HandshakePolicy extends ServerEndpointConfig.Configurator {
             addresses && this.addresses.trustsAny()
                 ? this.addresses.chain(request.getHeaders())
                 : List.of(),
-            keepsHeaders ? Map.copyOf(request.getHeaders()) : Map.of());
+            keepsHeaders ? new HashMap<>(request.getHeaders()) : Map.of());
     if (config.getUserProperties() != sharedProperties) {
       config.getUserProperties().put(HANDSHAKE, handshake);
     } else {

@@ -72,9 +72,9 @@ import java.util.function.ToDoubleFunction;
  *       <td>from publish until a client's socket has the update</td></tr>
  *   <tr><td>{@code broadcast.topic.subscribers}</td><td>gauge, tag {@code topic}</td>
  *       <td>clients receiving each topic ({@code Broadcaster.subscribers()}: a topic's name, a
- *       glob as written, {@code *} for clients of every topic); one gauge per key for the first
+ *       glob as written, {@code (all)} for clients of every topic); one gauge per key for the first
  *       {@link #maxTopicGauges} keys seen (default 100), the others summed under {@code
- *       topic="other"}</td></tr>
+ *       topic="(other)"}</td></tr>
  *   <tr><td>{@code broadcast.topics}</td><td>gauge</td>
  *       <td>keys with subscribers now, gauged or not</td></tr>
  * </table>
@@ -87,7 +87,7 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>Cardinality: a topic per user would make a series per user. Gauges are made for the first
  * {@code maxTopicGauges} keys seen, as they appear (at a scrape), and kept (reading 0 once nobody
- * receives the topic); every later key counts only in {@code topic="other"}. Set the cap to 0 for
+ * receives the topic); every later key counts only in {@code topic="(other)"}. Set the cap to 0 for
  * no gauge per key at all.
  *
  * <p>Order does not matter: {@link #monitor} and {@link #bindTo} may come in either order (a Spring
@@ -136,7 +136,7 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
 
   /**
    * Sets how many topic keys get a gauge of their own ({@code broadcast.topic.subscribers}); the
-   * others count under {@code topic="other"}. Default 100; 0 for none. Returns this.
+   * others count under {@code topic="(other)"}. Default 100; 0 for none. Returns this.
    */
   public BroadcastMetrics maxTopicGauges(int max) {
     if (max < 0) {
@@ -156,7 +156,7 @@ public final class BroadcastMetrics implements BroadcastListener, MeterBinder {
     Gauge.builder("broadcast.topic.subscribers", this, m -> m.readOtherTopics())
         .description("clients receiving each topic")
         .tags(tags)
-        .tag("topic", "other")
+        .tag("topic", "(other)")
         .register(registry);
     Gauge.builder("broadcast.topics", this, m -> m.readTopics())
         .description("topics with subscribers now")

@@ -132,7 +132,7 @@ final class BroadcastMetricsTest {
     assertThat(scrape)
         .contains("broadcast_topic_subscribers{path=\"/ws\",topic=\"alice\"} 2.0")
         .contains("broadcast_topic_subscribers{path=\"/ws\",topic=\"bob\"} 1.0")
-        .contains("broadcast_topic_subscribers{path=\"/ws\",topic=\"other\"} 2.0")
+        .contains("broadcast_topic_subscribers{path=\"/ws\",topic=\"(other)\"} 2.0")
         .contains("broadcast_topics{path=\"/ws\"} 4.0")
         .doesNotContain("topic=\"carol\"");
   }

@@ -76,49 +76,51 @@ final class TokenScopes {
   }
 
   /**
-   * The projects {@code presented} opens: all of them without tokens; none for a token that is not
-   * one (compared with each in constant time).
+   * The projects the first of {@code presented} that is one of the tokens opens (as the front door
+   * accepts a request if any credential it carries is one): all of them without tokens; none if
+   * none is. Each is compared with every token in constant time.
    */
-  Topics allowed(String presented) {
+  Topics allowed(String... presented) {
     if (scopes.isEmpty()) {
       return Topics.all();
     }
-    if (presented == null) {
-      return Topics.none();
-    }
-    byte[] bytes = presented.getBytes(StandardCharsets.UTF_8);
-    Topics found = Topics.none();
-    for (Scope scope : scopes) {
-      if (MessageDigest.isEqual(scope.token(), bytes)) {
-        found = scope.topics();
+    for (String candidate : presented) {
+      if (candidate == null) {
+        continue;
+      }
+      byte[] bytes = candidate.getBytes(StandardCharsets.UTF_8);
+      Topics found = null;
+      for (Scope scope : scopes) {
+        if (MessageDigest.isEqual(scope.token(), bytes)) {
+          found = scope.topics();
+        }
+      }
+      if (found != null) {
+        return found;
       }
     }
-    return found;
+    return Topics.none();
   }
 
-  /** The projects a WebSocket handshake's token opens. */
+  /** The projects a WebSocket handshake's token opens: {@code ?token=}, Bearer or the cookie. */
   Topics allowed(TopicAccess.Request request, String cookieName) {
-    String token = request.parameter("token");
-    if (token == null) {
-      token = bearer(request.header("Authorization"));
-    }
-    if (token == null) {
-      token = decode(request.cookie(cookieName));
-    }
-    return allowed(token);
+    return allowed(
+        request.parameter("token"),
+        bearer(request.header("Authorization")),
+        decode(request.cookie(cookieName)));
   }
 
-  /** The projects an HTTP request's token opens. */
+  /** The projects an HTTP request's token opens: Bearer or the cookie. */
   Topics allowed(Request request, String cookieName) {
-    String token = bearer(request.getHeader("Authorization"));
-    if (token == null && request.getCookies() != null) {
+    String cookieToken = null;
+    if (request.getCookies() != null) {
       for (var cookie : request.getCookies()) {
-        if (cookie.getName().equals(cookieName)) {
-          token = decode(cookie.getValue());
+        if (cookie.getName().equals(cookieName) && cookieToken == null) {
+          cookieToken = decode(cookie.getValue());
         }
       }
     }
-    return allowed(token);
+    return allowed(bearer(request.getHeader("Authorization")), cookieToken);
   }
 
   private static String bearer(String authorization) {

@@ -36,6 +36,9 @@ final class OptionsTest {
     assertThat(fromEnv.tokens.tokens()).containsExactly("a", "b");
     assertThat(parse().tokens.required()).isFalse();
     assertThat(parse().tokens.allowed((String) null).isAll()).isTrue();
+    assertThat(options.tokens.allowed(null, "nope", "team").includes("team-b"))
+        .as("the first credential that is a token counts")
+        .isTrue();
     assertThatThrownBy(() -> parse("--token", "a", "--token", "a=x*"))
         .hasMessageContaining("--token : the same token given twice");
     assertThatThrownBy(() -> parse("--token", "=x*")).hasMessageContaining("--token : a blank");
