@@ -96,7 +96,7 @@ final class HookPoster implements AutoCloseable {
           .get((int) (i % posters.size()))
           .post(
               "/api/hooks",
-              hook(sessionIds[s], k),
+              hook(sessionIds[s], scenario.projectOf(s), k),
               status -> {
                 if (status != 202) {
                   failedPosts.incrementAndGet();
@@ -128,6 +128,14 @@ final class HookPoster implements AutoCloseable {
 
   /** A hook payload shaped like Claude Code's: tool calls, with a prompt now and then. */
   static String hook(String sessionId, int k) {
+    return hook(sessionId, null, k);
+  }
+
+  /**
+   * As {@link #hook(String, int)}, the session working in project {@code project} (its cwd's last
+   * folder), or in a folder of its own when null.
+   */
+  static String hook(String sessionId, String project, int k) {
     String event = k % 10 == 1 ? "UserPromptSubmit" : k % 2 == 0 ? "PreToolUse" : "PostToolUse";
     return "{\"session_id\":\""
         + sessionId
@@ -135,7 +143,7 @@ final class HookPoster implements AutoCloseable {
         + event
         + "\","
         + "\"cwd\":\"/home/load/"
-        + sessionId
+        + (project == null ? sessionId : project)
         + "\","
         + "\"transcript_path\":\"/home/load/.claude/"
         + sessionId

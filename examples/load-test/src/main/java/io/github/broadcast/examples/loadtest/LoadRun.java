@@ -135,24 +135,26 @@ final class LoadRun {
     long interval = (long) (1e9 / (connectRate * bases.size()));
     long next = System.nanoTime();
     for (int c = 0; c < scenario.clients(); c++) {
-      URI ws = socket(bases.get(c % bases.size()));
+      String project = scenario.watchedBy(c);
+      URI ws = socket(bases.get(c % bases.size()), project);
       long wait = next - System.nanoTime();
       if (wait > 0) {
         TimeUnit.NANOSECONDS.sleep(wait);
       }
       next += interval;
       if (c < scenario.slow()) {
-        WatchingClient client = new WatchingClient(poster, staleness); // Never measured.
+        WatchingClient client = // Never measured.
+            new WatchingClient(poster, staleness, scenario, project);
         stalled.add(client);
         fleet.connect(ws, client, Fleet.Mode.STALL);
       } else {
-        WatchingClient client = new WatchingClient(poster, staleness);
+        WatchingClient client = new WatchingClient(poster, staleness, scenario, project);
         healthy.add(client);
         fleet.connect(ws, client, Fleet.Mode.WATCH);
       }
     }
     if (scenario.link() != null) {
-      URI ws = socket(bases.get(0));
+      URI ws = socket(bases.get(0), null);
       link = new SlowLink(ws, scenario.link());
       linked = new WatchingClient(poster, linkStaleness);
       fleet.connect(ws, link.address(), linked, Fleet.Mode.WATCH);
@@ -174,10 +176,19 @@ final class LoadRun {
     healthy.removeIf(client -> !client.ready.isDone());
   }
 
-  /** The dashboard's socket on the server at {@code base}, as the clients open it. */
-  private URI socket(URI base) {
+  /**
+   * The dashboard's socket on the server at {@code base}, as the clients open it: for {@code
+   * project} only, if not null.
+   */
+  private URI socket(URI base, String project) {
     return wire.socket(
-        URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/ws/dashboard"));
+        URI.create(
+            "ws://"
+                + base.getHost()
+                + ":"
+                + base.getPort()
+                + "/ws/dashboard"
+                + (project == null ? "" : "?project=" + project)));
   }
 
   /** Posts the warm-up, then the measured events; returns once the servers answered them all. */
@@ -216,12 +227,13 @@ final class LoadRun {
       for (URI other : bases.subList(1, bases.size())) {
         views.add(LoadTest.sessions(http, other));
       }
+      boolean clients = true;
       for (WatchingClient client : watching()) {
         if (!client.closed.isDone()) {
-          views.add(client.view());
+          clients &= client.view().equals(client.expected(truth));
         }
       }
-      if (LoadTest.converged(views, truth, expected)) {
+      if (clients && LoadTest.converged(views, truth, expected)) {
         return patchMisses() == 0;
       }
       Thread.sleep(100);

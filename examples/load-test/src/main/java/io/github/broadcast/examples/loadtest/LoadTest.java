@@ -90,7 +90,12 @@ public final class LoadTest {
               positive(o, "sessions"),
               positiveDouble(o, "rate"),
               positive(o, "clients"),
-              nonNegative(o, "slow")));
+              nonNegative(o, "slow"),
+              null,
+              0,
+              0,
+              List.of(),
+              nonNegative(o, "topics")));
     } else if (scenarioName.equals("all")) {
       scenarios.addAll(Scenario.PRESETS.values());
     } else {
@@ -350,6 +355,12 @@ public final class LoadTest {
           .flag("rate", "R", "3", "a custom scenario: hook events a second per session")
           .flag("clients", "M", "1", "a custom scenario: watching clients")
           .flag("slow", "K", "0", "a custom scenario: clients that read slowly")
+          .flag(
+              "topics",
+              "T",
+              "0",
+              "a custom scenario: sessions spread over T projects, each client watching one"
+                  + " (?project=); 0 = every client watches every session")
           .flag("duration", "S", "5", "measured seconds per run")
           .flag("warmup", "S", "2", "unmeasured seconds before each run")
           .flag(

@@ -60,11 +60,18 @@ final class Staleness {
   private final SendLog log;
   private final StalenessHistograms histograms;
   private final long[] held;
+  private final boolean[] watched; // The sessions this client receives (its topic's).
 
   Staleness(SendLog log, StalenessHistograms histograms) {
+    this(log, histograms, null);
+  }
+
+  /** A client that receives only the sessions {@code watched} marks (null: every one). */
+  Staleness(SendLog log, StalenessHistograms histograms, boolean[] watched) {
     this.log = log;
     this.histograms = histograms;
     this.held = new long[log.sessions()];
+    this.watched = watched;
   }
 
   /** This client now holds {@code count} events of session {@code s}, at {@code now}. */
@@ -97,8 +104,8 @@ final class Staleness {
     long censored = 0;
     for (int s = 0; s < held.length; s++) {
       int measuredFrom = log.measuredFrom(s);
-      if (measuredFrom == 0) {
-        continue;
+      if (measuredFrom == 0 || (watched != null && !watched[s])) {
+        continue; // Not measured yet, or not this client's to receive.
       }
       for (long k = Math.max(held[s] + 1, measuredFrom); k < log.sent[s].length(); k++) {
         long sentAt = log.sentAt(s, (int) k);

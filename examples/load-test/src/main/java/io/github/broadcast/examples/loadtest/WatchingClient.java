@@ -44,6 +44,7 @@ final class WatchingClient {
   private final Map<String, Integer> sessionIndex = new HashMap<>();
   // Touched by its connection's loop thread only; views are read under the held map's monitor.
   private final Staleness staleness;
+  final String project; // The project it watches, or null for every one.
   private final Map<String, Held> held = new HashMap<>();
   final AtomicLong frames = new AtomicLong();
   final AtomicLong sessionUpdates = new AtomicLong();
@@ -75,10 +76,38 @@ final class WatchingClient {
   private volatile boolean measuring;
 
   WatchingClient(HookPoster poster, StalenessHistograms staleness) {
-    this.staleness = new Staleness(poster.log, staleness);
+    this(poster, staleness, null, null);
+  }
+
+  /**
+   * A client that watches {@code project} only ({@code scenario.projectOf}); null: every session.
+   */
+  WatchingClient(
+      HookPoster poster, StalenessHistograms staleness, Scenario scenario, String project) {
+    boolean[] watched = project == null ? null : new boolean[poster.sessionIds.length];
     for (int s = 0; s < poster.sessionIds.length; s++) {
-      sessionIndex.put(poster.sessionIds[s], s);
+      if (watched == null || project.equals(scenario.projectOf(s))) {
+        sessionIndex.put(poster.sessionIds[s], s);
+        if (watched != null) {
+          watched[s] = true;
+        }
+      }
     }
+    this.staleness = new Staleness(poster.log, staleness, watched);
+    this.project = project;
+  }
+
+  /**
+   * What this client should hold of the server's view {@code truth}: all of it, or the sessions of
+   * its project (the run's; another session is not this client's to receive).
+   */
+  Map<String, Long> expected(Map<String, Long> truth) {
+    if (project == null) {
+      return truth;
+    }
+    Map<String, Long> its = new HashMap<>(truth);
+    its.keySet().retainAll(sessionIndex.keySet());
+    return its;
   }
 
   void startMeasuring() {
