@@ -6,10 +6,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -228,9 +231,10 @@ final class LoadRun {
         views.add(LoadTest.sessions(http, other));
       }
       boolean clients = true;
+      Map<String, Map<String, Long>> byProject = new HashMap<>();
       for (WatchingClient client : watching()) {
         if (!client.closed.isDone()) {
-          clients &= client.view().equals(client.expected(truth));
+          clients &= client.view().equals(expected(client, truth, byProject));
         }
       }
       if (clients && LoadTest.converged(views, truth, expected)) {
@@ -238,7 +242,56 @@ final class LoadRun {
       }
       Thread.sleep(100);
     }
+    describeDivergence();
     return false;
+  }
+
+  /**
+   * What {@code client} should hold: the server's view, or, for a client of one project, the
+   * sessions of that project (the server's API filters them as its socket does), fetched once per
+   * project into {@code byProject}.
+   */
+  private Map<String, Long> expected(
+      WatchingClient client, Map<String, Long> truth, Map<String, Map<String, Long>> byProject)
+      throws Exception {
+    if (client.project == null) {
+      return truth;
+    }
+    Map<String, Long> its = byProject.get(client.project);
+    if (its == null) {
+      its = LoadTest.sessions(http, bases.get(0), client.project);
+      byProject.put(client.project, its);
+    }
+    return its;
+  }
+
+  /** Prints how the first client that did not converge differs from what it should hold. */
+  private void describeDivergence() throws Exception {
+    Map<String, Long> truth = LoadTest.sessions(http, bases.get(0));
+    Map<String, Map<String, Long>> byProject = new HashMap<>();
+    for (WatchingClient client : watching()) {
+      if (client.closed.isDone()) {
+        continue;
+      }
+      Map<String, Long> view = client.view();
+      Map<String, Long> expected = expected(client, truth, byProject);
+      if (!view.equals(expected)) {
+        Map<String, String> differences = new TreeMap<>();
+        Set<String> ids = new HashSet<>(view.keySet());
+        ids.addAll(expected.keySet());
+        for (String id : ids) {
+          if (!Objects.equals(view.get(id), expected.get(id))) {
+            differences.put(id, "holds " + view.get(id) + ", server " + expected.get(id));
+          }
+        }
+        System.out.println(
+            "  not converged: a client of "
+                + (client.project == null ? "every project" : client.project)
+                + ": "
+                + differences);
+        return;
+      }
+    }
   }
 
   /** Patches the watching clients could not apply, over the whole run. */

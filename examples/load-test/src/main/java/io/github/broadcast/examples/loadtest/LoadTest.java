@@ -304,12 +304,19 @@ public final class LoadTest {
 
   /** The server's sessions: id to version. */
   static Map<String, Long> sessions(HttpClient http, URI base) throws Exception {
+    return sessions(http, base, null);
+  }
+
+  /** The server's sessions of {@code project} (null: all of them): id to version. */
+  static Map<String, Long> sessions(HttpClient http, URI base, String project) throws Exception {
     JsonNode body;
     try {
       body =
           mapper.readTree(
               http.send(
-                      HttpRequest.newBuilder(base.resolve("/api/sessions"))
+                      HttpRequest.newBuilder(
+                              base.resolve(
+                                  "/api/sessions" + (project == null ? "" : "?project=" + project)))
                           .timeout(Duration.ofSeconds(10))
                           .build(),
                       HttpResponse.BodyHandlers.ofString())

@@ -97,19 +97,6 @@ final class WatchingClient {
     this.project = project;
   }
 
-  /**
-   * What this client should hold of the server's view {@code truth}: all of it, or the sessions of
-   * its project (the run's; another session is not this client's to receive).
-   */
-  Map<String, Long> expected(Map<String, Long> truth) {
-    if (project == null) {
-      return truth;
-    }
-    Map<String, Long> its = new HashMap<>(truth);
-    its.keySet().retainAll(sessionIndex.keySet());
-    return its;
-  }
-
   void startMeasuring() {
     frames.set(0);
     sessionUpdates.set(0);
