@@ -152,6 +152,13 @@ export declare class BroadcastClient<S extends Session = Session> extends EventT
   close(): void;
   /** Sends `ack N` if acks are on and N grew; returns whether it sent one. */
   acknowledge(): boolean;
+  /**
+   * Asks for these topics from now on (`{"type":"subscribe","topics":[...]}`; without topics,
+   * every topic the server allows); every later connection asks for them too, as
+   * `?parameter=NAME` per topic. The server answers with an `initial_state` of them, or closes
+   * with 1008. Returns whether the message went now.
+   */
+  subscribe(topics?: readonly string[], parameter?: string): boolean;
 
   addEventListener<K extends keyof BroadcastClientEventMap<S>>(
     type: K,

@@ -309,6 +309,26 @@ export class BroadcastClient extends EventTarget {
     return true;
   }
 
+  /**
+   * Asks for these topics from now on, with `{"type":"subscribe","topics":[...]}` (without
+   * `topics`: every topic the server lets this client see). The server answers with an
+   * `initial_state` of them (a `change` with `reset`), or closes with 1008 if it does not allow
+   * them. Every later connection asks for them too, with `?parameter=NAME` per topic, replacing
+   * those in the URL it was made with.
+   *
+   * @param {string[]} [topics] the topics, or undefined for all allowed
+   * @param {string} [parameter] the server's query parameter for topics (`topic` by default;
+   *   `project` on the example dashboard)
+   * @returns {boolean} whether the message went now; false while not connected, when the next
+   *   connection asks for the topics in its URL
+   */
+  subscribe(topics, parameter = 'topic') {
+    const list = topics === undefined ? undefined : [...topics].map(String);
+    this.#url.searchParams.delete(parameter);
+    for (const topic of list ?? []) this.#url.searchParams.append(parameter, topic);
+    return this.#send(JSON.stringify(list === undefined ? { type: 'subscribe' } : { type: 'subscribe', topics: list }));
+  }
+
   // --- the connection -------------------------------------------------------------------------
 
   #connectUrl() {
