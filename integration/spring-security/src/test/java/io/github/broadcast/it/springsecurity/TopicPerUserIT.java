@@ -1,4 +1,4 @@
-package io.github.broadcast.topicsecurity;
+package io.github.broadcast.it.springsecurity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -46,7 +46,8 @@ import tools.jackson.databind.ObjectMapper;
 @Timeout(120) // A guard against a hang, not a speed assertion.
 final class TopicPerUserIT {
 
-  /** The example application: the README shows these beans. */
+  /** The example application: the README and the integrate page show these beans. */
+  // snippet:topic-per-user
   @SpringBootApplication
   static class TopicPerUserApplication {
 
@@ -72,6 +73,8 @@ final class TopicPerUserIT {
     }
   }
 
+  // snippet:end
+
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
   private ConfigurableApplicationContext context;
@@ -82,12 +85,7 @@ final class TopicPerUserIT {
   void start() {
     context =
         new SpringApplicationBuilder(TopicPerUserApplication.class)
-            .properties(
-                "server.port=0",
-                "server.address=127.0.0.1",
-                "broadcast.path=/ws/sessions",
-                "broadcast.allowed-origins=http://localhost",
-                "broadcast.topics.field=owner")
+            .properties("spring.config.name=topic-per-user") // topic-per-user.properties
             .run();
     broadcaster = context.getBean(Broadcaster.class);
     int port = ((WebServerApplicationContext) context).getWebServer().getPort();
@@ -106,12 +104,14 @@ final class TopicPerUserIT {
         id, version, MAPPER.createObjectNode().put("owner", owner).put("status", "working"));
   }
 
+  /** Basic credentials, and the page's origin (the properties allow only it). */
   private static Map<String, String> basic(String user, String password) {
     String credentials = user + ":" + password;
     return Map.of(
         "Authorization",
-        "Basic "
-            + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+        "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)),
+        "Origin",
+        "https://sessions.example.com");
   }
 
   @Test
