@@ -212,6 +212,9 @@ final class Handlers {
             server.options().strategy.name().toLowerCase(Locale.ROOT),
             server.store().size(),
             server.broadcaster().stats());
+    // Pages per project they watch: (all) for those of every project; bounded by the projects.
+    ObjectNode subscribers = ((ObjectNode) body.get("broadcast")).putObject("subscribers");
+    server.broadcaster().subscribers().forEach(subscribers::put);
     if (server.store() instanceof RedisSessionStore) {
       describe(((RedisSessionStore) server.store()).stats(), server.options().redisPrefix, body);
     }
@@ -225,6 +228,7 @@ final class Handlers {
     connections.put("refused_capacity", endpoint.refusedCapacity());
     connections.put("refused_rate", endpoint.refusedRate());
     connections.put("refused_address", endpoint.refusedAddress());
+    connections.put("refused_topics", endpoint.refusedTopics());
     connections.put("policy_closes", endpoint.policyCloses());
     ObjectNode byServer = connections.putObject("closed_by_server");
     endpoint.closedByServer().forEach((code, count) -> byServer.put(String.valueOf(code), count));

@@ -119,7 +119,7 @@ final class Options {
                   + " it once as /?token=...), the WebSocket; repeatable. SECRET alone opens every"
                   + " project; SECRET=GLOB only the projects matching GLOB (* any run, ? one"
                   + " character), and the hooks, /api/metrics and /metrics not at all. In the"
-                  + " variable, separate several with spaces")
+                  + " variable, one per line")
           .flag(
               "tls-cert",
               "FILE",
@@ -296,7 +296,7 @@ final class Options {
       }
     }
     List<String> tokenValues = new ArrayList<>();
-    for (String value : get.apply("token").split("\\s+")) {
+    for (String value : get.apply("token").split("\n")) {
       if (!value.isEmpty()) {
         tokenValues.add(value);
       }

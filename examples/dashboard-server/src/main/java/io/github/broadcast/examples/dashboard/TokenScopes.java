@@ -47,9 +47,9 @@ final class TokenScopes {
       int eq = value.lastIndexOf('=');
       String token = eq < 0 || eq == value.length() - 1 ? value : value.substring(0, eq);
       String glob = eq < 0 || eq == value.length() - 1 ? null : value.substring(eq + 1);
-      if (token.isBlank() || token.chars().anyMatch(Character::isWhitespace)) {
+      if (token.isBlank()) {
         throw new IllegalArgumentException(
-            "--token : a blank token, or one with spaces (expected: TOKEN or TOKEN=GLOB)");
+            "--token : a blank token (expected: TOKEN or TOKEN=GLOB)");
       }
       if (!seen.add(token)) {
         throw new IllegalArgumentException("--token : the same token given twice");

@@ -32,8 +32,8 @@ final class OptionsTest {
     assertThat(options.tokens.allowed("x=").includes("yes")).isTrue();
     assertThat(options.tokens.allowed("nope").isNone()).isTrue();
     assertThat(options.token).as("the hooks' token opens everything").isEqualTo("all");
-    Options fromEnv = Options.parse(new String[0], Map.of("DASHBOARD_TOKEN", "a  b=p*"));
-    assertThat(fromEnv.tokens.tokens()).containsExactly("a", "b");
+    Options fromEnv = Options.parse(new String[0], Map.of("DASHBOARD_TOKEN", "a b\nc=p*"));
+    assertThat(fromEnv.tokens.tokens()).containsExactly("a b", "c");
     assertThat(parse().tokens.required()).isFalse();
     assertThat(parse().tokens.allowed((String) null).isAll()).isTrue();
     assertThat(options.tokens.allowed(null, "nope", "team").includes("team-b"))
