@@ -133,6 +133,24 @@ async function main() {
       === '# Needs you (2)|browser-4|browser-2|# browser-3-project (1)|browser-3');
     await page.uncheck('#group');
 
+    // One project (issue 26): /?project=NAME shows its sessions only, and still groups them.
+    const other = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    await other.addCookies(await page.context().cookies()); // The token's cookie.
+    const one = await other.newPage();
+    await one.goto(`${base}/?project=browser-3-project`);
+    await one.waitForFunction(() => window.__dashboard.connected && window.__dashboard.initialStates >= 1);
+    await one.waitForFunction(() => window.__dashboardSessionCount() === 1 && window.__dashboardSession('browser-3'));
+    await post(hook('browser-5', 'UserPromptSubmit', { prompt: 'Another project' }));
+    await card(page, 'browser-5').waitFor();
+    await post(hook('browser-3', 'PreToolUse', { tool_name: 'Read', tool_input: { file_path: '/x' } }));
+    await card(one, 'browser-3').locator('.tool', { hasText: 'Read' }).waitFor();
+    if (await one.evaluate(() => window.__dashboardSessionCount()) !== 1) {
+      throw new Error('the project page received another project\'s session');
+    }
+    await one.check('#group');
+    await one.waitForFunction(() => window.__dashboardRows().join('|') === '# browser-3-project (1)|browser-3');
+    await other.close();
+
     // A burst of 200 updates a second for 2 seconds: the page draws at most once a frame.
     const before = await stats(page);
     const started = Date.now();
@@ -147,10 +165,10 @@ async function main() {
     // The list is virtual: only visible cards exist in the DOM, so ask the page's view. Every
     // session's last update, not just the last posted: posts complete out of order, and an
     // update reaches the socket after its post's response.
-    await page.waitForFunction(() => window.__dashboardSessionCount() === 23
+    await page.waitForFunction(() => window.__dashboardSessionCount() === 24
       && Array.from({ length: 20 }, (_, s) => window.__dashboardSession(`burst-${s}`))
         .every((session) => session?.event_count === 20));
-    await page.locator('#stat-sessions', { hasText: '23' }).waitFor();
+    await page.locator('#stat-sessions', { hasText: '24' }).waitFor();
     const drawnCards = await page.locator('article.card').count();
     if (drawnCards >= 21) throw new Error(`all ${drawnCards} cards are in the DOM: not virtual`);
     const after = await stats(page);

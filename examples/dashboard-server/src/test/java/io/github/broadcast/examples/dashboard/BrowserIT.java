@@ -20,12 +20,13 @@ import org.junit.jupiter.params.provider.CsvSource;
  * on its bare address with the token in an HttpOnly cookie and connects with that alone; cards
  * follow posted hooks; sessions that need their user come first, marked and counted in the title,
  * with labels a screen reader reads; the filter, the status buttons, grouping and the arrow keys
- * work; the page reconnects to a restarted server and shows its state; and a burst of 200 updates a
- * second is drawn no more often than the frame rate. In the first run the server offers
- * permessage-deflate, and the page's socket must have negotiated it: all of the above runs on
- * compressed frames, which Chromium decodes and whose own compressed messages the server inflates.
- * In the second the server paces the page by its acks ({@code ?ack=1}, {@code ack N} once drawn).
- * Saves {@code target/browser/dashboard.png}.
+ * work; a second page at {@code /?project=NAME} shows that project's session alone, grouped, and
+ * never another's (issue 26); the page reconnects to a restarted server and shows its state; and a
+ * burst of 200 updates a second is drawn no more often than the frame rate. In the first run the
+ * server offers permessage-deflate, and the page's socket must have negotiated it: all of the above
+ * runs on compressed frames, which Chromium decodes and whose own compressed messages the server
+ * inflates. In the second the server paces the page by its acks ({@code ?ack=1}, {@code ack N} once
+ * drawn). Saves {@code target/browser/dashboard.png}.
  *
  * <p>Skipped, with the reason, where Chromium or the npm packages are missing, except under CI
  * ({@code CI=true}), where that is a failure.
