@@ -36,6 +36,19 @@ test('subscribe sends the topics, and the next connection asks for them in its U
   assert.deepEqual(JSON.parse(second.received.find((m) => m.startsWith('{'))), { type: 'subscribe' });
 });
 
+test('subscribe while the socket opens is sent once it is open; an empty list is refused', async (t) => {
+  const server = await startServer();
+  const { client } = makeClient(server.url + '?topic=old');
+  t.after(async () => { client.close(); await server.close(); });
+  client.connect();
+  assert.equal(client.subscribe(['new']), false, 'not open yet');
+  const conn = await waitFor(() => server.connections[0], 'a connection');
+  assert.deepEqual(conn.query.getAll('topic'), ['old'], 'the socket was made with the old URL');
+  await waitFor(() => conn.received.some((m) => m.startsWith('{')), 'the subscribe, once open');
+  assert.deepEqual(JSON.parse(conn.received.find((m) => m.startsWith('{'))), { type: 'subscribe', topics: ['new'] });
+  assert.throws(() => client.subscribe([]), /at least one topic/);
+});
+
 test('subscribe while not connected only changes what the next connection asks for', async (t) => {
   const server = await startServer();
   const { client } = makeClient(server.url);

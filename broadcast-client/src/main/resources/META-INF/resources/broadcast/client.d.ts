@@ -156,7 +156,9 @@ export declare class BroadcastClient<S extends Session = Session> extends EventT
    * Asks for these topics from now on (`{"type":"subscribe","topics":[...]}`; without topics,
    * every topic the server allows); every later connection asks for them too, as
    * `?parameter=NAME` per topic. The server answers with an `initial_state` of them, or closes
-   * with 1008. Returns whether the message went now.
+   * with 1008. Returns whether the message went now; while a socket is opening (with the old
+   * topics) it goes once that socket is open. Throws a TypeError for an empty list. The
+   * parameter must be the one the URL was made with.
    */
   subscribe(topics?: readonly string[], parameter?: string): boolean;
 

@@ -188,6 +188,8 @@ export class BroadcastClient extends EventTarget {
   #pongWait = 0;
   #framesApplied = 0;
   #framesAcked = 0;
+  /** A subscribe made while a socket was opening with the old URL; sent once it opens. */
+  /** @type {string | null} */ #pendingSubscribe = null;
   /** @type {{connect: any, ping: any, pong: any, ack: any, reconnect: any}} */
   #timers = { connect: null, ping: null, pong: null, ack: null, reconnect: null };
   /** @type {number | null} */ #hiddenAt = null;
@@ -319,14 +321,23 @@ export class BroadcastClient extends EventTarget {
    * @param {string[]} [topics] the topics, or undefined for all allowed
    * @param {string} [parameter] the server's query parameter for topics (`topic` by default;
    *   `project` on the example dashboard)
-   * @returns {boolean} whether the message went now; false while not connected, when the next
-   *   connection asks for the topics in its URL
+   * @returns {boolean} whether the message went now; false while not connected (the next
+   *   connection asks for the topics in its URL) or while a socket opens (made with the old
+   *   topics: it sends the message once open)
+   * @throws {TypeError} for an empty list (`subscribe()` asks for every topic allowed)
    */
   subscribe(topics, parameter = 'topic') {
     const list = topics === undefined ? undefined : [...topics].map(String);
+    if (list !== undefined && list.length === 0) {
+      throw new TypeError('subscribe needs at least one topic; subscribe() asks for every one allowed');
+    }
     this.#url.searchParams.delete(parameter);
     for (const topic of list ?? []) this.#url.searchParams.append(parameter, topic);
-    return this.#send(JSON.stringify(list === undefined ? { type: 'subscribe' } : { type: 'subscribe', topics: list }));
+    const message = JSON.stringify(list === undefined ? { type: 'subscribe' } : { type: 'subscribe', topics: list });
+    if (this.#send(message)) return true;
+    // A socket still opening was made with the old URL: it sends the message once open.
+    this.#pendingSubscribe = this.#socket ? message : null;
+    return false;
   }
 
   // --- the connection -------------------------------------------------------------------------
@@ -346,6 +357,7 @@ export class BroadcastClient extends EventTarget {
   #open() {
     if (!this.#active) return;
     this.#clearTimer('reconnect');
+    this.#pendingSubscribe = null; // The new socket's URL has the topics.
     if (this.#sockets++ > 0) this.#stats.reconnects++;
     this.#openedAt = null;
     this.#gotState = false;
@@ -384,6 +396,9 @@ export class BroadcastClient extends EventTarget {
   #opened() {
     this.#clearTimer('connect');
     this.#openedAt = this.#clock.now();
+    const pending = this.#pendingSubscribe;
+    this.#pendingSubscribe = null;
+    if (pending !== null) this.#send(pending);
     this.#schedulePing();
     this.#setStatus('connected', {});
   }

@@ -234,6 +234,9 @@ public final class BroadcastEndpoint extends Endpoint {
     if (asked == null) {
       return allowed;
     }
+    if (asked.isEmpty()) {
+      return null; // Asking for no topic at all: a mistake, not a subscription.
+    }
     Topics requested;
     try {
       requested = Topics.of(asked);

@@ -268,7 +268,11 @@ public abstract class EndpointContract {
     await().until(() -> sloppy.recorder().initialStates() == 1);
     sloppy.send("{\"type\":\"subscribe\",\"topics\":\"bob\"}"); // Not an array.
     assertThat(sloppy.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1008);
-    assertThat(container.stats().refusedTopics()).isEqualTo(4);
+    WsTestClient empty = WsTestClient.connectWith(http, uri, "empty", Map.of("X-User", "admin"));
+    await().until(() -> empty.recorder().initialStates() == 1);
+    empty.send("{\"type\":\"subscribe\",\"topics\":[]}"); // No topic at all: a mistake.
+    assertThat(empty.closeCode().get(30, TimeUnit.SECONDS)).isEqualTo(1008);
+    assertThat(container.stats().refusedTopics()).isEqualTo(5);
     await().until(() -> broadcaster.subscribers().equals(Map.of("alice", 2)));
   }
 

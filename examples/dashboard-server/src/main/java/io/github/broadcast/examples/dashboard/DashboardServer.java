@@ -434,7 +434,7 @@ public final class DashboardServer implements AutoCloseable {
                 },
                 "dashboard-shutdown"));
     System.out.printf(
-        "dashboard: %s (strategy %s%s)%n",
+        "dashboard: %s (strategy %s%s%s)%n",
         options.publicUrls.isEmpty() ? dashboard.uri("/") : options.publicUrls.get(0),
         options.strategy.name().toLowerCase(Locale.ROOT),
         options.simulatedSessions > 0
@@ -443,7 +443,8 @@ public final class DashboardServer implements AutoCloseable {
                 + " sessions at "
                 + options.simulatedRate
                 + " events/s each"
-            : "");
+            : "",
+        options.tokens.required() ? "; " + options.tokens.describe() : "");
     logger.log(Level.DEBUG, "started with ping interval " + options.pingInterval);
     stopped.await();
   }

@@ -296,7 +296,8 @@ final class Options {
       }
     }
     List<String> tokenValues = new ArrayList<>();
-    for (String value : get.apply("token").split("\n")) {
+    for (String line : get.apply("token").split("\n")) {
+      String value = line.strip(); // A CRLF file or a trailing space: never part of a Bearer.
       if (!value.isEmpty()) {
         tokenValues.add(value);
       }

@@ -70,6 +70,25 @@ final class TokenScopes {
     return !scopes.isEmpty();
   }
 
+  /**
+   * What the tokens open, without the tokens: {@code "2 tokens: 1 opens every project, 1 opens
+   * team-*"}, printed at startup so that a token that split where it should not shows.
+   */
+  String describe() {
+    long all = scopes.stream().filter(s -> s.topics().isAll()).count();
+    List<String> globs = new ArrayList<>();
+    for (Scope scope : scopes) {
+      globs.addAll(scope.topics().globs());
+    }
+    return scopes.size()
+        + (scopes.size() == 1 ? " token: " : " tokens: ")
+        + all
+        + " open"
+        + (all == 1 ? "s" : "")
+        + " every project"
+        + (globs.isEmpty() ? "" : ", the others open " + String.join(", ", globs));
+  }
+
   /** Every token, for the server's front door. */
   List<String> tokens() {
     return scopes.stream().map(s -> new String(s.token(), StandardCharsets.UTF_8)).toList();

@@ -34,6 +34,12 @@ final class OptionsTest {
     assertThat(options.token).as("the hooks' token opens everything").isEqualTo("all");
     Options fromEnv = Options.parse(new String[0], Map.of("DASHBOARD_TOKEN", "a b\nc=p*"));
     assertThat(fromEnv.tokens.tokens()).containsExactly("a b", "c");
+    Options crlf = Options.parse(new String[0], Map.of("DASHBOARD_TOKEN", "abc \r\nteam=t*\r\n"));
+    assertThat(crlf.tokens.tokens())
+        .as("line ends and edge spaces are no part of a token")
+        .containsExactly("abc", "team");
+    assertThat(crlf.tokens.describe())
+        .isEqualTo("2 tokens: 1 opens every project, the others open t*");
     assertThat(parse().tokens.required()).isFalse();
     assertThat(parse().tokens.allowed((String) null).isAll()).isTrue();
     assertThat(options.tokens.allowed(null, "nope", "team").includes("team-b"))

@@ -247,9 +247,9 @@ final class LoadRun {
   }
 
   /**
-   * What {@code client} should hold: the server's view, or, for a client of one project, the
-   * sessions of that project (the server's API filters them as its socket does), fetched once per
-   * project into {@code byProject}.
+   * What {@code client} should hold: the server's view, or, for a client of one project, the run's
+   * sessions posted in that project, at the server's versions, and any other session the server
+   * files under it (its API, fetched once per project into {@code byProject}).
    */
   private Map<String, Long> expected(
       WatchingClient client, Map<String, Long> truth, Map<String, Map<String, Long>> byProject)
@@ -257,11 +257,27 @@ final class LoadRun {
     if (client.project == null) {
       return truth;
     }
-    Map<String, Long> its = byProject.get(client.project);
-    if (its == null) {
-      its = LoadTest.sessions(http, bases.get(0), client.project);
-      byProject.put(client.project, its);
+    Map<String, Long> filed = byProject.get(client.project);
+    if (filed == null) {
+      filed = LoadTest.sessions(http, bases.get(0), client.project);
+      byProject.put(client.project, filed);
     }
+    // This run's sessions by the project each was posted in, not by where the server filed it;
+    // another run's (a running server's) as the server files them.
+    Map<String, Long> its = new HashMap<>();
+    for (int s = 0; s < poster.sessionIds.length; s++) {
+      Long version = truth.get(poster.sessionIds[s]);
+      if (version != null && client.project.equals(scenario.projectOf(s))) {
+        its.put(poster.sessionIds[s], version);
+      }
+    }
+    Set<String> ours = Set.of(poster.sessionIds);
+    filed.forEach(
+        (id, version) -> {
+          if (!ours.contains(id)) {
+            its.put(id, version);
+          }
+        });
     return its;
   }
 
