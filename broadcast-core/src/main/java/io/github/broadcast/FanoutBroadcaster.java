@@ -400,17 +400,9 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
       // every topic, the whole frame if one takes it, the patches if one takes them (or the whole
       // frame instead, should they fail); then once per scope its publish concerns.
       if (all.outboxes > 0) {
-        if (frame == null && all.hasWholeClients()) {
-          frame = encode(fresh, batch);
-        }
-        Frame patchFrame = all.patchOutboxes == 0 ? null : patchedLocked(entries, batch, frame);
-        if (frame == null && patchFrame == null) {
-          frame = encode(fresh, batch);
-        }
         broadcast =
-            new Broadcast(
-                frame, patchFrame, fresh, batch, originNanos, now, handover, entries.get(0).seq);
-        broadcast.expect(all.outboxes);
+            broadcastLocked(
+                all, entries, fresh, frame, batch, originNanos, now, handover, entries.get(0).seq);
       }
       stamp = ++publishes;
       if (!scopes.isEmpty()) {
@@ -500,19 +492,49 @@ final class FanoutBroadcaster implements Broadcaster, Outbox.Host {
     }
     Broadcast broadcast = null;
     if (!projected.isEmpty()) {
-      View.Updates updates = View.updates(projected);
-      Frame whole = scope.hasWholeClients() ? encode(updates, batch) : null;
-      Frame patches = scope.patchOutboxes == 0 ? null : patchedLocked(projected, batch, whole);
-      if (whole == null && patches == null) {
-        whole = encode(updates, batch);
-      }
       broadcast =
-          new Broadcast(
-              whole, patches, updates, batch, originNanos, now, handover, entries.get(0).seq);
-      broadcast.expect(scope.outboxes);
+          broadcastLocked(
+              scope,
+              projected,
+              View.updates(projected),
+              null,
+              batch,
+              originNanos,
+              now,
+              handover,
+              entries.get(0).seq);
       made.add(broadcast);
     }
     scope.broadcast(stamp, broadcast);
+  }
+
+  /**
+   * The broadcast of prepared {@code entries} (their {@code updates}) for {@code scope}'s clients,
+   * expecting one reference per client: the whole frame ({@code whole} if already encoded) if one
+   * takes it, the patches if one takes them, or the whole frame instead, should they fail. {@code
+   * firstSeq} is the position of the publish's first entry: its clients hold all before it.
+   */
+  private Broadcast broadcastLocked(
+      Scope scope,
+      List<View.Entry> entries,
+      List<SessionUpdate> updates,
+      Frame whole,
+      boolean batch,
+      long originNanos,
+      long now,
+      Handover handover,
+      long firstSeq) {
+    if (whole == null && scope.hasWholeClients()) {
+      whole = encode(updates, batch);
+    }
+    Frame patches = scope.patchOutboxes == 0 ? null : patchedLocked(entries, batch, whole);
+    if (whole == null && patches == null) {
+      whole = encode(updates, batch);
+    }
+    Broadcast broadcast =
+        new Broadcast(whole, patches, updates, batch, originNanos, now, handover, firstSeq);
+    broadcast.expect(scope.outboxes);
+    return broadcast;
   }
 
   private List<SessionUpdate> freshLocked(List<SessionUpdate> updates) {

@@ -83,7 +83,6 @@ final class View {
     volatile byte[] jsonPart; // JsonCodec's encoding of the update, made on first use.
     volatile byte[] patchPart; // JsonCodec's patch from base, made on first use.
     final String topic; // The session's topic (a removal keeps the last), or null for none.
-    final String baseTopic; // The topic of base; null without one.
     final Move moves; // The session's topic history, newest first; null if topics are not kept.
     private volatile Entry removal; // This entry as a removal, for clients it moved away from.
     private volatile Entry whole; // This entry without a base, for clients without the base.
@@ -106,7 +105,6 @@ final class View {
           previous != null && !previous.update.isTombstone() && !update.isTombstone();
       this.base = patchable ? previous.update : null;
       this.baseSeq = patchable ? previous.seq : 0;
-      this.baseTopic = patchable ? previous.topic : null;
       this.topic = update.isTombstone() ? (previous == null ? null : previous.topic) : topic;
       this.moves =
           tracked
@@ -122,7 +120,6 @@ final class View {
       this.originNanos = of.originNanos;
       this.base = base;
       this.baseSeq = base == null ? 0 : of.baseSeq;
-      this.baseTopic = base == null ? null : of.baseTopic;
       this.topic = of.topic;
       this.moves = of.moves;
     }
@@ -479,7 +476,8 @@ final class View {
     List<Entry> projected = new ArrayList<>(entries.size());
     for (Entry e : entries) {
       if (topics.includes(e.topic) && !e.update.isTombstone()) {
-        projected.add(e.base != null && !topics.includes(e.baseTopic) ? e.asWhole() : e);
+        // A base is the previous live version: in the topic the session was in before.
+        projected.add(e.base != null && !topics.includes(e.previousTopic()) ? e.asWhole() : e);
         continue;
       }
       // Outside its topics now, or removed: a removal, if it held the session live in them.
